@@ -1,0 +1,303 @@
+"""The `digitpad` command: gui (the default), train, evaluate, predict, data, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitpad import __version__
+from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
+from digitpad.core.evaluation import evaluate
+from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.network import ARCHITECTURES, Network
+from digitpad.core.training import (
+    OPTIMIZERS,
+    PRESETS,
+    BatchEnd,
+    EpochEnd,
+    Finished,
+    TrainingDiverged,
+    train,
+    with_overrides,
+)
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def bundled_model_path(name: str) -> Path:
+    return MODELS_DIR / f"{name}.npz"
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit status 1."""
+
+
+def _format_seconds(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _bar(fraction: float, width: int = 24) -> str:
+    filled = round(fraction * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def _emit(args: argparse.Namespace, payload: dict, text: str) -> None:
+    print(json.dumps(payload) if args.json else text)
+
+
+# -- train -------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = with_overrides(
+        PRESETS[args.arch],
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        optimizer=args.optimizer,
+        seed=args.seed,
+        limit=args.limit,
+        augment=args.augment,
+        validation_fraction=args.val_fraction,
+    )
+    folder = find_mnist_dir(args.data)
+    train_split = load_split(folder, "train")
+    network = Network(ARCHITECTURES[args.arch](), np.random.default_rng(config.seed))
+    show = sys.stderr.isatty() or not args.json
+    result = None
+    try:
+        for event in train(network, train_split.as_float(), train_split.labels, config):
+            if (
+                isinstance(event, BatchEnd)
+                and show
+                and (event.batch % 20 == 0 or event.batch == event.batches)
+            ):
+                done = ((event.epoch - 1) * event.batches + event.batch) / (
+                    event.epochs * event.batches
+                )
+                sys.stderr.write(
+                    f"\repoch {event.epoch}/{event.epochs} {_bar(done)} loss {event.loss:.4f} "
+                    f"acc {event.accuracy:.3f} {event.images_per_s:,.0f} img/s "
+                    f"ETA {_format_seconds(event.eta_s)} "
+                )
+                sys.stderr.flush()
+            elif isinstance(event, EpochEnd) and show:
+                val = f" val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
+                sys.stderr.write(
+                    f"\nepoch {event.epoch}: train_loss {event.train_loss:.4f} "
+                    f"train_acc {event.train_accuracy:.4f}{val}\n"
+                )
+            elif isinstance(event, Finished):
+                result = event
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted: nothing was written\n")
+        return 130
+    except TrainingDiverged as exc:
+        raise CliError(str(exc)) from exc
+    assert result is not None
+    test_split = load_split(folder, "test")
+    scores = evaluate(network, test_split.as_float(), test_split.labels)
+    metadata = ModelMetadata(
+        name=args.name or Path(args.out).stem,
+        training={
+            "arch": args.arch,
+            "config": config.to_json(),
+            "history": result.history,
+            "seconds": round(result.elapsed_s, 1),
+            "images": int(config.limit or len(train_split.labels)),
+        },
+        metrics={
+            "test_accuracy": scores.accuracy,
+            "test_loss": scores.loss,
+            "per_class_accuracy": scores.per_class_accuracy,
+        },
+        data_sha256=train_split.sha256,
+    )
+    path = save_model(args.out, network, metadata)
+    _emit(
+        args,
+        {
+            "path": str(path),
+            "test_accuracy": scores.accuracy,
+            "test_loss": scores.loss,
+            "seconds": round(result.elapsed_s, 1),
+            "history": result.history,
+        },
+        f"saved {path}: test accuracy {scores.accuracy:.4f}, loss {scores.loss:.4f}, "
+        f"trained in {_format_seconds(result.elapsed_s)}",
+    )
+    return 0
+
+
+# -- evaluate ----------------------------------------------------------------------------
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    test_split = load_split(find_mnist_dir(args.data), "test")
+    scores = evaluate(model.network, test_split.as_float(), test_split.labels)
+    lines = [
+        f"{args.model}: accuracy {scores.accuracy:.4f} ({scores.n} images), loss {scores.loss:.4f}",
+        "per class: " + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(scores.per_class_accuracy)),
+        "confusion (rows true, columns predicted):",
+    ]
+    lines += [
+        f"  {d}: " + " ".join(f"{v:5d}" for v in row) for d, row in enumerate(scores.confusion)
+    ]
+    _emit(args, scores.to_json(), "\n".join(lines))
+    return 0
+
+
+# -- predict -----------------------------------------------------------------------------
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from digitpad.gui.images import ImageError, image_to_input
+
+    network = load_model(args.model).network
+    results, failures = [], []
+    for path in args.images:
+        try:
+            digit_input = image_to_input(path)
+        except ImageError as exc:
+            failures.append(str(exc))
+            continue
+        probabilities = network.predict(digit_input)[0]
+        results.append(
+            {
+                "path": path,
+                "digit": int(probabilities.argmax()),
+                "probabilities": [round(float(p), 6) for p in probabilities],
+            }
+        )
+    for failure in failures:
+        print(f"digitpad predict: {failure}", file=sys.stderr)
+    text = "\n".join(f"{r['path']}: {r['digit']} ({max(r['probabilities']):.1%})" for r in results)
+    if results or args.json:
+        _emit(args, results, text)
+    return 1 if failures else 0
+
+
+# -- bench -------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from digitpad.bench import run
+
+    models = {name: bundled_model_path(name) for name in ARCHITECTURES}
+    result = run(models, batch_size=args.batch_size, seconds=args.seconds, data=args.data)
+    lines = [
+        f"machine: {result['machine']}",
+        f"training data: {result['data']}, batch size {result['batch_size']}",
+    ]
+    for name, ms in result["forward_latency_ms"].items():
+        lines.append(f"forward, batch 1, {name}: {ms:.3f} ms (median)")
+    for arch, rate in result["train_images_per_s"].items():
+        line = f"training, {arch}: NumPy {rate:,.0f} images/s"
+        if result["ratio"]:
+            line += (
+                f", PyTorch {result['torch_train_images_per_s'][arch]:,.0f} images/s, "
+                f"ratio {result['ratio'][arch]:.2f}"
+            )
+        lines.append(line)
+    if result["ratio"] is None:
+        lines.append("PyTorch is not installed: no comparison (pip install torch to add it)")
+    _emit(args, result, "\n".join(lines))
+    return 0
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    def progress(name: str, done: int, total: int) -> None:
+        fraction = done / total if total else 0.0
+        sys.stderr.write(f"\r{name:32s} {_bar(fraction)} {done / 1e6:6.2f} MB")
+        sys.stderr.flush()
+
+    target = Path(args.dir) if args.dir else None
+    mirrors = tuple(args.mirror) if args.mirror else None
+    kwargs = {"mirrors": mirrors} if mirrors else {}
+    folder = download_mnist(target, progress=progress, timeout=args.timeout, **kwargs)
+    sys.stderr.write("\n")
+    _emit(args, {"path": str(folder)}, f"MNIST verified in {folder}")
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digitpad", description="Draw a digit and watch a NumPy CNN recognise it."
+    )
+    parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("train", help="train a model on MNIST")
+    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="default")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--val-fraction", type=float, help="share held out for validation")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--limit", type=int, help="train on N random training images")
+    p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument("--name", help="display name stored in the model")
+    p.add_argument("--out", required=True, help="model file to write (.npz)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a model on the 10,000 MNIST test images")
+    p.add_argument("--model", default=str(bundled_model_path("default")))
+    p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="classify image files of digits")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
+    p.add_argument("--model", default=str(bundled_model_path("default")))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("bench", help="measure forward latency and training throughput")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--seconds", type=float, default=3.0, help="timing per measurement")
+    p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("data", help="manage the MNIST data")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    d = data_sub.add_parser("download", help="download and verify MNIST (about 11 MB)")
+    d.add_argument("--dir", help="where to put it (default: the user data folder)")
+    d.add_argument("--mirror", action="append", help="base URL to try (repeatable)")
+    d.add_argument("--timeout", type=float, default=10.0, help="seconds per connection")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from digitpad.gui.app import main as gui_main
+
+        return gui_main([])
+    try:
+        return args.func(args)
+    except (CliError, DatasetError, ModelFormatError, ValueError) as exc:
+        print(f"digitpad {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The NumPy engine, data and file formats: no Qt anywhere below this package."""

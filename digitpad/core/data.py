@@ -1,0 +1,287 @@
+"""MNIST: reading and validating IDX files, finding the data folder, verified download."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ENV_VAR = "DIGITPAD_MNIST_DIR"
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+# SHA-256 of each decompressed file: the canonical MNIST hashes.
+SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+DOWNLOAD_SIZE_MB = 11
+HOW_TO_POINT = (
+    f"If you already have the four MNIST IDX files, pass --data DIR or set {ENV_VAR}=DIR "
+    "to the folder that holds them."
+)
+
+
+class DatasetError(Exception):
+    """MNIST missing, malformed or failing verification; the message names the file."""
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DatasetError(f"{path}: corrupt gzip data ({exc})") from exc
+    return raw
+
+
+def parse_idx(raw: bytes, path: Path, expected_magic: int) -> np.ndarray:
+    """Decoded IDX bytes -> uint8 array of the declared shape; checks magic and sizes."""
+    if len(raw) < 4:
+        raise DatasetError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expected_magic:
+        raise DatasetError(
+            f"{path}: magic number {magic} where {expected_magic} was expected "
+            "(not an MNIST IDX file of this kind)"
+        )
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"{path}: header truncated ({len(raw)} bytes)")
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(dims, dtype=np.int64))
+    actual = len(raw) - header
+    if actual != expected:
+        raise DatasetError(
+            f"{path}: header declares {dims} = {expected} bytes of data but the file has {actual}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _find_file(folder: Path, stem: str) -> Path:
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
+        if (folder / name).is_file():
+            return folder / name
+    raise DatasetError(f"{folder}: missing {stem}.gz (or {stem})")
+
+
+def read_images(path: Path) -> np.ndarray:
+    images = parse_idx(_read_bytes(path), path, IMAGES_MAGIC)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DatasetError(f"{path}: images must be 28x28, got shape {images.shape}")
+    return images
+
+
+def read_labels(path: Path) -> np.ndarray:
+    labels = parse_idx(_read_bytes(path), path, LABELS_MAGIC)
+    if labels.ndim != 1:
+        raise DatasetError(f"{path}: labels must be one-dimensional, got shape {labels.shape}")
+    if labels.size and labels.max() > 9:
+        raise DatasetError(f"{path}: label {int(labels.max())} is outside 0-9")
+    return labels
+
+
+@dataclass(frozen=True)
+class Split:
+    """images (N, 28, 28) uint8, labels (N,) uint8, and the hash of the decoded image file."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    sha256: str
+
+    def as_float(self) -> np.ndarray:
+        """(N, 28, 28) float32 in [0, 1], the network's input scale."""
+        return self.images.astype(np.float32) / 255.0
+
+
+def load_split(folder: Path, split: str) -> Split:
+    """split 'train' or 't10k'-style: reads and cross-checks one pair of files."""
+    prefix = "train" if split == "train" else "test"
+    images_path = _find_file(folder, FILES[f"{prefix}_images"])
+    labels_path = _find_file(folder, FILES[f"{prefix}_labels"])
+    raw = _read_bytes(images_path)
+    images = parse_idx(raw, images_path, IMAGES_MAGIC)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DatasetError(f"{images_path}: images must be 28x28, got shape {images.shape}")
+    labels = read_labels(labels_path)
+    if len(labels) != len(images):
+        raise DatasetError(
+            f"{labels_path}: {len(labels)} labels for {len(images)} images in {images_path.name}"
+        )
+    return Split(images, labels, hashlib.sha256(raw).hexdigest())
+
+
+# -- locating ----------------------------------------------------------------------------
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for digitpad (not created here)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "digitpad"
+
+
+def default_mnist_dir() -> Path:
+    return user_data_dir() / "mnist"
+
+
+def has_mnist(folder: Path) -> bool:
+    try:
+        for stem in FILES.values():
+            _find_file(folder, stem)
+    except DatasetError:
+        return False
+    return True
+
+
+def find_mnist_dir(
+    explicit: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """--data DIR, then $DIGITPAD_MNIST_DIR, then the user data folder."""
+    environ = os.environ if environ is None else environ
+    if explicit:
+        folder = Path(explicit)
+        if not has_mnist(folder):
+            raise DatasetError(f"{folder}: does not hold the four MNIST IDX files (--data)")
+        return folder
+    if environ.get(ENV_VAR):
+        folder = Path(environ[ENV_VAR])
+        if not has_mnist(folder):
+            raise DatasetError(f"{folder}: does not hold the four MNIST IDX files ({ENV_VAR})")
+        return folder
+    folder = default_mnist_dir()
+    if has_mnist(folder):
+        return folder
+    raise DatasetError(
+        f"MNIST not found in {folder}. Run `digitpad data download` to fetch it "
+        f"(about {DOWNLOAD_SIZE_MB} MB). {HOW_TO_POINT}"
+    )
+
+
+# -- downloading -------------------------------------------------------------------------
+
+Progress = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
+
+
+def _verify(path: Path, stem: str) -> str | None:
+    """None when the decompressed file's SHA-256 is canonical, else the reason."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"not valid gzip data ({exc})"
+    if digest != SHA256[stem]:
+        return f"SHA-256 of the decompressed data is {digest}, expected {SHA256[stem]}"
+    return None
+
+
+def _fetch(
+    url: str,
+    target: Path,
+    timeout: float,
+    progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+) -> None:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        done = 0
+        with open(target, "wb") as out:
+            while chunk := response.read(64 * 1024):
+                if should_stop and should_stop():
+                    raise DownloadCancelled(f"download of {target.name} cancelled")
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(target.name, done, total)
+
+
+class DownloadCancelled(DatasetError):
+    """The caller asked the download to stop; nothing partial is left behind."""
+
+
+def download_mnist(
+    folder: Path | None = None,
+    mirrors: tuple[str, ...] = MIRRORS,
+    progress: Progress | None = None,
+    timeout: float = 10.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Path:
+    """Fetch the four .gz files into folder, verified; returns the folder.
+
+    Each file goes to a temporary name in the same folder and is renamed only once its
+    decompressed SHA-256 matches, so an interrupted or corrupted download never leaves
+    a file that looks valid. Files already present and valid are kept.
+    """
+    folder = Path(folder) if folder is not None else default_mnist_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(f"{folder}: cannot create the data folder ({exc})") from exc
+    for stem in FILES.values():
+        final = folder / f"{stem}.gz"
+        if final.is_file() and _verify(final, stem) is None:
+            continue
+        failures = []
+        for mirror in mirrors:
+            url = mirror + f"{stem}.gz"
+            handle, temp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=folder)
+            os.close(handle)
+            temp = Path(temp_name)
+            try:
+                _fetch(url, temp, timeout, progress, should_stop)
+                problem = _verify(temp, stem)
+                if problem is None:
+                    os.replace(temp, final)
+                    break
+                failures.append(f"{url}: {problem}")
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                failures.append(f"{url}: {reason}")
+            finally:
+                temp.unlink(missing_ok=True)
+        else:
+            raise DatasetError(
+                f"could not download {stem}.gz:\n  "
+                + "\n  ".join(failures)
+                + f"\nAre you offline? {HOW_TO_POINT}"
+            )
+    return folder
+
+
+def remove_partial_downloads(folder: Path) -> None:
+    """Delete temporary files a killed download left behind."""
+    for leftover in folder.glob(".*.part"):
+        leftover.unlink(missing_ok=True)

@@ -1,0 +1,299 @@
+"""A network built from a plain-data spec: forward, backward, predict and trace.
+
+A spec is JSON-serialisable: ``{"input_shape": [1, 28, 28], "layers": [{"type": ...}, ...]}``.
+The last layer must produce the ten class logits; softmax is applied by ``predict``
+and by the loss, never stored as a layer.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.core.layers import (
+    ACTIVATIONS,
+    PADDINGS,
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    Layer,
+    LeakyReLU,
+    MaxPool2D,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    softmax,
+)
+
+NUM_CLASSES = 10
+INPUT_SHAPE = (1, 28, 28)
+LAYER_TYPES = (
+    "conv2d",
+    *ACTIVATIONS,
+    "maxpool2d",
+    "avgpool2d",
+    "global_avgpool",
+    "flatten",
+    "dense",
+)
+# Short labels for layer names and the GUI's layer strip.
+_SHORT = {
+    "conv2d": "conv",
+    "relu": "relu",
+    "leaky_relu": "lrelu",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "maxpool2d": "maxpool",
+    "avgpool2d": "avgpool",
+    "global_avgpool": "gap",
+    "flatten": "flatten",
+    "dense": "dense",
+}
+
+
+class SpecError(ValueError):
+    """A network spec that cannot be built; the message names the layer at fault."""
+
+
+def classic_spec() -> dict:
+    """The seed tutorial's network: 8 3x3 filters, 2x2 max pool, softmax over 13*13*8."""
+    return {
+        "input_shape": list(INPUT_SHAPE),
+        "layers": [
+            {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": "valid"},
+            {"type": "maxpool2d"},
+            {"type": "flatten"},
+            {"type": "dense", "units": NUM_CLASSES},
+        ],
+    }
+
+
+def default_spec() -> dict:
+    """The deeper model users meet: two conv blocks (32, 64 filters) and a dense layer."""
+    return {
+        "input_shape": list(INPUT_SHAPE),
+        "layers": [
+            {"type": "conv2d", "filters": 32, "kernel": 3, "stride": 1, "padding": "same"},
+            {"type": "relu"},
+            {"type": "maxpool2d"},
+            {"type": "conv2d", "filters": 64, "kernel": 3, "stride": 1, "padding": "same"},
+            {"type": "relu"},
+            {"type": "maxpool2d"},
+            {"type": "flatten"},
+            {"type": "dense", "units": 128},
+            {"type": "relu"},
+            {"type": "dense", "units": NUM_CLASSES},
+        ],
+    }
+
+
+ARCHITECTURES = {"classic": classic_spec, "default": default_spec}
+
+
+def _int_field(layer: dict, key: str, index: int, default: int | None = None) -> int:
+    value = layer.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SpecError(
+            f"layer {index} ({layer.get('type')}): {key} must be an integer >= 1, got {value!r}"
+        )
+    return value
+
+
+def _build_layer(
+    layer: dict, index: int, shape: tuple[int, ...], rng: np.random.Generator, dtype: type
+) -> Layer:
+    if not isinstance(layer, dict):
+        raise SpecError(f"layer {index}: expected an object, got {type(layer).__name__}")
+    kind = layer.get("type")
+    if kind not in LAYER_TYPES:
+        raise SpecError(f"layer {index}: unknown type {kind!r} (known: {', '.join(LAYER_TYPES)})")
+    image_kinds = ("conv2d", "maxpool2d", "avgpool2d", "global_avgpool", "flatten")
+    if kind in image_kinds and len(shape) != 3:
+        raise SpecError(f"layer {index} ({kind}) needs an image input, got shape {shape}")
+    if kind == "dense" and len(shape) != 1:
+        raise SpecError(f"layer {index} (dense) needs a flat input; add a flatten layer first")
+    if kind == "conv2d":
+        padding = layer.get("padding", "valid")
+        if padding not in PADDINGS:
+            raise SpecError(
+                f"layer {index} (conv2d): padding must be one of {PADDINGS}, got {padding!r}"
+            )
+        stride = layer.get("stride", 1)
+        if stride not in (1, 2) or isinstance(stride, bool):
+            raise SpecError(f"layer {index} (conv2d): stride must be 1 or 2, got {stride!r}")
+        return Conv2D(
+            shape[0],
+            _int_field(layer, "filters", index),
+            _int_field(layer, "kernel", index, 3),
+            stride,
+            padding,
+            rng=rng,
+            dtype=dtype,
+        )
+    if kind == "dense":
+        return Dense(shape[0], _int_field(layer, "units", index), rng=rng, dtype=dtype)
+    if kind == "leaky_relu":
+        alpha = layer.get("alpha", 0.01)
+        if not isinstance(alpha, (int, float)) or not 0 <= alpha < 1:
+            raise SpecError(f"layer {index} (leaky_relu): alpha must be in [0, 1), got {alpha!r}")
+        return LeakyReLU(alpha)
+    simple = {
+        "relu": ReLU,
+        "tanh": Tanh,
+        "sigmoid": Sigmoid,
+        "maxpool2d": MaxPool2D,
+        "avgpool2d": AvgPool2D,
+        "global_avgpool": GlobalAvgPool,
+        "flatten": Flatten,
+    }
+    return simple[kind]()
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One layer's output for the traced images: name like 'conv1', its spec, its array."""
+
+    name: str
+    spec: dict
+    output: np.ndarray
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every intermediate of a forward pass, in order, plus logits and probabilities."""
+
+    input: np.ndarray
+    steps: list[TraceStep]
+    logits: np.ndarray
+    probabilities: np.ndarray
+
+
+class Network:
+    """A feed-forward CNN; ``spec`` is kept verbatim so it can be saved and rebuilt."""
+
+    def __init__(
+        self,
+        spec: dict,
+        rng: np.random.Generator | None = None,
+        dtype: type = np.float32,
+    ) -> None:
+        if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
+            raise SpecError("a network spec must be an object with a 'layers' list")
+        if not spec["layers"]:
+            raise SpecError("a network spec needs at least one layer")
+        input_shape = spec.get("input_shape", list(INPUT_SHAPE))
+        if list(input_shape) != list(INPUT_SHAPE):
+            raise SpecError(f"input_shape must be {list(INPUT_SHAPE)}, got {input_shape!r}")
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.spec = {"input_shape": list(INPUT_SHAPE), "layers": copy.deepcopy(spec["layers"])}
+        self.dtype = dtype
+        self.layers: list[Layer] = []
+        self.names: list[str] = []
+        self.shapes: list[tuple[int, ...]] = []
+        counts: dict[str, int] = {}
+        shape: tuple[int, ...] = INPUT_SHAPE
+        for index, layer_spec in enumerate(self.spec["layers"]):
+            layer = _build_layer(layer_spec, index, shape, rng, dtype)
+            shape = layer.output_shape(shape)
+            if min(shape) < 1:
+                raise SpecError(
+                    f"layer {index} ({layer.kind}) shrinks the map to {shape}: below 1x1"
+                )
+            short = _SHORT[layer.kind]
+            counts[short] = counts.get(short, 0) + 1
+            self.layers.append(layer)
+            self.names.append(f"{short}{counts[short]}")
+            self.shapes.append(shape)
+        if shape != (NUM_CLASSES,):
+            raise SpecError(f"the last layer must output {NUM_CLASSES} class scores, got {shape}")
+        first = self.layers[0]
+        if isinstance(first, Conv2D):
+            first.needs_input_grad = False
+
+    # -- introspection -------------------------------------------------------------------
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(p.size for layer in self.layers for p in layer.params.values())
+
+    def summary(self) -> list[tuple[str, tuple[int, ...], int]]:
+        """(name, output shape, parameter count) per layer, input first."""
+        rows = [("input", INPUT_SHAPE, 0)]
+        for name, shape, layer in zip(self.names, self.shapes, self.layers, strict=True):
+            rows.append((name, shape, sum(p.size for p in layer.params.values())))
+        return rows
+
+    def named_params(self) -> dict[str, np.ndarray]:
+        """'<layer index>.<param>' -> array, the names used in model files."""
+        return {
+            f"{index}.{key}": value
+            for index, layer in enumerate(self.layers)
+            for key, value in layer.params.items()
+        }
+
+    def named_grads(self) -> dict[str, np.ndarray]:
+        return {
+            f"{index}.{key}": value
+            for index, layer in enumerate(self.layers)
+            for key, value in layer.grads.items()
+        }
+
+    def set_params(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy arrays (same names and shapes as ``named_params``) into the layers."""
+        for name, target in self.named_params().items():
+            target[...] = arrays[name]
+
+    def copy(self) -> Network:
+        twin = Network(self.spec, dtype=self.dtype)
+        twin.set_params(self.named_params())
+        return twin
+
+    # -- computation -----------------------------------------------------------------------
+
+    def _as_batch(self, images: np.ndarray) -> np.ndarray:
+        """(28, 28), (N, 28, 28) or (N, 1, 28, 28) -> (N, 1, 28, 28) in the network dtype."""
+        x = np.asarray(images, dtype=self.dtype)
+        if x.ndim == 2:
+            x = x[None, None]
+        elif x.ndim == 3:
+            x = x[:, None]
+        if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
+            raise ValueError(f"expected images of shape (N, 1, 28, 28), got {np.shape(images)}")
+        return x
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x : (N, 1, 28, 28) -> logits (N, 10); training=True caches for backward."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, d_logits: np.ndarray) -> None:
+        """d_logits : (N, 10); fills every layer's grads."""
+        d = d_logits
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
+            if d is None:
+                break
+
+    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """images -> probabilities (N, 10), in chunks to bound memory."""
+        x = self._as_batch(images)
+        parts = [
+            softmax(self.forward(x[start : start + batch_size]))
+            for start in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), self.dtype)
+
+    def trace(self, images: np.ndarray) -> Trace:
+        """Every layer's output (conv maps before and after their activation, pooled maps...)."""
+        x = self._as_batch(images)
+        steps = []
+        out = x
+        for name, layer in zip(self.names, self.layers, strict=True):
+            out = layer.forward(out)
+            steps.append(TraceStep(name, layer.spec(), out))
+        return Trace(input=x, steps=steps, logits=out, probabilities=softmax(out))

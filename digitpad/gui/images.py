@@ -1,0 +1,65 @@
+"""Image files and QImages to grey NumPy arrays (Qt decodes PNG, JPEG and BMP for us)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage, QImageReader
+
+from digitpad.core.preprocess import to_ink, to_mnist
+
+MAX_PIXELS = 40_000_000  # a larger image is refused before it is decoded
+
+
+class ImageError(Exception):
+    """A file that is not a usable image; the message names the file."""
+
+
+def qimage_to_rgba(image: QImage) -> np.ndarray:
+    """Any QImage -> (H, W, 4) uint8 RGBA copy."""
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    h, w = rgba.height(), rgba.width()
+    buffer = np.frombuffer(rgba.constBits(), dtype=np.uint8, count=rgba.sizeInBytes())
+    return buffer.reshape(h, rgba.bytesPerLine())[:, : 4 * w].reshape(h, w, 4).copy()
+
+
+def qimage_to_gray(image: QImage) -> np.ndarray:
+    """Any QImage -> (H, W) float32 in [0, 1].
+
+    Transparent pixels are laid on whichever of black or white contrasts with the
+    opaque ones, so a transparent PNG of strokes works whatever their colour.
+    """
+    rgba = qimage_to_rgba(image).astype(np.float32) / 255.0
+    luminance = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    alpha = rgba[..., 3]
+    if alpha.min() >= 1.0:
+        return luminance
+    opaque = alpha > 0.5
+    strokes_bright = opaque.any() and float(luminance[opaque].mean()) > 0.5
+    backdrop = 0.0 if strokes_bright else 1.0
+    return luminance * alpha + backdrop * (1.0 - alpha)
+
+
+def read_gray(path: str | os.PathLike) -> np.ndarray:
+    """Decode an image file -> (H, W) float32 in [0, 1]; raises ImageError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file")
+    reader = QImageReader(str(path))
+    size = reader.size()
+    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
+        raise ImageError(f"{path}: {size.width()}x{size.height()} is too large an image")
+    image = reader.read()
+    if image.isNull():
+        raise ImageError(f"{path}: not a readable image ({reader.errorString()})")
+    return qimage_to_gray(image)
+
+
+def image_to_input(path: str | os.PathLike) -> np.ndarray:
+    """An image file of a digit, any size or polarity -> the (28, 28) network input."""
+    digit = to_mnist(to_ink(read_gray(path)))
+    if digit is None:
+        raise ImageError(f"{path}: the image is blank (no digit found)")
+    return digit

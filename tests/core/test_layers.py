@@ -1,0 +1,248 @@
+"""Layers against finite differences (float64) and against slow loop implementations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitpad.core.layers import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    GlobalAvgPool,
+    LeakyReLU,
+    MaxPool2D,
+    ReLU,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Tanh,
+    conv_output_size,
+)
+
+RNG = np.random.default_rng(1234)
+
+
+# -- slow, obvious reference implementations -------------------------------------------
+
+
+def conv_reference(x, weight, bias, stride, pad):
+    n, _, h, w = x.shape
+    f, _, k, _ = weight.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    ho = (h + 2 * pad - k) // stride + 1
+    wo = (w + 2 * pad - k) // stride + 1
+    out = np.zeros((n, f, ho, wo))
+    for b in range(n):
+        for o in range(f):
+            for i in range(ho):
+                for j in range(wo):
+                    patch = xp[b, :, i * stride : i * stride + k, j * stride : j * stride + k]
+                    out[b, o, i, j] = (patch * weight[o]).sum() + bias[o]
+    return out
+
+
+def conv_reference_backward(x, weight, d_out, stride, pad):
+    n, _, h, w = x.shape
+    f, _, k, _ = weight.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    d_xp = np.zeros_like(xp)
+    d_w = np.zeros_like(weight)
+    _, _, ho, wo = d_out.shape
+    for b in range(n):
+        for o in range(f):
+            for i in range(ho):
+                for j in range(wo):
+                    rs, cs = i * stride, j * stride
+                    d_w[o] += d_out[b, o, i, j] * xp[b, :, rs : rs + k, cs : cs + k]
+                    d_xp[b, :, rs : rs + k, cs : cs + k] += d_out[b, o, i, j] * weight[o]
+    return d_xp[:, :, pad : pad + h, pad : pad + w], d_w, d_out.sum(axis=(0, 2, 3))
+
+
+def pool_reference(x, reduce):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h // 2, w // 2))
+    for b in range(n):
+        for ch in range(c):
+            for i in range(h // 2):
+                for j in range(w // 2):
+                    out[b, ch, i, j] = reduce(x[b, ch, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2])
+    return out
+
+
+def maxpool_reference_backward(x, d_out):
+    d_x = np.zeros_like(x)
+    n, c, ho, wo = d_out.shape
+    for b in range(n):
+        for ch in range(c):
+            for i in range(ho):
+                for j in range(wo):
+                    block = x[b, ch, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2]
+                    r, s = np.unravel_index(np.argmax(block), (2, 2))
+                    d_x[b, ch, 2 * i + r, 2 * j + s] += d_out[b, ch, i, j]
+    return d_x
+
+
+CONV_CASES = [
+    # (n, c, h, w, filters, kernel, stride, padding)
+    (2, 1, 8, 8, 3, 3, 1, "valid"),
+    (3, 2, 7, 9, 4, 3, 2, "valid"),
+    (2, 3, 6, 6, 2, 3, 1, "same"),
+    (1, 2, 9, 7, 3, 5, 2, "same"),
+    (2, 1, 5, 5, 2, 1, 1, "valid"),
+]
+
+
+@pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
+def test_conv_matches_loop_reference(n, c, h, w, f, k, s, padding):
+    layer = Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64)
+    layer.params["bias"][:] = RNG.normal(size=f)
+    x = RNG.normal(size=(n, c, h, w))
+    pad = k // 2 if padding == "same" else 0
+    out = layer.forward(x, training=True)
+    expected = conv_reference(x, layer.params["weight"], layer.params["bias"], s, pad)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
+    d_out = RNG.normal(size=out.shape)
+    d_x = layer.backward(d_out)
+    ref_dx, ref_dw, ref_db = conv_reference_backward(x, layer.params["weight"], d_out, s, pad)
+    np.testing.assert_allclose(d_x, ref_dx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(layer.grads["weight"], ref_dw, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(layer.grads["bias"], ref_db, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 6, 6), (1, 2, 7, 5), (3, 1, 4, 8)])
+def test_pools_match_loop_reference(shape):
+    x = RNG.normal(size=shape)
+    pool = MaxPool2D()
+    out = pool.forward(x, training=True)
+    np.testing.assert_allclose(out, pool_reference(x, np.max))
+    d_out = RNG.normal(size=out.shape)
+    np.testing.assert_allclose(pool.backward(d_out), maxpool_reference_backward(x, d_out))
+    avg = AvgPool2D()
+    np.testing.assert_allclose(avg.forward(x, training=True), pool_reference(x, np.mean))
+
+
+def test_maxpool_routes_ties_to_one_input():
+    x = np.zeros((1, 1, 2, 2))
+    pool = MaxPool2D()
+    pool.forward(x, training=True)
+    d_x = pool.backward(np.ones((1, 1, 1, 1)))
+    assert d_x.sum() == 1.0 and d_x[0, 0, 0, 0] == 1.0
+
+
+@pytest.mark.parametrize(
+    "size,kernel,stride,padding,expected",
+    [
+        (28, 3, 1, 0, 26),
+        (28, 3, 1, 1, 28),
+        (28, 3, 2, 1, 14),
+        (28, 5, 2, 0, 12),
+        (3, 5, 1, 0, -1),
+    ],
+)
+def test_output_size_formula(size, kernel, stride, padding, expected):
+    assert conv_output_size(size, kernel, stride, padding) == expected
+
+
+# -- finite-difference gradient checks --------------------------------------------------
+
+
+def numeric_gradient(f, array, eps=1e-6):
+    grad = np.zeros_like(array)
+    it = np.nditer(array, flags=["multi_index"])
+    for _ in it:
+        idx = it.multi_index
+        saved = array[idx]
+        array[idx] = saved + eps
+        plus = f()
+        array[idx] = saved - eps
+        minus = f()
+        array[idx] = saved
+        grad[idx] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def check_layer(layer, x):
+    """Compare analytic input and parameter grads of sum(out * r) with finite differences."""
+    r = RNG.normal(size=layer.forward(x).shape)
+
+    def loss():
+        return float((layer.forward(x) * r).sum())
+
+    layer.forward(x, training=True)
+    d_x = layer.backward(r)
+    np.testing.assert_allclose(d_x, numeric_gradient(loss, x), rtol=1e-5, atol=1e-7)
+    for name, param in layer.params.items():
+        layer.forward(x, training=True)
+        layer.backward(r)
+        analytic = layer.grads[name].copy()
+        np.testing.assert_allclose(
+            analytic, numeric_gradient(loss, param), rtol=1e-5, atol=1e-7, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
+def test_conv_gradients(n, c, h, w, f, k, s, padding):
+    check_layer(
+        Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64), RNG.normal(size=(n, c, h, w))
+    )
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        ReLU(),
+        LeakyReLU(0.1),
+        Tanh(),
+        Sigmoid(),
+        MaxPool2D(),
+        AvgPool2D(),
+        GlobalAvgPool(),
+        Flatten(),
+    ],
+    ids=lambda layer: layer.kind,
+)
+def test_parameterless_layer_gradients(layer):
+    # Offset from zero so ReLU kinks and pooling ties are not met by the finite differences.
+    x = RNG.normal(size=(2, 3, 5, 6))
+    x += np.sign(x) * 0.01
+    check_layer(layer, x)
+
+
+def test_dense_gradients():
+    check_layer(Dense(7, 4, rng=RNG, dtype=np.float64), RNG.normal(size=(3, 7)))
+
+
+def test_softmax_cross_entropy_gradient():
+    logits = RNG.normal(size=(4, 10))
+    labels = np.array([0, 3, 9, 3])
+    criterion = SoftmaxCrossEntropy()
+    criterion.forward(logits, labels)
+    analytic = criterion.backward()
+    numeric = numeric_gradient(lambda: criterion.forward(logits, labels), logits)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_softmax_cross_entropy_is_stable_for_huge_logits():
+    criterion = SoftmaxCrossEntropy()
+    loss = criterion.forward(np.array([[1e4, 0.0, -1e4]]), np.array([0]))
+    assert loss == pytest.approx(0.0)
+    assert np.isfinite(criterion.probabilities).all()
+
+
+def test_sigmoid_does_not_overflow():
+    out = Sigmoid().forward(np.array([-1000.0, 0.0, 1000.0]))
+    np.testing.assert_allclose(out, [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"padding": "full"}, "padding"),
+        ({"stride": 3}, "stride"),
+        ({"kernel": 0}, "kernel"),
+    ],
+)
+def test_conv_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Conv2D(1, 2, **kwargs)
