@@ -229,6 +229,23 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- gui ---------------------------------------------------------------------------------
+
+
+def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, help="model file to start with (.npz)")
+    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
+                        help="render the window offscreen, save it as PNG and exit")
+    parser.add_argument("--image", type=Path, metavar="IN.png",
+                        help="an image to put on the canvas first")
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from digitpad.gui.app import run
+
+    return run(args)
+
+
 # -- parser ------------------------------------------------------------------------------
 
 
@@ -238,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"digitpad {__version__}")
     sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("gui", help="open the window (the default with no command)")
+    p.set_defaults(func=cmd_gui)
+    from_gui_arguments(p)
 
     p = sub.add_parser("train", help="train a model on MNIST")
     p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="default")
@@ -289,9 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from digitpad.gui.app import main as gui_main
-
-        return gui_main([])
+        args = parser.parse_args(["gui"])
     try:
         return args.func(args)
     except (CliError, DatasetError, ModelFormatError, ValueError) as exc:

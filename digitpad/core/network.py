@@ -227,6 +227,36 @@ class Network:
             rows.append((name, shape, sum(p.size for p in layer.params.values())))
         return rows
 
+    def receptive_field(self, layer_index: int, row: int, col: int) -> tuple[int, int, int, int]:
+        """The input pixels one output pixel of layer ``layer_index`` sees.
+
+        Returns (top, left, bottom, right), inclusive and clipped to the 28x28 input,
+        by the usual arithmetic: each conv or pool layer of kernel k and stride s grows
+        the field by (k - 1) * jump and multiplies the jump by s.
+        """
+        size, jump, start = 1, 1, 0.0  # field size, step between pixels, first centre
+        for layer in self.layers[: layer_index + 1]:
+            if isinstance(layer, Conv2D):
+                k, s, p = layer.kernel, layer.stride, layer.pad
+            elif isinstance(layer, (MaxPool2D, AvgPool2D)):
+                k, s, p = 2, 2, 0
+            elif isinstance(layer, (GlobalAvgPool, Flatten, Dense)):
+                return (0, 0, INPUT_SHAPE[1] - 1, INPUT_SHAPE[2] - 1)
+            else:
+                continue
+            start += ((k - 1) / 2 - p) * jump
+            size += (k - 1) * jump
+            jump *= s
+        half = (size - 1) / 2
+        last_r, last_c = INPUT_SHAPE[1] - 1, INPUT_SHAPE[2] - 1
+        centre_r, centre_c = start + row * jump, start + col * jump
+        return (
+            max(0, int(np.ceil(centre_r - half))),
+            max(0, int(np.ceil(centre_c - half))),
+            min(last_r, int(np.floor(centre_r + half))),
+            min(last_c, int(np.floor(centre_c + half))),
+        )
+
     def named_params(self) -> dict[str, np.ndarray]:
         """'<layer index>.<param>' -> array, the names used in model files."""
         return {

@@ -161,3 +161,35 @@ def test_copy_is_independent():
 def test_predict_rejects_wrong_shapes():
     with pytest.raises(ValueError, match="28, 28"):
         Network(classic_spec()).predict(np.zeros((2, 27, 28)))
+
+
+def test_receptive_field_arithmetic():
+    net = Network(classic_spec())
+    assert net.receptive_field(0, 0, 0) == (0, 0, 2, 2)  # conv 3x3 valid
+    assert net.receptive_field(0, 5, 7) == (5, 7, 7, 9)
+    assert net.receptive_field(1, 0, 0) == (0, 0, 3, 3)  # pool doubles the step
+    assert net.receptive_field(1, 12, 12) == (24, 24, 27, 27)
+    assert net.receptive_field(3, 0, 0) == (0, 0, 27, 27)  # dense sees everything
+    deep = Network(default_spec())
+    assert deep.receptive_field(0, 0, 0) == (0, 0, 1, 1)  # same padding: clipped at the edge
+    assert deep.receptive_field(0, 10, 10) == (9, 9, 11, 11)
+    assert deep.receptive_field(3, 3, 3) == (3, 3, 10, 10)  # 4 + 2*2 = 8 pixels wide
+
+
+def test_receptive_field_matches_gradient_support():
+    """The pixels whose change can move an output pixel are exactly its field."""
+    net = Network(default_spec(), np.random.default_rng(0), dtype=np.float64)
+    for layer_index, (row, col) in [(0, (5, 6)), (2, (3, 4)), (3, (6, 2)), (5, (2, 3))]:
+        x = np.random.default_rng(1).random((1, 1, 28, 28))
+        out = x
+        for layer in net.layers[: layer_index + 1]:
+            out = layer.forward(out, training=True)
+        d = np.zeros_like(out)
+        d[0, :, row, col] = 1.0
+        for layer in reversed(net.layers[: layer_index + 1]):
+            layer.needs_input_grad = True
+            d = layer.backward(d)
+        rows, cols = np.nonzero(np.abs(d[0, 0]) > 0)
+        top, left, bottom, right = net.receptive_field(layer_index, row, col)
+        assert rows.min() >= top and rows.max() <= bottom
+        assert cols.min() >= left and cols.max() <= right

@@ -1,0 +1,1 @@
+"""The Qt desktop app; it depends on digitpad.core, never the other way round."""

@@ -1,0 +1,84 @@
+"""Application setup and `digitpad gui`: the window, or an offscreen screenshot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMessageLogContext,
+    QSettings,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from digitpad import __version__
+from digitpad.gui.main_window import RESOURCES, MainWindow
+
+
+# Qt's offscreen platform warns about a window-manager feature it lacks, every time a
+# window gets size hints; it says nothing about the app. Other messages pass through.
+_OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _filter_offscreen_noise(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    if message in _OFFSCREEN_NOISE:
+        return
+    sys.stderr.write(message + "\n")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication, named so QSettings has a stable place to live."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv or [sys.argv[0]])
+        if QGuiApplication.platformName() == "offscreen":
+            qInstallMessageHandler(_filter_offscreen_noise)
+    QCoreApplication.setOrganizationName("digitpad")
+    QCoreApplication.setApplicationName("digitpad")
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName("digitpad")
+    icon = RESOURCES / "digitpad.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def take_screenshot(window: MainWindow, out: Path) -> bool:
+    """Render the window as it would appear and save it as PNG."""
+    app = QApplication.instance()
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window._run_update()
+    app.processEvents()
+    return window.grab().save(str(out), "PNG")
+
+
+def run(args: argparse.Namespace) -> int:
+    app = make_application()
+    settings = QSettings() if args.screenshot is None else QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "screenshot")
+    if args.screenshot is not None:
+        settings.clear()  # screenshots never depend on, or change, the user's settings
+    window = MainWindow(model_path=args.model, settings=settings)
+    if args.image is not None and not window.open_image(args.image):
+        return 1
+    if args.screenshot is not None:
+        ok = take_screenshot(window, args.screenshot)
+        window.close()
+        if not ok:
+            print(f"digitpad gui: could not write {args.screenshot}", file=sys.stderr)
+            return 1
+        print(args.screenshot)
+        return 0
+    window.show()
+    return app.exec()
+

@@ -1,0 +1,260 @@
+"""The drawing widget: white ink on black, rasterised by the app into its own image.
+
+The drawing lives in a fixed-size QImage in canvas coordinates, so resizing the
+window only rescales the view. Every action (stroke, loaded picture, clear) is an item
+in a history list; undo and redo move a cursor in that list and re-render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+CANVAS_SIZE = 280  # canvas pixels per side: ten per MNIST pixel
+# A digit drawn to fill the canvas is ~230 px tall, shrunk to 20 px: a 22 px pen gives
+# strokes about 2 px wide, like MNIST's.
+DEFAULT_PEN_WIDTH = 22
+MIN_PEN_WIDTH, MAX_PEN_WIDTH = 4, 60
+
+
+@dataclass
+class Stroke:
+    width: float
+    erase: bool
+    points: list[QPointF] = field(default_factory=list)
+
+
+@dataclass
+class Picture:
+    """An image placed on the canvas (opened file or drop), already ink on black."""
+
+    image: QImage
+
+
+@dataclass
+class Clear:
+    pass
+
+
+Item = Stroke | Picture | Clear
+
+
+class DrawingCanvas(QWidget):
+    """Draw with mouse or pen; ``changed`` fires on every edit, ``stroke_finished`` on release."""
+
+    changed = Signal()
+    stroke_finished = Signal()
+    history_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("canvas")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit here. Right-drag or E to erase; Ctrl+Z undoes a stroke.")
+        self._image = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
+        self._image.fill(0)
+        self._items: list[Item] = []
+        self._cursor = 0  # items[:cursor] are in effect; the rest can be redone
+        self._current: Stroke | None = None
+        self.pen_width: float = DEFAULT_PEN_WIDTH
+        self.eraser = False
+
+    # -- state ---------------------------------------------------------------------------
+
+    def pixels(self) -> np.ndarray:
+        """The drawing as (280, 280) float32 in [0, 1], ink bright."""
+        # The image is Grayscale8: read its bytes directly, skipping any format conversion.
+        raw = np.frombuffer(self._image.constBits(), dtype=np.uint8,
+                            count=self._image.sizeInBytes())
+        rows = raw.reshape(CANVAS_SIZE, self._image.bytesPerLine())[:, :CANVAS_SIZE]
+        return rows.astype(np.float32) * (1.0 / 255.0)
+
+    def image(self) -> QImage:
+        return self._image.copy()
+
+    def is_empty(self) -> bool:
+        return not self.pixels().any()
+
+    def can_undo(self) -> bool:
+        return self._cursor > 0
+
+    def can_redo(self) -> bool:
+        return self._cursor < len(self._items)
+
+    def set_pen_width(self, width: float) -> None:
+        self.pen_width = float(np.clip(width, MIN_PEN_WIDTH, MAX_PEN_WIDTH))
+
+    # -- edits ---------------------------------------------------------------------------
+
+    def _push(self, item: Item) -> None:
+        del self._items[self._cursor :]
+        self._items.append(item)
+        self._cursor += 1
+        self.history_changed.emit()
+
+    def clear(self) -> None:
+        """Clear the canvas (undoable). Does nothing on an empty canvas."""
+        if self.is_empty():
+            return
+        self._push(Clear())
+        self._image.fill(0)
+        self.update()
+        self.changed.emit()
+
+    def undo(self) -> None:
+        if self.can_undo():
+            self._cursor -= 1
+            self._rerender()
+
+    def redo(self) -> None:
+        if self.can_redo():
+            self._cursor += 1
+            self._rerender()
+
+    def place_image(self, ink: np.ndarray) -> None:
+        """Put ink (H, W) in [0, 1], bright on black, on the canvas, fitted and centred."""
+        from digitpad.core.preprocess import resize
+
+        h, w = ink.shape
+        scale = (CANVAS_SIZE * 0.8) / max(h, w)
+        new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+        fitted = np.clip(resize(ink, new_h, new_w), 0, 1)
+        full = np.zeros((CANVAS_SIZE, CANVAS_SIZE), np.float32)
+        top, left = (CANVAS_SIZE - new_h) // 2, (CANVAS_SIZE - new_w) // 2
+        full[top : top + new_h, left : left + new_w] = fitted
+        data = np.ascontiguousarray((full * 255 + 0.5).astype(np.uint8))
+        image = QImage(data.data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE,
+                       QImage.Format.Format_Grayscale8).copy()
+        self._push(Picture(image))
+        self._rerender()
+
+    def _rerender(self) -> None:
+        self._image.fill(0)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for item in self._items[: self._cursor]:
+            if isinstance(item, Clear):
+                self._image.fill(0)
+            elif isinstance(item, Picture):
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Lighten)
+                painter.drawImage(0, 0, item.image)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            else:
+                self._paint_stroke(painter, item, item.points)
+        painter.end()
+        self.update()
+        self.history_changed.emit()
+        self.changed.emit()
+
+    def _paint_stroke(self, painter: QPainter, stroke: Stroke, points: list[QPointF]) -> None:
+        colour = QColor(0, 0, 0) if stroke.erase else QColor(255, 255, 255)
+        pen = QPen(colour, stroke.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if len(points) == 1:
+            painter.drawPoint(points[0])
+        else:
+            painter.drawPolyline(points)
+
+    # -- input ---------------------------------------------------------------------------
+
+    def _view_rect(self) -> QRectF:
+        """Where the square image is shown: the largest centred square in the widget."""
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_canvas(self, position: QPointF) -> QPointF:
+        rect = self._view_rect()
+        scale = CANVAS_SIZE / rect.width()
+        return QPointF((position.x() - rect.x()) * scale, (position.y() - rect.y()) * scale)
+
+    def _begin(self, position: QPointF, erase: bool, width: float) -> None:
+        self._current = Stroke(width, erase, [self._to_canvas(position)])
+        self._push(self._current)
+        self._draw_segment(self._current.points)
+
+    def _extend(self, position: QPointF) -> None:
+        if self._current is None:
+            return
+        point = self._to_canvas(position)
+        last = self._current.points[-1]
+        if (point - last).manhattanLength() < 0.5:
+            return
+        self._current.points.append(point)
+        self._draw_segment([last, point])
+
+    def _end(self) -> None:
+        if self._current is not None:
+            self._current = None
+            self.stroke_finished.emit()
+
+    def _draw_segment(self, points: list[QPointF]) -> None:
+        """Paint only the new piece of the stroke and repaint only where it lies."""
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_stroke(painter, self._current, points)
+        painter.end()
+        rect = self._view_rect()
+        scale = rect.width() / CANVAS_SIZE
+        margin = self._current.width / 2 + 2
+        xs = [p.x() for p in points]
+        ys = [p.y() for p in points]
+        dirty = QRectF(
+            rect.x() + (min(xs) - margin) * scale,
+            rect.y() + (min(ys) - margin) * scale,
+            (max(xs) - min(xs) + 2 * margin) * scale,
+            (max(ys) - min(ys) + 2 * margin) * scale,
+        )
+        self.update(dirty.toAlignedRect())
+        self.changed.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            erase = self.eraser or event.button() == Qt.MouseButton.RightButton
+            self._begin(event.position(), erase, self.pen_width * (2 if erase else 1))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._extend(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._end()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            pressure = event.pressure() if event.pressure() > 0 else 1.0
+            erase = self.eraser or event.pointerType() == event.pointerType().Eraser
+            self._begin(event.position(), erase, self.pen_width * (0.5 + pressure * 0.75))
+        elif kind == QTabletEvent.Type.TabletMove:
+            self._extend(event.position())
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._end()
+        event.accept()
+
+    # -- painting ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        rect = self._view_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(rect, self._image)
+        painter.setPen(QPen(self.palette().mid().color(), 1))
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.end()

@@ -1,0 +1,217 @@
+"""The side panels (pyqtgraph): network input, softmax bars, filters, feature maps, pooled maps.
+
+Every plot item is created once; updates only call setImage / setOpts with new data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+
+DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
+SEQUENTIAL = "CET-L1"  # black to white, for maps that cannot be negative
+GAP = 1
+
+
+def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
+    """(rows, cols) for count tiles, cols / rows near ``wide``, no empty tiles if possible."""
+    target = math.sqrt(wide * count)
+    exact = [c for c in range(1, count + 1) if count % c == 0 and c <= 2 * target]
+    cols = min(exact, key=lambda c: abs(c - target)) if exact else math.ceil(target)
+    if abs(cols - target) > target / 2:  # e.g. a prime count: accept a few empty tiles
+        cols = math.ceil(target)
+    return math.ceil(count / cols), cols
+
+
+def theme() -> tuple[QColor, QColor, QColor]:
+    """(background, text, backdrop for tiles) from the system palette, light or dark."""
+    palette = QApplication.palette()
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    backdrop = base.darker(125) if base.lightness() > 128 else base.lighter(160)
+    return base, text, backdrop
+
+
+def mosaic(maps: np.ndarray, cols: int) -> np.ndarray:
+    """maps (F, H, W) -> one (rows*(H+1)-1, cols*(W+1)-1) image, gaps NaN (transparent)."""
+    f, h, w = maps.shape
+    rows = math.ceil(f / cols)
+    out = np.full((rows * (h + GAP) - GAP, cols * (w + GAP) - GAP), np.nan, dtype=np.float32)
+    padded = np.full((rows * cols, h + GAP, w + GAP), np.nan, dtype=np.float32)
+    padded[:f, :h, :w] = maps
+    tiled = padded.reshape(rows, cols, h + GAP, w + GAP).transpose(0, 2, 1, 3)
+    tiled = tiled.reshape(rows * (h + GAP), cols * (w + GAP))
+    out[...] = tiled[: out.shape[0], : out.shape[1]]
+    return out
+
+
+def _image_view(widget: pg.GraphicsLayoutWidget) -> tuple[pg.ViewBox, pg.ImageItem]:
+    view = widget.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+    view.setMenuEnabled(False)
+    image = pg.ImageItem(axisOrder="row-major")
+    view.addItem(image)
+    return view, image
+
+
+class InputPanel(pg.GraphicsLayoutWidget):
+    """The exact 28x28 image fed to the network, with an optional receptive-field box."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        background, text, _ = theme()
+        super().__init__(parent)
+        self.setBackground(background)
+        self.setObjectName("network_input")
+        self.setToolTip("What the network sees: your drawing cropped, scaled to fit 20x20 and "
+                        "centred by mass in 28x28, as MNIST digits were.")
+        self.addLabel("Network input 28×28", row=0, col=0, color=text)
+        self.view, self.image = _image_view(self)
+        self.image.setImage(np.zeros((28, 28), np.float32), levels=(0, 1))
+        self.view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
+        self.field = QGraphicsRectItem()
+        self.field.setPen(QPen(QColor(255, 170, 0), 0.4))
+        self.field.setVisible(False)
+        self.view.addItem(self.field)
+        self.setMinimumSize(140, 150)
+
+    def show_input(self, digit: np.ndarray | None) -> None:
+        data = np.zeros((28, 28), np.float32) if digit is None else digit
+        self.image.setImage(data, levels=(0, 1))
+
+    def highlight(self, box: tuple[int, int, int, int] | None) -> None:
+        """box (top, left, bottom, right) inclusive, or None to hide."""
+        if box is None:
+            self.field.setVisible(False)
+            return
+        top, left, bottom, right = box
+        self.field.setRect(QRectF(left, top, right - left + 1, bottom - top + 1))
+        self.field.setVisible(True)
+
+
+class ProbabilityPanel(pg.PlotWidget):
+    """Ten labelled bars of softmax probability; the winner drawn in the highlight colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        background, text, _ = theme()
+        super().__init__(parent, background=background)
+        self.setObjectName("probabilities")
+        self.setToolTip("Softmax output: the network's probability for each digit.")
+        self.setTitle("Softmax probabilities", color=text)
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTextPen(text)
+            self.getAxis(side).setPen(text)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        self.setYRange(0, 1, padding=0.02)
+        self.setXRange(-0.6, 9.6, padding=0)
+        axis = self.getAxis("bottom")
+        axis.setTicks([[(d, str(d)) for d in range(10)]])
+        self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self._normal = pg.mkBrush(120, 140, 170)
+        self._winner = pg.mkBrush(230, 120, 20)
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                                    brushes=[self._normal] * 10)
+        self.addItem(self.bars)
+        self.values = np.zeros(10)
+        self.setMinimumSize(220, 150)
+
+    def show_probabilities(self, probabilities: np.ndarray | None) -> None:
+        values = np.zeros(10) if probabilities is None else np.asarray(probabilities)
+        brushes = [self._normal] * 10
+        if probabilities is not None:
+            brushes[int(values.argmax())] = self._winner
+        self.values = values
+        self.bars.setOpts(height=values, brushes=brushes)
+
+
+@dataclass(frozen=True)
+class Hover:
+    tile: int
+    row: int
+    col: int
+    value: float
+
+
+class MosaicPanel(QWidget):
+    """One map per filter, tiled into a single image, with a colour bar and hover read-out."""
+
+    hovered = Signal(object)  # Hover, or None when the cursor leaves the maps
+
+    def __init__(self, title: str, object_name: str, tooltip: str, wide: float = 1.5,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wide = wide
+        self.setObjectName(object_name)
+        self.setToolTip(tooltip)
+        background, text, backdrop = theme()
+        self.plot = pg.GraphicsLayoutWidget()
+        self.plot.setBackground(background)
+        self.heading = self.plot.addLabel(title, row=0, col=0, colspan=2, color=text)
+        self.view, self.image = _image_view(self.plot)
+        self.view.setBackgroundColor(backdrop)
+        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=pg.colormap.get(DIVERGING),
+                                   interactive=False, width=12)
+        self.bar.setImageItem(self.image)
+        self.bar.axis.setTextPen(text)
+        self.plot.addItem(self.bar, row=1, col=1)
+        self.readout = QLabel(" ")
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.readout)
+        self.maps = np.zeros((1, 1, 1), np.float32)
+        self.cols = 1
+        self._signed: bool | None = None
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+    def set_heading(self, text: str) -> None:
+        self.heading.setText(text)
+
+    def show_maps(self, maps: np.ndarray) -> None:
+        """maps (F, H, W): shown tiled; a diverging scale when any value is negative."""
+        f = maps.shape[0]
+        layout_changed = maps.shape != self.maps.shape
+        self.maps = maps
+        self.cols = grid_shape(f, self.wide)[1]
+        tiled = mosaic(maps, self.cols)
+        low, high = float(np.nanmin(maps)), float(np.nanmax(maps))
+        signed = low < 0
+        if signed != self._signed:
+            self.bar.setColorMap(pg.colormap.get(DIVERGING if signed else SEQUENTIAL))
+            self._signed = signed
+        if signed:
+            bound = max(abs(low), abs(high), 1e-6)
+            levels = (-bound, bound)
+        else:
+            levels = (0.0, max(high, 1e-6))
+        self.image.setImage(tiled, autoLevels=False)
+        self.bar.setLevels(levels)
+        if layout_changed:
+            self.view.setRange(QRectF(0, 0, tiled.shape[1], tiled.shape[0]), padding=0.01)
+
+    def _on_scene_mouse_moved(self, position: QPointF) -> None:
+        if not self.view.sceneBoundingRect().contains(position):
+            self.readout.setText(" ")
+            self.hovered.emit(None)
+            return
+        point = self.view.mapSceneToView(position)
+        f, h, w = self.maps.shape
+        x, y = int(math.floor(point.x())), int(math.floor(point.y()))
+        tile_col, col = divmod(x, w + GAP)
+        tile_row, row = divmod(y, h + GAP)
+        tile = tile_row * self.cols + tile_col
+        if (x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f):
+            self.readout.setText(" ")
+            self.hovered.emit(None)
+            return
+        value = float(self.maps[tile, row, col])
+        self.readout.setText(f"filter {tile + 1}, row {row}, column {col}: {value:+.3f}")
+        self.hovered.emit(Hover(tile, row, col, value))

@@ -1,0 +1,128 @@
+"""The command line: every subcommand's --json output and its failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from digitpad.cli import main
+
+from .conftest import MODELS, ROOT
+from .httpserver import serve_folder
+from .imagefiles import save_digit
+
+
+def run_json(capsys, *argv):
+    code = main(list(argv) + ["--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_python_dash_m_shows_help():
+    result = subprocess.run([sys.executable, "-m", "digitpad", "--help"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    for command in ("train", "evaluate", "predict", "data", "bench", "gui"):
+        assert command in result.stdout
+
+
+def test_train_then_evaluate(tmp_path, capsys, mnist_dir):
+    out = tmp_path / "small.npz"
+    code, result = run_json(capsys, "train", "--arch", "classic", "--epochs", "1", "--limit",
+                            "1000", "--data", str(mnist_dir), "--out", str(out))
+    assert code == 0
+    assert result["path"] == str(out) and out.is_file()
+    assert 0.5 < result["test_accuracy"] <= 1.0
+    code, scores = run_json(capsys, "evaluate", "--model", str(out), "--data", str(mnist_dir))
+    assert code == 0
+    assert scores["n"] == 10000
+    assert scores["accuracy"] == pytest.approx(result["test_accuracy"])
+    assert len(scores["per_class_accuracy"]) == 10
+    assert np.array(scores["confusion"]).sum() == 10000
+
+
+def test_train_without_data_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DIGITPAD_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code = main(["train", "--arch", "classic", "--out", str(tmp_path / "m.npz")])
+    assert code == 1
+    assert "digitpad data download" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_train_interrupted_writes_nothing(tmp_path, capsys, mnist_dir, monkeypatch):
+    import digitpad.cli as cli
+
+    def interrupted(*args, **kwargs):
+        yield from ()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "train", interrupted)
+    code = main(["train", "--arch", "classic", "--data", str(mnist_dir), "--out",
+                 str(tmp_path / "m.npz")])
+    assert code == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluate_bad_model_file(tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"\x00" * 100)
+    assert main(["evaluate", "--model", str(bad)]) == 1
+    assert "bad.npz" in capsys.readouterr().err
+
+
+def test_predict_real_digits_any_size_and_polarity(tmp_path, capsys, mnist_test):
+    paths, expected = [], []
+    for index, (size, invert, ext) in enumerate([(28, False, "png"), (200, True, "png"),
+                                                 (90, False, "bmp"), (300, True, "jpg")]):
+        digit = mnist_test.images[index] / 255.0
+        paths.append(str(save_digit(digit, tmp_path / f"d{index}.{ext}", size, invert)))
+        expected.append(int(mnist_test.labels[index]))
+    code, results = run_json(capsys, "predict", *paths,
+                             "--model", str(MODELS / "default.npz"))
+    assert code == 0
+    assert [r["digit"] for r in results] == expected
+    assert [r["path"] for r in results] == paths
+    for r in results:
+        assert sum(r["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_predict_rejects_non_images_and_blank_images(tmp_path, capsys):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    blank = save_digit(np.zeros((28, 28)), tmp_path / "blank.png")
+    assert main(["predict", str(text), str(blank)]) == 1
+    err = capsys.readouterr().err
+    assert "notes.png: not a readable image" in err
+    assert "blank.png: the image is blank" in err
+
+
+def test_bench_json(capsys):
+    code, result = run_json(capsys, "bench", "--seconds", "0.2")
+    assert code == 0
+    assert set(result["forward_latency_ms"]) == {"classic", "default"}
+    assert set(result["train_images_per_s"]) == {"classic", "default"}
+    assert all(v > 0 for v in result["train_images_per_s"].values())
+    assert "torch_train_images_per_s" in result and "ratio" in result
+
+
+def test_data_download_from_local_mirror(tmp_path, capsys, mnist_dir):
+    with serve_folder(mnist_dir) as url:
+        code, result = run_json(capsys, "data", "download", "--dir", str(tmp_path / "m"),
+                                "--mirror", url)
+    assert code == 0
+    assert result == {"path": str(tmp_path / "m")}
+    assert len(list((tmp_path / "m").glob("*.gz"))) == 4
+
+
+def test_readme_test_command_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [line.strip() for line in readme.splitlines() if "pytest" in line
+                and line.strip().startswith("python")]
+    assert commands, "README has no test command"
+    assert commands[0] in ci
