@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -234,10 +235,15 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="model file to start with (.npz)")
-    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
-                        help="render the window offscreen, save it as PNG and exit")
-    parser.add_argument("--image", type=Path, metavar="IN.png",
-                        help="an image to put on the canvas first")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="render the window offscreen, save it as PNG and exit",
+    )
+    parser.add_argument(
+        "--image", type=Path, metavar="IN.png", help="an image to put on the canvas first"
+    )
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -315,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (CliError, DatasetError, ModelFormatError, ValueError) as exc:
         print(f"digitpad {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader (say `| head`) went away: stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

@@ -20,7 +20,11 @@ def save_digit(digit: np.ndarray, path: Path, size: int = 28, invert: bool = Fal
     """Save a 28x28 digit scaled to size x size, optionally dark on light."""
     image = gray_to_qimage(1.0 - digit if invert else digit)
     if size != image.width():
-        image = image.scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            size,
+            size,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     assert image.save(str(path)), path
     return path

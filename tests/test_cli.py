@@ -17,14 +17,19 @@ from .imagefiles import save_digit
 
 
 def run_json(capsys, *argv):
-    code = main(list(argv) + ["--json"])
+    code = main([*list(argv), "--json"])
     out = capsys.readouterr().out
     return code, json.loads(out)
 
 
 def test_python_dash_m_shows_help():
-    result = subprocess.run([sys.executable, "-m", "digitpad", "--help"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "digitpad", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert result.returncode == 0
     for command in ("train", "evaluate", "predict", "data", "bench", "gui"):
         assert command in result.stdout
@@ -32,8 +37,20 @@ def test_python_dash_m_shows_help():
 
 def test_train_then_evaluate(tmp_path, capsys, mnist_dir):
     out = tmp_path / "small.npz"
-    code, result = run_json(capsys, "train", "--arch", "classic", "--epochs", "1", "--limit",
-                            "1000", "--data", str(mnist_dir), "--out", str(out))
+    code, result = run_json(
+        capsys,
+        "train",
+        "--arch",
+        "classic",
+        "--epochs",
+        "1",
+        "--limit",
+        "1000",
+        "--data",
+        str(mnist_dir),
+        "--out",
+        str(out),
+    )
     assert code == 0
     assert result["path"] == str(out) and out.is_file()
     assert 0.5 < result["test_accuracy"] <= 1.0
@@ -62,8 +79,9 @@ def test_train_interrupted_writes_nothing(tmp_path, capsys, mnist_dir, monkeypat
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "train", interrupted)
-    code = main(["train", "--arch", "classic", "--data", str(mnist_dir), "--out",
-                 str(tmp_path / "m.npz")])
+    code = main(
+        ["train", "--arch", "classic", "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]
+    )
     assert code == 130
     assert list(tmp_path.iterdir()) == []
 
@@ -77,13 +95,13 @@ def test_evaluate_bad_model_file(tmp_path, capsys):
 
 def test_predict_real_digits_any_size_and_polarity(tmp_path, capsys, mnist_test):
     paths, expected = [], []
-    for index, (size, invert, ext) in enumerate([(28, False, "png"), (200, True, "png"),
-                                                 (90, False, "bmp"), (300, True, "jpg")]):
+    for index, (size, invert, ext) in enumerate(
+        [(28, False, "png"), (200, True, "png"), (90, False, "bmp"), (300, True, "jpg")]
+    ):
         digit = mnist_test.images[index] / 255.0
         paths.append(str(save_digit(digit, tmp_path / f"d{index}.{ext}", size, invert)))
         expected.append(int(mnist_test.labels[index]))
-    code, results = run_json(capsys, "predict", *paths,
-                             "--model", str(MODELS / "default.npz"))
+    code, results = run_json(capsys, "predict", *paths, "--model", str(MODELS / "default.npz"))
     assert code == 0
     assert [r["digit"] for r in results] == expected
     assert [r["path"] for r in results] == paths
@@ -112,8 +130,9 @@ def test_bench_json(capsys):
 
 def test_data_download_from_local_mirror(tmp_path, capsys, mnist_dir):
     with serve_folder(mnist_dir) as url:
-        code, result = run_json(capsys, "data", "download", "--dir", str(tmp_path / "m"),
-                                "--mirror", url)
+        code, result = run_json(
+            capsys, "data", "download", "--dir", str(tmp_path / "m"), "--mirror", url
+        )
     assert code == 0
     assert result == {"path": str(tmp_path / "m")}
     assert len(list((tmp_path / "m").glob("*.gz"))) == 4
@@ -122,7 +141,10 @@ def test_data_download_from_local_mirror(tmp_path, capsys, mnist_dir):
 def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = [line.strip() for line in readme.splitlines() if "pytest" in line
-                and line.strip().startswith("python")]
+    commands = [
+        line.strip()
+        for line in readme.splitlines()
+        if "pytest" in line and line.strip().startswith("python")
+    ]
     assert commands, "README has no test command"
     assert commands[0] in ci

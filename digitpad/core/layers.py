@@ -109,7 +109,10 @@ class Conv2D(Layer):
         k, s, p = self.kernel, self.stride, self.pad
         ho, wo = conv_output_size(h, k, s, p), conv_output_size(w, k, s, p)
         if p:
-            x = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+            # A zeroed array and one slice copy: np.pad costs ten times more on small inputs.
+            padded = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=x.dtype)
+            padded[:, :, p : p + h, p : p + w] = x
+            x = padded
         # Offsets outermost within each image, (k, k, C): the col2im in backward then adds
         # contiguous (C, Ho, Wo) blocks, which is much faster than strided ones.
         cols = np.empty((n, k, k, c, ho, wo), dtype=x.dtype)

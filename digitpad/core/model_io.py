@@ -75,6 +75,10 @@ def save_model(path: str | os.PathLike, network: Network, metadata: ModelMetadat
             np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
+        # mkstemp makes the file private (0600); give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

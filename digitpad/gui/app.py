@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication
 from digitpad import __version__
 from digitpad.gui.main_window import RESOURCES, MainWindow
 
-
 # Qt's offscreen platform warns about a window-manager feature it lacks, every time a
 # window gets size hints; it says nothing about the app. Other messages pass through.
 _OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",)
@@ -37,7 +36,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
         app = QApplication(argv or [sys.argv[0]])
         if QGuiApplication.platformName() == "offscreen":
             qInstallMessageHandler(_filter_offscreen_noise)
@@ -64,8 +64,13 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     app = make_application()
-    settings = QSettings() if args.screenshot is None else QSettings(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "screenshot")
+    settings = (
+        QSettings()
+        if args.screenshot is None
+        else QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "screenshot"
+        )
+    )
     if args.screenshot is not None:
         settings.clear()  # screenshots never depend on, or change, the user's settings
     window = MainWindow(model_path=args.model, settings=settings)
@@ -81,4 +86,3 @@ def run(args: argparse.Namespace) -> int:
         return 0
     window.show()
     return app.exec()
-

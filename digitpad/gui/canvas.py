@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-
 CANVAS_SIZE = 280  # canvas pixels per side: ten per MNIST pixel
 # A digit drawn to fill the canvas is ~230 px tall, shrunk to 20 px: a 22 px pen gives
 # strokes about 2 px wide, like MNIST's.
@@ -72,6 +71,7 @@ class DrawingCanvas(QWidget):
         self._items: list[Item] = []
         self._cursor = 0  # items[:cursor] are in effect; the rest can be redone
         self._current: Stroke | None = None
+        self._before_stroke: QImage | None = None
         self.pen_width: float = DEFAULT_PEN_WIDTH
         self.eraser = False
 
@@ -80,8 +80,9 @@ class DrawingCanvas(QWidget):
     def pixels(self) -> np.ndarray:
         """The drawing as (280, 280) float32 in [0, 1], ink bright."""
         # The image is Grayscale8: read its bytes directly, skipping any format conversion.
-        raw = np.frombuffer(self._image.constBits(), dtype=np.uint8,
-                            count=self._image.sizeInBytes())
+        raw = np.frombuffer(
+            self._image.constBits(), dtype=np.uint8, count=self._image.sizeInBytes()
+        )
         rows = raw.reshape(CANVAS_SIZE, self._image.bytesPerLine())[:, :CANVAS_SIZE]
         return rows.astype(np.float32) * (1.0 / 255.0)
 
@@ -139,8 +140,9 @@ class DrawingCanvas(QWidget):
         top, left = (CANVAS_SIZE - new_h) // 2, (CANVAS_SIZE - new_w) // 2
         full[top : top + new_h, left : left + new_w] = fitted
         data = np.ascontiguousarray((full * 255 + 0.5).astype(np.uint8))
-        image = QImage(data.data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE,
-                       QImage.Format.Format_Grayscale8).copy()
+        image = QImage(
+            data.data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8
+        ).copy()
         self._push(Picture(image))
         self._rerender()
 
@@ -164,8 +166,13 @@ class DrawingCanvas(QWidget):
 
     def _paint_stroke(self, painter: QPainter, stroke: Stroke, points: list[QPointF]) -> None:
         colour = QColor(0, 0, 0) if stroke.erase else QColor(255, 255, 255)
-        pen = QPen(colour, stroke.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                   Qt.PenJoinStyle.RoundJoin)
+        pen = QPen(
+            colour,
+            stroke.width,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
         painter.setPen(pen)
         if len(points) == 1:
             painter.drawPoint(points[0])
@@ -185,9 +192,10 @@ class DrawingCanvas(QWidget):
         return QPointF((position.x() - rect.x()) * scale, (position.y() - rect.y()) * scale)
 
     def _begin(self, position: QPointF, erase: bool, width: float) -> None:
+        self._before_stroke = self._image.copy()
         self._current = Stroke(width, erase, [self._to_canvas(position)])
         self._push(self._current)
-        self._draw_segment(self._current.points)
+        self._paint_on_image(self._current.points)
 
     def _extend(self, position: QPointF) -> None:
         if self._current is None:
@@ -197,15 +205,30 @@ class DrawingCanvas(QWidget):
         if (point - last).manhattanLength() < 0.5:
             return
         self._current.points.append(point)
-        self._draw_segment([last, point])
+        self._paint_on_image([last, point])
 
     def _end(self) -> None:
-        if self._current is not None:
-            self._current = None
-            self.stroke_finished.emit()
+        """Finish the stroke: repaint it whole over the image from before it began.
 
-    def _draw_segment(self, points: list[QPointF]) -> None:
-        """Paint only the new piece of the stroke and repaint only where it lies."""
+        While the pen moves only the newest segment is painted (constant work per move);
+        overlapping anti-aliased caps make the joints a shade brighter. Painting the
+        finished polyline in one go gives exactly what re-rendering after an undo gives.
+        """
+        if self._current is None:
+            return
+        self._image = self._before_stroke
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_stroke(painter, self._current, self._current.points)
+        painter.end()
+        self._current = None
+        self._before_stroke = None
+        self.update()
+        self.changed.emit()
+        self.stroke_finished.emit()
+
+    def _paint_on_image(self, points: list[QPointF]) -> None:
+        """Paint a piece of the stroke in progress and repaint only where it lies."""
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_stroke(painter, self._current, points)

@@ -20,11 +20,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSplitter,
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad import __version__
-from digitpad.core.layers import Conv2D
+from digitpad.core.layers import ACTIVATIONS, Conv2D
 from digitpad.core.model_io import Model, ModelFormatError, load_model
 from digitpad.core.network import Network
 from digitpad.core.preprocess import to_ink, to_mnist
@@ -60,8 +62,11 @@ class ConvBlock:
 
     @property
     def last(self) -> int:
-        return self.pool if self.pool is not None else (
-            self.activation if self.activation is not None else self.conv)
+        return (
+            self.pool
+            if self.pool is not None
+            else (self.activation if self.activation is not None else self.conv)
+        )
 
 
 def conv_blocks(network: Network) -> list[ConvBlock]:
@@ -72,8 +77,11 @@ def conv_blocks(network: Network) -> list[ConvBlock]:
         activation = pool = None
         for later in range(index + 1, len(network.layers)):
             kind = network.layers[later].kind
-            if kind in ("relu", "leaky_relu", "tanh", "sigmoid") and activation is None \
-                    and pool is None:
+            if (
+                kind in ("relu", "leaky_relu", "tanh", "sigmoid")
+                and activation is None
+                and pool is None
+            ):
                 activation = later
             elif kind in ("maxpool2d", "avgpool2d") and pool is None:
                 pool = later
@@ -93,14 +101,22 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def describe_layer(spec: dict) -> str:
     kind = spec["type"]
     if kind == "conv2d":
-        return (f"conv {spec['kernel']}×{spec['kernel']}, {spec['filters']} filters, stride "
-                f"{spec.get('stride', 1)}, {spec.get('padding', 'valid')} padding")
+        return (
+            f"conv {spec['kernel']}×{spec['kernel']}, {spec['filters']} filters, stride "
+            f"{spec.get('stride', 1)}, {spec.get('padding', 'valid')} padding"
+        )
     if kind == "dense":
         return f"dense, {spec['units']} units"
-    return {"maxpool2d": "2×2 max pooling", "avgpool2d": "2×2 average pooling",
-            "global_avgpool": "global average pooling", "flatten": "flatten",
-            "relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh",
-            "sigmoid": "sigmoid"}[kind]
+    return {
+        "maxpool2d": "2×2 max pooling",
+        "avgpool2d": "2×2 average pooling",
+        "global_avgpool": "global average pooling",
+        "flatten": "flatten",
+        "relu": "ReLU",
+        "leaky_relu": "leaky ReLU",
+        "tanh": "tanh",
+        "sigmoid": "sigmoid",
+    }[kind]
 
 
 class MainWindow(QMainWindow):
@@ -108,8 +124,12 @@ class MainWindow(QMainWindow):
 
     prediction_updated = Signal(object, list)
 
-    def __init__(self, model_path: Path | None = None, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("digitpad")
         icon = RESOURCES / "digitpad.svg"
@@ -126,6 +146,11 @@ class MainWindow(QMainWindow):
         self._update_timer = QTimer(self)
         self._update_timer.setSingleShot(True)
         self._update_timer.timeout.connect(self._on_update_timer_timeout)
+        self._flashed: QWidget | None = None
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(700)
+        self._flash_timer.timeout.connect(self._on_flash_timer_timeout)
         self._build_widgets()
         self._build_actions()
         self._build_menus()
@@ -173,6 +198,14 @@ class MainWindow(QMainWindow):
         self.layer_strip_layout = QHBoxLayout(self.layer_strip)
         self.layer_strip_layout.setContentsMargins(0, 0, 0, 0)
         self.layer_buttons: list[QPushButton] = []
+        # Deep networks make a long strip: let it scroll rather than widen the window.
+        strip_scroll = QScrollArea()
+        strip_scroll.setWidget(self.layer_strip)
+        strip_scroll.setWidgetResizable(True)
+        strip_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        strip_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        strip_scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.strip_scroll = strip_scroll
 
         self.network_input = InputPanel()
         self.probabilities = ProbabilityPanel()
@@ -192,16 +225,23 @@ class MainWindow(QMainWindow):
         selector_row.addWidget(self.layer_caption, 1)
 
         self.filters = MosaicPanel(
-            "Filters (weights)", "filters",
+            "Filters (weights)",
+            "filters",
             "Each filter's 3×3 weights: red adds, blue subtracts. For deeper layers, the "
-            "mean over input channels.", wide=0.5)
+            "mean over input channels.",
+            wide=0.5,
+        )
         self.feature_maps = MosaicPanel(
-            "Feature maps", "feature_maps",
+            "Feature maps",
+            "feature_maps",
             "Each filter slid over the input: where it matches, the map lights up. "
-            "Hover to see a value and the input pixels it comes from.")
+            "Hover to see a value and the input pixels it comes from.",
+        )
         self.pooled = MosaicPanel(
-            "Pooled", "pooled",
-            "After the activation and 2×2 pooling: each map shrunk to its strongest responses.")
+            "Pooled",
+            "pooled",
+            "After the activation and 2×2 pooling: each map shrunk to its strongest responses.",
+        )
         for panel in (self.feature_maps, self.pooled):
             panel.hovered.connect(self._on_map_hovered)
         maps_row = QSplitter(Qt.Orientation.Horizontal)
@@ -212,7 +252,7 @@ class MainWindow(QMainWindow):
         right = QWidget()
         self.panels_widget = right
         right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.layer_strip)
+        right_layout.addWidget(self.strip_scroll)
         right_layout.addLayout(top_row, 2)
         right_layout.addLayout(selector_row)
         right_layout.addWidget(maps_row, 3)
@@ -226,8 +266,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.resize(1180, 720)
 
-    def _action(self, text: str, slot, shortcuts=(), tip: str = "",
-                checkable: bool = False) -> QAction:
+    def _action(
+        self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False
+    ) -> QAction:
         action = QAction(text, self)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
@@ -241,37 +282,65 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.open_image_action = self._action(
-            "&Open Image…", self._on_open_image_triggered, [QKeySequence.StandardKey.Open],
-            "Open a PNG, JPEG or BMP image of a digit onto the canvas")
+            "&Open Image…",
+            self._on_open_image_triggered,
+            [QKeySequence.StandardKey.Open],
+            "Open a PNG, JPEG or BMP image of a digit onto the canvas",
+        )
         self.save_drawing_action = self._action(
-            "&Save Drawing…", self._on_save_drawing_triggered, [QKeySequence.StandardKey.Save],
-            "Save the canvas as a PNG")
+            "&Save Drawing…",
+            self._on_save_drawing_triggered,
+            [QKeySequence.StandardKey.Save],
+            "Save the canvas as a PNG",
+        )
         self.export_panels_action = self._action(
-            "&Export Panels…", self._on_export_panels_triggered, ["Ctrl+E"],
-            "Save all the panels as one PNG")
+            "&Export Panels…",
+            self._on_export_panels_triggered,
+            ["Ctrl+E"],
+            "Save all the panels as one PNG",
+        )
         self.quit_action = self._action("&Quit", self.close, [QKeySequence.StandardKey.Quit])
-        self.undo_action = self._action("&Undo Stroke", self.canvas.undo,
-                                        [QKeySequence.StandardKey.Undo], "Undo the last stroke")
-        self.redo_action = self._action("&Redo Stroke", self.canvas.redo,
-                                        ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo a stroke")
-        self.clear_action = self._action("&Clear", self.canvas.clear, ["Esc", "Delete"],
-                                         "Clear the canvas")
-        self.eraser_action = self._action("&Eraser", self._on_eraser_toggled, ["E"],
-                                          "Erase instead of draw (right-drag erases too)",
-                                          checkable=True)
+        self.undo_action = self._action(
+            "&Undo Stroke",
+            self.canvas.undo,
+            [QKeySequence.StandardKey.Undo],
+            "Undo the last stroke",
+        )
+        self.redo_action = self._action(
+            "&Redo Stroke", self.canvas.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo a stroke"
+        )
+        self.clear_action = self._action(
+            "&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas"
+        )
+        self.eraser_action = self._action(
+            "&Eraser",
+            self._on_eraser_toggled,
+            ["E"],
+            "Erase instead of draw (right-drag erases too)",
+            checkable=True,
+        )
         self.thinner_action = self._action("&Thinner Pen", lambda: self._change_pen(-2), ["["])
         self.thicker_action = self._action("T&hicker Pen", lambda: self._change_pen(2), ["]"])
         self.open_model_action = self._action(
-            "&Open Model File…", self._on_open_model_triggered, ["Ctrl+M"],
-            "Load a digitpad model (.npz)")
+            "&Open Model File…",
+            self._on_open_model_triggered,
+            ["Ctrl+M"],
+            "Load a digitpad model (.npz)",
+        )
         self.model_info_action = self._action(
-            "Model &Info", self._on_model_info_triggered, ["Ctrl+I"],
-            "Architecture, parameters, accuracy and date of the current model")
+            "Model &Info",
+            self._on_model_info_triggered,
+            ["Ctrl+I"],
+            "Architecture, parameters, accuracy and date of the current model",
+        )
         self.retrain_action = QAction("&Retrain…", self)
         self.retrain_action.setEnabled(False)
         self.retrain_action.setStatusTip("Retraining from the app is coming in a later version")
-        self.shortcuts_action = self._action("&Keyboard Shortcuts", self._on_shortcuts_triggered,
-                                             [QKeySequence.StandardKey.HelpContents])
+        self.shortcuts_action = self._action(
+            "&Keyboard Shortcuts",
+            self._on_shortcuts_triggered,
+            [QKeySequence.StandardKey.HelpContents],
+        )
         self.about_action = self._action("&About digitpad", self._on_about_triggered)
         for action in (self.undo_action, self.redo_action, self.clear_action, self.eraser_action):
             button = QToolButton()
@@ -283,8 +352,9 @@ class MainWindow(QMainWindow):
         self.bundled_actions: dict[str, QAction] = {}
         for name in BUNDLED:
             action = QAction(f"Bundled: {name}", self, checkable=True)
-            action.triggered.connect(lambda _=False, n=name: self.load_model_file(
-                MODELS_DIR / f"{n}.npz"))
+            action.triggered.connect(
+                lambda _=False, n=name: self.load_model_file(MODELS_DIR / f"{n}.npz")
+            )
             self.model_group.addAction(action)
             self.bundled_actions[name] = action
         self._on_canvas_history_changed()
@@ -292,14 +362,19 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.open_image_action, self.save_drawing_action,
-                       self.export_panels_action):
+        for action in (self.open_image_action, self.save_drawing_action, self.export_panels_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, self.clear_action,
-                       self.eraser_action, self.thinner_action, self.thicker_action):
+        for action in (
+            self.undo_action,
+            self.redo_action,
+            self.clear_action,
+            self.eraser_action,
+            self.thinner_action,
+            self.thicker_action,
+        ):
             edit_menu.addAction(action)
         model_menu = bar.addMenu("&Model")
         for action in self.bundled_actions.values():
@@ -379,7 +454,8 @@ class MainWindow(QMainWindow):
         accuracy = model.metadata.metrics.get("test_accuracy")
         name = model.metadata.name or (model.path.stem if model.path else "model")
         self.model_status.setText(
-            f"Model: {name}" + (f" · MNIST test accuracy {accuracy:.2%}" if accuracy else ""))
+            f"Model: {name}" + (f" · MNIST test accuracy {accuracy:.2%}" if accuracy else "")
+        )
         self.settings.setValue("model/path", str(model.path) if model.path else "")
         self._run_update()
 
@@ -400,10 +476,17 @@ class MainWindow(QMainWindow):
         while self.layer_strip_layout.count():
             self.layer_strip_layout.takeAt(0)
         self.layer_buttons = []
+        # Activations fold into the layer they follow ("conv1 + relu"): same shape, and
+        # the strip stays short enough to read at a glance.
         entries = [("input", "28×28×1", -1)]
         for index, (name, shape, spec) in enumerate(
-                zip(network.names, network.shapes, network.spec["layers"], strict=True)):
+            zip(network.names, network.shapes, network.spec["layers"], strict=True)
+        ):
             if spec["type"] == "flatten":
+                continue
+            if spec["type"] in ACTIVATIONS and len(entries) > 1:
+                previous_name, previous_shape, previous_index = entries[-1]
+                entries[-1] = (f"{previous_name} + {spec['type']}", previous_shape, previous_index)
                 continue
             entries.append((name, shape_text(shape), index))
         entries.append(("softmax", "10", len(network.layers)))
@@ -414,14 +497,23 @@ class MainWindow(QMainWindow):
             button = QPushButton(f"{name}\n{shape}")
             button.setFlat(True)
             button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            tip = ("the 28×28 input" if index < 0 else "softmax over the 10 digits"
-                   if index >= len(network.layers) else describe_layer(
-                       network.spec["layers"][index]))
+            tip = (
+                "the 28×28 input"
+                if index < 0
+                else "softmax over the 10 digits"
+                if index >= len(network.layers)
+                else describe_layer(network.spec["layers"][index])
+            )
             button.setToolTip(f"{name}: {tip}; output {shape}. Click to show its panel.")
             button.clicked.connect(lambda _=False, i=index: self.show_layer(i))
             self.layer_strip_layout.addWidget(button)
             self.layer_buttons.append(button)
         self.layer_strip_layout.addStretch(1)
+        self.layer_strip.adjustSize()
+        self.strip_scroll.setFixedHeight(
+            self.layer_strip.sizeHint().height()
+            + self.strip_scroll.horizontalScrollBar().sizeHint().height()
+        )
 
     def show_layer(self, index: int) -> None:
         """Bring up the panel of layer ``index`` (-1 input, len(layers) the softmax)."""
@@ -436,9 +528,17 @@ class MainWindow(QMainWindow):
             self._flash(self.probabilities)
 
     def _flash(self, widget: QWidget) -> None:
+        """Outline a panel briefly so the eye finds it; the window's own timer ends it."""
+        self._on_flash_timer_timeout()
         widget.setStyleSheet(f"#{widget.objectName()} {{ border: 2px solid #e6781e; }}")
-        QTimer.singleShot(700, lambda: widget.setStyleSheet(""))
+        self._flashed = widget
+        self._flash_timer.start()
         self.statusBar().showMessage(widget.toolTip(), 4000)
+
+    def _on_flash_timer_timeout(self) -> None:
+        if self._flashed is not None:
+            self._flashed.setStyleSheet("")
+            self._flashed = None
 
     def _on_layer_selector_changed(self, index: int) -> None:
         if 0 <= index < len(self.blocks):
@@ -458,14 +558,19 @@ class MainWindow(QMainWindow):
         self.filters.show_maps(shown.astype(np.float32))
         name = network.names[block.conv]
         channels = weights.shape[1]
-        self.filters.set_heading(f"{name} filters {conv.kernel}×{conv.kernel}" + (
-            f" (mean of {channels} channels)" if channels > 1 else ""))
+        self.filters.set_heading(
+            f"{name} filters {conv.kernel}×{conv.kernel}"
+            + (f" (mean of {channels} channels)" if channels > 1 else "")
+        )
         conv_shape = shape_text(network.shapes[block.conv])
         self.feature_maps.set_heading(f"{name} feature maps {conv_shape}")
         last_name = network.names[block.last]
         self.pooled.set_heading(f"{last_name} output {shape_text(network.shapes[block.last])}")
-        parts = [describe_layer(network.spec["layers"][i])
-                 for i in (block.conv, block.activation, block.pool) if i is not None]
+        parts = [
+            describe_layer(network.spec["layers"][i])
+            for i in (block.conv, block.activation, block.pool)
+            if i is not None
+        ]
         self.layer_caption.setText(" → ".join(parts))
 
     # -- live prediction -----------------------------------------------------------------
@@ -494,11 +599,15 @@ class MainWindow(QMainWindow):
         self.probabilities.show_probabilities(self.last_probabilities)
         self._show_trace()
         self._show_prediction()
-        probabilities = ([float(p) for p in self.last_probabilities]
-                         if self.last_probabilities is not None else [0.0] * 10)
+        probabilities = (
+            [float(p) for p in self.last_probabilities]
+            if self.last_probabilities is not None
+            else [0.0] * 10
+        )
         self.prediction_updated.emit(
             None if self.last_probabilities is None else int(np.argmax(probabilities)),
-            probabilities)
+            probabilities,
+        )
 
     def _show_trace(self) -> None:
         if not self.blocks or self.model is None:
@@ -522,14 +631,16 @@ class MainWindow(QMainWindow):
         if probabilities[best] >= UNSURE_BELOW:
             self.prediction.setText(
                 f"<span style='font-size:48pt; font-weight:600'>{best}</span>"
-                f"<span style='font-size:16pt'>&nbsp;&nbsp;{probabilities[best]:.0%} sure</span>")
+                f"<span style='font-size:16pt'>&nbsp;&nbsp;{probabilities[best]:.0%} sure</span>"
+            )
         else:
             self.prediction.setText(
                 f"<span style='font-size:16pt'>Not sure:</span> "
                 f"<span style='font-size:32pt; font-weight:600'>{best}</span>"
                 f"<span style='font-size:14pt'> {probabilities[best]:.0%} or </span>"
                 f"<span style='font-size:32pt; font-weight:600'>{second}</span>"
-                f"<span style='font-size:14pt'> {probabilities[second]:.0%}</span>")
+                f"<span style='font-size:14pt'> {probabilities[second]:.0%}</span>"
+            )
 
     def _on_map_hovered(self, hover: Hover | None) -> None:
         if hover is None or self.model is None or not self.blocks:
@@ -538,7 +649,8 @@ class MainWindow(QMainWindow):
         block = self.blocks[self.block_index]
         layer = block.conv if self.sender() is self.feature_maps else block.last
         self.network_input.highlight(
-            self.model.network.receptive_field(layer, hover.row, hover.col))
+            self.model.network.receptive_field(layer, hover.row, hover.col)
+        )
 
     # -- canvas tools --------------------------------------------------------------------
 
@@ -595,8 +707,9 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save", f"{path}: could not be written")
 
     def _on_open_model_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(MODELS_DIR),
-                                              "digitpad models (*.npz)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model", str(MODELS_DIR), "digitpad models (*.npz)"
+        )
         if path:
             self.load_model_file(Path(path))
 
@@ -623,14 +736,16 @@ class MainWindow(QMainWindow):
         network, meta = self.model.network, self.model.metadata
         rows = "".join(
             f"<tr><td>{name}</td><td>{shape_text(shape)}</td><td align=right>{count:,}</td></tr>"
-            for name, shape, count in network.summary())
+            for name, shape, count in network.summary()
+        )
         accuracy = meta.metrics.get("test_accuracy")
         training = meta.training
         lines = [
             f"<b>{meta.name or 'model'}</b> — {self.model.path}",
             f"Parameters: {network.parameter_count:,}",
-            f"MNIST test accuracy: {accuracy:.2%}" if accuracy is not None else
-            "MNIST test accuracy: not recorded",
+            f"MNIST test accuracy: {accuracy:.2%}"
+            if accuracy is not None
+            else "MNIST test accuracy: not recorded",
             f"Created: {meta.created or 'unknown'} with digitpad {meta.digitpad_version}",
         ]
         if training.get("config"):
@@ -639,31 +754,44 @@ class MainWindow(QMainWindow):
                 f"Trained on {training.get('images', '?'):,} images for {config.get('epochs')} "
                 f"epochs ({config.get('optimizer')}, learning rate {config.get('learning_rate')}"
                 f", augmentation {'on' if config.get('augment') else 'off'})"
-                if isinstance(training.get("images"), int) else "")
-        return ("<br>".join(line for line in lines if line)
-                + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
-                  f"<th align=right>parameters</th></tr>{rows}</table>")
+                if isinstance(training.get("images"), int)
+                else ""
+            )
+        return (
+            "<br>".join(line for line in lines if line)
+            + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
+            f"<th align=right>parameters</th></tr>{rows}</table>"
+        )
 
     def _on_model_info_triggered(self) -> None:
         QMessageBox.information(self, "Model info", self.model_info_text())
 
     def _on_shortcuts_triggered(self) -> None:
-        rows = [("Draw", "Left mouse button or pen"), ("Erase", "Right mouse button, or E"),
-                ("Undo / redo stroke", "Ctrl+Z / Ctrl+Shift+Z"), ("Clear", "Esc or Delete"),
-                ("Thinner / thicker pen", "[ / ]"), ("Open image", "Ctrl+O"),
-                ("Save drawing", "Ctrl+S"), ("Export panels", "Ctrl+E"),
-                ("Open model", "Ctrl+M"), ("Model info", "Ctrl+I"), ("Quit", "Ctrl+Q")]
+        rows = [
+            ("Draw", "Left mouse button or pen"),
+            ("Erase", "Right mouse button, or E"),
+            ("Undo / redo stroke", "Ctrl+Z / Ctrl+Shift+Z"),
+            ("Clear", "Esc or Delete"),
+            ("Thinner / thicker pen", "[ / ]"),
+            ("Open image", "Ctrl+O"),
+            ("Save drawing", "Ctrl+S"),
+            ("Export panels", "Ctrl+E"),
+            ("Open model", "Ctrl+M"),
+            ("Model info", "Ctrl+I"),
+            ("Quit", "Ctrl+Q"),
+        ]
         table = "".join(f"<tr><td>{a}</td><td><b>{k}</b></td></tr>" for a, k in rows)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
 
     def _on_about_triggered(self) -> None:
         name = self.model.metadata.name if self.model else "none"
         QMessageBox.about(
-            self, "About digitpad",
+            self,
+            "About digitpad",
             f"<b>digitpad {__version__}</b><br>Draw a digit and watch a convolutional network "
             "written from scratch in NumPy recognise it.<br><br>"
             f"Current model: {name}<br><br>"
             "Trained on the MNIST database of handwritten digits by Yann LeCun, Corinna Cortes "
             "and Christopher J.C. Burges, available under the Creative Commons "
-            "Attribution-Share Alike 3.0 license.")
-
+            "Attribution-Share Alike 3.0 license.",
+        )

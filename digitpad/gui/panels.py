@@ -15,7 +15,6 @@ from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
-SEQUENTIAL = "CET-L1"  # black to white, for maps that cannot be negative
 GAP = 1
 
 
@@ -27,6 +26,20 @@ def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
     if abs(cols - target) > target / 2:  # e.g. a prime count: accept a few empty tiles
         cols = math.ceil(target)
     return math.ceil(count / cols), cols
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above value (value > 0).
+
+    Colour-bar ranges snap to these, so the bar's axis is redrawn only when the data's
+    scale really changes, not on every stroke.
+    """
+    exponent = math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        bound = step * 10.0**exponent
+        if bound >= value * (1 - 1e-9):
+            return bound
+    return 10.0 ** (exponent + 1)
 
 
 def theme() -> tuple[QColor, QColor, QColor]:
@@ -67,8 +80,10 @@ class InputPanel(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground(background)
         self.setObjectName("network_input")
-        self.setToolTip("What the network sees: your drawing cropped, scaled to fit 20x20 and "
-                        "centred by mass in 28x28, as MNIST digits were.")
+        self.setToolTip(
+            "What the network sees: your drawing cropped, scaled to fit 20x20 and "
+            "centred by mass in 28x28, as MNIST digits were."
+        )
         self.addLabel("Network input 28×28", row=0, col=0, color=text)
         self.view, self.image = _image_view(self)
         self.image.setImage(np.zeros((28, 28), np.float32), levels=(0, 1))
@@ -115,8 +130,9 @@ class ProbabilityPanel(pg.PlotWidget):
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self._normal = pg.mkBrush(120, 140, 170)
         self._winner = pg.mkBrush(230, 120, 20)
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
-                                    brushes=[self._normal] * 10)
+        self.bars = pg.BarGraphItem(
+            x=np.arange(10), height=np.zeros(10), width=0.7, brushes=[self._normal] * 10
+        )
         self.addItem(self.bars)
         self.values = np.zeros(10)
         self.setMinimumSize(220, 150)
@@ -143,8 +159,14 @@ class MosaicPanel(QWidget):
 
     hovered = Signal(object)  # Hover, or None when the cursor leaves the maps
 
-    def __init__(self, title: str, object_name: str, tooltip: str, wide: float = 1.5,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        object_name: str,
+        tooltip: str,
+        wide: float = 1.5,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.wide = wide
         self.setObjectName(object_name)
@@ -154,9 +176,15 @@ class MosaicPanel(QWidget):
         self.plot.setBackground(background)
         self.heading = self.plot.addLabel(title, row=0, col=0, colspan=2, color=text)
         self.view, self.image = _image_view(self.plot)
-        self.view.setBackgroundColor(backdrop)
-        self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=pg.colormap.get(DIVERGING),
-                                   interactive=False, width=12)
+        # Grey behind the tiles only: the gaps between maps show it, the margins do not.
+        self.backdrop = QGraphicsRectItem()
+        self.backdrop.setBrush(backdrop)
+        self.backdrop.setPen(QPen(Qt.PenStyle.NoPen))
+        self.backdrop.setZValue(-1)
+        self.view.addItem(self.backdrop)
+        self.bar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=pg.colormap.get(DIVERGING), interactive=False, width=12
+        )
         self.bar.setImageItem(self.image)
         self.bar.axis.setTextPen(text)
         self.plot.addItem(self.bar, row=1, col=1)
@@ -169,33 +197,35 @@ class MosaicPanel(QWidget):
         layout.addWidget(self.readout)
         self.maps = np.zeros((1, 1, 1), np.float32)
         self.cols = 1
-        self._signed: bool | None = None
+        self._levels: tuple[float, float] | None = None
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)
 
     def show_maps(self, maps: np.ndarray) -> None:
-        """maps (F, H, W): shown tiled; a diverging scale when any value is negative."""
+        """maps (F, H, W), tiled, on one symmetric diverging scale: white is zero.
+
+        The scale's end is a round number at or above the 99th percentile of |value|,
+        so a few extreme pixels do not wash every other map out to white.
+        """
         f = maps.shape[0]
         layout_changed = maps.shape != self.maps.shape
         self.maps = maps
         self.cols = grid_shape(f, self.wide)[1]
         tiled = mosaic(maps, self.cols)
-        low, high = float(np.nanmin(maps)), float(np.nanmax(maps))
-        signed = low < 0
-        if signed != self._signed:
-            self.bar.setColorMap(pg.colormap.get(DIVERGING if signed else SEQUENTIAL))
-            self._signed = signed
-        if signed:
-            bound = max(abs(low), abs(high), 1e-6)
-            levels = (-bound, bound)
-        else:
-            levels = (0.0, max(high, 1e-6))
-        self.image.setImage(tiled, autoLevels=False)
-        self.bar.setLevels(levels)
+        magnitude = np.abs(maps)
+        strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else 0.0
+        bound = nice_ceiling(max(strong, float(magnitude.max()) / 4, 1e-6))
+        levels = (-bound, bound)
+        self.image.setImage(tiled, autoLevels=False, levels=levels)
+        if levels != self._levels:  # re-setting equal levels would still redraw the axis
+            self.bar.setLevels(levels)
+            self._levels = levels
         if layout_changed:
-            self.view.setRange(QRectF(0, 0, tiled.shape[1], tiled.shape[0]), padding=0.01)
+            extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
+            self.backdrop.setRect(extent)
+            self.view.setRange(extent, padding=0.01)
 
     def _on_scene_mouse_moved(self, position: QPointF) -> None:
         if not self.view.sceneBoundingRect().contains(position):
@@ -204,11 +234,11 @@ class MosaicPanel(QWidget):
             return
         point = self.view.mapSceneToView(position)
         f, h, w = self.maps.shape
-        x, y = int(math.floor(point.x())), int(math.floor(point.y()))
+        x, y = math.floor(point.x()), math.floor(point.y())
         tile_col, col = divmod(x, w + GAP)
         tile_row, row = divmod(y, h + GAP)
         tile = tile_row * self.cols + tile_col
-        if (x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f):
+        if x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f:
             self.readout.setText(" ")
             self.hovered.emit(None)
             return

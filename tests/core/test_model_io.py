@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -201,3 +202,12 @@ def test_zip_bomb_refused_before_inflating(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(ModelFormatError, match="inflate"):
         load_model(path)
+
+
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        path = save_model(tmp_path / "p.npz", Network(classic_spec()), ModelMetadata())
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,82 @@
+"""GUI fixtures: a main window on isolated settings, dialogs recorded instead of shown."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from digitpad.gui.app import make_application
+from digitpad.gui.canvas import CANVAS_SIZE
+from digitpad.gui.main_window import MainWindow
+
+from ..conftest import MODELS
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():
+    return type(make_application())
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Every message box the app opens, as (kind, title, text), instead of a modal dialog."""
+    shown = []
+    for kind in ("critical", "warning", "information"):
+
+        def fake(parent, title, text, *args, _kind=kind, **kwargs):
+            shown.append((_kind, title, text))
+            return QMessageBox.StandardButton.Ok
+
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(fake))
+    monkeypatch.setattr(
+        QMessageBox,
+        "about",
+        staticmethod(lambda parent, title, text: shown.append(("about", title, text))),
+    )
+    return shown
+
+
+def open_window(qtbot, settings, model="default"):
+    window = MainWindow(model_path=MODELS / f"{model}.npz", settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, settings, dialogs):
+    return open_window(qtbot, settings)
+
+
+def canvas_point(canvas, x: float, y: float) -> QPoint:
+    """A point in canvas pixels (0..280) -> widget coordinates."""
+    rect = canvas._view_rect()
+    scale = rect.width() / CANVAS_SIZE
+    return QPointF(rect.x() + x * scale, rect.y() + y * scale).toPoint()
+
+
+def draw_stroke(canvas, points, button=Qt.MouseButton.LeftButton) -> None:
+    """Press, move through every point, release: real mouse events on the canvas widget."""
+    first = canvas_point(canvas, *points[0])
+    QTest.mousePress(canvas, button, Qt.KeyboardModifier.NoModifier, first)
+    for x, y in points[1:]:
+        QTest.mouseMove(canvas, canvas_point(canvas, x, y))
+    QTest.mouseRelease(
+        canvas, button, Qt.KeyboardModifier.NoModifier, canvas_point(canvas, *points[-1])
+    )
+
+
+def line(a, b, steps=20):
+    return [
+        (a[0] + (b[0] - a[0]) * t / steps, a[1] + (b[1] - a[1]) * t / steps)
+        for t in range(steps + 1)
+    ]

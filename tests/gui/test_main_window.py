@@ -1,0 +1,322 @@
+"""The main window as a person uses it: draw, read the answer, undo, open files, switch models."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
+
+from digitpad.gui.app import take_screenshot
+from digitpad.gui.main_window import MainWindow
+
+from ..conftest import MODELS
+from ..imagefiles import save_digit
+from .conftest import draw_stroke, line, open_window
+
+ONE = [line((140, 40), (140, 240))]
+ZERO = [
+    [
+        (140 + 70 * math.sin(t / 40 * 2 * math.pi), 140 - 100 * math.cos(t / 40 * 2 * math.pi))
+        for t in range(41)
+    ]
+]
+SEVEN = [line((70, 50), (210, 50), 10) + line((210, 50), (120, 240), 20)[1:]]
+
+
+def draw_digit(window, qtbot, strokes):
+    for stroke in strokes:
+        with qtbot.waitSignal(window.prediction_updated, timeout=2000):
+            draw_stroke(window.canvas, stroke)
+    with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
+        window._run_update()
+    return blocker.args
+
+
+def test_window_has_the_named_widgets(window):
+    for name in (
+        "canvas",
+        "prediction",
+        "probabilities",
+        "feature_maps",
+        "pooled",
+        "network_input",
+    ):
+        assert window.findChild(QWidget, name) is not None, name
+
+
+def test_empty_canvas_shows_no_guess(window, qtbot):
+    with qtbot.waitSignal(window.prediction_updated) as blocker:
+        window._run_update()
+    assert blocker.args == [None, [0.0] * 10]
+    assert "Draw a digit" in window.findChild(QLabel, "prediction").text()
+
+
+@pytest.mark.parametrize(
+    "strokes,digit", [(ONE, 1), (ZERO, 0), (SEVEN, 7)], ids=["one", "zero", "seven"]
+)
+def test_drawn_digits_are_recognised(window, qtbot, strokes, digit):
+    predicted, probabilities = draw_digit(window, qtbot, strokes)
+    assert predicted == digit
+    assert probabilities[digit] > 0.5
+    assert f">{digit}<" in window.prediction.text()
+    assert window.probabilities.values.argmax() == digit
+
+
+def test_drawing_feeds_the_expected_input(window, qtbot):
+    draw_digit(window, qtbot, ONE)
+    digit = window.last_input
+    assert digit.shape == (28, 28)
+    rows = np.flatnonzero(digit.max(axis=1) > 0.1)
+    assert rows.max() - rows.min() + 1 == 20  # fitted to the 20-pixel box
+    mass = digit / digit.sum()
+    assert abs((mass.sum(axis=1) * np.arange(28)).sum() - 14) <= 0.5  # centred by mass
+    assert abs((mass.sum(axis=0) * np.arange(28)).sum() - 14) <= 0.5
+    shown = window.network_input.image.image
+    np.testing.assert_array_equal(shown, digit)
+
+
+def test_live_updates_while_the_pen_moves(window, qtbot):
+    updates = []
+    window.prediction_updated.connect(lambda digit, probs: updates.append(digit))
+    canvas = window.canvas
+    from .conftest import canvas_point
+
+    QTest.mousePress(
+        canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        canvas_point(canvas, 140, 40),
+    )
+    for y in range(45, 240, 5):
+        QTest.mouseMove(canvas, canvas_point(canvas, 140, y))
+        qtbot.wait(20)  # longer than a frame: each move may update
+    assert len(updates) >= 5  # predictions arrived before the release
+    QTest.mouseRelease(
+        canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        canvas_point(canvas, 140, 240),
+    )
+
+
+def test_undo_redo_clear_by_keyboard(window, qtbot):
+    draw_digit(window, qtbot, SEVEN)
+    assert window.last_probabilities is not None
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.last_probabilities is None)
+    qtbot.keyClick(
+        window.canvas,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: window.last_probabilities is not None)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.last_probabilities is None)
+    assert window.canvas.is_empty()
+
+
+def test_panels_match_each_model(window, qtbot):
+    draw_digit(window, qtbot, SEVEN)
+    assert window.feature_maps.maps.shape == (32, 28, 28)
+    assert window.pooled.maps.shape == (32, 14, 14)
+    assert window.filters.maps.shape == (32, 3, 3)
+    assert window.layer_selector.count() == 2
+    window.layer_selector.setCurrentIndex(1)
+    assert window.feature_maps.maps.shape == (64, 14, 14)
+    assert window.pooled.maps.shape == (64, 7, 7)
+    assert window.load_model_file(MODELS / "classic.npz")
+    assert window.feature_maps.maps.shape == (8, 26, 26)
+    assert window.pooled.maps.shape == (8, 13, 13)
+    assert window.filters.maps.shape == (8, 3, 3)
+    labels = [b.text().replace("\n", " ") for b in window.layer_buttons]
+    assert labels == [
+        "input 28×28×1",
+        "conv1 26×26×8",
+        "maxpool1 13×13×8",
+        "dense1 10",
+        "softmax 10",
+    ]
+    assert window.last_probabilities is not None  # the drawing was re-predicted
+
+
+def test_layer_strip_click_selects_the_layer(window, qtbot):
+    draw_digit(window, qtbot, SEVEN)
+    conv2 = next(b for b in window.layer_buttons if b.text().startswith("conv2"))
+    qtbot.mouseClick(conv2, Qt.MouseButton.LeftButton)
+    assert window.layer_selector.currentIndex() == 1
+    assert window.feature_maps.maps.shape == (64, 14, 14)
+
+
+def test_hover_shows_value_and_receptive_field(window, qtbot):
+    draw_digit(window, qtbot, SEVEN)
+    panel = window.feature_maps
+    _h, w = panel.maps.shape[1:]
+    # Centre of row 5, column 6 of the second tile, in image coordinates.
+    point = QPointF(1 * (w + 1) + 6.5, 5.5)
+    scene = panel.view.mapViewToScene(point)
+    panel._on_scene_mouse_moved(scene)
+    assert panel.readout.text().startswith("filter 2, row 5, column 6:")
+    value = float(panel.readout.text().split(":")[1])
+    assert value == pytest.approx(float(panel.maps[1, 5, 6]), abs=1e-3)
+    field = window.network_input.field
+    assert field.isVisible()
+    assert field.rect().getRect() == (5.0, 4.0, 3.0, 3.0)  # 3x3 'same' conv around (5, 6)
+    panel._on_scene_mouse_moved(QPointF(-100, -100))
+    assert not field.isVisible()
+
+
+def test_model_switching_from_the_menu(window, qtbot):
+    window.bundled_actions["classic"].trigger()
+    assert window.model.path.name == "classic.npz"
+    assert window.bundled_actions["classic"].isChecked()
+    assert not window.bundled_actions["default"].isChecked()
+    window.bundled_actions["default"].trigger()
+    assert window.model.path.name == "default.npz"
+
+
+def test_bad_model_file_keeps_the_current_model(window, tmp_path, dialogs, monkeypatch):
+    bad = tmp_path / "evil.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), ""))
+    )
+    before = window.model
+    window.open_model_action.trigger()
+    assert window.model is before
+    assert dialogs and dialogs[-1][0] == "critical" and "evil.npz" in dialogs[-1][2]
+    assert window.bundled_actions["default"].isChecked()
+
+
+def test_open_image_from_the_menu(window, qtbot, tmp_path, mnist_test, monkeypatch):
+    path = save_digit(mnist_test.images[0] / 255.0, tmp_path / "seven.png", 150, invert=True)
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
+    with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
+        window.open_image_action.trigger()
+    assert blocker.args[0] == 7
+    window.canvas.undo()  # the picture is one undoable step
+    assert window.canvas.is_empty()
+
+
+def test_bad_and_blank_images_get_a_message(window, tmp_path, dialogs):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    blank = save_digit(np.zeros((28, 28)), tmp_path / "blank.png")
+    assert not window.open_image(broken)
+    assert not window.open_image(blank)
+    assert [d[0] for d in dialogs] == ["warning", "warning"]
+    assert "broken.png" in dialogs[0][2] and "blank" in dialogs[1][2]
+    assert window.canvas.is_empty()
+
+
+def drag_and_drop(widget, path):
+    """The events a file manager's drag delivers: enter, move, drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    point = widget.rect().center()
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter = QDragEnterEvent(point, *args)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(widget, QDragMoveEvent(point, *args))
+    QApplication.sendEvent(widget, QDropEvent(QPointF(point), *args))
+
+
+def test_drop_an_image_file(window, qtbot, tmp_path, mnist_test):
+    path = save_digit(mnist_test.images[1] / 255.0, tmp_path / "two.png", 64)
+    with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
+        drag_and_drop(window, path)
+    assert blocker.args[0] == 2
+
+
+def test_drop_a_model_file(window, qtbot):
+    drag_and_drop(window, MODELS / "classic.npz")
+    assert window.model.path.name == "classic.npz"
+
+
+def test_save_drawing_and_export_panels(window, qtbot, tmp_path, monkeypatch):
+    draw_digit(window, qtbot, ONE)
+    target = tmp_path / "drawing"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    window.save_drawing_action.trigger()
+    assert (tmp_path / "drawing.png").is_file()
+    assert window.open_image(tmp_path / "drawing.png")  # a saved drawing opens again
+    panels = tmp_path / "panels.png"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(panels), ""))
+    )
+    window.export_panels_action.trigger()
+    assert panels.stat().st_size > 5000
+
+
+def test_model_info_and_help(window, dialogs):
+    window.model_info_action.trigger()
+    window.shortcuts_action.trigger()
+    window.about_action.trigger()
+    info = dialogs[0][2]
+    assert "Parameters:" in info and "MNIST test accuracy: 99." in info and "conv2" in info
+    assert "Ctrl+Z" in dialogs[1][2]
+    assert "MNIST" in dialogs[2][2] and "Creative Commons" in dialogs[2][2]
+    assert not window.retrain_action.isEnabled()
+
+
+def test_settings_are_remembered(qtbot, settings, dialogs):
+    first = open_window(qtbot, settings)
+    first.pen_slider.setValue(30)
+    first.bundled_actions["classic"].trigger()
+    first.resize(720, 560)
+    size = first.size()
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    assert second.canvas.pen_width == 30
+    assert second.model.path.name == "classic.npz"
+    assert second.size() == size
+
+
+def test_screenshot(qtbot, tmp_path, settings, dialogs, mnist_test):
+    window = MainWindow(model_path=MODELS / "classic.npz", settings=settings)
+    qtbot.addWidget(window)
+    path = save_digit(mnist_test.images[0] / 255.0, tmp_path / "in.png", 100)
+    assert window.open_image(path)
+    out = tmp_path / "shot.png"
+    assert take_screenshot(window, out)
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert image.width() >= 800 and image.height() >= 500
+
+
+def test_mnist_digits_through_the_image_path(window, qtbot, tmp_path, mnist_test):
+    """A few hundred test digits, saved as files and opened onto the canvas."""
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(mnist_test.labels), 300, replace=False)
+    correct = 0
+    for number, index in enumerate(picks):
+        size = int(rng.choice([28, 56, 140, 280]))
+        path = save_digit(
+            mnist_test.images[index] / 255.0,
+            tmp_path / f"{number}.png",
+            size,
+            invert=bool(number % 2),
+        )
+        window.canvas.clear()
+        assert window.open_image(path)
+        window._run_update()
+        correct += int(np.argmax(window.last_probabilities) == mnist_test.labels[index])
+    accuracy = correct / len(picks)
+    assert accuracy >= 0.98, accuracy

@@ -1,0 +1,29 @@
+"""The two models shipped in models/: the right architectures, at their promised accuracy."""
+
+from __future__ import annotations
+
+import pytest
+
+from digitpad.core.evaluation import evaluate
+from digitpad.core.model_io import load_model
+from digitpad.core.network import classic_spec, default_spec
+
+from .conftest import MODELS
+
+
+@pytest.mark.parametrize(
+    "name,spec,required",
+    [
+        ("classic", classic_spec(), 0.976),
+        ("default", default_spec(), 0.993),
+    ],
+)
+def test_bundled_model_accuracy(name, spec, required, mnist_test):
+    model = load_model(MODELS / f"{name}.npz")
+    assert model.network.spec == spec
+    scores = evaluate(model.network, mnist_test.as_float(), mnist_test.labels)
+    assert scores.n == 10000
+    assert scores.accuracy >= required
+    # The accuracy the file claims is the one it has.
+    assert model.metadata.metrics["test_accuracy"] == pytest.approx(scores.accuracy)
+    assert model.metadata.training["images"] == 60000
