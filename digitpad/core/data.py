@@ -94,11 +94,15 @@ def _find_file(folder: Path, stem: str) -> Path:
     raise DatasetError(f"{folder}: missing {stem}.gz (or {stem})")
 
 
-def read_images(path: Path) -> np.ndarray:
-    images = parse_idx(_read_bytes(path), path, IMAGES_MAGIC)
+def _images_from(raw: bytes, path: Path) -> np.ndarray:
+    images = parse_idx(raw, path, IMAGES_MAGIC)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise DatasetError(f"{path}: images must be 28x28, got shape {images.shape}")
     return images
+
+
+def read_images(path: Path) -> np.ndarray:
+    return _images_from(_read_bytes(path), path)
 
 
 def read_labels(path: Path) -> np.ndarray:
@@ -124,14 +128,14 @@ class Split:
 
 
 def load_split(folder: Path, split: str) -> Split:
-    """split 'train' or 't10k'-style: reads and cross-checks one pair of files."""
-    prefix = "train" if split == "train" else "test"
+    """split 'train' or 'test': reads and cross-checks its images and labels."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    prefix = split
     images_path = _find_file(folder, FILES[f"{prefix}_images"])
     labels_path = _find_file(folder, FILES[f"{prefix}_labels"])
-    raw = _read_bytes(images_path)
-    images = parse_idx(raw, images_path, IMAGES_MAGIC)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DatasetError(f"{images_path}: images must be 28x28, got shape {images.shape}")
+    raw = _read_bytes(images_path)  # kept: its hash identifies the training data
+    images = _images_from(raw, images_path)
     labels = read_labels(labels_path)
     if len(labels) != len(images):
         raise DatasetError(

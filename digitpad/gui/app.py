@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -64,25 +65,25 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     app = make_application()
-    settings = (
-        QSettings()
-        if args.screenshot is None
-        else QSettings(
-            QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "screenshot"
-        )
-    )
-    if args.screenshot is not None:
-        settings.clear()  # screenshots never depend on, or change, the user's settings
-    window = MainWindow(model_path=args.model, settings=settings)
-    if args.image is not None and not window.open_image(args.image):
-        return 1
-    if args.screenshot is not None:
+    if args.screenshot is None:
+        window = MainWindow(model_path=args.model)
+        if args.image is not None:
+            window.open_image(args.image)
+        window.show()
+        return app.exec()
+    # A screenshot neither reads nor changes the user's settings, and never waits on a
+    # dialog: problems are printed and give a non-zero exit status.
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(model_path=args.model, settings=settings, headless=True)
+        problems = args.model is not None and window.model_problem is not None
+        if args.image is not None and not window.open_image(args.image):
+            problems = True
         ok = take_screenshot(window, args.screenshot)
         window.close()
-        if not ok:
-            print(f"digitpad gui: could not write {args.screenshot}", file=sys.stderr)
-            return 1
-        print(args.screenshot)
-        return 0
-    window.show()
-    return app.exec()
+        del settings
+    if not ok:
+        print(f"digitpad gui: could not write {args.screenshot}", file=sys.stderr)
+        return 1
+    print(args.screenshot)
+    return 1 if problems else 0

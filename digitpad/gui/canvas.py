@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPointingDevice,
     QTabletEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -262,7 +263,7 @@ class DrawingCanvas(QWidget):
         kind = event.type()
         if kind == QTabletEvent.Type.TabletPress:
             pressure = event.pressure() if event.pressure() > 0 else 1.0
-            erase = self.eraser or event.pointerType() == event.pointerType().Eraser
+            erase = self.eraser or event.pointerType() == QPointingDevice.PointerType.Eraser
             self._begin(event.position(), erase, self.pen_width * (0.5 + pressure * 0.75))
         elif kind == QTabletEvent.Type.TabletMove:
             self._extend(event.position())

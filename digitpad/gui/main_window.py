@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +129,13 @@ class MainWindow(QMainWindow):
         self,
         model_path: Path | None = None,
         settings: QSettings | None = None,
+        headless: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # Headless (screenshots, scripts): problems go to stderr, never to a modal dialog
+        # that nobody could close.
+        self.headless = headless
         self.setWindowTitle("digitpad")
         icon = RESOURCES / "digitpad.svg"
         if icon.is_file():
@@ -402,6 +407,8 @@ class MainWindow(QMainWindow):
         self._on_pen_slider_value_changed(self.pen_slider.value())
 
     def _load_initial_model(self, model_path: Path | None) -> None:
+        """The model asked for, else the one used last time, else the bundled default."""
+        self.model_problem: str | None = None
         remembered = self.settings.value("model/path", type=str)
         candidates = [model_path] if model_path else []
         if remembered:
@@ -413,7 +420,11 @@ class MainWindow(QMainWindow):
                 return
             except ModelFormatError as exc:
                 if model_path is not None and index == 0:
-                    QMessageBox.critical(self, "Cannot open model", str(exc))
+                    self.model_problem = str(exc)
+                    self._complain("critical", "Cannot open model", str(exc))
+                else:
+                    self.statusBar().showMessage(f"Skipped a model: {exc}", 10000)
+        self.model_status.setText("No model")
         self._show_prediction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -431,7 +442,7 @@ class MainWindow(QMainWindow):
         try:
             model = load_model(path)
         except ModelFormatError as exc:
-            QMessageBox.critical(self, "Cannot open model", str(exc))
+            self._complain("critical", "Cannot open model", str(exc))
             self._check_model_action()
             return False
         self._use_model(model)
@@ -623,6 +634,11 @@ class MainWindow(QMainWindow):
 
     def _show_prediction(self) -> None:
         probabilities = self.last_probabilities
+        if self.model is None:
+            self.prediction.setText(
+                "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
+            )
+            return
         if probabilities is None:
             self.prediction.setText("<span style='font-size:22pt'>Draw a digit</span>")
             return
@@ -677,7 +693,7 @@ class MainWindow(QMainWindow):
             if to_mnist(ink) is None:
                 raise ImageError(f"{path}: the image is blank (no digit found)")
         except ImageError as exc:
-            QMessageBox.warning(self, "Cannot open image", str(exc))
+            self._complain("warning", "Cannot open image", str(exc))
             return False
         self.canvas.place_image(ink)
         self.statusBar().showMessage(f"Opened {path}", 4000)
@@ -704,7 +720,7 @@ class MainWindow(QMainWindow):
         if image.save(str(path), "PNG"):
             self.statusBar().showMessage(f"Saved {path}", 4000)
         else:
-            QMessageBox.warning(self, "Cannot save", f"{path}: could not be written")
+            self._complain("warning", "Cannot save", f"{path}: could not be written")
 
     def _on_open_model_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -727,6 +743,13 @@ class MainWindow(QMainWindow):
                     self.open_image(path)
                 event.acceptProposedAction()
                 return
+
+    def _complain(self, kind: str, title: str, text: str) -> None:
+        """Tell the user what went wrong: a message box, or stderr when headless."""
+        if self.headless:
+            print(f"digitpad: {text}", file=sys.stderr)
+        else:
+            getattr(QMessageBox, kind)(self, title, text)
 
     # -- dialogs -------------------------------------------------------------------------
 

@@ -92,3 +92,76 @@ def test_pen_width_is_clamped(canvas):
     assert canvas.pen_width == 60
     canvas.set_pen_width(0)
     assert canvas.pen_width == 4
+
+
+def tablet(canvas, kind, x, y, pressure, pointer=None):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    device = QPointingDevice(
+        "pen",
+        1,
+        QPointingDevice.DeviceType.Stylus,
+        pointer or QPointingDevice.PointerType.Pen,
+        QPointingDevice.Capability.Position | QPointingDevice.Capability.Pressure,
+        1,
+        3,
+    )
+    rect = canvas._view_rect()
+    scale = rect.width() / 280
+    position = QPointF(rect.x() + x * scale, rect.y() + y * scale)
+    buttons = (
+        Qt.MouseButton.NoButton
+        if kind == QTabletEvent.Type.TabletRelease
+        else Qt.MouseButton.LeftButton
+    )
+    event = QTabletEvent(
+        kind,
+        device,
+        position,
+        canvas.mapToGlobal(position),
+        pressure,
+        0,
+        0,
+        0,
+        0,
+        0,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.MouseButton.LeftButton,
+        buttons,
+    )
+    QApplication.sendEvent(canvas, event)
+    return device
+
+
+def test_tablet_pen_draws_with_pressure(canvas):
+    from PySide6.QtGui import QTabletEvent
+
+    Type = QTabletEvent.Type
+    tablet(canvas, Type.TabletPress, 100, 60, 0.2)
+    for y in range(70, 230, 10):
+        tablet(canvas, Type.TabletMove, 100, y, 0.2)
+    tablet(canvas, Type.TabletRelease, 100, 230, 0.0)
+    light = np.flatnonzero(canvas.pixels()[140] > 0.5).size
+    tablet(canvas, Type.TabletPress, 200, 60, 1.0)
+    for y in range(70, 230, 10):
+        tablet(canvas, Type.TabletMove, 200, y, 1.0)
+    tablet(canvas, Type.TabletRelease, 200, 230, 0.0)
+    row = canvas.pixels()[140]
+    heavy = np.flatnonzero(row[150:] > 0.5).size
+    assert light > 0 and heavy > light  # pressing harder draws wider
+    canvas.undo()
+    assert canvas.pixels()[140, 200] == 0
+
+
+def test_tablet_eraser_end_erases(canvas):
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+
+    draw_stroke(canvas, line((40, 140), (240, 140)))
+    before = canvas.pixels().sum()
+    Type, eraser = QTabletEvent.Type, QPointingDevice.PointerType.Eraser
+    tablet(canvas, Type.TabletPress, 140, 100, 1.0, eraser)
+    tablet(canvas, Type.TabletMove, 140, 180, 1.0, eraser)
+    tablet(canvas, Type.TabletRelease, 140, 180, 0.0, eraser)
+    assert canvas.pixels().sum() < before

@@ -320,3 +320,43 @@ def test_mnist_digits_through_the_image_path(window, qtbot, tmp_path, mnist_test
         correct += int(np.argmax(window.last_probabilities) == mnist_test.labels[index])
     accuracy = correct / len(picks)
     assert accuracy >= 0.98, accuracy
+
+
+def test_unsure_prediction_names_the_top_two(window):
+    window.last_probabilities = np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40])
+    window._show_prediction()
+    text = window.prediction.text()
+    assert "Not sure" in text and ">4<" in text and ">9<" in text and "45%" in text
+
+
+def test_a_broken_bundled_model_does_not_stop_the_app(
+    qtbot, tmp_path, settings, dialogs, monkeypatch
+):
+    import digitpad.gui.main_window as main_window
+
+    broken = tmp_path / "models"
+    broken.mkdir()
+    (broken / "default.npz").write_bytes(b"garbage")
+    monkeypatch.setattr(main_window, "MODELS_DIR", broken)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    assert window.model is None
+    assert "No model" in window.prediction.text()
+    draw_stroke(window.canvas, ONE[0])
+    window._run_update()  # drawing without a model is harmless
+    assert window.last_probabilities is None
+
+
+def test_gui_screenshot_command(tmp_path, mnist_test, capsys):
+    from digitpad.cli import main
+
+    image = save_digit(mnist_test.images[0] / 255.0, tmp_path / "seven.png", 120, invert=True)
+    out = tmp_path / "shot.png"
+    assert main(["gui", "--screenshot", str(out), "--image", str(image)]) == 0
+    from PySide6.QtGui import QImage
+
+    assert QImage(str(out)).width() >= 800
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"nope")
+    assert main(["gui", "--screenshot", str(out), "--model", str(bad)]) == 1
+    assert "bad.npz" in capsys.readouterr().err
