@@ -23,7 +23,10 @@ from digitpad.gui.main_window import RESOURCES, MainWindow
 
 # Qt's offscreen platform warns about a window-manager feature it lacks, every time a
 # window gets size hints; it says nothing about the app. Other messages pass through.
-_OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",)
+_OFFSCREEN_NOISE = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
 
 
 def _filter_offscreen_noise(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -38,12 +39,14 @@ from PySide6.QtWidgets import (
 
 from digitpad import __version__
 from digitpad.core.layers import ACTIVATIONS, Conv2D
+from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model
 from digitpad.core.network import Network
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.images import ImageError, read_gray
 from digitpad.gui.panels import Hover, InputPanel, MosaicPanel, ProbabilityPanel
+from digitpad.gui.train_dialog import TrainDialog
 
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
@@ -130,12 +133,17 @@ class MainWindow(QMainWindow):
         model_path: Path | None = None,
         settings: QSettings | None = None,
         headless: bool = False,
+        library_folder: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         # Headless (screenshots, scripts): problems go to stderr, never to a modal dialog
         # that nobody could close.
         self.headless = headless
+        self.library = Library(library_folder)
+        self.library.clean_leftovers()
+        self.train_dialog: TrainDialog | None = None
+        self.mirrors: tuple[str, ...] | None = None  # None: the public MNIST mirrors
         self.setWindowTitle("digitpad")
         icon = RESOURCES / "digitpad.svg"
         if icon.is_file():
@@ -338,9 +346,30 @@ class MainWindow(QMainWindow):
             ["Ctrl+I"],
             "Architecture, parameters, accuracy and date of the current model",
         )
-        self.retrain_action = QAction("&Retrain…", self)
-        self.retrain_action.setEnabled(False)
-        self.retrain_action.setStatusTip("Retraining from the app is coming in a later version")
+        self.retrain_action = self._action(
+            "&Retrain…",
+            self._on_retrain_triggered,
+            ["F5"],
+            "Train a new network on MNIST and watch it learn",
+        )
+        self.rename_model_action = self._action(
+            "Re&name Model…", self._on_rename_model_triggered, [], "Rename your current model"
+        )
+        self.delete_model_action = self._action(
+            "&Delete Model…", self._on_delete_model_triggered, [], "Delete your current model"
+        )
+        self.export_model_action = self._action(
+            "E&xport Model…",
+            self._on_export_model_triggered,
+            [],
+            "Save a copy of the current model file",
+        )
+        self.revert_action = self._action(
+            "Revert to &Bundled Default",
+            self._on_revert_triggered,
+            [],
+            "Go back to the model digitpad ships with",
+        )
         self.shortcuts_action = self._action(
             "&Keyboard Shortcuts",
             self._on_shortcuts_triggered,
@@ -356,13 +385,18 @@ class MainWindow(QMainWindow):
         self.model_group = QActionGroup(self)
         self.bundled_actions: dict[str, QAction] = {}
         for name in BUNDLED:
-            action = QAction(f"Bundled: {name}", self, checkable=True)
-            action.triggered.connect(
-                lambda _=False, n=name: self.load_model_file(MODELS_DIR / f"{n}.npz")
+            self.bundled_actions[name] = self._model_action(
+                f"Bundled: {name}", MODELS_DIR / f"{name}.npz"
             )
-            self.model_group.addAction(action)
-            self.bundled_actions[name] = action
+        self.library_actions: dict[Path, QAction] = {}
         self._on_canvas_history_changed()
+
+    def _model_action(self, text: str, path: Path) -> QAction:
+        action = QAction(text, self, checkable=True)
+        action.setData(str(path))
+        action.triggered.connect(lambda _=False, p=path: self.load_model_file(p))
+        self.model_group.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -381,14 +415,8 @@ class MainWindow(QMainWindow):
             self.thicker_action,
         ):
             edit_menu.addAction(action)
-        model_menu = bar.addMenu("&Model")
-        for action in self.bundled_actions.values():
-            model_menu.addAction(action)
-        model_menu.addSeparator()
-        model_menu.addAction(self.open_model_action)
-        model_menu.addAction(self.model_info_action)
-        model_menu.addSeparator()
-        model_menu.addAction(self.retrain_action)
+        self.model_menu = bar.addMenu("&Model")
+        self._rebuild_model_menu()
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
@@ -428,6 +456,9 @@ class MainWindow(QMainWindow):
         self._show_prediction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.train_dialog is not None:
+            self.train_dialog.shutdown()  # stop training and wait for its thread
+            self.train_dialog.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("canvas/pen_width", self.pen_slider.value())
         if self.model is not None and self.model.path is not None:
@@ -470,16 +501,141 @@ class MainWindow(QMainWindow):
         self.settings.setValue("model/path", str(model.path) if model.path else "")
         self._run_update()
 
+    def _rebuild_model_menu(self) -> None:
+        """Bundled models, then the user's own (broken ones greyed out with the reason)."""
+        menu = self.model_menu
+        menu.clear()
+        for action in self.library_actions.values():
+            self.model_group.removeAction(action)
+            action.deleteLater()
+        self.library_actions = {}
+        for action in self.bundled_actions.values():
+            menu.addAction(action)
+        entries = self.library.entries()
+        if entries:
+            menu.addSeparator()
+            section = menu.addAction("Your models")
+            section.setEnabled(False)
+        for entry in entries:
+            if entry.problem is None:
+                accuracy = entry.model.metadata.metrics.get("test_accuracy")
+                text = entry.name + (f" ({accuracy:.2%})" if accuracy is not None else "")
+                action = self._model_action(text, entry.path)
+            else:
+                action = QAction(f"{entry.path.name} (broken)", self)
+                action.setEnabled(False)
+                action.setToolTip(entry.problem)
+                action.setStatusTip(entry.problem)
+            menu.addAction(action)
+            self.library_actions[entry.path] = action
+        menu.setToolTipsVisible(True)
+        menu.addSeparator()
+        for action in (
+            self.open_model_action,
+            self.model_info_action,
+            self.export_model_action,
+            self.rename_model_action,
+            self.delete_model_action,
+            self.revert_action,
+        ):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.retrain_action)
+        self._check_model_action()
+
+    def _in_library(self) -> bool:
+        return bool(
+            self.model
+            and self.model.path
+            and self.model.path.parent.resolve() == self.library.folder.resolve()
+        )
+
     def _check_model_action(self) -> None:
         path = self.model.path.resolve() if self.model and self.model.path else None
-        for name, action in self.bundled_actions.items():
-            action.setChecked(path == (MODELS_DIR / f"{name}.npz").resolve())
-        if not any(a.isChecked() for a in self.bundled_actions.values()):
-            checked = self.model_group.checkedAction()
-            if checked:
-                self.model_group.setExclusive(False)
-                checked.setChecked(False)
-                self.model_group.setExclusive(True)
+        self.model_group.setExclusive(False)
+        for action in self.model_group.actions():
+            action.setChecked(path is not None and Path(action.data()).resolve() == path)
+        self.model_group.setExclusive(True)
+        own = self._in_library()
+        self.rename_model_action.setEnabled(own)
+        self.delete_model_action.setEnabled(own)
+        self.export_model_action.setEnabled(path is not None)
+
+    # -- retraining and the model library ------------------------------------------------
+
+    def _on_retrain_triggered(self) -> None:
+        if self.train_dialog is None:
+            self.train_dialog = TrainDialog(
+                self.model.network if self.model else None, self.settings, self
+            )
+            self.train_dialog.mirrors = self.mirrors
+            self.train_dialog.model_accepted.connect(self._on_train_dialog_model_accepted)
+        else:
+            self.train_dialog.current = self.model.network if self.model else None
+        self.train_dialog.show()
+        self.train_dialog.raise_()
+        self.train_dialog.activateWindow()
+
+    def _on_train_dialog_model_accepted(self, result) -> None:
+        try:
+            path = self.library.add(result.network, result.metadata)
+        except LibraryError as exc:
+            self._complain("critical", "Cannot save the model", str(exc))
+            return
+        self._rebuild_model_menu()
+        self.load_model_file(path)
+        self.statusBar().showMessage(f"Saved and using {path}", 6000)
+
+    def _on_rename_model_triggered(self) -> None:
+        if not self._in_library():
+            return
+        old = self.model.metadata.name or self.model.path.stem
+        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=old)
+        if not ok or not name.strip():
+            return
+        try:
+            path = self.library.rename(self.model.path, name)
+        except LibraryError as exc:
+            self._complain("warning", "Cannot rename", str(exc))
+            return
+        self._rebuild_model_menu()
+        self.load_model_file(path)
+
+    def _on_delete_model_triggered(self) -> None:
+        if not self._in_library():
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete model",
+            f"Delete {self.model.metadata.name or self.model.path.name}? This cannot be undone.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.library.delete(self.model.path)
+        except LibraryError as exc:
+            self._complain("warning", "Cannot delete", str(exc))
+            return
+        self._rebuild_model_menu()
+        self._on_revert_triggered()
+
+    def _on_export_model_triggered(self) -> None:
+        if not (self.model and self.model.path):
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self, "Export model", self.model.path.name, "digitpad models (*.npz)"
+        )
+        if not target:
+            return
+        try:
+            path = export_model(self.model.path, Path(target))
+        except LibraryError as exc:
+            self._complain("warning", "Cannot export", str(exc))
+            return
+        self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def _on_revert_triggered(self) -> None:
+        self.load_model_file(MODELS_DIR / "default.npz")
 
     def _rebuild_layer_strip(self, network: Network) -> None:
         for button in self.layer_buttons:

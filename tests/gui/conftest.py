@@ -43,8 +43,17 @@ def dialogs(monkeypatch):
     return shown
 
 
-def open_window(qtbot, settings, model="default"):
-    window = MainWindow(model_path=MODELS / f"{model}.npz", settings=settings)
+@pytest.fixture
+def library_folder(tmp_path):
+    return tmp_path / "library"
+
+
+def open_window(qtbot, settings, model="default", library_folder=None):
+    window = MainWindow(
+        model_path=MODELS / f"{model}.npz",
+        settings=settings,
+        library_folder=library_folder or settings.fileName() + ".library",
+    )
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -53,8 +62,8 @@ def open_window(qtbot, settings, model="default"):
 
 
 @pytest.fixture
-def window(qtbot, settings, dialogs):
-    return open_window(qtbot, settings)
+def window(qtbot, settings, dialogs, library_folder):
+    return open_window(qtbot, settings, library_folder=library_folder)
 
 
 def canvas_point(canvas, x: float, y: float) -> QPoint:

@@ -271,17 +271,17 @@ def test_model_info_and_help(window, dialogs):
     assert "Parameters:" in info and "MNIST test accuracy: 99." in info and "conv2" in info
     assert "Ctrl+Z" in dialogs[1][2]
     assert "MNIST" in dialogs[2][2] and "Creative Commons" in dialogs[2][2]
-    assert not window.retrain_action.isEnabled()
+    assert window.retrain_action.isEnabled()
 
 
-def test_settings_are_remembered(qtbot, settings, dialogs):
+def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
     first = open_window(qtbot, settings)
     first.pen_slider.setValue(30)
     first.bundled_actions["classic"].trigger()
     first.resize(720, 560)
     size = first.size()
     first.close()
-    second = MainWindow(settings=settings)
+    second = MainWindow(settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(second)
     assert second.canvas.pen_width == 30
     assert second.model.path.name == "classic.npz"
@@ -289,7 +289,9 @@ def test_settings_are_remembered(qtbot, settings, dialogs):
 
 
 def test_screenshot(qtbot, tmp_path, settings, dialogs, mnist_test):
-    window = MainWindow(model_path=MODELS / "classic.npz", settings=settings)
+    window = MainWindow(
+        model_path=MODELS / "classic.npz", settings=settings, library_folder=tmp_path / "lib"
+    )
     qtbot.addWidget(window)
     path = save_digit(mnist_test.images[0] / 255.0, tmp_path / "in.png", 100)
     assert window.open_image(path)
@@ -338,7 +340,7 @@ def test_a_broken_bundled_model_does_not_stop_the_app(
     broken.mkdir()
     (broken / "default.npz").write_bytes(b"garbage")
     monkeypatch.setattr(main_window, "MODELS_DIR", broken)
-    window = MainWindow(settings=settings)
+    window = MainWindow(settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(window)
     assert window.model is None
     assert "No model" in window.prediction.text()

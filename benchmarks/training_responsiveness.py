@@ -1,0 +1,120 @@
+"""How responsive the window stays while a model trains in the background.
+
+Starts the app's own training worker (default architecture, all of MNIST) in its
+QThread and, for a few seconds, measures the event loop's latency: a 10 ms timer
+records how late each tick arrives. Meanwhile it draws on the canvas, so live
+prediction competes too. Last, it cancels the run and times how long the worker takes
+to stop. Needs MNIST (DIGITPAD_MNIST_DIR or --data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from digitpad.core.data import DatasetError, find_mnist_dir
+from digitpad.core.network import default_spec
+from digitpad.core.training import TrainConfig
+from digitpad.gui.app import make_application
+from digitpad.gui.canvas import CANVAS_SIZE
+from digitpad.gui.main_window import MODELS_DIR, MainWindow
+from digitpad.gui.train_worker import Background, TrainRequest, TrainWorker
+
+TICK_MS = 10
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--data", help="folder with the MNIST IDX files")
+    args = parser.parse_args()
+    try:
+        data_dir = find_mnist_dir(args.data)
+    except DatasetError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    app = make_application()
+    settings = QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "benchmark"
+    )
+    window = MainWindow(model_path=MODELS_DIR / "default.npz", settings=settings, headless=True)
+    window.show()
+    request = TrainRequest(
+        default_spec(), TrainConfig(epochs=50, augment=True), data_dir, "benchmark", "default", None
+    )
+    worker = TrainWorker(request)
+    batches = []
+    worker.batch_progress.connect(batches.append)
+    background = Background(worker)
+    background.start()
+    while not batches:  # wait until training is really under way
+        app.processEvents()
+        time.sleep(0.01)
+
+    lateness: list[float] = []
+    last = [time.perf_counter()]
+
+    def on_tick() -> None:
+        now = time.perf_counter()
+        lateness.append(max(0.0, (now - last[0]) * 1000 - TICK_MS))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(on_tick)
+    timer.start(TICK_MS)
+    canvas = window.canvas
+    rect = canvas._view_rect()
+    scale = rect.width() / CANVAS_SIZE
+    predictions = []
+    window.prediction_updated.connect(lambda *a: predictions.append(time.perf_counter()))
+    start = time.perf_counter()
+    step = 0
+    while time.perf_counter() - start < args.seconds:
+        if step % 60 == 0:
+            canvas.clear()
+            QTest.mousePress(
+                canvas,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+                QPointF(rect.x() + 140 * scale, rect.y() + 40 * scale).toPoint(),
+            )
+        y = 40 + (step % 60) * 3
+        QTest.mouseMove(canvas, QPointF(rect.x() + 140 * scale, rect.y() + y * scale).toPoint())
+        step += 1
+        deadline = time.perf_counter() + 0.008
+        while time.perf_counter() < deadline:
+            app.processEvents()
+    timer.stop()
+    cancel_start = time.perf_counter()
+    background.stop_and_wait()
+    cancel_ms = (time.perf_counter() - cancel_start) * 1000
+    rate = statistics.median(b.images_per_s for b in batches)
+    print(
+        f"event-loop lateness while training ({len(lateness)} ticks of {TICK_MS} ms, "
+        f"{args.seconds:.0f} s, drawing at 125 Hz): median {statistics.median(lateness):.1f} ms"
+        f", p99 {percentile(lateness, 0.99):.1f} ms, max {max(lateness):.1f} ms"
+    )
+    print(
+        f"live predictions during that time: {len(predictions)}; training ran at "
+        f"{rate:,.0f} images/s; cancelling took {cancel_ms:.0f} ms"
+    )
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

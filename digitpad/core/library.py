@@ -1,0 +1,144 @@
+"""The user's own trained models: a folder of model files, listed, renamed, deleted, exported.
+
+Every write is atomic (see ``model_io.save_model``), so a crash leaves either the old
+state or the new one plus, at worst, a hidden temporary file that ``clean_leftovers``
+removes on the next start.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from digitpad.core.data import user_data_dir
+from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.network import Network
+
+SUFFIX = ".npz"
+
+
+class LibraryError(Exception):
+    """A library operation that cannot be done; the message names the model or file."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file in the library: a loadable model, or a broken one with the reason."""
+
+    path: Path
+    model: Model | None
+    problem: str | None
+
+    @property
+    def name(self) -> str:
+        if self.model is not None and self.model.metadata.name:
+            return self.model.metadata.name
+        return self.path.stem
+
+
+def default_folder() -> Path:
+    return user_data_dir() / "models"
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip("-.")
+    return slug[:60] or "model"
+
+
+class Library:
+    """The model files in one folder (the user data folder unless told otherwise)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_folder()
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove temporary files left by a save that was killed; returns what went."""
+        if not self.folder.is_dir():
+            return []
+        removed = []
+        for leftover in self.folder.glob(f".*{SUFFIX}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+        return removed
+
+    def entries(self) -> list[Entry]:
+        """Every model file, oldest first; broken files are listed with their problem."""
+        if not self.folder.is_dir():
+            return []
+        entries = []
+        for path in sorted(self.folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime):
+            try:
+                entries.append(Entry(path, load_model(path), None))
+            except ModelFormatError as exc:
+                entries.append(Entry(path, None, str(exc)))
+        return entries
+
+    def _free_path(self, name: str) -> Path:
+        base = _slug(name)
+        candidate = self.folder / f"{base}{SUFFIX}"
+        number = 2
+        while candidate.exists():
+            candidate = self.folder / f"{base}-{number}{SUFFIX}"
+            number += 1
+        return candidate
+
+    def add(self, network: Network, metadata: ModelMetadata) -> Path:
+        """Save a new model under a file name made from its display name."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return save_model(self._free_path(metadata.name), network, metadata)
+        except OSError as exc:
+            raise LibraryError(f"{self.folder}: cannot save the model ({exc})") from exc
+
+    def _check(self, path: Path) -> Path:
+        path = Path(path)
+        if path.parent.resolve() != self.folder.resolve() or not path.is_file():
+            raise LibraryError(f"{path}: not a model in {self.folder}")
+        return path
+
+    def rename(self, path: Path, new_name: str) -> Path:
+        """Give a model a new display name (and a matching file name)."""
+        new_name = new_name.strip()
+        if not new_name:
+            raise LibraryError("a model needs a non-empty name")
+        path = self._check(path)
+        try:
+            model = load_model(path)
+        except ModelFormatError as exc:
+            raise LibraryError(f"cannot rename a broken model: {exc}") from exc
+        target = self._free_path(new_name) if _slug(new_name) != path.stem else path
+        save_model(target, model.network, replace(model.metadata, name=new_name))
+        if target != path:
+            path.unlink()
+        return target
+
+    def delete(self, path: Path) -> None:
+        path = self._check(path)
+        path.unlink()
+
+
+def export_model(path: Path, destination: Path) -> Path:
+    """Copy a model file elsewhere, atomically (temporary copy, then rename)."""
+    destination = Path(destination)
+    if destination.suffix != SUFFIX:
+        destination = destination.with_suffix(SUFFIX)
+    temp: Path | None = None
+    try:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+        )
+        temp = Path(name)
+        with open(handle, "wb") as out, open(path, "rb") as source:
+            shutil.copyfileobj(source, out)
+        shutil.copymode(path, temp)
+        temp.replace(destination)
+        temp = None
+    except OSError as exc:
+        raise LibraryError(f"{destination}: cannot export ({exc})") from exc
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+    return destination
