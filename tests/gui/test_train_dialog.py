@@ -243,6 +243,18 @@ def test_corrupted_download_is_refused(window, qtbot, without_mnist, tmp_path):
     assert not without_mnist.exists() or not list(without_mnist.glob("*.gz"))
 
 
+def test_offline_download_fails_with_a_message(window, qtbot, without_mnist):
+    from ..httpserver import closed_port_url
+
+    dialog = open_dialog(window, qtbot)
+    dialog.mirrors = (closed_port_url(),)
+    click(qtbot, dialog.download_button)
+    qtbot.waitUntil(lambda: dialog.download is None, timeout=60_000)
+    text = dialog.data_status.text()
+    assert "Download failed" in text and "offline" in text and "--data DIR" in text
+    assert dialog.download_button.isEnabled()  # the user can try again
+
+
 def test_choose_folder_is_remembered(
     window, qtbot, without_mnist, mnist_dir, tmp_path, monkeypatch, settings
 ):
