@@ -12,6 +12,9 @@ from digitpad.gui.canvas import CANVAS_SIZE
 from digitpad.gui.main_window import MainWindow
 
 from ..conftest import MODELS
+from .handwriting import line
+
+__all__ = ["canvas_point", "draw_stroke", "line", "open_window"]
 
 
 @pytest.fixture(scope="session")
@@ -82,10 +85,3 @@ def draw_stroke(canvas, points, button=Qt.MouseButton.LeftButton) -> None:
     QTest.mouseRelease(
         canvas, button, Qt.KeyboardModifier.NoModifier, canvas_point(canvas, *points[-1])
     )
-
-
-def line(a, b, steps=20):
-    return [
-        (a[0] + (b[0] - a[0]) * t / steps, a[1] + (b[1] - a[1]) * t / steps)
-        for t in range(steps + 1)
-    ]

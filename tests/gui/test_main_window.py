@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -17,15 +15,10 @@ from digitpad.gui.main_window import MainWindow
 from ..conftest import MODELS
 from ..imagefiles import save_digit
 from .conftest import draw_stroke, line, open_window
+from .handwriting import DIGITS, slanted
 
-ONE = [line((140, 40), (140, 240))]
-ZERO = [
-    [
-        (140 + 70 * math.sin(t / 40 * 2 * math.pi), 140 - 100 * math.cos(t / 40 * 2 * math.pi))
-        for t in range(41)
-    ]
-]
-SEVEN = [line((70, 50), (210, 50), 10) + line((210, 50), (120, 240), 20)[1:]]
+ONE = [line((140, 40), (140, 240))]  # a plain bar: its input is easy to predict
+SEVEN = DIGITS[7]
 
 
 def draw_digit(window, qtbot, strokes):
@@ -56,15 +49,39 @@ def test_empty_canvas_shows_no_guess(window, qtbot):
     assert "Draw a digit" in window.findChild(QLabel, "prediction").text()
 
 
-@pytest.mark.parametrize(
-    "strokes,digit", [(ONE, 1), (ZERO, 0), (SEVEN, 7)], ids=["one", "zero", "seven"]
-)
-def test_drawn_digits_are_recognised(window, qtbot, strokes, digit):
-    predicted, probabilities = draw_digit(window, qtbot, strokes)
+@pytest.mark.parametrize("digit", range(10))
+def test_handwritten_digits_are_recognised(window, qtbot, digit):
+    predicted, probabilities = draw_digit(window, qtbot, DIGITS[digit])
     assert predicted == digit
     assert probabilities[digit] > 0.5
     assert f">{digit}<" in window.prediction.text()
     assert window.probabilities.values.argmax() == digit
+
+
+@pytest.mark.parametrize(
+    "pen,slant,scale,dx,dy",
+    [
+        (8, 0.0, 1.0, 0, 0),  # a thin pen
+        (40, 0.0, 1.0, 0, 0),  # a thick pen
+        (22, 0.3, 1.0, 0, 0),  # leaning right
+        (22, 0.0, 0.4, -80, -80),  # small, in a corner
+    ],
+    ids=["thin", "thick", "slanted", "small"],
+)
+def test_handwriting_that_varies_is_still_recognised(window, qtbot, pen, slant, scale, dx, dy):
+    window.pen_slider.setValue(pen)
+    for digit, strokes in DIGITS.items():
+        window.canvas.clear()
+        predicted, _ = draw_digit(window, qtbot, slanted(strokes, slant, scale, dx, dy))
+        assert predicted == digit
+
+
+def test_the_classic_model_reads_handwriting_too(qtbot, settings, dialogs, library_folder):
+    window = open_window(qtbot, settings, "classic", library_folder)
+    for digit, strokes in DIGITS.items():
+        window.canvas.clear()
+        predicted, _ = draw_digit(window, qtbot, strokes)
+        assert predicted == digit
 
 
 def test_drawing_feeds_the_expected_input(window, qtbot):
