@@ -13,7 +13,7 @@ import numpy as np
 from digitpad import __version__
 from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
-from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.model_io import ModelFormatError, load_model, save_model
 from digitpad.core.network import ARCHITECTURES, Network
 from digitpad.core.training import (
     OPTIMIZERS,
@@ -22,6 +22,7 @@ from digitpad.core.training import (
     EpochEnd,
     Finished,
     TrainingDiverged,
+    run_metadata,
     train,
     with_overrides,
 )
@@ -103,21 +104,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     assert result is not None
     test_split = load_split(folder, "test")
     scores = evaluate(network, test_split.as_float(), test_split.labels)
-    metadata = ModelMetadata(
-        name=args.name or Path(args.out).stem,
-        training={
-            "arch": args.arch,
-            "config": config.to_json(),
-            "history": result.history,
-            "seconds": round(result.elapsed_s, 1),
-            "images": int(config.limit or len(train_split.labels)),
-        },
-        metrics={
-            "test_accuracy": scores.accuracy,
-            "test_loss": scores.loss,
-            "per_class_accuracy": scores.per_class_accuracy,
-        },
-        data_sha256=train_split.sha256,
+    metadata = run_metadata(
+        args.name or Path(args.out).stem, args.arch, config, result, scores, train_split
     )
     path = save_model(args.out, network, metadata)
     _emit(

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from digitpad.core.augment import AugmentConfig, augment_batch
-from digitpad.core.evaluation import evaluate
+from digitpad.core.data import Split
+from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.layers import SoftmaxCrossEntropy
+from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 
 OPTIMIZERS = ("sgd", "adam")
@@ -182,6 +184,33 @@ class Finished:
 
 
 Event = BatchEnd | EpochEnd | Finished
+
+
+def run_metadata(
+    name: str,
+    arch: str,
+    config: TrainConfig,
+    finished: Finished,
+    scores: Evaluation,
+    data: Split,
+) -> ModelMetadata:
+    """What a model file records about the run that made it and how it scored."""
+    return ModelMetadata(
+        name=name,
+        training={
+            "arch": arch,
+            "config": config.to_json(),
+            "history": finished.history,
+            "seconds": round(finished.elapsed_s, 1),
+            "images": int(config.limit or len(data.labels)),
+        },
+        metrics={
+            "test_accuracy": scores.accuracy,
+            "test_loss": scores.loss,
+            "per_class_accuracy": scores.per_class_accuracy,
+        },
+        data_sha256=data.sha256,
+    )
 
 
 def train(

@@ -45,7 +45,13 @@ from digitpad.core.network import Network
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.images import ImageError, read_gray
-from digitpad.gui.panels import Hover, InputPanel, MosaicPanel, ProbabilityPanel
+from digitpad.gui.panels import (
+    Hover,
+    InputPanel,
+    MosaicPanel,
+    ProbabilityPanel,
+    filter_images,
+)
 from digitpad.gui.train_dialog import TrainDialog
 
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
@@ -721,8 +727,7 @@ class MainWindow(QMainWindow):
         block = self.blocks[self.block_index]
         conv = network.layers[block.conv]
         weights = conv.params["weight"]  # (F, C, k, k)
-        shown = weights[:, 0] if weights.shape[1] == 1 else weights.mean(axis=1)
-        self.filters.show_maps(shown.astype(np.float32))
+        self.filters.show_maps(filter_images(weights))
         name = network.names[block.conv]
         channels = weights.shape[1]
         self.filters.set_heading(

@@ -42,6 +42,13 @@ def nice_ceiling(value: float) -> float:
     return 10.0 ** (exponent + 1)
 
 
+def filter_images(weights: np.ndarray) -> np.ndarray:
+    """Conv weights (F, C, k, k) -> one k x k image per filter: the weights themselves for
+    a single input channel, else their mean over the input channels."""
+    images = weights[:, 0] if weights.shape[1] == 1 else weights.mean(axis=1)
+    return images.astype(np.float32)
+
+
 def theme() -> tuple[QColor, QColor, QColor]:
     """(background, text, backdrop for tiles) from the system palette, light or dark."""
     palette = QApplication.palette()

@@ -37,13 +37,13 @@ from digitpad.core.data import (
     has_mnist,
 )
 from digitpad.core.evaluation import Evaluation
+from digitpad.core.layers import Conv2D
 from digitpad.core.network import ARCHITECTURES, INPUT_SHAPE, Network, SpecError
-from digitpad.core.training import TrainConfig
-from digitpad.gui.panels import MosaicPanel, theme
+from digitpad.core.training import EpochEnd, TrainConfig
+from digitpad.gui.panels import MosaicPanel, filter_images, theme
 from digitpad.gui.train_worker import (
     Background,
     DownloadWorker,
-    EpochReport,
     TrainRequest,
     TrainResult,
     TrainWorker,
@@ -552,14 +552,15 @@ class TrainDialog(QDialog):
             self.loss_y.append(self._smoothed)
             self.loss_curve.setData(self.loss_x, self.loss_y)
 
-    def _on_epoch_finished(self, report: EpochReport) -> None:
-        if report.val_accuracy is not None:
-            self.val_x.append(report.epoch)
-            self.val_y.append(report.val_accuracy)
+    def _on_epoch_finished(self, event: EpochEnd) -> None:
+        if event.val_accuracy is not None:
+            self.val_x.append(event.epoch)
+            self.val_y.append(event.val_accuracy)
             self.accuracy_curve.setData(self.val_x, self.val_y)
-        if report.filters is not None:
-            self.filters_preview.show_maps(report.filters.astype(np.float32))
-            self.filters_preview.set_heading(f"First-layer filters after epoch {report.epoch}")
+        conv = next((layer for layer in event.network.layers if isinstance(layer, Conv2D)), None)
+        if conv is not None:
+            self.filters_preview.show_maps(filter_images(conv.params["weight"]))
+            self.filters_preview.set_heading(f"First-layer filters after epoch {event.epoch}")
 
     def _on_training_succeeded(self, result: TrainResult) -> None:
         self.result = result

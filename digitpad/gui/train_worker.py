@@ -18,7 +18,6 @@ from threadpoolctl import threadpool_limits
 
 from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, load_split
 from digitpad.core.evaluation import Evaluation, evaluate
-from digitpad.core.layers import Conv2D
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 from digitpad.core.training import (
@@ -27,6 +26,7 @@ from digitpad.core.training import (
     Finished,
     TrainConfig,
     TrainingDiverged,
+    run_metadata,
     train,
 )
 
@@ -44,17 +44,6 @@ class TrainRequest:
 
 
 @dataclass(frozen=True)
-class EpochReport:
-    epoch: int
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float | None
-    val_accuracy: float | None
-    filters: np.ndarray | None  # (F, k, k) of the first conv layer, for the preview
-
-
-@dataclass(frozen=True)
 class TrainResult:
     network: Network
     metadata: ModelMetadata
@@ -62,19 +51,11 @@ class TrainResult:
     current_evaluation: Evaluation | None
 
 
-def first_filters(network: Network) -> np.ndarray | None:
-    for layer in network.layers:
-        if isinstance(layer, Conv2D):
-            weights = layer.params["weight"]
-            return (weights[:, 0] if weights.shape[1] == 1 else weights.mean(axis=1)).copy()
-    return None
-
-
 class TrainWorker(QObject):
     """Runs one training request; ``finished`` is always the last signal."""
 
     batch_progress = Signal(object)  # BatchEnd
-    epoch_finished = Signal(object)  # EpochReport
+    epoch_finished = Signal(object)  # EpochEnd, with a snapshot of the network
     evaluating = Signal()
     succeeded = Signal(object)  # TrainResult
     failed = Signal(str)
@@ -121,17 +102,7 @@ class TrainWorker(QObject):
                     last_emit = now
                     self.batch_progress.emit(event)
             elif isinstance(event, EpochEnd):
-                self.epoch_finished.emit(
-                    EpochReport(
-                        event.epoch,
-                        event.epochs,
-                        event.train_loss,
-                        event.train_accuracy,
-                        event.val_loss,
-                        event.val_accuracy,
-                        first_filters(event.network),
-                    )
-                )
+                self.epoch_finished.emit(event)
             elif isinstance(event, Finished):
                 result = event
         if result is None or result.stopped:
@@ -145,22 +116,7 @@ class TrainWorker(QObject):
         if self._stop.is_set():
             self.cancelled.emit()
             return
-        metadata = ModelMetadata(
-            name=request.name,
-            training={
-                "arch": request.arch,
-                "config": request.config.to_json(),
-                "history": result.history,
-                "seconds": round(result.elapsed_s, 1),
-                "images": int(request.config.limit or len(split.labels)),
-            },
-            metrics={
-                "test_accuracy": scores.accuracy,
-                "test_loss": scores.loss,
-                "per_class_accuracy": scores.per_class_accuracy,
-            },
-            data_sha256=split.sha256,
-        )
+        metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
         self.succeeded.emit(TrainResult(network, metadata, scores, current))
 
 
