@@ -149,7 +149,6 @@ class MainWindow(QMainWindow):
         self.library = Library(library_folder)
         self.library.clean_leftovers()
         self.train_dialog: TrainDialog | None = None
-        self.mirrors: tuple[str, ...] | None = None  # None: the public MNIST mirrors
         self.setWindowTitle("digitpad")
         icon = RESOURCES / "digitpad.svg"
         if icon.is_file():
@@ -574,7 +573,6 @@ class MainWindow(QMainWindow):
             self.train_dialog = TrainDialog(
                 self.model.network if self.model else None, self.settings, self
             )
-            self.train_dialog.mirrors = self.mirrors
             self.train_dialog.model_accepted.connect(self._on_train_dialog_model_accepted)
         else:
             self.train_dialog.current = self.model.network if self.model else None
