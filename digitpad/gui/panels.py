@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
@@ -58,6 +58,26 @@ def theme() -> tuple[QColor, QColor, QColor]:
     return base, text, backdrop
 
 
+class Themed:
+    """Re-colours a panel when the system palette changes (say, to dark mode) while running."""
+
+    _themed = False  # palette events can arrive while the panel is still being built
+
+    def apply_theme(self) -> None:
+        raise NotImplementedError
+
+    def start_theming(self) -> None:
+        """Call at the end of __init__: colour the panel now and on every palette change."""
+        self._themed = True
+        self.apply_theme()
+
+    def changeEvent(self, event: QEvent) -> None:
+        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if self._themed and event.type() in palette_events:
+            self.apply_theme()
+        super().changeEvent(event)
+
+
 def mosaic(maps: np.ndarray, cols: int) -> np.ndarray:
     """maps (F, H, W) -> one (rows*(H+1)-1, cols*(W+1)-1) image, gaps NaN (transparent)."""
     f, h, w = maps.shape
@@ -79,19 +99,17 @@ def _image_view(widget: pg.GraphicsLayoutWidget) -> tuple[pg.ViewBox, pg.ImageIt
     return view, image
 
 
-class InputPanel(pg.GraphicsLayoutWidget):
+class InputPanel(Themed, pg.GraphicsLayoutWidget):
     """The exact 28x28 image fed to the network, with an optional receptive-field box."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        background, text, _ = theme()
         super().__init__(parent)
-        self.setBackground(background)
         self.setObjectName("network_input")
         self.setToolTip(
             "What the network sees: your drawing cropped, scaled to fit 20x20 and "
             "centred by mass in 28x28, as MNIST digits were."
         )
-        self.addLabel("Network input 28×28", row=0, col=0, color=text)
+        self.title = self.addLabel("Network input 28×28", row=0, col=0)
         self.view, self.image = _image_view(self)
         self.image.setImage(np.zeros((28, 28), np.float32), levels=(0, 1))
         self.view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
@@ -100,6 +118,12 @@ class InputPanel(pg.GraphicsLayoutWidget):
         self.field.setVisible(False)
         self.view.addItem(self.field)
         self.setMinimumSize(140, 150)
+        self.start_theming()
+
+    def apply_theme(self) -> None:
+        background, text, _ = theme()
+        self.setBackground(background)
+        self.title.setText(self.title.text, color=text)
 
     def show_input(self, digit: np.ndarray | None) -> None:
         data = np.zeros((28, 28), np.float32) if digit is None else digit
@@ -115,18 +139,14 @@ class InputPanel(pg.GraphicsLayoutWidget):
         self.field.setVisible(True)
 
 
-class ProbabilityPanel(pg.PlotWidget):
+class ProbabilityPanel(Themed, pg.PlotWidget):
     """Ten labelled bars of softmax probability; the winner drawn in the highlight colour."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        background, text, _ = theme()
-        super().__init__(parent, background=background)
+        super().__init__(parent)
         self.setObjectName("probabilities")
         self.setToolTip("Softmax output: the network's probability for each digit.")
-        self.setTitle("Softmax probabilities", color=text)
-        for side in ("left", "bottom"):
-            self.getAxis(side).setTextPen(text)
-            self.getAxis(side).setPen(text)
+        self.start_theming()
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -143,6 +163,14 @@ class ProbabilityPanel(pg.PlotWidget):
         self.addItem(self.bars)
         self.values = np.zeros(10)
         self.setMinimumSize(220, 150)
+
+    def apply_theme(self) -> None:
+        background, text, _ = theme()
+        self.setBackground(background)
+        self.setTitle("Softmax probabilities", color=text)
+        for side in ("left", "bottom"):
+            self.getAxis(side).setTextPen(text)
+            self.getAxis(side).setPen(text)
 
     def show_probabilities(self, probabilities: np.ndarray | None) -> None:
         values = np.zeros(10) if probabilities is None else np.asarray(probabilities)
@@ -161,7 +189,7 @@ class Hover:
     value: float
 
 
-class MosaicPanel(QWidget):
+class MosaicPanel(Themed, QWidget):
     """One map per filter, tiled into a single image, with a colour bar and hover read-out."""
 
     hovered = Signal(object)  # Hover, or None when the cursor leaves the maps
@@ -178,14 +206,11 @@ class MosaicPanel(QWidget):
         self.wide = wide
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
-        background, text, backdrop = theme()
         self.plot = pg.GraphicsLayoutWidget()
-        self.plot.setBackground(background)
-        self.heading = self.plot.addLabel(title, row=0, col=0, colspan=2, color=text)
+        self.heading = self.plot.addLabel(title, row=0, col=0, colspan=2)
         self.view, self.image = _image_view(self.plot)
         # Grey behind the tiles only: the gaps between maps show it, the margins do not.
         self.backdrop = QGraphicsRectItem()
-        self.backdrop.setBrush(backdrop)
         self.backdrop.setPen(QPen(Qt.PenStyle.NoPen))
         self.backdrop.setZValue(-1)
         self.view.addItem(self.backdrop)
@@ -193,7 +218,6 @@ class MosaicPanel(QWidget):
             values=(-1, 1), colorMap=pg.colormap.get(DIVERGING), interactive=False, width=12
         )
         self.bar.setImageItem(self.image)
-        self.bar.axis.setTextPen(text)
         self.plot.addItem(self.bar, row=1, col=1)
         self.readout = QLabel(" ")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -206,6 +230,14 @@ class MosaicPanel(QWidget):
         self.cols = 1
         self._levels: tuple[float, float] | None = None
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.start_theming()
+
+    def apply_theme(self) -> None:
+        background, text, backdrop = theme()
+        self.plot.setBackground(background)
+        self.heading.setText(self.heading.text, color=text)
+        self.backdrop.setBrush(backdrop)
+        self.bar.axis.setTextPen(text)
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)

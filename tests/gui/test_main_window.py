@@ -379,3 +379,22 @@ def test_gui_screenshot_command(tmp_path, mnist_test, capsys):
     bad.write_bytes(b"nope")
     assert main(["gui", "--screenshot", str(out), "--model", str(bad)]) == 1
     assert "bad.npz" in capsys.readouterr().err
+
+
+def test_panels_follow_a_palette_change(window, qapp):
+    from PySide6.QtGui import QColor, QPalette
+
+    light = qapp.palette()
+    dark = QPalette(light)
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    try:
+        qapp.setPalette(dark)
+        qapp.processEvents()
+        assert window.probabilities.backgroundBrush().color() == QColor("#1e1e1e")
+        assert window.feature_maps.plot.backgroundBrush().color() == QColor("#1e1e1e")
+        assert window.network_input.backgroundBrush().color() == QColor("#1e1e1e")
+    finally:
+        qapp.setPalette(light)
+        qapp.processEvents()
+    assert window.probabilities.backgroundBrush().color() == light.color(QPalette.ColorRole.Base)
