@@ -20,6 +20,8 @@ from digitpad.core.model_io import load_model
 from digitpad.core.network import ARCHITECTURES, Network
 from digitpad.core.training import Optimizer, TrainConfig
 
+ROUNDS = 3
+
 
 def forward_latency_ms(network: Network, image: np.ndarray, repeats: int = 300) -> float:
     """Median wall time of predict() on one (28, 28) image, in milliseconds."""
@@ -35,7 +37,7 @@ def forward_latency_ms(network: Network, image: np.ndarray, repeats: int = 300) 
 
 def _timed_steps(step, batch_size: int, seconds: float) -> float:
     """Run step() for about `seconds` after a warm-up; images per second."""
-    for _ in range(3):
+    for _ in range(2):
         step()
     count = 0
     start = time.perf_counter()
@@ -45,9 +47,8 @@ def _timed_steps(step, batch_size: int, seconds: float) -> float:
     return count * batch_size / (time.perf_counter() - start)
 
 
-def numpy_train_images_per_s(
-    spec: dict, images: np.ndarray, labels: np.ndarray, batch_size: int, seconds: float
-) -> float:
+def numpy_train_step(spec: dict, images: np.ndarray, labels: np.ndarray, batch_size: int):
+    """One optimisation step of our network on a fixed batch, as a callable."""
     network = Network(spec, np.random.default_rng(0))
     optimizer = Optimizer(network, TrainConfig(batch_size=batch_size))
     criterion = SoftmaxCrossEntropy()
@@ -58,7 +59,7 @@ def numpy_train_images_per_s(
         network.backward(criterion.backward())
         optimizer.step(1e-3)
 
-    return _timed_steps(step, batch_size, seconds)
+    return step
 
 
 def torch_model(spec: dict):
@@ -106,9 +107,8 @@ def torch_model(spec: dict):
     return nn.Sequential(*modules)
 
 
-def torch_train_images_per_s(
-    spec: dict, images: np.ndarray, labels: np.ndarray, batch_size: int, seconds: float
-) -> float:
+def torch_train_step(spec: dict, images: np.ndarray, labels: np.ndarray, batch_size: int):
+    """The same step in PyTorch on the CPU, as a callable."""
     import torch
 
     model = torch_model(spec)
@@ -123,7 +123,7 @@ def torch_train_images_per_s(
         loss_fn(model(x), y).backward()
         optimizer.step()
 
-    return _timed_steps(step, batch_size, seconds)
+    return step
 
 
 def run(
@@ -157,10 +157,19 @@ def run(
         result["machine"] += f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
     for arch, make_spec in ARCHITECTURES.items():
         spec = make_spec()
-        ours = numpy_train_images_per_s(spec, images, labels, batch_size, seconds)
+        steps = {"numpy": numpy_train_step(spec, images, labels, batch_size)}
+        if has_torch:
+            steps["torch"] = torch_train_step(spec, images, labels, batch_size)
+        # Alternate short timings of the two and keep each one's median, so a burst of
+        # load from elsewhere on a shared machine does not land on one side only.
+        rates: dict[str, list[float]] = {name: [] for name in steps}
+        for _ in range(ROUNDS):
+            for name, step in steps.items():
+                rates[name].append(_timed_steps(step, batch_size, seconds / ROUNDS))
+        ours = statistics.median(rates["numpy"])
         result["train_images_per_s"][arch] = ours
         if has_torch:
-            theirs = torch_train_images_per_s(spec, images, labels, batch_size, seconds)
+            theirs = statistics.median(rates["torch"])
             result["torch_train_images_per_s"][arch] = theirs
             result["ratio"][arch] = ours / theirs
     return result
