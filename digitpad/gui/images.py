@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from digitpad.core.preprocess import to_ink, to_mnist
 
 MAX_PIXELS = 40_000_000  # a larger image is refused before it is decoded
+MAX_SIDE = 1200  # larger images are decoded at this size
 
 
 class ImageError(Exception):
@@ -51,6 +53,10 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
     size = reader.size()
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:
         raise ImageError(f"{path}: {size.width()}x{size.height()} is too large an image")
+    if size.isValid() and max(size.width(), size.height()) > MAX_SIDE:
+        # The digit ends up 20 pixels tall: decoding a photo at full size would only cost
+        # time and memory, so let the decoder shrink it (keeping its aspect ratio).
+        reader.setScaledSize(size.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     if image.isNull():
         raise ImageError(f"{path}: not a readable image ({reader.errorString()})")
