@@ -254,6 +254,8 @@ def download_mnist(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatasetError(f"{folder}: cannot create the data folder ({exc})") from exc
+    for leftover in folder.glob(".*.part"):  # from a download that was killed
+        leftover.unlink(missing_ok=True)
     for stem in FILES.values():
         final = folder / f"{stem}.gz"
         if final.is_file() and _verify(final, stem) is None:
@@ -283,9 +285,3 @@ def download_mnist(
                 + f"\nAre you offline? {HOW_TO_POINT}"
             )
     return folder
-
-
-def remove_partial_downloads(folder: Path) -> None:
-    """Delete temporary files a killed download left behind."""
-    for leftover in folder.glob(".*.part"):
-        leftover.unlink(missing_ok=True)

@@ -200,6 +200,17 @@ def test_cancelled_download_leaves_nothing(tmp_path, mnist_dir):
     assert list(target.iterdir()) == []
 
 
+def test_leftovers_of_a_killed_download_are_removed(tmp_path, mnist_dir):
+    target = tmp_path / "d"
+    target.mkdir()
+    leftover = target / ".train-images-idx3-ubyte.abc.part"
+    leftover.write_bytes(b"half a file")
+    with serve_folder(mnist_dir) as url:
+        download_mnist(target, mirrors=(url,))
+    assert not leftover.exists()
+    assert len(list(target.iterdir())) == 4
+
+
 def test_existing_valid_files_are_kept(tmp_path, mnist_dir):
     target = tmp_path / "d"
     target.mkdir()
