@@ -198,15 +198,18 @@ class Network:
         shape: tuple[int, ...] = INPUT_SHAPE
         for index, layer_spec in enumerate(self.spec["layers"]):
             layer = _build_layer(layer_spec, index, shape, rng, dtype)
-            shape = layer.output_shape(shape)
-            if min(shape) < 1:
-                raise SpecError(
-                    f"layer {index} ({layer.kind}) shrinks the map to {shape}: below 1x1"
-                )
             short = _SHORT[layer.kind]
             counts[short] = counts.get(short, 0) + 1
+            name = f"{short}{counts[short]}"
+            shape = layer.output_shape(shape)
+            if min(shape) < 1:
+                size = "×".join(str(v) for v in shape[1:]) if len(shape) == 3 else str(shape)
+                raise SpecError(
+                    f"layer {index} ({name}) shrinks the map to {size}: below 1x1; use a "
+                    "smaller kernel or stride, 'same' padding, or less pooling before it"
+                )
             self.layers.append(layer)
-            self.names.append(f"{short}{counts[short]}")
+            self.names.append(name)
             self.shapes.append(shape)
         if shape != (NUM_CLASSES,):
             raise SpecError(f"the last layer must output {NUM_CLASSES} class scores, got {shape}")

@@ -144,6 +144,7 @@ class TrainDialog(QDialog):
         self.val_x: list[int] = []
         self.val_y: list[float] = []
         self._smoothed: float | None = None
+        self.spec_error: str | None = None  # why the custom network cannot be built
         self._build()
         self._refresh_data()
         self._on_architecture_changed()
@@ -483,7 +484,7 @@ class TrainDialog(QDialog):
     def _update_buttons(self) -> None:
         busy = self._busy()
         self.train_button.setEnabled(
-            not busy and self.data_dir is not None and getattr(self, "spec_error", None) is None
+            not busy and self.data_dir is not None and self.spec_error is None
         )
         self.cancel_button.setEnabled(self.training is not None)
         self.download_button.setEnabled(not busy and self.data_dir is None)
