@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -16,7 +18,7 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitpad import __version__
 from digitpad.gui.main_window import RESOURCES, MainWindow
@@ -66,10 +68,30 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
     return window.grab().save(str(out), "PNG")
 
 
+def report_unexpected_errors(window: MainWindow) -> None:
+    """A bug in a slot must not pass silently: print it, tell the user, keep running."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None):
+        traceback.print_exception(kind, error, trace)
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        QMessageBox.warning(
+            window,
+            "Something went wrong",
+            f"digitpad hit an unexpected error and carried on:\n\n{kind.__name__}: {error}\n\n"
+            "Your drawing and models are untouched. The details were printed to the "
+            "terminal; please report them.",
+        )
+
+    sys.excepthook = hook
+
+
 def run(args: argparse.Namespace) -> int:
     app = make_application()
     if args.screenshot is None:
         window = MainWindow(model_path=args.model)
+        report_unexpected_errors(window)
         if args.image is not None:
             window.open_image(args.image)
         window.show()

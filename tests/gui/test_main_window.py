@@ -398,3 +398,19 @@ def test_panels_follow_a_palette_change(window, qapp):
         qapp.setPalette(light)
         qapp.processEvents()
     assert window.probabilities.backgroundBrush().color() == light.color(QPalette.ColorRole.Base)
+
+
+def test_an_unexpected_error_is_reported_not_fatal(window, dialogs, monkeypatch, capsys):
+    import sys
+
+    from digitpad.gui.app import report_unexpected_errors
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    report_unexpected_errors(window)
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert dialogs[-1][0] == "warning" and "RuntimeError: a bug" in dialogs[-1][2]
+    assert "a bug" in capsys.readouterr().err
+    assert window.isVisible()
