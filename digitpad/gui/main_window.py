@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +37,19 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad import __version__
-from digitpad.core.layers import ACTIVATIONS, Conv2D
+from digitpad.core.layers import ACTIVATIONS
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model
 from digitpad.core.network import Network
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
+from digitpad.gui.describe import (
+    ConvBlock,
+    conv_blocks,
+    describe_layer,
+    model_info_html,
+    shape_text,
+)
 from digitpad.gui.images import ImageError, read_gray
 from digitpad.gui.panels import (
     Hover,
@@ -60,73 +66,6 @@ BUNDLED = ("default", "classic")
 UNSURE_BELOW = 0.5
 FRAME_MS = 16
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
-
-
-@dataclass(frozen=True)
-class ConvBlock:
-    """Indices into the network's layers of one conv layer, its activation and its pool."""
-
-    conv: int
-    activation: int | None
-    pool: int | None
-
-    @property
-    def last(self) -> int:
-        return (
-            self.pool
-            if self.pool is not None
-            else (self.activation if self.activation is not None else self.conv)
-        )
-
-
-def conv_blocks(network: Network) -> list[ConvBlock]:
-    blocks = []
-    for index, layer in enumerate(network.layers):
-        if not isinstance(layer, Conv2D):
-            continue
-        activation = pool = None
-        for later in range(index + 1, len(network.layers)):
-            kind = network.layers[later].kind
-            if (
-                kind in ("relu", "leaky_relu", "tanh", "sigmoid")
-                and activation is None
-                and pool is None
-            ):
-                activation = later
-            elif kind in ("maxpool2d", "avgpool2d") and pool is None:
-                pool = later
-            else:
-                break
-        blocks.append(ConvBlock(index, activation, pool))
-    return blocks
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    if len(shape) == 3:
-        c, h, w = shape
-        return f"{h}×{w}×{c}"
-    return str(shape[0])
-
-
-def describe_layer(spec: dict) -> str:
-    kind = spec["type"]
-    if kind == "conv2d":
-        return (
-            f"conv {spec['kernel']}×{spec['kernel']}, {spec['filters']} filters, stride "
-            f"{spec.get('stride', 1)}, {spec.get('padding', 'valid')} padding"
-        )
-    if kind == "dense":
-        return f"dense, {spec['units']} units"
-    return {
-        "maxpool2d": "2×2 max pooling",
-        "avgpool2d": "2×2 average pooling",
-        "global_avgpool": "global average pooling",
-        "flatten": "flatten",
-        "relu": "ReLU",
-        "leaky_relu": "leaky ReLU",
-        "tanh": "tanh",
-        "sigmoid": "sigmoid",
-    }[kind]
 
 
 class MainWindow(QMainWindow):
@@ -912,41 +851,8 @@ class MainWindow(QMainWindow):
 
     # -- dialogs -------------------------------------------------------------------------
 
-    def model_info_text(self) -> str:
-        if self.model is None:
-            return "No model loaded."
-        network, meta = self.model.network, self.model.metadata
-        rows = "".join(
-            f"<tr><td>{name}</td><td>{shape_text(shape)}</td><td align=right>{count:,}</td></tr>"
-            for name, shape, count in network.summary()
-        )
-        accuracy = meta.metrics.get("test_accuracy")
-        training = meta.training
-        lines = [
-            f"<b>{meta.name or 'model'}</b> — {self.model.path}",
-            f"Parameters: {network.parameter_count:,}",
-            f"MNIST test accuracy: {accuracy:.2%}"
-            if accuracy is not None
-            else "MNIST test accuracy: not recorded",
-            f"Created: {meta.created or 'unknown'} with digitpad {meta.digitpad_version}",
-        ]
-        if training.get("config"):
-            config = training["config"]
-            lines.append(
-                f"Trained on {training.get('images', '?'):,} images for {config.get('epochs')} "
-                f"epochs ({config.get('optimizer')}, learning rate {config.get('learning_rate')}"
-                f", augmentation {'on' if config.get('augment') else 'off'})"
-                if isinstance(training.get("images"), int)
-                else ""
-            )
-        return (
-            "<br>".join(line for line in lines if line)
-            + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
-            f"<th align=right>parameters</th></tr>{rows}</table>"
-        )
-
     def _on_model_info_triggered(self) -> None:
-        QMessageBox.information(self, "Model info", self.model_info_text())
+        QMessageBox.information(self, "Model info", model_info_html(self.model))
 
     def _on_shortcuts_triggered(self) -> None:
         rows = [

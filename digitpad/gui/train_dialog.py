@@ -40,6 +40,7 @@ from digitpad.core.evaluation import Evaluation
 from digitpad.core.layers import Conv2D
 from digitpad.core.network import ARCHITECTURES, INPUT_SHAPE, Network, SpecError
 from digitpad.core.training import EpochEnd, TrainConfig
+from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MosaicPanel, filter_images, theme
 from digitpad.gui.train_worker import (
     Background,
@@ -108,14 +109,6 @@ class ConvBlockEditor(QWidget):
         if pool != "none":
             layers.append({"type": "maxpool2d" if pool == "max" else "avgpool2d"})
         return layers
-
-
-def format_shape(shape: tuple[int, ...]) -> str:
-    return (
-        "×".join(str(v) for v in (shape[1], shape[2], shape[0]))
-        if len(shape) == 3
-        else str(shape[0])
-    )
 
 
 class TrainDialog(QDialog):
@@ -405,7 +398,7 @@ class TrainDialog(QDialog):
             self.shapes.setText(f"<span style='color:#d03030'>{exc}</span>")
         else:
             steps = " → ".join(
-                f"{name} {format_shape(shape)}"
+                f"{name} {shape_text(shape)}"
                 for name, shape, _ in network.summary()
                 if not name.startswith("flatten")
             )

@@ -1,0 +1,110 @@
+"""Words and numbers about a network for the GUI: its conv blocks, shapes, layer names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digitpad.core.layers import ACTIVATIONS, Conv2D
+from digitpad.core.model_io import Model
+from digitpad.core.network import Network
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    """Indices into the network's layers of one conv layer, its activation and its pool."""
+
+    conv: int
+    activation: int | None
+    pool: int | None
+
+    @property
+    def last(self) -> int:
+        return (
+            self.pool
+            if self.pool is not None
+            else (self.activation if self.activation is not None else self.conv)
+        )
+
+
+def conv_blocks(network: Network) -> list[ConvBlock]:
+    """Each conv layer with the activation and pooling that directly follow it."""
+    blocks = []
+    for index, layer in enumerate(network.layers):
+        if not isinstance(layer, Conv2D):
+            continue
+        activation = pool = None
+        for later in range(index + 1, len(network.layers)):
+            kind = network.layers[later].kind
+            if kind in ACTIVATIONS and activation is None and pool is None:
+                activation = later
+            elif kind in ("maxpool2d", "avgpool2d") and pool is None:
+                pool = later
+            else:
+                break
+        blocks.append(ConvBlock(index, activation, pool))
+    return blocks
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(C, H, W) -> 'H×W×C' as tutorials write it; (D,) -> 'D'."""
+    if len(shape) == 3:
+        c, h, w = shape
+        return f"{h}×{w}×{c}"
+    return str(shape[0])
+
+
+def describe_layer(spec: dict) -> str:
+    """A layer spec in words: 'conv 3×3, 8 filters, stride 1, valid padding'."""
+    kind = spec["type"]
+    if kind == "conv2d":
+        return (
+            f"conv {spec['kernel']}×{spec['kernel']}, {spec['filters']} filters, stride "
+            f"{spec.get('stride', 1)}, {spec.get('padding', 'valid')} padding"
+        )
+    if kind == "dense":
+        return f"dense, {spec['units']} units"
+    return {
+        "maxpool2d": "2×2 max pooling",
+        "avgpool2d": "2×2 average pooling",
+        "global_avgpool": "global average pooling",
+        "flatten": "flatten",
+        "relu": "ReLU",
+        "leaky_relu": "leaky ReLU",
+        "tanh": "tanh",
+        "sigmoid": "sigmoid",
+    }[kind]
+
+
+def model_info_html(model: Model | None) -> str:
+    """Architecture, parameters, accuracy, date and training of a model, as rich text."""
+    if model is None:
+        return "No model loaded."
+    network, meta = model.network, model.metadata
+    rows = "".join(
+        f"<tr><td>{name}</td><td>{shape_text(shape)}</td><td align=right>{count:,}</td></tr>"
+        for name, shape, count in network.summary()
+    )
+    accuracy = meta.metrics.get("test_accuracy")
+    training = meta.training
+    lines = [
+        f"<b>{meta.name or 'model'}</b> — {model.path}",
+        f"Parameters: {network.parameter_count:,}",
+        f"MNIST test accuracy: {accuracy:.2%}"
+        if accuracy is not None
+        else "MNIST test accuracy: not recorded",
+        f"Created: {meta.created or 'unknown'} with digitpad {meta.digitpad_version}",
+    ]
+    if training.get("config"):
+        config = training["config"]
+        lines.append(
+            f"Trained on {training.get('images', '?'):,} images for {config.get('epochs')} "
+            f"epochs ({config.get('optimizer')}, learning rate {config.get('learning_rate')}"
+            f", augmentation {'on' if config.get('augment') else 'off'})"
+            if isinstance(training.get("images"), int)
+            else ""
+        )
+    return (
+        "<br>".join(line for line in lines if line)
+        + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
+        f"<th align=right>parameters</th></tr>{rows}</table>"
+    )
