@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from digitpad.core.layers import ACTIVATIONS, Conv2D
@@ -87,12 +88,14 @@ def model_info_html(model: Model | None) -> str:
     accuracy = meta.metrics.get("test_accuracy")
     training = meta.training
     lines = [
-        f"<b>{meta.name or 'model'}</b> — {model.path}",
+        # The name and path come from a file: escape them so they cannot inject markup.
+        f"<b>{html.escape(meta.name or 'model')}</b> — {html.escape(str(model.path))}",
         f"Parameters: {network.parameter_count:,}",
         f"MNIST test accuracy: {accuracy:.2%}"
         if accuracy is not None
         else "MNIST test accuracy: not recorded",
-        f"Created: {meta.created or 'unknown'} with digitpad {meta.digitpad_version}",
+        f"Created: {html.escape(meta.created or 'unknown')} with digitpad "
+        f"{html.escape(meta.digitpad_version)}",
     ]
     if training.get("config"):
         config = training["config"]

@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
         self.model_status = QLabel()
+        self.model_status.setTextFormat(Qt.TextFormat.PlainText)  # model names come from files
         self.statusBar().addPermanentWidget(self.model_status)
 
     # -- settings ------------------------------------------------------------------------
@@ -463,7 +464,9 @@ class MainWindow(QMainWindow):
         for entry in entries:
             if entry.problem is None:
                 accuracy = entry.model.metadata.metrics.get("test_accuracy")
-                text = entry.name + (f" ({accuracy:.2%})" if accuracy is not None else "")
+                # '&' would make a keyboard mnemonic in a menu; '&&' shows one '&'.
+                label = entry.name.replace("&", "&&")
+                text = label + (f" ({accuracy:.2%})" if accuracy is not None else "")
                 action = self._model_action(text, entry.path)
             else:
                 action = QAction(f"{entry.path.name} (broken)", self)

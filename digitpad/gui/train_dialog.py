@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 
@@ -437,8 +438,8 @@ class TrainDialog(QDialog):
             return
         if not has_mnist(Path(chosen)):
             self.data_status.setText(
-                f"<span style='color:#d03030'>{chosen} does not hold the four MNIST IDX "
-                "files (train-images-idx3-ubyte.gz and the others).</span>"
+                f"<span style='color:#d03030'>{html.escape(chosen)} does not hold the four "
+                "MNIST IDX files (train-images-idx3-ubyte.gz and the others).</span>"
             )
             return
         self._use_data_folder(Path(chosen))
@@ -462,7 +463,9 @@ class TrainDialog(QDialog):
         self.download_progress.setFormat(f"{name}: {done / 1e6:.1f} MB")
 
     def _on_download_failed(self, message: str) -> None:
-        self.data_status.setText(f"<span style='color:#d03030'>Download failed:</span> {message}")
+        self.data_status.setText(
+            f"<span style='color:#d03030'>Download failed:</span> {html.escape(message)}"
+        )
 
     def _on_download_finished(self) -> None:
         self.download_progress.setVisible(False)
@@ -591,7 +594,9 @@ class TrainDialog(QDialog):
         image.setImage(np.sqrt(rates), levels=(0, 1))
 
     def _on_training_failed(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#d03030'>Training stopped:</span> {message}")
+        self.status.setText(
+            f"<span style='color:#d03030'>Training stopped:</span> {html.escape(message)}"
+        )
 
     def _on_training_cancelled(self) -> None:
         self.status.setText("Cancelled: nothing was saved and the current model is unchanged.")

@@ -414,3 +414,18 @@ def test_an_unexpected_error_is_reported_not_fatal(window, dialogs, monkeypatch,
     assert dialogs[-1][0] == "warning" and "RuntimeError: a bug" in dialogs[-1][2]
     assert "a bug" in capsys.readouterr().err
     assert window.isVisible()
+
+
+def test_a_model_name_cannot_inject_markup(window, tmp_path, dialogs):
+    from digitpad.core.model_io import ModelMetadata, save_model
+
+    path = save_model(
+        tmp_path / "sneaky.npz",
+        window.model.network,
+        ModelMetadata(name="<img src='/etc/passwd'><b>big</b>"),
+    )
+    assert window.load_model_file(path)
+    window.model_info_action.trigger()
+    text = dialogs[-1][2]
+    assert "&lt;img" in text and "<img" not in text
+    assert window.model_status.textFormat() == Qt.TextFormat.PlainText
