@@ -222,6 +222,13 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="an image to put on the canvas, or a model (.npz) to start with; what a file "
+        "manager passes when a file is opened with digitpad",
+    )
     parser.add_argument("--model", type=Path, help="model file to start with (.npz)")
     parser.add_argument(
         "--screenshot",
@@ -237,6 +244,11 @@ def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_gui(args: argparse.Namespace) -> int:
     from digitpad.gui.app import run
 
+    if args.file is not None:
+        if args.file.suffix.lower() == ".npz":
+            args.model = args.model or args.file
+        else:
+            args.image = args.image or args.file
     return run(args)
 
 

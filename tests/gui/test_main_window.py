@@ -375,10 +375,15 @@ def test_gui_screenshot_command(tmp_path, mnist_test, capsys):
     from PySide6.QtGui import QImage
 
     assert QImage(str(out)).width() >= 800
+    # A file manager's "open with digitpad": the file as the only argument.
+    assert main(["gui", str(image), "--screenshot", str(out)]) == 0
+    assert main(["gui", str(MODELS / "classic.npz"), "--screenshot", str(out)]) == 0
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"nope")
     assert main(["gui", "--screenshot", str(out), "--model", str(bad)]) == 1
     assert "bad.npz" in capsys.readouterr().err
+    assert main(["gui", str(tmp_path / "missing.png"), "--screenshot", str(out)]) == 1
+    assert "missing.png: no such file" in capsys.readouterr().err
 
 
 def test_panels_follow_a_palette_change(window, qapp):
