@@ -219,17 +219,19 @@ def _fetch(
     progress: Progress | None,
     should_stop: Callable[[], bool] | None,
 ) -> None:
+    """Stream url into target, reporting progress under the URL's file name."""
+    name = url.rsplit("/", 1)[-1]
     with urllib.request.urlopen(url, timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or 0)
         done = 0
         with open(target, "wb") as out:
             while chunk := response.read(64 * 1024):
                 if should_stop and should_stop():
-                    raise DownloadCancelled(f"download of {target.name} cancelled")
+                    raise DownloadCancelled(f"download of {name} cancelled")
                 out.write(chunk)
                 done += len(chunk)
                 if progress:
-                    progress(target.name, done, total)
+                    progress(name, done, total)
 
 
 class DownloadCancelled(DatasetError):

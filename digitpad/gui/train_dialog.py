@@ -396,7 +396,7 @@ class TrainDialog(QDialog):
             network = Network(self.spec())
         except SpecError as exc:
             self.spec_error = str(exc)
-            self.shapes.setText(f"<span style='color:#d03030'>{exc}</span>")
+            self.shapes.setText(f"<span style='color:#d03030'>{html.escape(str(exc))}</span>")
         else:
             steps = " → ".join(
                 f"{name} {shape_text(shape)}"
@@ -419,7 +419,7 @@ class TrainDialog(QDialog):
             except DatasetError:
                 self.data_dir = None
         if self.data_dir is not None:
-            self.data_status.setText(f"MNIST found in {self.data_dir}")
+            self.data_status.setText(f"MNIST found in {html.escape(str(self.data_dir))}")
         else:
             self.data_status.setText(
                 f"MNIST was not found (looked in ${ENV_VAR} and {default_mnist_dir()}). "
