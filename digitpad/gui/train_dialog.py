@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -146,7 +146,6 @@ class TrainDialog(QDialog):
     # -- construction --------------------------------------------------------------------
 
     def _build(self) -> None:
-        background, text, _ = theme()
         form_box = QGroupBox("Network")
         form = QFormLayout(form_box)
         self.architecture = QComboBox()
@@ -271,13 +270,11 @@ class TrainDialog(QDialog):
         self.progress.setObjectName("progress")
         self.status = QLabel("Ready.")
         self.status.setObjectName("status")
-        self.loss_plot = pg.PlotWidget(background=background, title="Training loss (smoothed)")
+        self.loss_plot = pg.PlotWidget(title="Training loss (smoothed)")
         self.loss_plot.setObjectName("loss_plot")
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((40, 110, 200), width=2))
         self.loss_plot.setLabel("bottom", "batch")
-        self.accuracy_plot = pg.PlotWidget(
-            background=background, title="Validation accuracy per epoch"
-        )
+        self.accuracy_plot = pg.PlotWidget(title="Validation accuracy per epoch")
         self.accuracy_plot.setObjectName("accuracy_plot")
         self.accuracy_curve = self.accuracy_plot.plot(
             [], [], pen=pg.mkPen((230, 120, 20), width=2), symbol="o", symbolSize=6
@@ -285,10 +282,6 @@ class TrainDialog(QDialog):
         self.accuracy_plot.setLabel("bottom", "epoch")
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setMenuEnabled(False)
-            plot.getPlotItem().titleLabel.setText(plot.getPlotItem().titleLabel.text, color=text)
-            for side in ("left", "bottom"):
-                plot.getAxis(side).setTextPen(text)
-                plot.getAxis(side).setPen(text)
         self.filters_preview = MosaicPanel(
             "First-layer filters",
             "filters_preview",
@@ -303,7 +296,7 @@ class TrainDialog(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.per_class = pg.PlotWidget(background=background, title="Per-class accuracy")
+        self.per_class = pg.PlotWidget(title="Per-class accuracy")
         self.per_class.setMenuEnabled(False)
         self.per_class.setMouseEnabled(False, False)
         self.per_class.setXRange(-0.6, 9.6, padding=0)
@@ -316,8 +309,8 @@ class TrainDialog(QDialog):
         )
         self.per_class.addItem(self.new_bars)
         self.per_class.addItem(self.current_bars)
-        self.confusion_new = self._confusion_view("Confusion, new model", background, text)
-        self.confusion_current = self._confusion_view("Confusion, current model", background, text)
+        self.confusion_new = self._confusion_view("Confusion, new model")
+        self.confusion_current = self._confusion_view("Confusion, current model")
         self.use_button = QPushButton("Use This Model")
         self.use_button.setObjectName("use_model")
         self.use_button.clicked.connect(self._on_use_clicked)
@@ -349,12 +342,33 @@ class TrainDialog(QDialog):
         layout.addLayout(left)
         layout.addLayout(right, 1)
         self.resize(1200, 760)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        """Colour the plots from the system palette (again when it changes)."""
+        background, text, _ = theme()
+        for plot in (self.loss_plot, self.accuracy_plot, self.per_class):
+            plot.setBackground(background)
+            title = plot.getPlotItem().titleLabel
+            title.setText(title.text, color=text)
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setTextPen(text)
+                plot.getAxis(side).setPen(text)
+        for widget, _ in (self.confusion_new, self.confusion_current):
+            widget.setBackground(background)
+            label = widget.getItem(0, 0)
+            label.setText(label.text, color=text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in palette_events and hasattr(self, "confusion_current"):
+            self._apply_theme()
+        super().changeEvent(event)
 
     @staticmethod
-    def _confusion_view(title: str, background, text):
+    def _confusion_view(title: str):
         widget = pg.GraphicsLayoutWidget()
-        widget.setBackground(background)
-        widget.addLabel(title, row=0, col=0, color=text)
+        widget.addLabel(title, row=0, col=0)
         view = widget.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
         image = pg.ImageItem(axisOrder="row-major")
         image.setColorMap(pg.colormap.get("CET-L3"))

@@ -340,3 +340,20 @@ def test_revert_to_bundled_default(window):
     window.bundled_actions["classic"].trigger()
     window.revert_action.trigger()
     assert window.model.path.name == "default.npz"
+
+
+def test_dialog_plots_follow_a_palette_change(window, qtbot, qapp, with_mnist):
+    from PySide6.QtGui import QColor, QPalette
+
+    dialog = open_dialog(window, qtbot)
+    light = qapp.palette()
+    dark = QPalette(light)
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    try:
+        qapp.setPalette(dark)
+        qapp.processEvents()
+        for plot in (dialog.loss_plot, dialog.per_class, dialog.confusion_new[0]):
+            assert plot.backgroundBrush().color() == QColor("#1e1e1e")
+    finally:
+        qapp.setPalette(light)
+        qapp.processEvents()
