@@ -51,7 +51,20 @@ class TrainResult:
     current_evaluation: Evaluation | None
 
 
-class TrainWorker(QObject):
+class StoppableWorker(QObject):
+    """A worker that ends with ``finished`` and stops when asked, from any thread."""
+
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class TrainWorker(StoppableWorker):
     """Runs one training request; ``finished`` is always the last signal."""
 
     batch_progress = Signal(object)  # BatchEnd
@@ -60,16 +73,10 @@ class TrainWorker(QObject):
     succeeded = Signal(object)  # TrainResult
     failed = Signal(str)
     cancelled = Signal()
-    finished = Signal()
 
     def __init__(self, request: TrainRequest) -> None:
         super().__init__()
         self.request = request
-        self._stop = threading.Event()
-
-    def stop(self) -> None:
-        """Ask the run to end; safe from any thread."""
-        self._stop.set()
 
     @Slot()
     def run(self) -> None:
@@ -120,23 +127,18 @@ class TrainWorker(QObject):
         self.succeeded.emit(TrainResult(network, metadata, scores, current))
 
 
-class DownloadWorker(QObject):
+class DownloadWorker(StoppableWorker):
     """Downloads and verifies MNIST into a folder."""
 
     progress = Signal(str, int, int)  # file name, bytes done, bytes total (0 if unknown)
     succeeded = Signal(str)  # the folder
     failed = Signal(str)
-    finished = Signal()
 
     def __init__(
         self, folder: Path, mirrors: tuple[str, ...] | None = None, timeout: float = 10.0
     ) -> None:
         super().__init__()
         self.folder, self.mirrors, self.timeout = folder, mirrors, timeout
-        self._stop = threading.Event()
-
-    def stop(self) -> None:
-        self._stop.set()
 
     @Slot()
     def run(self) -> None:
@@ -165,7 +167,7 @@ class Background:
     every signal the worker sent.
     """
 
-    def __init__(self, worker: QObject) -> None:
+    def __init__(self, worker: StoppableWorker) -> None:
         self.worker = worker
         self.thread = QThread()
         worker.moveToThread(self.thread)
