@@ -85,7 +85,7 @@ PRESETS = {
         epochs=30, batch_size=64, learning_rate=2e-3, schedule="cosine", validation_fraction=0.0
     ),
     "default": TrainConfig(
-        epochs=20,
+        epochs=30,
         batch_size=64,
         learning_rate=1.5e-3,
         schedule="cosine",
