@@ -27,3 +27,8 @@ def test_bundled_model_accuracy(name, spec, required, mnist_test):
     # The accuracy the file claims is the one it has.
     assert model.metadata.metrics["test_accuracy"] == pytest.approx(scores.accuracy)
     assert model.metadata.training["images"] == 60000
+
+
+@pytest.mark.parametrize("name", ["classic", "default"])
+def test_bundled_models_carry_their_names(name):
+    assert load_model(MODELS / f"{name}.npz").metadata.name == name
