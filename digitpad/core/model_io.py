@@ -132,6 +132,19 @@ def _read_header(path: Path, raw: np.ndarray) -> dict:
     return header
 
 
+def _network_from(path: Path, header: dict) -> Network:
+    try:
+        return Network(header.get("spec"))
+    except (SpecError, TypeError) as exc:
+        raise ModelFormatError(f"{path}: invalid network spec: {exc}") from exc
+
+
+def _few(names: list[str], limit: int = 5) -> str:
+    """A list for a message, cut short: a hostile file may hold thousands of names."""
+    shown = ", ".join(names[:limit])
+    return f"[{shown}{f', and {len(names) - limit} more' if len(names) > limit else ''}]"
+
+
 def load_model(path: str | os.PathLike) -> Model:
     """Read and validate everything; raises ModelFormatError naming the file and fault."""
     path = Path(path)
@@ -144,24 +157,23 @@ def load_model(path: str | os.PathLike) -> Model:
             if HEADER_KEY not in names:
                 raise ModelFormatError(f"{path}: no header (not a digitpad model)")
             header = _read_header(path, archive[HEADER_KEY])
-            arrays = {name: archive[name] for name in names - {HEADER_KEY}}
+            network = _network_from(path, header)
+            expected = network.named_params()
+            missing = sorted(set(expected) - names)
+            extra = sorted(names - set(expected) - {HEADER_KEY})
+            if missing or extra:
+                raise ModelFormatError(
+                    f"{path}: arrays do not match the spec (missing {_few(missing)}, "
+                    f"unexpected {_few(extra)})"
+                )
+            # Only the arrays the spec names are ever read.
+            arrays = {name: archive[name] for name in expected}
     except ModelFormatError:
         raise
     except ValueError as exc:  # includes "Object arrays cannot be loaded when allow_pickle"
         raise ModelFormatError(f"{path}: unreadable array ({exc})") from exc
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise ModelFormatError(f"{path}: corrupt or truncated ({exc})") from exc
-    try:
-        network = Network(header.get("spec"))
-    except (SpecError, TypeError) as exc:
-        raise ModelFormatError(f"{path}: invalid network spec: {exc}") from exc
-    expected = network.named_params()
-    missing = sorted(set(expected) - set(arrays))
-    extra = sorted(set(arrays) - set(expected))
-    if missing or extra:
-        raise ModelFormatError(
-            f"{path}: arrays do not match the spec (missing {missing}, unexpected {extra})"
-        )
     for name, target in expected.items():
         array = arrays[name]
         if array.dtype != np.float32:

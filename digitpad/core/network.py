@@ -30,6 +30,9 @@ from digitpad.core.layers import (
 )
 
 NUM_CLASSES = 10
+# 16M float32 weights = 64 MB in one layer: far above any network that trains here in
+# reasonable time, far below what would exhaust memory.
+MAX_LAYER_WEIGHTS = 16_000_000
 INPUT_SHAPE = (1, 28, 28)
 LAYER_TYPES = (
     "conv2d",
@@ -103,6 +106,15 @@ def _int_field(layer: dict, key: str, index: int, default: int | None = None) ->
     return value
 
 
+def _check_size(index: int, kind: str, weights: int) -> None:
+    """Refuse a layer before allocating it: a spec from a file must not exhaust memory."""
+    if weights > MAX_LAYER_WEIGHTS:
+        raise SpecError(
+            f"layer {index} ({kind}) would have {weights:,} weights; the limit is "
+            f"{MAX_LAYER_WEIGHTS:,}"
+        )
+
+
 def _build_layer(
     layer: dict, index: int, shape: tuple[int, ...], rng: np.random.Generator, dtype: type
 ) -> Layer:
@@ -125,17 +137,14 @@ def _build_layer(
         stride = layer.get("stride", 1)
         if stride not in (1, 2) or isinstance(stride, bool):
             raise SpecError(f"layer {index} (conv2d): stride must be 1 or 2, got {stride!r}")
-        return Conv2D(
-            shape[0],
-            _int_field(layer, "filters", index),
-            _int_field(layer, "kernel", index, 3),
-            stride,
-            padding,
-            rng=rng,
-            dtype=dtype,
-        )
+        filters = _int_field(layer, "filters", index)
+        kernel = _int_field(layer, "kernel", index, 3)
+        _check_size(index, "conv2d", filters * shape[0] * kernel * kernel)
+        return Conv2D(shape[0], filters, kernel, stride, padding, rng=rng, dtype=dtype)
     if kind == "dense":
-        return Dense(shape[0], _int_field(layer, "units", index), rng=rng, dtype=dtype)
+        units = _int_field(layer, "units", index)
+        _check_size(index, "dense", units * shape[0])
+        return Dense(shape[0], units, rng=rng, dtype=dtype)
     if kind == "leaky_relu":
         alpha = layer.get("alpha", 0.01)
         if not isinstance(alpha, (int, float)) or not 0 <= alpha < 1:

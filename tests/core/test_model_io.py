@@ -140,8 +140,18 @@ def test_missing_and_extra_arrays(saved):
     del arrays["0.bias"]
     arrays["9.weight"] = np.zeros(3, np.float32)
     rewrite(path, arrays)
-    with pytest.raises(ModelFormatError, match=r"missing \['0.bias'\].*9.weight"):
+    with pytest.raises(ModelFormatError, match=r"missing \[0.bias\].*9.weight"):
         load_model(path)
+
+
+def test_thousands_of_extra_arrays_give_a_short_message(saved):
+    path, _ = saved
+    arrays = arrays_of(path)
+    arrays.update({f"junk{i}": np.zeros(1, np.float32) for i in range(3000)})
+    rewrite(path, arrays)
+    with pytest.raises(ModelFormatError, match="and 2995 more") as info:
+        load_model(path)
+    assert len(str(info.value)) < 400
 
 
 def test_pickle_bearing_file_is_refused_without_running_it(saved, tmp_path):
@@ -168,6 +178,10 @@ def test_pickle_bearing_file_is_refused_without_running_it(saved, tmp_path):
         ({"format_version": 99}, "format version 99"),
         ({"spec": {"layers": [{"type": "conv9"}]}}, "invalid network spec"),
         ({"spec": "nonsense"}, "invalid network spec"),
+        (  # a spec that would allocate terabytes is refused before any allocation
+            {"spec": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 10**9}]}},
+            "would have 784,000,000,000 weights",
+        ),
         ({"metrics": [1, 2]}, "metrics"),
     ],
 )

@@ -65,6 +65,8 @@ def test_every_layer_kind_builds_and_runs():
         ([{"type": "conv2d", "filters": 0}], "filters"),
         ([{"type": "conv2d", "filters": 2, "padding": "full"}], "padding"),
         ([{"type": "conv2d", "filters": 2, "kernel": 29}], "layer 0 .*below 1x1"),
+        ([{"type": "flatten"}, {"type": "dense", "units": 10**9}], "would have 784,000,000,000"),
+        ([{"type": "conv2d", "filters": 10**6, "kernel": 5}], "layer 0 .*would have"),
         (
             [
                 {"type": "conv2d", "filters": 4, "kernel": 3},
