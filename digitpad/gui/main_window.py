@@ -154,6 +154,9 @@ class MainWindow(QMainWindow):
         self.layer_strip.setObjectName("layer_strip")
         self.layer_strip_layout = QHBoxLayout(self.layer_strip)
         self.layer_strip_layout.setContentsMargins(0, 0, 0, 0)
+        self.layer_strip_layout.setSpacing(2)
+        # Flat buttons with little padding keep a deep network's strip on one screen.
+        self.layer_strip.setStyleSheet("QPushButton { padding: 2px 4px; }")
         self.layer_buttons: list[QPushButton] = []
         # Deep networks make a long strip: let it scroll rather than widen the window.
         strip_scroll = QScrollArea()
