@@ -124,12 +124,18 @@ def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folde
     assert dialog.train_button.isEnabled()
 
 
-def test_window_stays_live_while_training(window, qtbot, with_mnist):
+def start_long_run(window, qtbot):
+    """Start training the default network for longer than any test waits."""
     dialog = open_dialog(window, qtbot)
     dialog.architecture.setCurrentText("default")
     dialog.epochs.setValue(3)
     click(qtbot, dialog.train_button)
     qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    return dialog
+
+
+def test_window_stays_live_while_training(window, qtbot, with_mnist):
+    dialog = start_long_run(window, qtbot)
     with qtbot.waitSignal(window.prediction_updated, timeout=5000) as blocker:
         draw_stroke(window.canvas, line((140, 40), (140, 240)))
     assert blocker.args[0] == 1  # the current model keeps predicting
@@ -139,11 +145,7 @@ def test_window_stays_live_while_training(window, qtbot, with_mnist):
 
 
 def test_closing_the_window_stops_and_waits_for_training(window, qtbot, with_mnist):
-    dialog = open_dialog(window, qtbot)
-    dialog.architecture.setCurrentText("default")
-    dialog.epochs.setValue(3)
-    click(qtbot, dialog.train_button)
-    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    dialog = start_long_run(window, qtbot)
     thread = dialog.training.thread
     window.close()
     assert thread.isFinished()
