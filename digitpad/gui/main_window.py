@@ -64,7 +64,10 @@ RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
 BUNDLED = ("default", "classic")
 UNSURE_BELOW = 0.5
-FRAME_MS = 16
+# Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
+# With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
+# 125 Hz mouse then sees p95 latencies right at 16 ms (benchmarks/drawing_latency.py).
+FRAME_MS = 8
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
 
 
