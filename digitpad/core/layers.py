@@ -263,10 +263,13 @@ class MaxPool2D(Layer):
         x, out = self._cache
         d_x = np.zeros(x.shape, dtype=d_out.dtype)
         unclaimed = np.ones(out.shape, dtype=bool)
+        won = np.empty(out.shape, dtype=bool)
+        # In-place ufuncs writing straight into the strided views: no temporaries.
         for corner, d_corner in zip(self._corners(x), self._corners(d_x), strict=True):
-            won = (corner == out) & unclaimed
-            d_corner[...] = d_out * won
-            unclaimed &= ~won
+            np.equal(corner, out, out=won)
+            won &= unclaimed
+            np.multiply(d_out, won, out=d_corner)
+            unclaimed ^= won  # won is a subset of unclaimed: this clears exactly those
         return d_x
 
 
