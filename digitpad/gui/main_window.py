@@ -412,8 +412,6 @@ class MainWindow(QMainWindow):
             self.train_dialog.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("canvas/pen_width", self.pen_slider.value())
-        if self.model is not None and self.model.path is not None:
-            self.settings.setValue("model/path", str(self.model.path))
         self.settings.sync()
         super().closeEvent(event)
 

@@ -51,11 +51,11 @@ def library_folder(tmp_path):
     return tmp_path / "library"
 
 
-def open_window(qtbot, settings, model="default", library_folder=None):
+def open_window(qtbot, settings, library_folder, model="default"):
     window = MainWindow(
         model_path=MODELS / f"{model}.npz",
         settings=settings,
-        library_folder=library_folder or settings.fileName() + ".library",
+        library_folder=library_folder,
     )
     qtbot.addWidget(window)
     window.show()
@@ -66,7 +66,7 @@ def open_window(qtbot, settings, model="default", library_folder=None):
 
 @pytest.fixture
 def window(qtbot, settings, dialogs, library_folder):
-    return open_window(qtbot, settings, library_folder=library_folder)
+    return open_window(qtbot, settings, library_folder)
 
 
 def canvas_point(canvas, x: float, y: float) -> QPoint:

@@ -77,7 +77,7 @@ def test_handwriting_that_varies_is_still_recognised(window, qtbot, pen, slant, 
 
 
 def test_the_classic_model_reads_handwriting_too(qtbot, settings, dialogs, library_folder):
-    window = open_window(qtbot, settings, "classic", library_folder)
+    window = open_window(qtbot, settings, library_folder, "classic")
     for digit, strokes in DIGITS.items():
         window.canvas.clear()
         predicted, _ = draw_digit(window, qtbot, strokes)
@@ -292,7 +292,7 @@ def test_model_info_and_help(window, dialogs):
 
 
 def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
-    first = open_window(qtbot, settings)
+    first = open_window(qtbot, settings, tmp_path / "lib")
     first.pen_slider.setValue(30)
     first.bundled_actions["classic"].trigger()
     first.resize(720, 560)

@@ -310,7 +310,7 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     )
     (library_folder / "broken.npz").write_bytes(b"not a model")
     (library_folder / ".mine.npz.123.tmp").write_bytes(b"leftover")
-    window = open_window(qtbot, settings, library_folder=library_folder)
+    window = open_window(qtbot, settings, library_folder)
     assert not (library_folder / ".mine.npz.123.tmp").exists()  # cleaned on start
     texts = {a.text(): a for a in window.model_menu.actions()}
     assert "mine (50.00%)" in texts
