@@ -254,8 +254,10 @@ class MosaicPanel(Themed, QWidget):
         self.cols = grid_shape(f, self.wide)[1]
         tiled = mosaic(maps, self.cols)
         magnitude = np.abs(maps)
-        strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else 0.0
-        bound = nice_ceiling(max(strong, float(magnitude.max()) / 4, 1e-6))
+        peak = float(magnitude.max())
+        # A few values (a small filter bank) are all shown unclipped.
+        strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else peak
+        bound = nice_ceiling(max(strong, peak / 4, 1e-6))
         levels = (-bound, bound)
         self.image.setImage(tiled, autoLevels=False, levels=levels)
         if levels != self._levels:  # re-setting equal levels would still redraw the axis
