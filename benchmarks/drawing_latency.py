@@ -24,9 +24,10 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from digitpad.core.bundled import resolve_model
 from digitpad.gui.app import make_application
 from digitpad.gui.canvas import CANVAS_SIZE
-from digitpad.gui.main_window import MODELS_DIR, MainWindow
+from digitpad.gui.main_window import MainWindow
 
 MOVE_INTERVAL_S = 0.008
 
@@ -102,7 +103,7 @@ def main() -> int:
     settings.clear()
     results = {}
     for name in ("classic", "default"):
-        window = MainWindow(model_path=MODELS_DIR / f"{name}.npz", settings=settings)
+        window = MainWindow(model_path=resolve_model(name), settings=settings)
         window.show()
         QApplication.instance().processEvents()
         measure(window, STROKE_MOVES)  # warm-up

@@ -20,12 +20,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 
+from digitpad.core.bundled import DEFAULT
 from digitpad.core.data import DatasetError, find_mnist_dir
-from digitpad.core.network import default_spec
 from digitpad.core.training import TrainConfig
 from digitpad.gui.app import make_application
 from digitpad.gui.canvas import CANVAS_SIZE
-from digitpad.gui.main_window import MODELS_DIR, MainWindow
+from digitpad.gui.main_window import MainWindow
 from digitpad.gui.train_worker import Background, TrainRequest, TrainWorker
 
 TICK_MS = 10
@@ -50,10 +50,10 @@ def main() -> int:
     settings = QSettings(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, "digitpad", "benchmark"
     )
-    window = MainWindow(model_path=MODELS_DIR / "default.npz", settings=settings, headless=True)
+    window = MainWindow(model_path=DEFAULT.path, settings=settings, headless=True)
     window.show()
     request = TrainRequest(
-        default_spec(), TrainConfig(epochs=50, augment=True), data_dir, "benchmark", "default", None
+        DEFAULT.spec(), TrainConfig(epochs=50, augment=True), data_dir, "benchmark", "default", None
     )
     worker = TrainWorker(request)
     batches = []

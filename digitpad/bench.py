@@ -10,14 +10,14 @@ import importlib.util
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 
+from digitpad.core.bundled import RECIPES
 from digitpad.core.data import DatasetError, find_mnist_dir, load_split
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import load_model
-from digitpad.core.network import ARCHITECTURES, Network
+from digitpad.core.network import Network
 from digitpad.core.training import Optimizer, TrainConfig
 
 ROUNDS = 3
@@ -126,10 +126,8 @@ def torch_train_step(spec: dict, images: np.ndarray, labels: np.ndarray, batch_s
     return step
 
 
-def run(
-    models: dict[str, Path], batch_size: int = 64, seconds: float = 3.0, data: str | None = None
-) -> dict:
-    """Every figure `digitpad bench` prints, as plain data."""
+def run(batch_size: int = 64, seconds: float = 3.0, data: str | None = None) -> dict:
+    """Every figure `digitpad bench` prints, as plain data, for every bundled model."""
     try:
         split = load_split(find_mnist_dir(data), "train")
         images, labels, source = split.as_float()[:1024], split.labels[:1024], "mnist"
@@ -148,15 +146,16 @@ def run(
         "machine": f"{platform.machine()}, {platform.system()}, Python "
         f"{platform.python_version()}, NumPy {np.__version__}",
     }
-    for name, path in models.items():
-        result["forward_latency_ms"][name] = forward_latency_ms(load_model(path).network, images[0])
+    for name, recipe in RECIPES.items():
+        network = load_model(recipe.path).network
+        result["forward_latency_ms"][name] = forward_latency_ms(network, images[0])
     if has_torch:
         import torch
 
         result["torch_train_images_per_s"], result["ratio"] = {}, {}
         result["machine"] += f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
-    for arch, make_spec in ARCHITECTURES.items():
-        spec = make_spec()
+    for arch, recipe in RECIPES.items():
+        spec = recipe.spec()
         steps = {"numpy": numpy_train_step(spec, images, labels, batch_size)}
         if has_torch:
             steps["torch"] = torch_train_step(spec, images, labels, batch_size)

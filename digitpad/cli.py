@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
+from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
 from digitpad.core.model_io import ModelFormatError, load_model, save_model
-from digitpad.core.network import ARCHITECTURES, Network
+from digitpad.core.network import Network
 from digitpad.core.training import (
     OPTIMIZERS,
-    PRESETS,
     BatchEnd,
     EpochEnd,
     Finished,
@@ -27,11 +27,7 @@ from digitpad.core.training import (
     with_overrides,
 )
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-
-
-def bundled_model_path(name: str) -> Path:
-    return MODELS_DIR / f"{name}.npz"
+MODEL_HELP = "a model file (.npz), or the name of a bundled model: " + ", ".join(RECIPES)
 
 
 class CliError(Exception):
@@ -57,7 +53,7 @@ def _emit(args: argparse.Namespace, payload: dict, text: str) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     config = with_overrides(
-        PRESETS[args.arch],
+        RECIPES[args.arch].config,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.lr,
@@ -69,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     folder = find_mnist_dir(args.data)
     train_split = load_split(folder, "train")
-    network = Network(ARCHITECTURES[args.arch](), np.random.default_rng(config.seed))
+    network = Network(RECIPES[args.arch].spec(), np.random.default_rng(config.seed))
     show = sys.stderr.isatty() or not args.json
     result = None
     try:
@@ -178,8 +174,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from digitpad.bench import run
 
-    models = {name: bundled_model_path(name) for name in ARCHITECTURES}
-    result = run(models, batch_size=args.batch_size, seconds=args.seconds, data=args.data)
+    result = run(batch_size=args.batch_size, seconds=args.seconds, data=args.data)
     lines = [
         f"machine: {result['machine']}",
         f"training data: {result['data']}, batch size {result['batch_size']}",
@@ -226,10 +221,12 @@ def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
         "file",
         nargs="?",
         type=Path,
-        help="an image to put on the canvas, or a model (.npz) to start with; what a file "
-        "manager passes when a file is opened with digitpad",
+        help="an image to put on the canvas, or a model (.npz or a bundled model's name) to "
+        "start with; what a file manager passes when a file is opened with digitpad",
     )
-    parser.add_argument("--model", type=Path, help="model file to start with (.npz)")
+    parser.add_argument(
+        "--model", type=resolve_model, help="the model to start with: " + MODEL_HELP
+    )
     parser.add_argument(
         "--screenshot",
         type=Path,
@@ -245,8 +242,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from digitpad.gui.app import run
 
     if args.file is not None:
-        if args.file.suffix.lower() == ".npz":
-            args.model = args.model or args.file
+        if args.file.suffix.lower() == ".npz" or str(args.file) in RECIPES:
+            args.model = args.model or resolve_model(args.file)
         else:
             args.image = args.image or args.file
     return run(args)
@@ -267,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     from_gui_arguments(p)
 
     p = sub.add_parser("train", help="train a model on MNIST")
-    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="default")
+    p.add_argument("--arch", choices=sorted(RECIPES), default="default")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate")
@@ -283,14 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a model on the 10,000 MNIST test images")
-    p.add_argument("--model", default=str(bundled_model_path("default")))
+    p.add_argument("--model", type=resolve_model, default="default", help=MODEL_HELP)
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="classify image files of digits")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
-    p.add_argument("--model", default=str(bundled_model_path("default")))
+    p.add_argument("--model", type=resolve_model, default="default", help=MODEL_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_predict)
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from digitpad.core.bundled import CLASSIC, DEFAULT, resolve_model
 from digitpad.core.evaluation import evaluate
 from digitpad.core.model_io import load_model
-from digitpad.core.network import classic_spec, default_spec
-
-from .conftest import MODELS
 
 
 @pytest.mark.parametrize(
     "name,spec,required",
     [
-        ("classic", classic_spec(), 0.976),
-        ("default", default_spec(), 0.993),
+        ("classic", CLASSIC.spec(), 0.976),
+        ("default", DEFAULT.spec(), 0.993),
     ],
 )
 def test_bundled_model_accuracy(name, spec, required, mnist_test):
-    model = load_model(MODELS / f"{name}.npz")
+    model = load_model(resolve_model(name))
     assert model.network.spec == spec
     scores = evaluate(model.network, mnist_test.as_float(), mnist_test.labels)
     assert scores.n == 10000
@@ -31,4 +29,4 @@ def test_bundled_model_accuracy(name, spec, required, mnist_test):
 
 @pytest.mark.parametrize("name", ["classic", "default"])
 def test_bundled_models_carry_their_names(name):
-    assert load_model(MODELS / f"{name}.npz").metadata.name == name
+    assert load_model(resolve_model(name)).metadata.name == name

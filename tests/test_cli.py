@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from digitpad.cli import main
+from digitpad.core.bundled import DEFAULT
 
-from .conftest import MODELS, ROOT
+from .conftest import ROOT
 from .httpserver import serve_folder
 from .imagefiles import save_digit
 
@@ -101,7 +102,7 @@ def test_predict_real_digits_any_size_and_polarity(tmp_path, capsys, mnist_test)
         digit = mnist_test.images[index] / 255.0
         paths.append(str(save_digit(digit, tmp_path / f"d{index}.{ext}", size, invert)))
         expected.append(int(mnist_test.labels[index]))
-    code, results = run_json(capsys, "predict", *paths, "--model", str(MODELS / "default.npz"))
+    code, results = run_json(capsys, "predict", *paths, "--model", str(DEFAULT.path))
     assert code == 0
     assert [r["digit"] for r in results] == expected
     assert [r["path"] for r in results] == paths

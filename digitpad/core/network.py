@@ -62,41 +62,6 @@ class SpecError(ValueError):
     """A network spec that cannot be built; the message names the layer at fault."""
 
 
-def classic_spec() -> dict:
-    """The seed tutorial's network: 8 3x3 filters, 2x2 max pool, softmax over 13*13*8."""
-    return {
-        "input_shape": list(INPUT_SHAPE),
-        "layers": [
-            {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": "valid"},
-            {"type": "maxpool2d"},
-            {"type": "flatten"},
-            {"type": "dense", "units": NUM_CLASSES},
-        ],
-    }
-
-
-def default_spec() -> dict:
-    """The deeper model users meet: two conv blocks (32, 64 filters) and a dense layer."""
-    return {
-        "input_shape": list(INPUT_SHAPE),
-        "layers": [
-            {"type": "conv2d", "filters": 32, "kernel": 3, "stride": 1, "padding": "same"},
-            {"type": "relu"},
-            {"type": "maxpool2d"},
-            {"type": "conv2d", "filters": 64, "kernel": 3, "stride": 1, "padding": "same"},
-            {"type": "relu"},
-            {"type": "maxpool2d"},
-            {"type": "flatten"},
-            {"type": "dense", "units": 128},
-            {"type": "relu"},
-            {"type": "dense", "units": NUM_CLASSES},
-        ],
-    }
-
-
-ARCHITECTURES = {"classic": classic_spec, "default": default_spec}
-
-
 def _int_field(layer: dict, key: str, index: int, default: int | None = None) -> int:
     value = layer.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -79,22 +79,6 @@ class TrainConfig:
         return data
 
 
-# The settings that produce the bundled models (README table).
-PRESETS = {
-    "classic": TrainConfig(
-        epochs=30, batch_size=64, learning_rate=2e-3, schedule="cosine", validation_fraction=0.0
-    ),
-    "default": TrainConfig(
-        epochs=30,
-        batch_size=64,
-        learning_rate=1.5e-3,
-        schedule="cosine",
-        augment=True,
-        validation_fraction=0.0,
-    ),
-}
-
-
 def with_overrides(config: TrainConfig, **overrides: object) -> TrainConfig:
     """A copy with the given non-None fields replaced."""
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

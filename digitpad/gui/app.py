@@ -21,7 +21,8 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitpad import __version__
-from digitpad.gui.main_window import RESOURCES, MainWindow
+from digitpad.core.bundled import resource_path
+from digitpad.gui.main_window import MainWindow
 
 # Qt's offscreen platform warns about a window-manager feature it lacks, every time a
 # window gets size hints; it says nothing about the app. Other messages pass through.
@@ -51,9 +52,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName("digitpad")
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName("digitpad")
-    icon = RESOURCES / "digitpad.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setWindowIcon(QIcon(str(resource_path("digitpad.svg"))))
     return app
 
 

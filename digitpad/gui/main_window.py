@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad import __version__
+from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model, resource_path
 from digitpad.core.layers import ACTIVATIONS
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model
@@ -60,9 +61,6 @@ from digitpad.gui.panels import (
 )
 from digitpad.gui.train_dialog import TrainDialog
 
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
-MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
-BUNDLED = ("default", "classic")
 UNSURE_BELOW = 0.5
 # Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
 # With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
@@ -92,9 +90,7 @@ class MainWindow(QMainWindow):
         self.library.clean_leftovers()
         self.train_dialog: TrainDialog | None = None
         self.setWindowTitle("digitpad")
-        icon = RESOURCES / "digitpad.svg"
-        if icon.is_file():
-            self.setWindowIcon(QIcon(str(icon)))
+        self.setWindowIcon(QIcon(str(resource_path("digitpad.svg"))))
         self.settings = settings if settings is not None else QSettings()
         self.model: Model | None = None
         self.blocks: list[ConvBlock] = []
@@ -334,10 +330,8 @@ class MainWindow(QMainWindow):
         self.tool_buttons.addStretch(1)
         self.model_group = QActionGroup(self)
         self.bundled_actions: dict[str, QAction] = {}
-        for name in BUNDLED:
-            self.bundled_actions[name] = self._model_action(
-                f"Bundled: {name}", MODELS_DIR / f"{name}.npz"
-            )
+        for name, recipe in RECIPES.items():
+            self.bundled_actions[name] = self._model_action(f"Bundled: {name}", recipe.path)
         self.library_actions: dict[Path, QAction] = {}
         self._on_canvas_history_changed()
 
@@ -391,8 +385,8 @@ class MainWindow(QMainWindow):
         remembered = self.settings.value("model/path", type=str)
         candidates = [model_path] if model_path else []
         if remembered:
-            candidates.append(Path(remembered))
-        candidates.append(MODELS_DIR / "default.npz")
+            candidates.append(resolve_model(remembered))
+        candidates.append(DEFAULT.path)
         for index, candidate in enumerate(candidates):
             try:
                 self._use_model(load_model(candidate))
@@ -447,7 +441,9 @@ class MainWindow(QMainWindow):
         self.model_status.setText(
             f"Model: {name}" + (f" · MNIST test accuracy {accuracy:.2%}" if accuracy else "")
         )
-        self.settings.setValue("model/path", str(model.path) if model.path else "")
+        # A bundled model is remembered by name: an upgrade or a new venv moves its file.
+        remembered = (bundled_name(model.path) or str(model.path)) if model.path else ""
+        self.settings.setValue("model/path", remembered)
         self._run_update()
 
     def _rebuild_model_menu(self) -> None:
@@ -585,7 +581,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {path}", 4000)
 
     def _on_revert_triggered(self) -> None:
-        self.load_model_file(MODELS_DIR / "default.npz")
+        self.load_model_file(DEFAULT.path)
 
     def _rebuild_layer_strip(self, network: Network) -> None:
         for button in self.layer_buttons:
@@ -829,7 +825,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_model_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open model", str(MODELS_DIR), "digitpad models (*.npz)"
+            self, "Open model", str(self.library.folder), "digitpad models (*.npz)"
         )
         if path:
             self.load_model_file(Path(path))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.core.bundled import RECIPES
 from digitpad.core.data import (
     DOWNLOAD_SIZE_MB,
     ENV_VAR,
@@ -39,7 +40,7 @@ from digitpad.core.data import (
 )
 from digitpad.core.evaluation import Evaluation
 from digitpad.core.layers import Conv2D
-from digitpad.core.network import ARCHITECTURES, INPUT_SHAPE, Network, SpecError
+from digitpad.core.network import INPUT_SHAPE, Network, SpecError
 from digitpad.core.training import EpochEnd, TrainConfig
 from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MosaicPanel, filter_images, theme
@@ -150,7 +151,7 @@ class TrainDialog(QDialog):
         form = QFormLayout(form_box)
         self.architecture = QComboBox()
         self.architecture.setObjectName("architecture")
-        self.architecture.addItems(["default", "classic", "custom"])
+        self.architecture.addItems([*RECIPES, "custom"])
         self.architecture.setToolTip(
             "classic: the tutorial's 8 filters, pool, softmax. default: two conv blocks and a "
             "dense layer. custom: build your own."
@@ -384,7 +385,7 @@ class TrainDialog(QDialog):
     def spec(self) -> dict:
         arch = self.architecture.currentText()
         if arch != "custom":
-            return ARCHITECTURES[arch]()
+            return RECIPES[arch].spec()
         layers: list[dict] = []
         for block in self.blocks[: self.block_count.value()]:
             layers += block.layers()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digitpad.core.bundled import CLASSIC
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import ModelMetadata, load_model
-from digitpad.core.network import Network, classic_spec
+from digitpad.core.network import Network
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def library(tmp_path):
 
 
 def small_network(seed=0):
-    return Network(classic_spec(), np.random.default_rng(seed))
+    return Network(CLASSIC.spec(), np.random.default_rng(seed))
 
 
 def test_empty_and_missing_folder(library):
@@ -99,7 +100,8 @@ def test_a_save_killed_midway_leaves_no_model(tmp_path):
 import os, signal
 import numpy as np
 from digitpad.core import model_io
-from digitpad.core.network import Network, classic_spec
+from digitpad.core.bundled import CLASSIC
+from digitpad.core.network import Network
 
 def write_half_then_die(out, **arrays):
     out.write(b"PK\\x03\\x04 half of an archive")
@@ -107,7 +109,7 @@ def write_half_then_die(out, **arrays):
     os.kill(os.getpid(), signal.SIGKILL)
 
 np.savez = write_half_then_die
-model_io.save_model({str(folder / "m.npz")!r}, Network(classic_spec()), model_io.ModelMetadata())
+model_io.save_model({str(folder / "m.npz")!r}, Network(CLASSIC.spec()), model_io.ModelMetadata())
 """
     result = subprocess.run([sys.executable, "-c", code], timeout=60)
     assert result.returncode == -signal.SIGKILL

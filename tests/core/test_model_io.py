@@ -10,18 +10,19 @@ import zipfile
 import numpy as np
 import pytest
 
+from digitpad.core.bundled import CLASSIC
 from digitpad.core.model_io import (
     ModelFormatError,
     ModelMetadata,
     load_model,
     save_model,
 )
-from digitpad.core.network import Network, classic_spec
+from digitpad.core.network import Network
 
 
 @pytest.fixture
 def saved(tmp_path):
-    net = Network(classic_spec(), np.random.default_rng(5))
+    net = Network(CLASSIC.spec(), np.random.default_rng(5))
     path = save_model(
         tmp_path / "m.npz", net, ModelMetadata(name="m", metrics={"test_accuracy": 0.5})
     )
@@ -221,7 +222,7 @@ def test_zip_bomb_refused_before_inflating(tmp_path):
 def test_saved_file_gets_the_usual_permissions(tmp_path):
     previous = os.umask(0o022)
     try:
-        path = save_model(tmp_path / "p.npz", Network(classic_spec()), ModelMetadata())
+        path = save_model(tmp_path / "p.npz", Network(CLASSIC.spec()), ModelMetadata())
     finally:
         os.umask(previous)
     assert path.stat().st_mode & 0o777 == 0o644

@@ -7,14 +7,15 @@ import json
 import numpy as np
 import pytest
 
+from digitpad.core.bundled import CLASSIC, DEFAULT
 from digitpad.core.layers import SoftmaxCrossEntropy
-from digitpad.core.network import Network, SpecError, classic_spec, default_spec
+from digitpad.core.network import Network, SpecError
 
 from .test_layers import numeric_gradient
 
 
 def test_classic_shapes_follow_the_tutorial():
-    net = Network(classic_spec())
+    net = Network(CLASSIC.spec())
     assert [shape for _, shape, _ in net.summary()] == [
         (1, 28, 28),
         (8, 26, 26),
@@ -26,7 +27,7 @@ def test_classic_shapes_follow_the_tutorial():
 
 
 def test_default_shapes_and_spec_is_json():
-    net = Network(default_spec())
+    net = Network(DEFAULT.spec())
     assert net.shapes[0] == (32, 28, 28)
     assert net.shapes[2] == (32, 14, 14)
     assert net.shapes[5] == (64, 7, 7)
@@ -87,7 +88,7 @@ def test_bad_specs_are_refused_naming_the_layer(layers, message):
 
 
 def test_trace_gives_every_intermediate():
-    net = Network(default_spec())
+    net = Network(DEFAULT.spec())
     image = np.random.default_rng(0).random((28, 28)).astype(np.float32)
     trace = net.trace(image)
     assert [step.name for step in trace.steps] == [
@@ -154,7 +155,7 @@ def test_whole_network_gradient_check_float64():
 
 
 def test_copy_is_independent():
-    net = Network(classic_spec())
+    net = Network(CLASSIC.spec())
     twin = net.copy()
     twin.named_params()["0.weight"][...] = 0
     assert np.abs(net.named_params()["0.weight"]).sum() > 0
@@ -162,17 +163,17 @@ def test_copy_is_independent():
 
 def test_predict_rejects_wrong_shapes():
     with pytest.raises(ValueError, match="28, 28"):
-        Network(classic_spec()).predict(np.zeros((2, 27, 28)))
+        Network(CLASSIC.spec()).predict(np.zeros((2, 27, 28)))
 
 
 def test_receptive_field_arithmetic():
-    net = Network(classic_spec())
+    net = Network(CLASSIC.spec())
     assert net.receptive_field(0, 0, 0) == (0, 0, 2, 2)  # conv 3x3 valid
     assert net.receptive_field(0, 5, 7) == (5, 7, 7, 9)
     assert net.receptive_field(1, 0, 0) == (0, 0, 3, 3)  # pool doubles the step
     assert net.receptive_field(1, 12, 12) == (24, 24, 27, 27)
     assert net.receptive_field(3, 0, 0) == (0, 0, 27, 27)  # dense sees everything
-    deep = Network(default_spec())
+    deep = Network(DEFAULT.spec())
     assert deep.receptive_field(0, 0, 0) == (0, 0, 1, 1)  # same padding: clipped at the edge
     assert deep.receptive_field(0, 10, 10) == (9, 9, 11, 11)
     assert deep.receptive_field(3, 3, 3) == (3, 3, 10, 10)  # 4 + 2*2 = 8 pixels wide
@@ -180,7 +181,7 @@ def test_receptive_field_arithmetic():
 
 def test_receptive_field_matches_gradient_support():
     """The pixels whose change can move an output pixel are exactly its field."""
-    net = Network(default_spec(), np.random.default_rng(0), dtype=np.float64)
+    net = Network(DEFAULT.spec(), np.random.default_rng(0), dtype=np.float64)
     for layer_index, (row, col) in [(0, (5, 6)), (2, (3, 4)), (3, (6, 2)), (5, (2, 3))]:
         x = np.random.default_rng(1).random((1, 1, 28, 28))
         out = x

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from digitpad.core.augment import AugmentConfig, augment_batch
+from digitpad.core.bundled import CLASSIC
 from digitpad.core.evaluation import evaluate
-from digitpad.core.network import Network, classic_spec
+from digitpad.core.network import Network
 from digitpad.core.training import (
     BatchEnd,
     EpochEnd,
@@ -27,7 +28,7 @@ def run(network, images, labels, config, should_stop=None):
 
 def test_training_on_a_real_subset_learns(mnist_train, mnist_test):
     images, labels = mnist_train.as_float()[:3000], mnist_train.labels[:3000]
-    net = Network(classic_spec(), np.random.default_rng(0))
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
     before = evaluate(net, mnist_test.as_float()[:1000], mnist_test.labels[:1000])
     config = TrainConfig(epochs=2, batch_size=32, learning_rate=2e-3)
     events = run(net, images, labels, config)
@@ -46,12 +47,12 @@ def test_same_seed_same_model(mnist_train, optimizer):
     config = TrainConfig(
         epochs=1, batch_size=50, optimizer=optimizer, learning_rate=0.01, augment=True, seed=7
     )
-    nets = [Network(classic_spec(), np.random.default_rng(7)) for _ in range(2)]
+    nets = [Network(CLASSIC.spec(), np.random.default_rng(7)) for _ in range(2)]
     for net in nets:
         run(net, images, labels, config)
     for name, value in nets[0].named_params().items():
         np.testing.assert_array_equal(value, nets[1].named_params()[name])
-    other = Network(classic_spec(), np.random.default_rng(7))
+    other = Network(CLASSIC.spec(), np.random.default_rng(7))
     run(other, images, labels, TrainConfig(**{**vars(config), "seed": 8}))
     assert not np.array_equal(other.named_params()["3.weight"], nets[0].named_params()["3.weight"])
 
@@ -64,7 +65,7 @@ def test_stop_is_prompt_and_reported():
     def should_stop():
         return len(batches) >= 3
 
-    net = Network(classic_spec())
+    net = Network(CLASSIC.spec())
     for event in train(net, images, labels, TrainConfig(epochs=5, batch_size=10), should_stop):
         if isinstance(event, BatchEnd):
             batches.append(event)
@@ -76,7 +77,7 @@ def test_stop_is_prompt_and_reported():
 def test_divergence_raises_with_epoch_batch_and_rate():
     rng = np.random.default_rng(0)
     images = rng.random((640, 28, 28), dtype=np.float32)
-    net = Network(classic_spec())
+    net = Network(CLASSIC.spec())
     with pytest.raises(TrainingDiverged, match=r"epoch 1, batch \d+.*learning rate 1e\+06"):
         run(
             net,
@@ -92,7 +93,7 @@ def test_progress_events_are_complete():
     rng = np.random.default_rng(0)
     images, labels = rng.random((100, 28, 28), dtype=np.float32), rng.integers(0, 10, 100)
     events = run(
-        Network(classic_spec()),
+        Network(CLASSIC.spec()),
         images,
         labels,
         TrainConfig(epochs=2, batch_size=30, validation_fraction=0.1),

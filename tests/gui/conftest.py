@@ -7,11 +7,11 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from digitpad.core.bundled import resolve_model
 from digitpad.gui.app import make_application
 from digitpad.gui.canvas import CANVAS_SIZE
 from digitpad.gui.main_window import MainWindow
 
-from ..conftest import MODELS
 from .handwriting import line
 
 __all__ = ["canvas_point", "draw_stroke", "line", "open_window"]
@@ -53,7 +53,7 @@ def library_folder(tmp_path):
 
 def open_window(qtbot, settings, library_folder, model="default"):
     window = MainWindow(
-        model_path=MODELS / f"{model}.npz",
+        model_path=resolve_model(model),
         settings=settings,
         library_folder=library_folder,
     )

@@ -9,10 +9,10 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
 
+from digitpad.core.bundled import CLASSIC
 from digitpad.gui.app import take_screenshot
 from digitpad.gui.main_window import MainWindow
 
-from ..conftest import MODELS
 from ..imagefiles import save_digit
 from .conftest import draw_stroke, line, open_window
 from .handwriting import DIGITS, slanted
@@ -147,7 +147,7 @@ def test_panels_match_each_model(window, qtbot):
     window.layer_selector.setCurrentIndex(1)
     assert window.feature_maps.maps.shape == (64, 14, 14)
     assert window.pooled.maps.shape == (64, 7, 7)
-    assert window.load_model_file(MODELS / "classic.npz")
+    assert window.load_model_file(CLASSIC.path)
     assert window.feature_maps.maps.shape == (8, 26, 26)
     assert window.pooled.maps.shape == (8, 13, 13)
     assert window.filters.maps.shape == (8, 3, 3)
@@ -259,7 +259,7 @@ def test_drop_an_image_file(window, qtbot, tmp_path, mnist_test):
 
 
 def test_drop_a_model_file(window, qtbot):
-    drag_and_drop(window, MODELS / "classic.npz")
+    drag_and_drop(window, CLASSIC.path)
     assert window.model.path.name == "classic.npz"
 
 
@@ -306,9 +306,7 @@ def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
 
 
 def test_screenshot(qtbot, tmp_path, settings, dialogs, mnist_test):
-    window = MainWindow(
-        model_path=MODELS / "classic.npz", settings=settings, library_folder=tmp_path / "lib"
-    )
+    window = MainWindow(model_path=CLASSIC.path, settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(window)
     path = save_digit(mnist_test.images[0] / 255.0, tmp_path / "in.png", 100)
     assert window.open_image(path)
@@ -351,12 +349,12 @@ def test_unsure_prediction_names_the_top_two(window):
 def test_a_broken_bundled_model_does_not_stop_the_app(
     qtbot, tmp_path, settings, dialogs, monkeypatch
 ):
-    import digitpad.gui.main_window as main_window
+    from digitpad.core import bundled
 
     broken = tmp_path / "models"
     broken.mkdir()
     (broken / "default.npz").write_bytes(b"garbage")
-    monkeypatch.setattr(main_window, "MODELS_DIR", broken)
+    monkeypatch.setattr(bundled.Recipe, "path", property(lambda r: broken / f"{r.name}.npz"))
     window = MainWindow(settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(window)
     assert window.model is None
@@ -377,7 +375,7 @@ def test_gui_screenshot_command(tmp_path, mnist_test, capsys):
     assert QImage(str(out)).width() >= 800
     # A file manager's "open with digitpad": the file as the only argument.
     assert main(["gui", str(image), "--screenshot", str(out)]) == 0
-    assert main(["gui", str(MODELS / "classic.npz"), "--screenshot", str(out)]) == 0
+    assert main(["gui", str(CLASSIC.path), "--screenshot", str(out)]) == 0
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"nope")
     assert main(["gui", "--screenshot", str(out), "--model", str(bad)]) == 1

@@ -298,15 +298,16 @@ def test_the_worker_never_touches_widgets():
 
 
 def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, monkeypatch):
+    from digitpad.core.bundled import CLASSIC
     from digitpad.core.library import Library
     from digitpad.core.model_io import ModelMetadata
-    from digitpad.core.network import Network, classic_spec
+    from digitpad.core.network import Network
 
     from .conftest import open_window
 
     library = Library(library_folder)
     good = library.add(
-        Network(classic_spec()), ModelMetadata(name="mine", metrics={"test_accuracy": 0.5})
+        Network(CLASSIC.spec()), ModelMetadata(name="mine", metrics={"test_accuracy": 0.5})
     )
     (library_folder / "broken.npz").write_bytes(b"not a model")
     (library_folder / ".mine.npz.123.tmp").write_bytes(b"leftover")

@@ -1,0 +1,1 @@
+"""Icons and desktop-integration files installed with digitpad."""
