@@ -142,7 +142,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from digitpad.gui.images import ImageError, image_to_input
+    try:
+        from digitpad.gui.images import ImageError, image_to_input
+    except ImportError as exc:  # Qt decodes the images; on a bare system its libraries lack
+        from digitpad.gui.system_libraries import qt_problem
+
+        raise CliError(qt_problem(window=False) or f"cannot load Qt: {exc}") from exc
 
     network = load_model(args.model).network
     results, failures = [], []
@@ -213,6 +218,35 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- desktop -----------------------------------------------------------------------------
+
+
+def cmd_desktop(args: argparse.Namespace) -> int:
+    from digitpad import desktop
+
+    try:
+        if args.desktop_command == "install":
+            files = desktop.install()
+            command = desktop.launcher()
+            _emit(
+                args,
+                {"entry": str(files.entry), "icon": str(files.icon), "exec": command},
+                f"added digitpad to the desktop menu:\n  {files.entry}\n  {files.icon}\n"
+                f"it runs {' '.join(command)}",
+            )
+        else:
+            removed = desktop.uninstall()
+            text = (
+                "removed:\n" + "\n".join(f"  {p}" for p in removed)
+                if removed
+                else ("digitpad was not in the desktop menu: nothing to remove")
+            )
+            _emit(args, {"removed": [str(p) for p in removed]}, text)
+    except desktop.DesktopError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
 # -- gui ---------------------------------------------------------------------------------
 
 
@@ -239,6 +273,18 @@ def from_gui_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from digitpad.gui.system_libraries import qt_problem
+
+    if args.screenshot is not None and not os.environ.get("QT_QPA_PLATFORM"):
+        # A screenshot is rendered, never shown: it needs no screen.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if "PySide6.QtGui" not in sys.modules:
+        # Check before Qt loads: a missing library makes the import fail, or Qt abort
+        # with a misleading message when it loads its X11 plugin.
+        problem = qt_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
     from digitpad.gui.app import run
 
     if args.file is not None:
@@ -306,7 +352,25 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--timeout", type=float, default=10.0, help="seconds per connection")
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("desktop", help="add digitpad to the desktop menu, or remove it (Linux)")
+    desktop_sub = p.add_subparsers(dest="desktop_command", required=True)
+    for name, text in (
+        ("install", "write the menu entry and icon under ~/.local/share (or $XDG_DATA_HOME)"),
+        ("uninstall", "remove them"),
+    ):
+        d = desktop_sub.add_parser(name, help=text)
+        d.add_argument("--json", action="store_true")
+        d.set_defaults(func=cmd_desktop)
     return parser
+
+
+def gui_main() -> int:
+    """`digitpad-gui`: the app alone, without a console window on Windows (pythonw)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # pythonw gives no console streams
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the app
+    return main(["gui", *sys.argv[1:]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -149,3 +149,29 @@ def test_readme_test_command_is_what_ci_runs():
     ]
     assert commands, "README has no test command"
     assert commands[0] in ci
+
+
+def test_gui_script_runs_without_console_streams(tmp_path, monkeypatch):
+    """`digitpad-gui` (pythonw on Windows) has no stdout or stderr; it still works."""
+    from digitpad.cli import gui_main
+
+    out = tmp_path / "shot.png"
+    monkeypatch.setattr(
+        sys, "argv", ["digitpad-gui", "--screenshot", str(out), "--model", "classic"]
+    )
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert gui_main() == 0
+    assert out.stat().st_size > 10_000
+
+
+def test_model_names_work_wherever_a_model_path_does(tmp_path, capsys):
+    image = tmp_path / "blank.png"
+    from .imagefiles import save_digit
+
+    save_digit(np.pad(np.ones((12, 3)), ((8, 8), (12, 13))), image)
+    for name in ("classic", "default"):
+        code, results = run_json(capsys, "predict", str(image), "--model", name)
+        assert code == 0 and results[0]["digit"] == 1
+    assert main(["evaluate", "--model", "nonexistent-name"]) == 1
+    assert "nonexistent-name" in capsys.readouterr().err
