@@ -1,32 +1,118 @@
 """The CNN building blocks: each layer's forward pass with its backward pass right under it.
 
-Every layer follows one small interface: ``forward(x, training)``, ``backward(d_out)``,
-``params`` and ``grads`` (dicts of arrays keyed by parameter name) and
-``output_shape(input_shape)`` on per-image shapes (batch dimension left out).
-Arrays are batch-first: images ``(N, C, H, W)``, vectors ``(N, D)``.
+Every layer is one class that registers itself in ``LAYER_TYPES`` under its spec type and
+says everything the rest of digitpad needs to know about it (see ``Layer``): adding a
+layer type means one class here and its tests. Arrays are batch-first: images
+``(N, C, H, W)``, vectors ``(N, D)``; shapes given without the batch are per image.
 """
 
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
 PADDINGS = ("valid", "same")
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
+# 16M float32 weights = 64 MB in one layer: far above any network that trains here in
+# reasonable time, far below what would exhaust memory.
+MAX_LAYER_WEIGHTS = 16_000_000
+
+# What a layer does to the picture, for the GUI and the receptive-field arithmetic.
+CONV, ACTIVATION, POOL, GLOBAL_POOL, RESHAPE, DENSE = (
+    "conv",
+    "activation",
+    "pool",
+    "global_pool",
+    "reshape",
+    "dense",
+)
+
+
+class SpecError(ValueError):
+    """A network spec that cannot be built; the message names the layer at fault."""
+
+
+LAYER_TYPES: dict[str, type[Layer]] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    """Class decorator: make a layer buildable from specs of type ``cls.kind``."""
+    if cls.kind in LAYER_TYPES:
+        raise ValueError(f"layer type {cls.kind!r} is registered twice")
+    LAYER_TYPES[cls.kind] = cls
+    return cls
+
+
+def _int_field(spec: dict, key: str, index: int, default: int | None = None) -> int:
+    value = spec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SpecError(
+            f"layer {index} ({spec.get('type')}): {key} must be an integer >= 1, got {value!r}"
+        )
+    return value
+
+
+def _check_size(index: int, kind: str, weights: int) -> None:
+    """Refuse a layer before allocating it: a spec from a file must not exhaust memory."""
+    if weights > MAX_LAYER_WEIGHTS:
+        raise SpecError(
+            f"layer {index} ({kind}) would have {weights:,} weights; the limit is "
+            f"{MAX_LAYER_WEIGHTS:,}"
+        )
 
 
 class Layer:
-    """Base: a layer without parameters."""
+    """The interface every layer follows.
 
-    kind = "layer"
+    Class attributes, read by the network builder and the GUI:
+      ``kind``  the spec's ``type`` (``"conv2d"``); ``label`` the short name layers are
+      numbered by (``conv1``, ``conv2``); ``role`` one of CONV, ACTIVATION, POOL,
+      GLOBAL_POOL, RESHAPE, DENSE; ``input_rank`` 3 for image input (C, H, W), 1 for
+      vectors (D,), None for either; ``title`` the layer in words.
+
+    Methods: ``from_spec`` builds one from its spec (raising ``SpecError``);
+    ``forward(x, training)`` and ``backward(d_out)``; ``params`` and ``grads``, dicts of
+    arrays keyed by parameter name; ``output_shape(input_shape)`` per image;
+    ``window()`` its (kernel, stride, padding) on the picture, for receptive fields;
+    ``describe()`` in words; ``spec()`` the plain data it is rebuilt from.
+
+    Not re-entrant: ``forward(training=True)`` caches what ``backward`` needs on the
+    layer itself, so one network must not be trained from two threads at once (copy it).
+    Plain ``forward`` caches nothing and may run while another copy trains.
+    """
+
+    kind: ClassVar[str] = "layer"
+    label: ClassVar[str] = "layer"
+    role: ClassVar[str] = ACTIVATION
+    input_rank: ClassVar[int | None] = None
+    title: ClassVar[str] = "layer"
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
 
+    @classmethod
+    def from_spec(
+        cls,
+        spec: dict,
+        index: int,
+        input_shape: tuple[int, ...],
+        rng: np.random.Generator,
+        dtype: type,
+    ) -> Layer:
+        """The layer a spec describes, for an input of ``input_shape``; SpecError if bad."""
+        return cls()
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return input_shape
+
+    def window(self) -> tuple[int, int, int] | None:
+        """(kernel, stride, padding) of a sliding window; None for elementwise layers."""
+        return None
+
+    def describe(self) -> str:
+        return self.title
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
@@ -43,6 +129,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
+@register
 class Conv2D(Layer):
     """k x k convolution (cross-correlation) of C input channels into F filters.
 
@@ -50,7 +137,22 @@ class Conv2D(Layer):
     which keeps the size for odd kernels at stride 1.
     """
 
-    kind = "conv2d"
+    kind, label, role, input_rank, title = "conv2d", "conv", CONV, 3, "convolution"
+
+    @classmethod
+    def from_spec(cls, spec, index, input_shape, rng, dtype) -> Conv2D:
+        padding = spec.get("padding", "valid")
+        if padding not in PADDINGS:
+            raise SpecError(
+                f"layer {index} (conv2d): padding must be one of {PADDINGS}, got {padding!r}"
+            )
+        stride = spec.get("stride", 1)
+        if stride not in (1, 2) or isinstance(stride, bool):
+            raise SpecError(f"layer {index} (conv2d): stride must be 1 or 2, got {stride!r}")
+        filters = _int_field(spec, "filters", index)
+        kernel = _int_field(spec, "kernel", index, 3)
+        _check_size(index, "conv2d", filters * input_shape[0] * kernel * kernel)
+        return cls(input_shape[0], filters, kernel, stride, padding, rng=rng, dtype=dtype)
 
     def __init__(
         self,
@@ -92,6 +194,15 @@ class Conv2D(Layer):
             self.filters,
             conv_output_size(h, self.kernel, self.stride, self.pad),
             conv_output_size(w, self.kernel, self.stride, self.pad),
+        )
+
+    def window(self) -> tuple[int, int, int]:
+        return (self.kernel, self.stride, self.pad)
+
+    def describe(self) -> str:
+        return (
+            f"conv {self.kernel}×{self.kernel}, {self.filters} filters, stride "
+            f"{self.stride}, {self.padding} padding"
         )
 
     def spec(self) -> dict:
@@ -162,10 +273,11 @@ class Conv2D(Layer):
         return np.ascontiguousarray(d_source[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3))
 
 
+@register
 class ReLU(Layer):
     """max(0, x), elementwise."""
 
-    kind = "relu"
+    kind, label, title = "relu", "relu", "ReLU"
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Caches the mask of positive inputs."""
@@ -177,14 +289,22 @@ class ReLU(Layer):
         return d_out * self._positive
 
 
+@register
 class LeakyReLU(Layer):
     """x for x > 0, alpha * x otherwise."""
 
-    kind = "leaky_relu"
+    kind, label, title = "leaky_relu", "lrelu", "leaky ReLU"
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
         self.alpha = float(alpha)
+
+    @classmethod
+    def from_spec(cls, spec, index, input_shape, rng, dtype) -> LeakyReLU:
+        alpha = spec.get("alpha", 0.01)
+        if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 <= alpha < 1:
+            raise SpecError(f"layer {index} (leaky_relu): alpha must be in [0, 1), got {alpha!r}")
+        return cls(alpha)
 
     def spec(self) -> dict:
         return {"type": self.kind, "alpha": self.alpha}
@@ -200,8 +320,9 @@ class LeakyReLU(Layer):
         return d_out * self._slope
 
 
+@register
 class Tanh(Layer):
-    kind = "tanh"
+    kind, label, title = "tanh", "tanh", "tanh"
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Caches the output: d tanh = 1 - tanh^2."""
@@ -214,8 +335,9 @@ class Tanh(Layer):
         return d_out * (1 - self._out * self._out)
 
 
+@register
 class Sigmoid(Layer):
-    kind = "sigmoid"
+    kind, label, title = "sigmoid", "sigmoid", "sigmoid"
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """Caches the output: d sigmoid = s (1 - s)."""
@@ -235,13 +357,18 @@ def _pool_shape(input_shape: tuple[int, ...]) -> tuple[int, ...]:
     return (c, h // 2, w // 2)
 
 
+@register
 class MaxPool2D(Layer):
     """2x2 max pooling, stride 2; an odd last row or column is dropped (floor)."""
 
-    kind = "maxpool2d"
+    kind, label, role, input_rank = "maxpool2d", "maxpool", POOL, 3
+    title = "2×2 max pooling"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return _pool_shape(input_shape)
+
+    def window(self) -> tuple[int, int, int]:
+        return (2, 2, 0)
 
     @staticmethod
     def _corners(x: np.ndarray) -> list[np.ndarray]:
@@ -273,13 +400,18 @@ class MaxPool2D(Layer):
         return d_x
 
 
+@register
 class AvgPool2D(Layer):
     """2x2 average pooling, stride 2; an odd last row or column is dropped (floor)."""
 
-    kind = "avgpool2d"
+    kind, label, role, input_rank = "avgpool2d", "avgpool", POOL, 3
+    title = "2×2 average pooling"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return _pool_shape(input_shape)
+
+    def window(self) -> tuple[int, int, int]:
+        return (2, 2, 0)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x : (N, C, H, W) -> pooled (N, C, H//2, W//2). Caches the input shape."""
@@ -299,10 +431,12 @@ class AvgPool2D(Layer):
         return d_x
 
 
+@register
 class GlobalAvgPool(Layer):
     """Mean over each whole feature map: (N, C, H, W) -> (N, C)."""
 
-    kind = "global_avgpool"
+    kind, label, role, input_rank = "global_avgpool", "gap", GLOBAL_POOL, 3
+    title = "global average pooling"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (input_shape[0],)
@@ -318,10 +452,11 @@ class GlobalAvgPool(Layer):
         return np.broadcast_to((d_out / (h * w))[:, :, None, None], (n, c, h, w)).copy()
 
 
+@register
 class Flatten(Layer):
     """(N, C, H, W) -> (N, C*H*W), channel-major like the arrays' memory order."""
 
-    kind = "flatten"
+    kind, label, role, input_rank, title = "flatten", "flatten", RESHAPE, 3, "flatten"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (int(np.prod(input_shape)),)
@@ -336,10 +471,20 @@ class Flatten(Layer):
         return d_out.reshape(self._shape)
 
 
+@register
 class Dense(Layer):
     """Fully connected: x (N, D) @ weight (D, U) + bias (U,)."""
 
-    kind = "dense"
+    kind, label, role, input_rank, title = "dense", "dense", DENSE, 1, "dense"
+
+    @classmethod
+    def from_spec(cls, spec, index, input_shape, rng, dtype) -> Dense:
+        units = _int_field(spec, "units", index)
+        _check_size(index, "dense", units * input_shape[0])
+        return cls(input_shape[0], units, rng=rng, dtype=dtype)
+
+    def describe(self) -> str:
+        return f"dense, {self.units} units"
 
     def __init__(
         self,
@@ -374,6 +519,10 @@ class Dense(Layer):
         self.grads["weight"][...] = self._x.T @ d_out
         self.grads["bias"][...] = d_out.sum(axis=0)
         return d_out @ self.params["weight"].T
+
+
+# The spec types of the elementwise activations, in registration order.
+ACTIVATIONS = tuple(kind for kind, cls in LAYER_TYPES.items() if cls.role == ACTIVATION)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -13,118 +13,38 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad.core.layers import (
-    ACTIVATIONS,
-    PADDINGS,
-    AvgPool2D,
+    DENSE,
+    GLOBAL_POOL,
+    LAYER_TYPES,
+    MAX_LAYER_WEIGHTS,
+    RESHAPE,
     Conv2D,
-    Dense,
-    Flatten,
-    GlobalAvgPool,
     Layer,
-    LeakyReLU,
-    MaxPool2D,
-    ReLU,
-    Sigmoid,
-    Tanh,
+    SpecError,
     softmax,
 )
 
+__all__ = ["INPUT_SHAPE", "MAX_LAYER_WEIGHTS", "NUM_CLASSES", "Network", "SpecError", "Trace"]
+
 NUM_CLASSES = 10
-# 16M float32 weights = 64 MB in one layer: far above any network that trains here in
-# reasonable time, far below what would exhaust memory.
-MAX_LAYER_WEIGHTS = 16_000_000
 INPUT_SHAPE = (1, 28, 28)
-LAYER_TYPES = (
-    "conv2d",
-    *ACTIVATIONS,
-    "maxpool2d",
-    "avgpool2d",
-    "global_avgpool",
-    "flatten",
-    "dense",
-)
-# Short labels for layer names and the GUI's layer strip.
-_SHORT = {
-    "conv2d": "conv",
-    "relu": "relu",
-    "leaky_relu": "lrelu",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "maxpool2d": "maxpool",
-    "avgpool2d": "avgpool",
-    "global_avgpool": "gap",
-    "flatten": "flatten",
-    "dense": "dense",
-}
-
-
-class SpecError(ValueError):
-    """A network spec that cannot be built; the message names the layer at fault."""
-
-
-def _int_field(layer: dict, key: str, index: int, default: int | None = None) -> int:
-    value = layer.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise SpecError(
-            f"layer {index} ({layer.get('type')}): {key} must be an integer >= 1, got {value!r}"
-        )
-    return value
-
-
-def _check_size(index: int, kind: str, weights: int) -> None:
-    """Refuse a layer before allocating it: a spec from a file must not exhaust memory."""
-    if weights > MAX_LAYER_WEIGHTS:
-        raise SpecError(
-            f"layer {index} ({kind}) would have {weights:,} weights; the limit is "
-            f"{MAX_LAYER_WEIGHTS:,}"
-        )
 
 
 def _build_layer(
-    layer: dict, index: int, shape: tuple[int, ...], rng: np.random.Generator, dtype: type
+    spec: dict, index: int, shape: tuple[int, ...], rng: np.random.Generator, dtype: type
 ) -> Layer:
-    if not isinstance(layer, dict):
-        raise SpecError(f"layer {index}: expected an object, got {type(layer).__name__}")
-    kind = layer.get("type")
-    if kind not in LAYER_TYPES:
+    """The registered layer class for ``spec["type"]``, checked against its input shape."""
+    if not isinstance(spec, dict):
+        raise SpecError(f"layer {index}: expected an object, got {type(spec).__name__}")
+    kind = spec.get("type")
+    cls = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         raise SpecError(f"layer {index}: unknown type {kind!r} (known: {', '.join(LAYER_TYPES)})")
-    image_kinds = ("conv2d", "maxpool2d", "avgpool2d", "global_avgpool", "flatten")
-    if kind in image_kinds and len(shape) != 3:
+    if cls.input_rank == 3 and len(shape) != 3:
         raise SpecError(f"layer {index} ({kind}) needs an image input, got shape {shape}")
-    if kind == "dense" and len(shape) != 1:
-        raise SpecError(f"layer {index} (dense) needs a flat input; add a flatten layer first")
-    if kind == "conv2d":
-        padding = layer.get("padding", "valid")
-        if padding not in PADDINGS:
-            raise SpecError(
-                f"layer {index} (conv2d): padding must be one of {PADDINGS}, got {padding!r}"
-            )
-        stride = layer.get("stride", 1)
-        if stride not in (1, 2) or isinstance(stride, bool):
-            raise SpecError(f"layer {index} (conv2d): stride must be 1 or 2, got {stride!r}")
-        filters = _int_field(layer, "filters", index)
-        kernel = _int_field(layer, "kernel", index, 3)
-        _check_size(index, "conv2d", filters * shape[0] * kernel * kernel)
-        return Conv2D(shape[0], filters, kernel, stride, padding, rng=rng, dtype=dtype)
-    if kind == "dense":
-        units = _int_field(layer, "units", index)
-        _check_size(index, "dense", units * shape[0])
-        return Dense(shape[0], units, rng=rng, dtype=dtype)
-    if kind == "leaky_relu":
-        alpha = layer.get("alpha", 0.01)
-        if not isinstance(alpha, (int, float)) or not 0 <= alpha < 1:
-            raise SpecError(f"layer {index} (leaky_relu): alpha must be in [0, 1), got {alpha!r}")
-        return LeakyReLU(alpha)
-    simple = {
-        "relu": ReLU,
-        "tanh": Tanh,
-        "sigmoid": Sigmoid,
-        "maxpool2d": MaxPool2D,
-        "avgpool2d": AvgPool2D,
-        "global_avgpool": GlobalAvgPool,
-        "flatten": Flatten,
-    }
-    return simple[kind]()
+    if cls.input_rank == 1 and len(shape) != 1:
+        raise SpecError(f"layer {index} ({kind}) needs a flat input; add a flatten layer first")
+    return cls.from_spec(spec, index, shape, rng, dtype)
 
 
 @dataclass(frozen=True)
@@ -172,9 +92,8 @@ class Network:
         shape: tuple[int, ...] = INPUT_SHAPE
         for index, layer_spec in enumerate(self.spec["layers"]):
             layer = _build_layer(layer_spec, index, shape, rng, dtype)
-            short = _SHORT[layer.kind]
-            counts[short] = counts.get(short, 0) + 1
-            name = f"{short}{counts[short]}"
+            counts[layer.label] = counts.get(layer.label, 0) + 1
+            name = f"{layer.label}{counts[layer.label]}"
             shape = layer.output_shape(shape)
             if min(shape) < 1:
                 size = "×".join(str(v) for v in shape[1:]) if len(shape) == 3 else str(shape)
@@ -213,14 +132,13 @@ class Network:
         """
         size, jump, start = 1, 1, 0.0  # field size, step between pixels, first centre
         for layer in self.layers[: layer_index + 1]:
-            if isinstance(layer, Conv2D):
-                k, s, p = layer.kernel, layer.stride, layer.pad
-            elif isinstance(layer, (MaxPool2D, AvgPool2D)):
-                k, s, p = 2, 2, 0
-            elif isinstance(layer, (GlobalAvgPool, Flatten, Dense)):
+            if layer.role in (GLOBAL_POOL, RESHAPE, DENSE):
+                # From here on every value depends on the whole input.
                 return (0, 0, INPUT_SHAPE[1] - 1, INPUT_SHAPE[2] - 1)
-            else:
+            window = layer.window()
+            if window is None:
                 continue
+            k, s, p = window
             start += ((k - 1) / 2 - p) * jump
             size += (k - 1) * jump
             jump *= s

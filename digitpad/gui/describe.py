@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from digitpad.core.layers import ACTIVATIONS, Conv2D
+from digitpad.core.layers import ACTIVATION, CONV, POOL
 from digitpad.core.model_io import Model
 from digitpad.core.network import Network
 
@@ -31,14 +31,14 @@ def conv_blocks(network: Network) -> list[ConvBlock]:
     """Each conv layer with the activation and pooling that directly follow it."""
     blocks = []
     for index, layer in enumerate(network.layers):
-        if not isinstance(layer, Conv2D):
+        if layer.role != CONV:
             continue
         activation = pool = None
         for later in range(index + 1, len(network.layers)):
-            kind = network.layers[later].kind
-            if kind in ACTIVATIONS and activation is None and pool is None:
+            role = network.layers[later].role
+            if role == ACTIVATION and activation is None and pool is None:
                 activation = later
-            elif kind in ("maxpool2d", "avgpool2d") and pool is None:
+            elif role == POOL and pool is None:
                 pool = later
             else:
                 break
@@ -52,28 +52,6 @@ def shape_text(shape: tuple[int, ...]) -> str:
         c, h, w = shape
         return f"{h}×{w}×{c}"
     return str(shape[0])
-
-
-def describe_layer(spec: dict) -> str:
-    """A layer spec in words: 'conv 3×3, 8 filters, stride 1, valid padding'."""
-    kind = spec["type"]
-    if kind == "conv2d":
-        return (
-            f"conv {spec['kernel']}×{spec['kernel']}, {spec['filters']} filters, stride "
-            f"{spec.get('stride', 1)}, {spec.get('padding', 'valid')} padding"
-        )
-    if kind == "dense":
-        return f"dense, {spec['units']} units"
-    return {
-        "maxpool2d": "2×2 max pooling",
-        "avgpool2d": "2×2 average pooling",
-        "global_avgpool": "global average pooling",
-        "flatten": "flatten",
-        "relu": "ReLU",
-        "leaky_relu": "leaky ReLU",
-        "tanh": "tanh",
-        "sigmoid": "sigmoid",
-    }[kind]
 
 
 def model_info_html(model: Model | None) -> str:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from digitpad import __version__
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model, resource_path
-from digitpad.core.layers import ACTIVATIONS
+from digitpad.core.layers import ACTIVATION, RESHAPE
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model
 from digitpad.core.network import Network
@@ -47,7 +47,6 @@ from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.describe import (
     ConvBlock,
     conv_blocks,
-    describe_layer,
     model_info_html,
     shape_text,
 )
@@ -592,14 +591,14 @@ class MainWindow(QMainWindow):
         # Activations fold into the layer they follow ("conv1 + relu"): same shape, and
         # the strip stays short enough to read at a glance.
         entries = [("input", "28×28×1", -1)]
-        for index, (name, shape, spec) in enumerate(
-            zip(network.names, network.shapes, network.spec["layers"], strict=True)
+        for index, (name, shape, layer) in enumerate(
+            zip(network.names, network.shapes, network.layers, strict=True)
         ):
-            if spec["type"] == "flatten":
+            if layer.role == RESHAPE:
                 continue
-            if spec["type"] in ACTIVATIONS and len(entries) > 1:
+            if layer.role == ACTIVATION and len(entries) > 1:
                 previous_name, previous_shape, previous_index = entries[-1]
-                entries[-1] = (f"{previous_name} + {spec['type']}", previous_shape, previous_index)
+                entries[-1] = (f"{previous_name} + {layer.kind}", previous_shape, previous_index)
                 continue
             entries.append((name, shape_text(shape), index))
         entries.append(("softmax", "10", len(network.layers)))
@@ -615,7 +614,7 @@ class MainWindow(QMainWindow):
                 if index < 0
                 else "softmax over the 10 digits"
                 if index >= len(network.layers)
-                else describe_layer(network.spec["layers"][index])
+                else network.layers[index].describe()
             )
             button.setToolTip(f"{name}: {tip}; output {shape}. Click to show its panel.")
             button.clicked.connect(lambda _=False, i=index: self.show_layer(i))
@@ -679,7 +678,7 @@ class MainWindow(QMainWindow):
         last_name = network.names[block.last]
         self.pooled.set_heading(f"{last_name} output {shape_text(network.shapes[block.last])}")
         parts = [
-            describe_layer(network.spec["layers"][i])
+            network.layers[i].describe()
             for i in (block.conv, block.activation, block.pool)
             if i is not None
         ]

@@ -6,18 +6,29 @@ import numpy as np
 import pytest
 
 from digitpad.core.layers import (
+    ACTIVATION,
+    ACTIVATIONS,
+    CONV,
+    DENSE,
+    GLOBAL_POOL,
+    LAYER_TYPES,
+    POOL,
+    RESHAPE,
     AvgPool2D,
     Conv2D,
     Dense,
     Flatten,
     GlobalAvgPool,
+    Layer,
     LeakyReLU,
     MaxPool2D,
     ReLU,
     Sigmoid,
     SoftmaxCrossEntropy,
+    SpecError,
     Tanh,
     conv_output_size,
+    register,
 )
 
 RNG = np.random.default_rng(1234)
@@ -246,3 +257,76 @@ def test_sigmoid_does_not_overflow():
 def test_conv_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Conv2D(1, 2, **kwargs)
+
+
+# -- the registry ----------------------------------------------------------------------
+
+EXAMPLE_SPECS = {
+    "conv2d": (
+        {"type": "conv2d", "filters": 4, "kernel": 5, "stride": 2, "padding": "same"},
+        (3, 12, 12),
+    ),
+    "relu": ({"type": "relu"}, (3, 6, 6)),
+    "leaky_relu": ({"type": "leaky_relu", "alpha": 0.2}, (3, 6, 6)),
+    "tanh": ({"type": "tanh"}, (5,)),
+    "sigmoid": ({"type": "sigmoid"}, (5,)),
+    "maxpool2d": ({"type": "maxpool2d"}, (3, 6, 6)),
+    "avgpool2d": ({"type": "avgpool2d"}, (3, 6, 6)),
+    "global_avgpool": ({"type": "global_avgpool"}, (3, 6, 6)),
+    "flatten": ({"type": "flatten"}, (3, 6, 6)),
+    "dense": ({"type": "dense", "units": 7}, (12,)),
+}
+
+
+def test_every_registered_layer_has_an_example_here():
+    """A new layer type must come with its tests: this list names them all."""
+    assert set(LAYER_TYPES) == set(EXAMPLE_SPECS)
+
+
+@pytest.mark.parametrize("kind", list(EXAMPLE_SPECS))
+def test_a_layer_is_rebuilt_from_its_own_spec(kind):
+    spec, shape = EXAMPLE_SPECS[kind]
+    cls = LAYER_TYPES[kind]
+    layer = cls.from_spec(spec, 0, shape, np.random.default_rng(0), np.float32)
+    assert type(layer) is cls and layer.kind == kind
+    assert layer.spec() == spec
+    assert layer.role in (CONV, ACTIVATION, POOL, GLOBAL_POOL, RESHAPE, DENSE)
+    assert layer.describe() and layer.label.isidentifier()
+    x = RNG.normal(size=(2, *shape)).astype(np.float32)
+    assert layer.forward(x).shape == (2, *layer.output_shape(shape))
+    window = layer.window()
+    assert window is None or (layer.role in (CONV, POOL) and len(window) == 3)
+
+
+def test_labels_are_unique_so_layer_names_are():
+    labels = [cls.label for cls in LAYER_TYPES.values()]
+    assert len(labels) == len(set(labels))
+
+
+def test_activations_are_read_from_the_registry():
+    assert ACTIVATIONS == ("relu", "leaky_relu", "tanh", "sigmoid")
+
+
+def test_a_type_cannot_be_registered_twice():
+    class Again(Layer):
+        kind = "relu"
+
+    with pytest.raises(ValueError, match="registered twice"):
+        register(Again)
+    assert LAYER_TYPES["relu"] is ReLU
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ({"type": "leaky_relu", "alpha": 1.5}, "alpha"),
+        ({"type": "leaky_relu", "alpha": True}, "alpha"),
+        ({"type": "conv2d", "filters": 2, "stride": True}, "stride"),
+        ({"type": "conv2d", "filters": "8"}, "filters"),
+        ({"type": "dense", "units": 0}, "units"),
+    ],
+)
+def test_from_spec_refuses_bad_fields_naming_them(spec, message):
+    shape = (4,) if spec["type"] == "dense" else (1, 8, 8)
+    with pytest.raises(SpecError, match=f"layer 3 .*{message}"):
+        LAYER_TYPES[spec["type"]].from_spec(spec, 3, shape, np.random.default_rng(0), np.float32)
