@@ -1,0 +1,272 @@
+"""What the window shows, as plain data that tells its listeners when it changes.
+
+The pattern is napari's ``ViewerModel``: no Qt here. Each widget wraps a piece of this
+model, subscribes to the events it needs and writes user input back through the methods
+(``update``, ``use_model``, ``select_layer``, ``hover_over``). Tests drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitpad.core.layers import ACTIVATION, CONV, POOL, RESHAPE
+from digitpad.core.model_io import Model
+from digitpad.core.network import INPUT_SHAPE, Network, Trace
+from digitpad.core.preprocess import to_mnist
+
+# Below this probability for the best digit the app says it is not sure.
+UNSURE_BELOW = 0.5
+
+
+class Listeners:
+    """Plain callbacks, called in the order they were connected."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], None]] = []
+
+    def connect(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def disconnect(self, callback: Callable[[], None]) -> None:
+        self._callbacks.remove(callback)
+
+    def emit(self) -> None:
+        for callback in list(self._callbacks):
+            callback()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The network's answer: the best digit, the runner-up, and whether it is sure."""
+
+    digit: int
+    confidence: float
+    runner_up: int
+    runner_up_confidence: float
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= UNSURE_BELOW
+
+    @classmethod
+    def of(cls, probabilities: np.ndarray) -> Verdict:
+        order = np.argsort(probabilities)[::-1]
+        best, second = int(order[0]), int(order[1])
+        return cls(best, float(probabilities[best]), second, float(probabilities[second]))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stop on the way through the network, as the layer strip lists it.
+
+    An activation is folded into the layer before it ("conv1 + relu": same shape) and
+    flatten is left out, so the strip reads like the diagrams in tutorials.
+    ``first``..``last`` are layer indices; the input is -1 and the softmax is
+    ``len(network.layers)``.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    first: int
+    last: int
+    description: str
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    """Indices of one conv layer, the activation and the pooling that directly follow it."""
+
+    conv: int
+    activation: int | None
+    pool: int | None
+
+    @property
+    def last(self) -> int:
+        for index in (self.pool, self.activation):
+            if index is not None:
+                return index
+        return self.conv
+
+    def __contains__(self, index: int) -> bool:
+        return self.conv <= index <= self.last
+
+
+@dataclass(frozen=True)
+class Hover:
+    """The value under the pointer in a layer's output, and the input pixels it sees."""
+
+    layer: int
+    channel: int
+    row: int
+    col: int
+    value: float
+    field: tuple[int, int, int, int]  # (top, left, bottom, right) on the 28x28 input
+
+
+def network_stages(network: Network) -> list[Stage]:
+    stages = [Stage("input", INPUT_SHAPE, -1, -1, "the 28×28 input")]
+    for index, (name, shape, layer) in enumerate(
+        zip(network.names, network.shapes, network.layers, strict=True)
+    ):
+        if layer.role == RESHAPE:
+            continue
+        previous = stages[-1]
+        if layer.role == ACTIVATION and previous.first >= 0:
+            stages[-1] = Stage(
+                f"{previous.name} + {layer.kind}",
+                previous.shape,
+                previous.first,
+                index,
+                f"{previous.description}, then {layer.describe()}",
+            )
+            continue
+        stages.append(Stage(name, shape, index, index, layer.describe()))
+    count = len(network.layers)
+    stages.append(Stage("softmax", (10,), count, count, "softmax over the 10 digits"))
+    return stages
+
+
+def conv_blocks(network: Network) -> list[ConvBlock]:
+    """Each conv layer with the activation and pooling that directly follow it."""
+    blocks = []
+    for index, layer in enumerate(network.layers):
+        if layer.role != CONV:
+            continue
+        activation = pool = None
+        for later in range(index + 1, len(network.layers)):
+            role = network.layers[later].role
+            if role == ACTIVATION and activation is None and pool is None:
+                activation = later
+            elif role == POOL and pool is None:
+                pool = later
+            else:
+                break
+        blocks.append(ConvBlock(index, activation, pool))
+    return blocks
+
+
+class ViewerModel:
+    """The model in use, the drawing's input, its trace and verdict, selection and hover.
+
+    Events (``Listeners``; callbacks take no arguments and read the attributes):
+      ``model_changed``      another model is in use (stages and blocks changed too)
+      ``input_changed``      the drawing changed: input, trace, probabilities, verdict
+      ``selection_changed``  another conv block or layer was picked
+      ``hover_changed``      the pointer moved over a value, or away
+    """
+
+    def __init__(self) -> None:
+        self.model: Model | None = None
+        self.pixels: np.ndarray | None = None  # (280, 280) float32, ink bright
+        self.input: np.ndarray | None = None  # (28, 28) float32, what the network sees
+        self.trace: Trace | None = None
+        self.probabilities: np.ndarray | None = None  # (10,)
+        self.verdict: Verdict | None = None
+        self.stages: list[Stage] = []
+        self.blocks: list[ConvBlock] = []
+        self.block_index = 0
+        self.selected_layer: int | None = None
+        self.hover: Hover | None = None
+        self.model_changed = Listeners()
+        self.input_changed = Listeners()
+        self.selection_changed = Listeners()
+        self.hover_changed = Listeners()
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def network(self) -> Network | None:
+        return self.model.network if self.model is not None else None
+
+    @property
+    def block(self) -> ConvBlock | None:
+        """The conv block the panels show."""
+        return self.blocks[self.block_index] if self.blocks else None
+
+    def output(self, layer: int) -> np.ndarray | None:
+        """Layer ``layer``'s output for the current drawing, one image: (C, H, W) or (D,)."""
+        if self.trace is None:
+            return None
+        return self.trace.steps[layer].output[0]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def use_model(self, model: Model | None) -> None:
+        """Show ``model``: new stages and blocks, first block selected, the drawing re-run."""
+        self.model = model
+        network = self.network
+        self.stages = network_stages(network) if network is not None else []
+        self.blocks = conv_blocks(network) if network is not None else []
+        self.block_index = 0
+        self.selected_layer = None
+        self._set_hover(None)
+        self.model_changed.emit()
+        self.update(self.pixels)
+
+    def update(self, pixels: np.ndarray | None) -> None:
+        """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing."""
+        self.pixels = pixels
+        self.input = to_mnist(pixels) if pixels is not None else None
+        network = self.network
+        if self.input is None or network is None:
+            self.trace = self.probabilities = self.verdict = None
+        else:
+            self.trace = network.trace(self.input)
+            self.probabilities = self.trace.probabilities[0]
+            self.verdict = Verdict.of(self.probabilities)
+        self.input_changed.emit()
+        hover = self.hover
+        if hover is not None:
+            # The same place now holds another value (or none, on an empty canvas).
+            self.hover_over(hover.layer, hover.channel, hover.row, hover.col)
+
+    def select_block(self, index: int) -> None:
+        if not 0 <= index < len(self.blocks) or index == self.block_index:
+            return
+        self.block_index = index
+        self._set_hover(None)
+        self.selection_changed.emit()
+
+    def select_layer(self, index: int) -> None:
+        """Pick layer ``index`` (-1 the input, len(layers) the softmax), as the strip does."""
+        self.selected_layer = index
+        for number, block in enumerate(self.blocks):
+            if index in block and number != self.block_index:
+                self.block_index = number
+                self._set_hover(None)
+                break
+        self.selection_changed.emit()
+
+    def hover_over(self, layer: int, channel: int, row: int, col: int) -> None:
+        """The pointer is over one value of layer ``layer``'s output."""
+        output = self.output(layer)
+        network = self.network
+        if output is None or network is None or output.ndim != 3:
+            self._set_hover(None)
+            return
+        channels, height, width = output.shape
+        if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):
+            self._set_hover(None)
+            return
+        self._set_hover(
+            Hover(
+                layer,
+                channel,
+                row,
+                col,
+                float(output[channel, row, col]),
+                network.receptive_field(layer, row, col),
+            )
+        )
+
+    def clear_hover(self) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, hover: Hover | None) -> None:
+        if hover == self.hover:
+            return
+        self.hover = hover
+        self.hover_changed.emit()

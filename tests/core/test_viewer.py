@@ -1,0 +1,165 @@
+"""The viewer model on its own: no Qt, no MNIST, the bundled models and drawn arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitpad.core.bundled import CLASSIC, DEFAULT
+from digitpad.core.model_io import load_model
+from digitpad.core.viewer import (
+    ConvBlock,
+    Verdict,
+    ViewerModel,
+    conv_blocks,
+    network_stages,
+)
+
+
+def bar(left: int = 130, width: int = 22) -> np.ndarray:
+    """A vertical stroke on the 280x280 canvas: a one."""
+    pixels = np.zeros((280, 280), np.float32)
+    pixels[40:240, left : left + width] = 1.0
+    return pixels
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    return load_model(DEFAULT.path)
+
+
+@pytest.fixture(scope="module")
+def classic_model():
+    return load_model(CLASSIC.path)
+
+
+class Recorder:
+    def __init__(self, viewer: ViewerModel) -> None:
+        self.events: list[str] = []
+        for name in ("model_changed", "input_changed", "selection_changed", "hover_changed"):
+            getattr(viewer, name).connect(lambda name=name: self.events.append(name))
+
+
+def test_a_new_viewer_shows_nothing():
+    viewer = ViewerModel()
+    assert viewer.model is None and viewer.verdict is None and viewer.stages == []
+    viewer.update(bar())  # drawing without a model is harmless
+    assert viewer.input is not None and viewer.trace is None and viewer.verdict is None
+
+
+def test_drawing_runs_the_network_and_gives_a_verdict(default_model):
+    viewer = ViewerModel()
+    recorder = Recorder(viewer)
+    viewer.use_model(default_model)
+    assert recorder.events == ["model_changed", "input_changed"]
+    viewer.update(bar())
+    assert recorder.events[-1] == "input_changed"
+    assert viewer.input.shape == (28, 28)
+    assert viewer.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert viewer.verdict.digit == 1 and viewer.verdict.sure
+    assert viewer.output(0).shape == (32, 28, 28)
+    viewer.update(None)
+    assert viewer.input is None and viewer.trace is None and viewer.verdict is None
+
+
+def test_switching_models_reruns_the_drawing(default_model, classic_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    before = viewer.probabilities.copy()
+    viewer.use_model(classic_model)
+    assert viewer.model is classic_model
+    assert viewer.output(0).shape == (8, 26, 26)
+    assert not np.allclose(before, viewer.probabilities)
+    assert viewer.verdict.digit == 1
+
+
+def test_stages_fold_activations_and_skip_flatten(default_model, classic_model):
+    names = [stage.name for stage in network_stages(default_model.network)]
+    assert names == [
+        "input",
+        "conv1 + relu",
+        "maxpool1",
+        "conv2 + relu",
+        "maxpool2",
+        "dense1 + relu",
+        "dense2",
+        "softmax",
+    ]
+    stages = network_stages(classic_model.network)
+    assert [s.name for s in stages] == ["input", "conv1", "maxpool1", "dense1", "softmax"]
+    assert [(s.first, s.last) for s in stages] == [(-1, -1), (0, 0), (1, 1), (3, 3), (4, 4)]
+    conv = network_stages(default_model.network)[1]
+    assert (conv.first, conv.last, conv.shape) == (0, 1, (32, 28, 28))
+    assert "ReLU" in conv.description
+
+
+def test_conv_blocks(default_model, classic_model):
+    assert conv_blocks(default_model.network) == [ConvBlock(0, 1, 2), ConvBlock(3, 4, 5)]
+    assert conv_blocks(classic_model.network) == [ConvBlock(0, None, 1)]
+    assert 2 in ConvBlock(0, 1, 2) and 3 not in ConvBlock(0, 1, 2)
+
+
+def test_selecting_a_layer_picks_its_block_and_clears_the_hover(default_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    viewer.hover_over(0, 3, 10, 12)
+    recorder = Recorder(viewer)
+    viewer.select_layer(4)  # relu2: the second block
+    assert viewer.block_index == 1 and viewer.block == ConvBlock(3, 4, 5)
+    assert viewer.hover is None
+    assert recorder.events == ["hover_changed", "selection_changed"]
+    viewer.select_layer(7)  # dense1: no block; the block stays
+    assert viewer.block_index == 1 and viewer.selected_layer == 7
+    viewer.select_block(0)
+    assert viewer.block_index == 0
+    viewer.select_block(5)  # out of range: ignored
+    assert viewer.block_index == 0
+
+
+def test_hover_reads_the_value_and_its_receptive_field(default_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    viewer.hover_over(2, 5, 7, 6)  # maxpool1, 14x14
+    hover = viewer.hover
+    assert hover.value == pytest.approx(float(viewer.trace.steps[2].output[0, 5, 7, 6]))
+    assert hover.field == default_model.network.receptive_field(2, 7, 6)
+    viewer.hover_over(2, 5, 14, 0)  # outside the map
+    assert viewer.hover is None
+
+
+def test_hover_clears_when_it_no_longer_means_anything(default_model, classic_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    viewer.hover_over(0, 31, 3, 3)  # filter 32 exists in the default model only
+    viewer.use_model(classic_model)
+    assert viewer.hover is None
+    viewer.hover_over(0, 2, 3, 3)
+    viewer.update(bar(left=60))  # a new drawing: same place, new value
+    assert viewer.hover.value == pytest.approx(float(viewer.trace.steps[0].output[0, 2, 3, 3]))
+    viewer.update(None)  # cleared canvas: nothing to read
+    assert viewer.hover is None
+
+
+def test_verdict_names_the_runner_up():
+    verdict = Verdict.of(np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40]))
+    assert (verdict.digit, verdict.runner_up) == (4, 9)
+    assert not verdict.sure
+    assert Verdict.of(np.eye(10)[3]).sure
+
+
+def test_listeners_can_disconnect():
+    viewer = ViewerModel()
+    calls = []
+
+    def listener():
+        calls.append(1)
+
+    viewer.input_changed.connect(listener)
+    viewer.update(None)
+    viewer.input_changed.disconnect(listener)
+    viewer.update(None)
+    assert calls == [1]
