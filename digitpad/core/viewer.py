@@ -224,9 +224,11 @@ class ViewerModel:
             self.hover_over(hover.layer, hover.channel, hover.row, hover.col)
 
     def select_block(self, index: int) -> None:
+        """Show conv block ``index`` (as the Layer box does); no single layer is picked."""
         if not 0 <= index < len(self.blocks) or index == self.block_index:
             return
         self.block_index = index
+        self.selected_layer = None
         self._set_hover(None)
         self.selection_changed.emit()
 

@@ -39,7 +39,9 @@ class Stroke:
 
 @dataclass
 class Picture:
-    """An image placed on the canvas (opened file or drop), already ink on black."""
+    """An image placed on the canvas (opened file or drop), already ink on black.
+
+    It replaces what was drawn before it; undo brings that back."""
 
     image: QImage
 
@@ -58,6 +60,8 @@ class DrawingCanvas(QWidget):
     changed = Signal()
     stroke_finished = Signal()
     history_changed = Signal()
+    undo_available = Signal(bool)
+    redo_available = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,10 +112,16 @@ class DrawingCanvas(QWidget):
         del self._items[self._cursor :]
         self._items.append(item)
         self._cursor += 1
+        self._history_changed()
+
+    def _history_changed(self) -> None:
         self.history_changed.emit()
+        self.undo_available.emit(self.can_undo())
+        self.redo_available.emit(self.can_redo())
 
     def clear(self) -> None:
         """Clear the canvas (undoable). Does nothing on an empty canvas."""
+        self._end()  # an edit during a stroke applies after the stroke so far
         if self.is_empty():
             return
         self._push(Clear())
@@ -120,19 +130,23 @@ class DrawingCanvas(QWidget):
         self.changed.emit()
 
     def undo(self) -> None:
+        self._end()
         if self.can_undo():
             self._cursor -= 1
             self._rerender()
 
     def redo(self) -> None:
+        self._end()
         if self.can_redo():
             self._cursor += 1
             self._rerender()
 
     def place_image(self, ink: np.ndarray) -> None:
-        """Put ink (H, W) in [0, 1], bright on black, on the canvas, fitted and centred."""
+        """Put ink (H, W) in [0, 1], bright on black, on the canvas, fitted and centred,
+        in place of the drawing (undoable)."""
         from digitpad.core.preprocess import resize
 
+        self._end()
         h, w = ink.shape
         scale = (CANVAS_SIZE * 0.8) / max(h, w)
         new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
@@ -155,14 +169,12 @@ class DrawingCanvas(QWidget):
             if isinstance(item, Clear):
                 self._image.fill(0)
             elif isinstance(item, Picture):
-                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Lighten)
-                painter.drawImage(0, 0, item.image)
-                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+                painter.drawImage(0, 0, item.image)  # opaque: it replaces the drawing
             else:
                 self._paint_stroke(painter, item, item.points)
         painter.end()
         self.update()
-        self.history_changed.emit()
+        self._history_changed()
         self.changed.emit()
 
     def _paint_stroke(self, painter: QPainter, stroke: Stroke, points: list[QPointF]) -> None:
@@ -193,6 +205,7 @@ class DrawingCanvas(QWidget):
         return QPointF((position.x() - rect.x()) * scale, (position.y() - rect.y()) * scale)
 
     def _begin(self, position: QPointF, erase: bool, width: float) -> None:
+        self._end()  # a second button pressed mid-stroke starts a new stroke
         self._before_stroke = self._image.copy()
         self._current = Stroke(width, erase, [self._to_canvas(position)])
         self._push(self._current)

@@ -3,47 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
-from digitpad.core.layers import ACTIVATION, CONV, POOL
 from digitpad.core.model_io import Model
-from digitpad.core.network import Network
-
-
-@dataclass(frozen=True)
-class ConvBlock:
-    """Indices into the network's layers of one conv layer, its activation and its pool."""
-
-    conv: int
-    activation: int | None
-    pool: int | None
-
-    @property
-    def last(self) -> int:
-        return (
-            self.pool
-            if self.pool is not None
-            else (self.activation if self.activation is not None else self.conv)
-        )
-
-
-def conv_blocks(network: Network) -> list[ConvBlock]:
-    """Each conv layer with the activation and pooling that directly follow it."""
-    blocks = []
-    for index, layer in enumerate(network.layers):
-        if layer.role != CONV:
-            continue
-        activation = pool = None
-        for later in range(index + 1, len(network.layers)):
-            role = network.layers[later].role
-            if role == ACTIVATION and activation is None and pool is None:
-                activation = later
-            elif role == POOL and pool is None:
-                pool = later
-            else:
-                break
-        blocks.append(ConvBlock(index, activation, pool))
-    return blocks
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

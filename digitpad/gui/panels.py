@@ -182,17 +182,22 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
 
 
 @dataclass(frozen=True)
-class Hover:
+class MapPoint:
+    """A pixel of one of the tiled maps: map number, row and column."""
+
     tile: int
     row: int
     col: int
-    value: float
 
 
 class MosaicPanel(Themed, QWidget):
-    """One map per filter, tiled into a single image, with a colour bar and hover read-out."""
+    """One map per filter, tiled into a single image, with a colour bar and a read-out line.
 
-    hovered = Signal(object)  # Hover, or None when the cursor leaves the maps
+    The heading and the read-out are plain labels outside the plot, so a long heading
+    wraps instead of pushing the colour bar out of the panel.
+    """
+
+    hovered = Signal(object)  # MapPoint, or None when the pointer is not over a map
 
     def __init__(
         self,
@@ -207,7 +212,10 @@ class MosaicPanel(Themed, QWidget):
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
         self.plot = pg.GraphicsLayoutWidget()
-        self.heading = self.plot.addLabel(title, row=0, col=0, colspan=2)
+        self.heading = QLabel(title)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.view, self.image = _image_view(self.plot)
         # Grey behind the tiles only: the gaps between maps show it, the margins do not.
         self.backdrop = QGraphicsRectItem()
@@ -221,10 +229,12 @@ class MosaicPanel(Themed, QWidget):
         self.plot.addItem(self.bar, row=1, col=1)
         self.readout = QLabel(" ")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.readout.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.plot)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self.maps = np.zeros((1, 1, 1), np.float32)
         self.cols = 1
@@ -235,12 +245,19 @@ class MosaicPanel(Themed, QWidget):
     def apply_theme(self) -> None:
         background, text, backdrop = theme()
         self.plot.setBackground(background)
-        self.heading.setText(self.heading.text, color=text)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, background)
+        palette.setColor(QPalette.ColorRole.WindowText, text)
+        self.setPalette(palette)
         self.backdrop.setBrush(backdrop)
         self.bar.axis.setTextPen(text)
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)
+
+    def set_readout(self, text: str) -> None:
+        self.readout.setText(text or " ")
 
     def show_maps(self, maps: np.ndarray) -> None:
         """maps (F, H, W), tiled, on one symmetric diverging scale: white is zero.
@@ -257,7 +274,8 @@ class MosaicPanel(Themed, QWidget):
         peak = float(magnitude.max())
         # A few values (a small filter bank) are all shown unclipped.
         strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else peak
-        bound = nice_ceiling(max(strong, peak / 4, 1e-6))
+        # All zero (nothing drawn yet): a plain -1..1 scale, not one of millionths.
+        bound = nice_ceiling(max(strong, peak / 4)) if peak > 0 else 1.0
         levels = (-bound, bound)
         self.image.setImage(tiled, autoLevels=False, levels=levels)
         if levels != self._levels:  # re-setting equal levels would still redraw the axis
@@ -268,9 +286,12 @@ class MosaicPanel(Themed, QWidget):
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.01)
 
+    def leaveEvent(self, event: QEvent) -> None:
+        self.hovered.emit(None)
+        super().leaveEvent(event)
+
     def _on_scene_mouse_moved(self, position: QPointF) -> None:
         if not self.view.sceneBoundingRect().contains(position):
-            self.readout.setText(" ")
             self.hovered.emit(None)
             return
         point = self.view.mapSceneToView(position)
@@ -280,9 +301,6 @@ class MosaicPanel(Themed, QWidget):
         tile_row, row = divmod(y, h + GAP)
         tile = tile_row * self.cols + tile_col
         if x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f:
-            self.readout.setText(" ")
             self.hovered.emit(None)
             return
-        value = float(self.maps[tile, row, col])
-        self.readout.setText(f"filter {tile + 1}, row {row}, column {col}: {value:+.3f}")
-        self.hovered.emit(Hover(tile, row, col, value))
+        self.hovered.emit(MapPoint(tile, row, col))

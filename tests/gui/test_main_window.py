@@ -55,7 +55,7 @@ def test_handwritten_digits_are_recognised(window, qtbot, digit):
     assert predicted == digit
     assert probabilities[digit] > 0.5
     assert f">{digit}<" in window.prediction.text()
-    assert window.probabilities.values.argmax() == digit
+    assert window.network_view.probabilities.values.argmax() == digit
 
 
 @pytest.mark.parametrize(
@@ -86,14 +86,14 @@ def test_the_classic_model_reads_handwriting_too(qtbot, settings, dialogs, libra
 
 def test_drawing_feeds_the_expected_input(window, qtbot):
     draw_digit(window, qtbot, ONE)
-    digit = window.last_input
+    digit = window.viewer.input
     assert digit.shape == (28, 28)
     rows = np.flatnonzero(digit.max(axis=1) > 0.1)
     assert rows.max() - rows.min() + 1 == 20  # fitted to the 20-pixel box
     mass = digit / digit.sum()
     assert abs((mass.sum(axis=1) * np.arange(28)).sum() - 14) <= 0.5  # centred by mass
     assert abs((mass.sum(axis=0) * np.arange(28)).sum() - 14) <= 0.5
-    shown = window.network_input.image.image
+    shown = window.network_view.network_input.image.image
     np.testing.assert_array_equal(shown, digit)
 
 
@@ -123,35 +123,35 @@ def test_live_updates_while_the_pen_moves(window, qtbot):
 
 def test_undo_redo_clear_by_keyboard(window, qtbot):
     draw_digit(window, qtbot, SEVEN)
-    assert window.last_probabilities is not None
+    assert window.viewer.probabilities is not None
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.last_probabilities is None)
+    qtbot.waitUntil(lambda: window.viewer.probabilities is None)
     qtbot.keyClick(
         window.canvas,
         Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    qtbot.waitUntil(lambda: window.last_probabilities is not None)
+    qtbot.waitUntil(lambda: window.viewer.probabilities is not None)
     qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: window.last_probabilities is None)
+    qtbot.waitUntil(lambda: window.viewer.probabilities is None)
     assert window.canvas.is_empty()
 
 
 def test_panels_match_each_model(window, qtbot):
     draw_digit(window, qtbot, SEVEN)
-    assert window.feature_maps.maps.shape == (32, 28, 28)
-    assert window.pooled.maps.shape == (32, 14, 14)
-    assert window.filters.maps.shape == (32, 3, 3)
-    assert window.layer_selector.count() == 2
-    window.layer_selector.setCurrentIndex(1)
-    assert window.feature_maps.maps.shape == (64, 14, 14)
-    assert window.pooled.maps.shape == (64, 7, 7)
+    assert window.network_view.feature_maps.maps.shape == (32, 28, 28)
+    assert window.network_view.pooled.maps.shape == (32, 14, 14)
+    assert window.network_view.filters.maps.shape == (32, 3, 3)
+    assert window.network_view.layer_selector.count() == 2
+    window.network_view.layer_selector.setCurrentIndex(1)
+    assert window.network_view.feature_maps.maps.shape == (64, 14, 14)
+    assert window.network_view.pooled.maps.shape == (64, 7, 7)
     assert window.load_model_file(CLASSIC.path)
-    assert window.feature_maps.maps.shape == (8, 26, 26)
-    assert window.pooled.maps.shape == (8, 13, 13)
-    assert window.filters.maps.shape == (8, 3, 3)
-    labels = [b.text().replace("\n", " ") for b in window.layer_buttons]
+    assert window.network_view.feature_maps.maps.shape == (8, 26, 26)
+    assert window.network_view.pooled.maps.shape == (8, 13, 13)
+    assert window.network_view.filters.maps.shape == (8, 3, 3)
+    labels = [b.text().replace("\n", " ") for b in window.layer_strip.buttons]
     assert labels == [
         "input 28×28×1",
         "conv1 26×26×8",
@@ -159,29 +159,29 @@ def test_panels_match_each_model(window, qtbot):
         "dense1 10",
         "softmax 10",
     ]
-    assert window.last_probabilities is not None  # the drawing was re-predicted
+    assert window.viewer.probabilities is not None  # the drawing was re-predicted
 
 
 def test_layer_strip_click_selects_the_layer(window, qtbot):
     draw_digit(window, qtbot, SEVEN)
-    conv2 = next(b for b in window.layer_buttons if b.text().startswith("conv2"))
+    conv2 = next(b for b in window.layer_strip.buttons if b.text().startswith("conv2"))
     qtbot.mouseClick(conv2, Qt.MouseButton.LeftButton)
-    assert window.layer_selector.currentIndex() == 1
-    assert window.feature_maps.maps.shape == (64, 14, 14)
+    assert window.network_view.layer_selector.currentIndex() == 1
+    assert window.network_view.feature_maps.maps.shape == (64, 14, 14)
 
 
 def test_hover_shows_value_and_receptive_field(window, qtbot):
     draw_digit(window, qtbot, SEVEN)
-    panel = window.feature_maps
+    panel = window.network_view.feature_maps
     _h, w = panel.maps.shape[1:]
     # Centre of row 5, column 6 of the second tile, in image coordinates.
     point = QPointF(1 * (w + 1) + 6.5, 5.5)
     scene = panel.view.mapViewToScene(point)
     panel._on_scene_mouse_moved(scene)
-    assert panel.readout.text().startswith("filter 2, row 5, column 6:")
+    assert panel.readout.text().startswith("map 2, row 5, column 6:")
     value = float(panel.readout.text().split(":")[1])
     assert value == pytest.approx(float(panel.maps[1, 5, 6]), abs=1e-3)
-    field = window.network_input.field
+    field = window.network_view.network_input.field
     assert field.isVisible()
     assert field.rect().getRect() == (5.0, 4.0, 3.0, 3.0)  # 3x3 'same' conv around (5, 6)
     panel._on_scene_mouse_moved(QPointF(-100, -100))
@@ -189,11 +189,11 @@ def test_hover_shows_value_and_receptive_field(window, qtbot):
 
 
 def test_model_switching_from_the_menu(window, qtbot):
-    window.bundled_actions["classic"].trigger()
+    window.model_menu.bundled_actions["classic"].trigger()
     assert window.model.path.name == "classic.npz"
-    assert window.bundled_actions["classic"].isChecked()
-    assert not window.bundled_actions["default"].isChecked()
-    window.bundled_actions["default"].trigger()
+    assert window.model_menu.bundled_actions["classic"].isChecked()
+    assert not window.model_menu.bundled_actions["default"].isChecked()
+    window.model_menu.bundled_actions["default"].trigger()
     assert window.model.path.name == "default.npz"
 
 
@@ -204,10 +204,10 @@ def test_bad_model_file_keeps_the_current_model(window, tmp_path, dialogs, monke
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), ""))
     )
     before = window.model
-    window.open_model_action.trigger()
+    window.actions["open_model"].trigger()
     assert window.model is before
     assert dialogs and dialogs[-1][0] == "critical" and "evil.npz" in dialogs[-1][2]
-    assert window.bundled_actions["default"].isChecked()
+    assert window.model_menu.bundled_actions["default"].isChecked()
 
 
 def test_open_image_from_the_menu(window, qtbot, tmp_path, mnist_test, monkeypatch):
@@ -216,7 +216,7 @@ def test_open_image_from_the_menu(window, qtbot, tmp_path, mnist_test, monkeypat
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
     with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
-        window.open_image_action.trigger()
+        window.actions["open_image"].trigger()
     assert blocker.args[0] == 7
     window.canvas.undo()  # the picture is one undoable step
     assert window.canvas.is_empty()
@@ -269,32 +269,32 @@ def test_save_drawing_and_export_panels(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
     )
-    window.save_drawing_action.trigger()
+    window.actions["save_drawing"].trigger()
     assert (tmp_path / "drawing.png").is_file()
     assert window.open_image(tmp_path / "drawing.png")  # a saved drawing opens again
     panels = tmp_path / "panels.png"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(panels), ""))
     )
-    window.export_panels_action.trigger()
+    window.actions["export_panels"].trigger()
     assert panels.stat().st_size > 5000
 
 
 def test_model_info_and_help(window, dialogs):
-    window.model_info_action.trigger()
-    window.shortcuts_action.trigger()
-    window.about_action.trigger()
+    window.actions["model_info"].trigger()
+    window.actions["shortcuts"].trigger()
+    window.actions["about"].trigger()
     info = dialogs[0][2]
     assert "Parameters:" in info and "MNIST test accuracy: 99." in info and "conv2" in info
     assert "Ctrl+Z" in dialogs[1][2]
     assert "MNIST" in dialogs[2][2] and "Creative Commons" in dialogs[2][2]
-    assert window.retrain_action.isEnabled()
+    assert window.actions["retrain"].isEnabled()
 
 
 def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
     first = open_window(qtbot, settings, tmp_path / "lib")
     first.pen_slider.setValue(30)
-    first.bundled_actions["classic"].trigger()
+    first.model_menu.bundled_actions["classic"].trigger()
     first.resize(720, 560)
     size = first.size()
     first.close()
@@ -334,14 +334,16 @@ def test_mnist_digits_through_the_image_path(window, qtbot, tmp_path, mnist_test
         window.canvas.clear()
         assert window.open_image(path)
         window._run_update()
-        correct += int(np.argmax(window.last_probabilities) == mnist_test.labels[index])
+        correct += int(np.argmax(window.viewer.probabilities) == mnist_test.labels[index])
     accuracy = correct / len(picks)
     assert accuracy >= 0.98, accuracy
 
 
 def test_unsure_prediction_names_the_top_two(window):
-    window.last_probabilities = np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40])
-    window._show_prediction()
+    from digitpad.core.viewer import Verdict
+
+    window.viewer.verdict = Verdict.of(np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40]))
+    window.viewer.input_changed.emit()
     text = window.prediction.text()
     assert "Not sure" in text and ">4<" in text and ">9<" in text and "45%" in text
 
@@ -361,7 +363,7 @@ def test_a_broken_bundled_model_does_not_stop_the_app(
     assert "No model" in window.prediction.text()
     draw_stroke(window.canvas, ONE[0])
     window._run_update()  # drawing without a model is harmless
-    assert window.last_probabilities is None
+    assert window.viewer.probabilities is None
 
 
 def test_gui_screenshot_command(tmp_path, mnist_test, capsys):
@@ -394,13 +396,15 @@ def test_panels_follow_a_palette_change(window, qapp):
     try:
         qapp.setPalette(dark)
         qapp.processEvents()
-        assert window.probabilities.backgroundBrush().color() == QColor("#1e1e1e")
-        assert window.feature_maps.plot.backgroundBrush().color() == QColor("#1e1e1e")
-        assert window.network_input.backgroundBrush().color() == QColor("#1e1e1e")
+        assert window.network_view.probabilities.backgroundBrush().color() == QColor("#1e1e1e")
+        assert window.network_view.feature_maps.plot.backgroundBrush().color() == QColor("#1e1e1e")
+        assert window.network_view.network_input.backgroundBrush().color() == QColor("#1e1e1e")
     finally:
         qapp.setPalette(light)
         qapp.processEvents()
-    assert window.probabilities.backgroundBrush().color() == light.color(QPalette.ColorRole.Base)
+    assert window.network_view.probabilities.backgroundBrush().color() == light.color(
+        QPalette.ColorRole.Base
+    )
 
 
 def test_an_unexpected_error_is_reported_not_fatal(window, dialogs, monkeypatch, capsys):
@@ -428,7 +432,7 @@ def test_a_model_name_cannot_inject_markup(window, tmp_path, dialogs):
         ModelMetadata(name="<img src='/etc/passwd'><b>big</b>"),
     )
     assert window.load_model_file(path)
-    window.model_info_action.trigger()
+    window.actions["model_info"].trigger()
     text = dialogs[-1][2]
     assert "&lt;img" in text and "<img" not in text
     assert window.model_status.textFormat() == Qt.TextFormat.PlainText

@@ -22,8 +22,8 @@ TRAIN_TIMEOUT_MS = 120_000
 
 
 def open_dialog(window, qtbot):
-    window.retrain_action.trigger()
-    dialog = window.train_dialog
+    window.actions["retrain"].trigger()
+    dialog = window.model_menu.train_dialog
     qtbot.waitExposed(dialog)
     return dialog
 
@@ -58,8 +58,8 @@ def without_mnist(monkeypatch, tmp_path):
 
 
 def test_retrain_is_enabled_with_f5(window):
-    assert window.retrain_action.isEnabled()
-    assert window.retrain_action.shortcut().toString() == "F5"
+    assert window.actions["retrain"].isEnabled()
+    assert window.actions["retrain"].shortcut().toString() == "F5"
 
 
 def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
@@ -88,13 +88,13 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     assert window.model.path == saved[0]
     assert window.model.metadata.name == "tiny classic"
     assert window.model.metadata.metrics["test_accuracy"] == result.evaluation.accuracy
-    entry = window.library_actions[saved[0]]
+    entry = window.model_menu.library_actions[saved[0]]
     assert entry.isChecked() and entry.text().startswith("tiny classic")
     # The new model is the one predicting now.
     with qtbot.waitSignal(window.prediction_updated):
         draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    expected = load_model(saved[0]).network.predict(window.last_input)[0]
-    np.testing.assert_allclose(window.last_probabilities, expected, rtol=1e-5)
+    expected = load_model(saved[0]).network.predict(window.viewer.input)[0]
+    np.testing.assert_allclose(window.viewer.probabilities, expected, rtol=1e-5)
 
 
 def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
@@ -313,7 +313,7 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     (library_folder / ".mine.npz.123.tmp").write_bytes(b"leftover")
     window = open_window(qtbot, settings, library_folder)
     assert not (library_folder / ".mine.npz.123.tmp").exists()  # cleaned on start
-    texts = {a.text(): a for a in window.model_menu.actions()}
+    texts = {a.text(): a for a in window.model_menu.menu.actions()}
     assert "mine (50.00%)" in texts
     broken = texts["broken.npz (broken)"]
     assert not broken.isEnabled() and "broken.npz" in broken.toolTip()
@@ -323,27 +323,27 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("renamed", True)))
-    window.rename_model_action.trigger()
+    window.actions["rename_model"].trigger()
     assert window.model.metadata.name == "renamed"
     assert window.model.path.name == "renamed.npz"
     target = library_folder.parent / "exported.npz"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
     )
-    window.export_model_action.trigger()
+    window.actions["export_model"].trigger()
     assert load_model(target).metadata.name == "renamed"
     monkeypatch.setattr(
         QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
     )
-    window.delete_model_action.trigger()
+    window.actions["delete_model"].trigger()
     assert not (library_folder / "renamed.npz").exists()
     assert window.model.path.name == "default.npz"
-    assert not window.delete_model_action.isEnabled()  # bundled models cannot be deleted
+    assert not window.actions["delete_model"].isEnabled()  # bundled models cannot be deleted
 
 
 def test_revert_to_bundled_default(window):
-    window.bundled_actions["classic"].trigger()
-    window.revert_action.trigger()
+    window.model_menu.bundled_actions["classic"].trigger()
+    window.actions["revert"].trigger()
     assert window.model.path.name == "default.npz"
 
 

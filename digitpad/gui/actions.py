@@ -1,0 +1,158 @@
+"""Every menu command, declared once: the menus and Help > Keyboard Shortcuts both read this.
+
+Shortcuts are shown as the platform writes them (Ctrl+Z here, ⌘Z on macOS), from the
+actions themselves, so the help can never disagree with the keys that work.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+Key = QKeySequence.StandardKey | str
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # the key of its slot and of the created QAction
+    menu: str
+    text: str
+    shortcuts: tuple[Key, ...] = ()
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "open_image",
+        "File",
+        "&Open Image…",
+        (QKeySequence.StandardKey.Open,),
+        "Open a PNG, JPEG or BMP image of a digit onto the canvas",
+    ),
+    ActionSpec(
+        "save_drawing",
+        "File",
+        "&Save Drawing…",
+        (QKeySequence.StandardKey.Save,),
+        "Save the canvas as a PNG",
+    ),
+    ActionSpec(
+        "export_panels", "File", "&Export Panels…", ("Ctrl+E",), "Save all the panels as one PNG"
+    ),
+    ActionSpec("quit", "File", "&Quit", (QKeySequence.StandardKey.Quit,), "Close digitpad"),
+    ActionSpec(
+        "undo", "Edit", "&Undo Stroke", (QKeySequence.StandardKey.Undo,), "Undo the last stroke"
+    ),
+    ActionSpec("redo", "Edit", "&Redo Stroke", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo a stroke"),
+    ActionSpec("clear", "Edit", "&Clear", ("Esc", "Delete"), "Clear the canvas"),
+    ActionSpec(
+        "eraser",
+        "Edit",
+        "&Eraser",
+        ("E",),
+        "Erase instead of draw (right-drag erases too)",
+        checkable=True,
+    ),
+    ActionSpec("thinner", "Edit", "&Thinner Pen", ("[",), "Make the pen thinner"),
+    ActionSpec("thicker", "Edit", "T&hicker Pen", ("]",), "Make the pen thicker"),
+    ActionSpec(
+        "open_model", "Model", "&Open Model File…", ("Ctrl+M",), "Load a digitpad model (.npz)"
+    ),
+    ActionSpec(
+        "model_info",
+        "Model",
+        "Model &Info",
+        ("Ctrl+I",),
+        "Architecture, parameters, accuracy and date of the current model",
+    ),
+    ActionSpec(
+        "export_model", "Model", "E&xport Model…", (), "Save a copy of the current model file"
+    ),
+    ActionSpec("rename_model", "Model", "Re&name Model…", (), "Rename your current model"),
+    ActionSpec("delete_model", "Model", "&Delete Model…", (), "Delete your current model"),
+    ActionSpec(
+        "revert",
+        "Model",
+        "Revert to &Bundled Default",
+        (),
+        "Go back to the model digitpad ships with",
+    ),
+    ActionSpec(
+        "retrain",
+        "Model",
+        "&Retrain…",
+        ("F5",),
+        "Train a new network on MNIST and watch it learn",
+    ),
+    ActionSpec(
+        "shortcuts",
+        "Help",
+        "&Keyboard Shortcuts",
+        (QKeySequence.StandardKey.HelpContents,),
+        "Every key digitpad answers to",
+    ),
+    ActionSpec("about", "Help", "&About digitpad", (), "Version, credits and the current model"),
+)
+
+MENUS = ("File", "Edit", "Model", "Help")
+# What the mouse and pen do: not actions, but part of the same help.
+GESTURES = (
+    ("Draw", "Left mouse button or pen"),
+    ("Erase", "Right mouse button, or the pen's eraser end"),
+)
+
+
+def create_actions(parent: QWidget) -> dict[str, QAction]:
+    """One QAction per spec, added to ``parent`` so its shortcuts work window-wide.
+
+    Each owner connects the actions it serves with ``connect_actions``."""
+    actions = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(spec.name)
+        action.setShortcuts([QKeySequence(key) for key in spec.shortcuts])
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        parent.addAction(action)
+        actions[spec.name] = action
+    return actions
+
+
+def connect_actions(actions: dict[str, QAction], slots: dict[str, Callable]) -> None:
+    unknown = set(slots) - set(actions)
+    if unknown:
+        raise ValueError(f"no such actions: {sorted(unknown)}")
+    for name, slot in slots.items():
+        actions[name].triggered.connect(slot)
+
+
+def menu_actions(actions: dict[str, QAction], menu: str) -> list[QAction]:
+    return [actions[spec.name] for spec in ACTIONS if spec.menu == menu]
+
+
+def plain_text(action: QAction) -> str:
+    """'&Open Image…' -> 'Open Image'."""
+    return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
+
+
+def shortcuts_html(actions: dict[str, QAction]) -> str:
+    """A table of every gesture and every action that has a key, as this platform writes keys."""
+    rows = list(GESTURES)
+    for spec in ACTIONS:
+        action = actions[spec.name]
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+        keys = [key for key in keys if key]
+        if keys:
+            rows.append((plain_text(action), " or ".join(keys)))
+    cells = "".join(
+        f"<tr><td>{html.escape(what)}</td><td>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
+        for what, keys in rows
+    )
+    return f"<table>{cells}</table>"

@@ -1,0 +1,89 @@
+"""The strip above the panels: the network's stages with their output shapes, clickable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
+
+from digitpad.core.viewer import ViewerModel
+from digitpad.gui.describe import shape_text
+
+# Flat buttons with little padding keep a deep network's strip on one line.
+BUTTON_STYLE = "QPushButton { padding: 2px 4px; } QPushButton:checked { font-weight: 600; }"
+
+
+class LayerStrip(QScrollArea):
+    """input → conv1 + relu → maxpool1 → … → softmax; a click picks that layer."""
+
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layer_strip")
+        self.viewer = viewer
+        self.buttons: list[QPushButton] = []
+        self.row = QWidget()
+        self.row.setStyleSheet(BUTTON_STYLE)
+        self.row_layout = QHBoxLayout(self.row)
+        self.row_layout.setContentsMargins(0, 0, 0, 0)
+        self.row_layout.setSpacing(2)
+        # A deep network makes a long strip: it scrolls rather than widen the window.
+        self.setWidget(self.row)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(
+            self._two_line_button_height() + self.horizontalScrollBar().sizeHint().height()
+        )
+        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.selection_changed.connect(self._on_viewer_selection_changed)
+        self._on_viewer_model_changed()
+
+    def _two_line_button_height(self) -> int:
+        """Measured on a styled sample, so the height never depends on what is shown."""
+        sample = QPushButton("input\n28×28×1")
+        sample.setStyleSheet(BUTTON_STYLE)
+        sample.setFlat(True)
+        sample.ensurePolished()
+        return sample.sizeHint().height()
+
+    def _on_viewer_model_changed(self) -> None:
+        # Take out every item, arrows included, before adding the new ones.
+        while self.row_layout.count():
+            item = self.row_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.buttons = []
+        for position, stage in enumerate(self.viewer.stages):
+            if position:
+                self.row_layout.addWidget(QLabel("→"))
+            shape = shape_text(stage.shape)
+            button = QPushButton(f"{stage.name}\n{shape}")
+            button.setObjectName(f"stage_{stage.name.split()[0]}")
+            button.setFlat(True)
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            button.setToolTip(
+                f"{stage.name}: {stage.description}; output {shape}. Click to show its panel."
+            )
+            button.clicked.connect(self._on_button_clicked)
+            self.row_layout.addWidget(button)
+            self.buttons.append(button)
+        self.row_layout.addStretch(1)
+        self._on_viewer_selection_changed()
+
+    def _on_button_clicked(self) -> None:
+        index = self.buttons.index(self.sender())
+        self.viewer.select_layer(self.viewer.stages[index].first)
+
+    def _on_viewer_selection_changed(self) -> None:
+        selected = self.viewer.selected_layer
+        for button, stage in zip(self.buttons, self.viewer.stages, strict=True):
+            button.setChecked(selected is not None and stage.first <= selected <= stage.last)

@@ -1,0 +1,284 @@
+"""The Model menu: the bundled models and the user's own, switching between them, the
+library's operations (export, rename, delete, revert) and retraining."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+
+from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
+from digitpad.core.library import Library, LibraryError, export_model
+from digitpad.core.model_io import Model, ModelFormatError, load_model
+from digitpad.core.viewer import ViewerModel
+from digitpad.gui.actions import connect_actions, menu_actions
+from digitpad.gui.describe import model_info_html
+from digitpad.gui.messages import Messages
+from digitpad.gui.settings import AppSettings
+from digitpad.gui.train_dialog import TrainDialog
+
+MODEL_FILTER = "digitpad models (*.npz)"
+
+
+def status_text(model: Model | None) -> str:
+    if model is None:
+        return "No model"
+    name = model.metadata.name or (model.path.stem if model.path else "model")
+    accuracy = model.metadata.metrics.get("test_accuracy")
+    return f"Model: {name}" + (f" · MNIST test accuracy {accuracy:.2%}" if accuracy else "")
+
+
+def menu_label(text: str) -> str:
+    """'&' would make a keyboard mnemonic in a menu; '&&' shows one '&'."""
+    return text.replace("&", "&&")
+
+
+class ModelMenu(QObject):
+    """Owns the Model menu; every switch goes through ``load`` into the viewer model."""
+
+    status = Signal(str, int)  # a status-bar message and how long to show it (ms)
+
+    def __init__(
+        self,
+        menu: QMenu,
+        actions: dict[str, QAction],
+        viewer: ViewerModel,
+        library: Library,
+        settings: AppSettings,
+        messages: Messages,
+        window: QWidget,
+    ) -> None:
+        super().__init__(window)
+        self.menu, self.actions, self.viewer = menu, actions, viewer
+        self.library, self.settings, self.messages, self.window = (
+            library,
+            settings,
+            messages,
+            window,
+        )
+        self.train_dialog: TrainDialog | None = None
+        self.group = QActionGroup(self)
+        self.bundled_actions: dict[str, QAction] = {}
+        for name, recipe in RECIPES.items():
+            self.bundled_actions[name] = self._model_action(f"Bundled: {name}", recipe.path)
+        self.library_actions: dict[Path, QAction] = {}
+        self.menu.setToolTipsVisible(True)
+        connect_actions(
+            actions,
+            {
+                "open_model": self.open_file,
+                "model_info": self.show_info,
+                "export_model": self.export,
+                "rename_model": self.rename,
+                "delete_model": self.delete,
+                "revert": self.revert,
+                "retrain": self.retrain,
+            },
+        )
+        viewer.model_changed.connect(self._on_viewer_model_changed)
+        self.rebuild()
+
+    # -- the menu --------------------------------------------------------------------------
+
+    def _model_action(self, text: str, path: Path) -> QAction:
+        action = QAction(text, self, checkable=True)
+        action.setData(str(path))
+        action.triggered.connect(self._on_model_action_triggered)
+        self.group.addAction(action)
+        return action
+
+    def rebuild(self) -> None:
+        """Bundled models, then the user's own (broken ones greyed out with the reason)."""
+        self.menu.clear()
+        for action in self.library_actions.values():
+            self.group.removeAction(action)
+            action.deleteLater()
+        self.library_actions = {}
+        for action in self.bundled_actions.values():
+            self.menu.addAction(action)
+        entries = self.library.entries()
+        if entries:
+            self.menu.addSeparator()
+            self.menu.addAction("Your models").setEnabled(False)
+        for entry in entries:
+            if entry.problem is None:
+                accuracy = entry.model.metadata.metrics.get("test_accuracy")
+                text = menu_label(entry.name) + (
+                    f" ({accuracy:.2%})" if accuracy is not None else ""
+                )
+                action = self._model_action(text, entry.path)
+            else:
+                action = QAction(f"{menu_label(entry.path.name)} (broken)", self)
+                action.setEnabled(False)
+                # Tooltips are rich text when they look like it: escape the file's words.
+                action.setToolTip(html.escape(entry.problem))
+                action.setStatusTip(entry.problem)
+            self.menu.addAction(action)
+            self.library_actions[entry.path] = action
+        self.menu.addSeparator()
+        for action in menu_actions(self.actions, "Model"):
+            if action is self.actions["retrain"]:
+                self.menu.addSeparator()
+            self.menu.addAction(action)
+        self._check_current()
+
+    def _in_library(self) -> bool:
+        model = self.viewer.model
+        return bool(
+            model and model.path and model.path.parent.resolve() == self.library.folder.resolve()
+        )
+
+    def _check_current(self) -> None:
+        model = self.viewer.model
+        path = model.path.resolve() if model and model.path else None
+        self.group.setExclusive(False)
+        for action in self.group.actions():
+            action.setChecked(path is not None and Path(action.data()).resolve() == path)
+        self.group.setExclusive(True)
+        own = self._in_library()
+        self.actions["rename_model"].setEnabled(own)
+        self.actions["delete_model"].setEnabled(own)
+        self.actions["export_model"].setEnabled(path is not None)
+        self.actions["model_info"].setEnabled(model is not None)
+
+    def _on_viewer_model_changed(self) -> None:
+        self._check_current()
+
+    # -- switching -------------------------------------------------------------------------
+
+    def load(self, path: Path) -> bool:
+        """Switch to the model at ``path``; on a bad file, say why and keep the current one."""
+        try:
+            model = load_model(path)
+        except ModelFormatError as exc:
+            self.messages.complain("critical", "Cannot open model", str(exc))
+            self._check_current()
+            return False
+        self._use(model)
+        return True
+
+    def _use(self, model: Model) -> None:
+        self.viewer.use_model(model)
+        # A bundled model is remembered by name: an upgrade or a new venv moves its file.
+        self.settings.save_model(bundled_name(model.path) or str(model.path))
+
+    def load_initial(self, requested: Path | None) -> str | None:
+        """The model asked for, else the one used last time, else the bundled default.
+
+        Returns the problem with the requested model, if there was one.
+        """
+        candidates = [requested] if requested else []
+        remembered = self.settings.model()
+        if remembered:
+            candidates.append(resolve_model(remembered))
+        candidates.append(DEFAULT.path)
+        problem = None
+        for index, candidate in enumerate(candidates):
+            try:
+                self._use(load_model(candidate))
+                return problem
+            except ModelFormatError as exc:
+                if requested is not None and index == 0:
+                    problem = str(exc)
+                    self.messages.complain("critical", "Cannot open model", problem)
+                else:
+                    self.status.emit(f"Skipped a model: {exc}", 10000)
+        self.viewer.use_model(None)
+        return problem
+
+    def _on_model_action_triggered(self) -> None:
+        self.load(Path(self.sender().data()))
+
+    # -- the menu's commands ---------------------------------------------------------------
+
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open model", str(self.library.folder), MODEL_FILTER
+        )
+        if path:
+            self.load(Path(path))
+
+    def show_info(self) -> None:
+        QMessageBox.information(self.window, "Model info", model_info_html(self.viewer.model))
+
+    def revert(self) -> None:
+        self.load(DEFAULT.path)
+
+    def export(self) -> None:
+        model = self.viewer.model
+        if not (model and model.path):
+            return
+        target, _ = QFileDialog.getSaveFileName(
+            self.window, "Export model", model.path.name, MODEL_FILTER
+        )
+        if not target:
+            return
+        try:
+            path = export_model(model.path, Path(target))
+        except LibraryError as exc:
+            self.messages.complain("warning", "Cannot export", str(exc))
+            return
+        self.status.emit(f"Exported {path}", 4000)
+
+    def rename(self) -> None:
+        if not self._in_library():
+            return
+        model = self.viewer.model
+        old = model.metadata.name or model.path.stem
+        name, ok = QInputDialog.getText(self.window, "Rename model", "New name:", text=old)
+        if not ok or not name.strip():
+            return
+        try:
+            path = self.library.rename(model.path, name)
+        except LibraryError as exc:
+            self.messages.complain("warning", "Cannot rename", str(exc))
+            return
+        self.rebuild()
+        self.load(path)
+
+    def delete(self) -> None:
+        if not self._in_library():
+            return
+        model = self.viewer.model
+        name = model.metadata.name or model.path.name
+        if not self.messages.confirm("Delete model", f"Delete {name}? This cannot be undone."):
+            return
+        try:
+            self.library.delete(model.path)
+        except LibraryError as exc:
+            self.messages.complain("warning", "Cannot delete", str(exc))
+            return
+        self.rebuild()
+        self.revert()
+
+    # -- retraining ------------------------------------------------------------------------
+
+    def retrain(self) -> None:
+        network = self.viewer.network
+        if self.train_dialog is None:
+            self.train_dialog = TrainDialog(network, self.settings.store, self.window)
+            self.train_dialog.model_accepted.connect(self._on_train_dialog_model_accepted)
+        else:
+            self.train_dialog.current = network
+        self.train_dialog.show()
+        self.train_dialog.raise_()
+        self.train_dialog.activateWindow()
+
+    def _on_train_dialog_model_accepted(self, result) -> None:
+        try:
+            path = self.library.add(result.network, result.metadata)
+        except LibraryError as exc:
+            self.messages.complain("critical", "Cannot save the model", str(exc))
+            return
+        self.rebuild()
+        self.load(path)
+        self.status.emit(f"Saved and using {path}", 6000)
+
+    def shutdown(self) -> None:
+        """Stop training (if any) before the window closes."""
+        if self.train_dialog is not None:
+            self.train_dialog.shutdown()
+            self.train_dialog.close()

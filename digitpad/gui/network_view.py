@@ -1,0 +1,221 @@
+"""The panels right of the canvas: the network's input, the softmax, and one conv block's
+filters, feature maps and pooled maps, all following the viewer model."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from digitpad.core.viewer import ViewerModel
+from digitpad.gui.describe import shape_text
+from digitpad.gui.panels import InputPanel, MapPoint, MosaicPanel, ProbabilityPanel, filter_images
+
+FLASH_MS = 700
+
+
+class NetworkView(QWidget):
+    """Reads everything from the viewer; writes back the block picked and the hover."""
+
+    status = Signal(str)  # a line for the status bar
+
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.network_input = InputPanel()
+        self.probabilities = ProbabilityPanel()
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.network_input, 1)
+        top_row.addWidget(self.probabilities, 2)
+
+        self.layer_selector = QComboBox()
+        self.layer_selector.setObjectName("layer_selector")
+        self.layer_selector.setToolTip("Which convolutional layer the panels below show")
+        self.layer_selector.currentIndexChanged.connect(self._on_layer_selector_changed)
+        self.layer_caption = QLabel()
+        self.layer_caption.setWordWrap(True)
+        selector_row = QHBoxLayout()
+        selector_row.addWidget(QLabel("Layer:"))
+        selector_row.addWidget(self.layer_selector)
+        selector_row.addWidget(self.layer_caption, 1)
+
+        self.filters = MosaicPanel(
+            "Filters (weights)",
+            "filters",
+            "Each filter's weights: red adds, blue subtracts. For deeper layers, the "
+            "mean over input channels.",
+            wide=0.5,
+        )
+        self.feature_maps = MosaicPanel(
+            "Feature maps",
+            "feature_maps",
+            "Each filter slid over the input: where it matches, the map lights up. "
+            "Hover to see a value and the input pixels it comes from.",
+        )
+        self.pooled = MosaicPanel(
+            "Pooled",
+            "pooled",
+            "After the activation and 2×2 pooling: each map shrunk to its strongest responses.",
+        )
+        self.filters.hovered.connect(self._on_filters_hovered)
+        self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
+        self.pooled.hovered.connect(self._on_pooled_hovered)
+        maps_row = QSplitter(Qt.Orientation.Horizontal)
+        for panel in (self.filters, self.feature_maps, self.pooled):
+            maps_row.addWidget(panel)
+        maps_row.setSizes([200, 320, 260])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top_row, 2)
+        layout.addLayout(selector_row)
+        layout.addWidget(maps_row, 3)
+
+        self._flashed: QWidget | None = None
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._on_flash_timer_timeout)
+        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.input_changed.connect(self._on_viewer_input_changed)
+        viewer.selection_changed.connect(self._on_viewer_selection_changed)
+        viewer.hover_changed.connect(self._on_viewer_hover_changed)
+        self._on_viewer_model_changed()
+
+    # -- from the viewer -----------------------------------------------------------------
+
+    def _on_viewer_model_changed(self) -> None:
+        network = self.viewer.network
+        self.layer_selector.blockSignals(True)
+        self.layer_selector.clear()
+        for block in self.viewer.blocks:
+            self.layer_selector.addItem(network.names[block.conv])
+        self.layer_selector.setCurrentIndex(self.viewer.block_index)
+        self.layer_selector.blockSignals(False)
+        self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
+        self._show_block()
+
+    def _on_viewer_input_changed(self) -> None:
+        self.network_input.show_input(self.viewer.input)
+        self.probabilities.show_probabilities(self.viewer.probabilities)
+        self._show_maps()
+
+    def _on_viewer_selection_changed(self) -> None:
+        if self.layer_selector.currentIndex() != self.viewer.block_index:
+            self.layer_selector.blockSignals(True)
+            self.layer_selector.setCurrentIndex(self.viewer.block_index)
+            self.layer_selector.blockSignals(False)
+        self._show_block()
+        selected = self.viewer.selected_layer
+        if selected is not None:
+            self._flash(self._panel_of(selected))
+
+    def _on_viewer_hover_changed(self) -> None:
+        hover, block = self.viewer.hover, self.viewer.block
+        self.network_input.highlight(hover.field if hover is not None else None)
+        for panel, layer in (
+            (self.feature_maps, block.conv if block else None),
+            (self.pooled, block.last if block else None),
+        ):
+            if hover is not None and hover.layer == layer:
+                panel.set_readout(
+                    f"map {hover.channel + 1}, row {hover.row}, column {hover.col}: "
+                    f"{hover.value:+.3f}"
+                )
+            else:
+                panel.set_readout("")
+
+    # -- drawing the block -----------------------------------------------------------------
+
+    def _show_block(self) -> None:
+        """The parts that do not depend on the drawing (filters, headings), then the maps."""
+        network, block = self.viewer.network, self.viewer.block
+        for panel in (self.filters, self.feature_maps, self.pooled):
+            panel.set_readout("")
+        if network is None or block is None:
+            self.layer_caption.setText("This network has no convolutional layer to show.")
+            for panel in (self.filters, self.feature_maps, self.pooled):
+                panel.show_maps(np.zeros((1, 1, 1), np.float32))
+            return
+        conv = network.layers[block.conv]
+        weights = conv.params["weight"]  # (F, C, k, k)
+        self.filters.show_maps(filter_images(weights))
+        name = network.names[block.conv]
+        channels = weights.shape[1]
+        self.filters.set_heading(
+            f"{name} filters {conv.kernel}×{conv.kernel}"
+            + (f", mean of {channels} channels" if channels > 1 else "")
+        )
+        self.feature_maps.set_heading(
+            f"{name} feature maps {shape_text(network.shapes[block.conv])}"
+        )
+        self.pooled.set_heading(
+            f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}"
+        )
+        self.layer_caption.setText(
+            " → ".join(
+                network.layers[i].describe()
+                for i in (block.conv, block.activation, block.pool)
+                if i is not None
+            )
+        )
+        self._show_maps()
+
+    def _show_maps(self) -> None:
+        network, block = self.viewer.network, self.viewer.block
+        if network is None or block is None:
+            return
+        for panel, layer in ((self.feature_maps, block.conv), (self.pooled, block.last)):
+            output = self.viewer.output(layer)
+            panel.show_maps(
+                output if output is not None else np.zeros(network.shapes[layer], np.float32)
+            )
+
+    def _panel_of(self, layer: int) -> QWidget:
+        block = next((b for b in self.viewer.blocks if layer in b), None)
+        if layer < 0:
+            return self.network_input
+        if block is not None:
+            return self.feature_maps if layer == block.conv else self.pooled
+        return self.probabilities
+
+    def _flash(self, widget: QWidget) -> None:
+        """Outline a panel briefly so the eye finds it."""
+        self._on_flash_timer_timeout()
+        widget.setStyleSheet(f"#{widget.objectName()} {{ border: 2px solid #e6781e; }}")
+        self._flashed = widget
+        self._flash_timer.start()
+        self.status.emit(widget.toolTip())
+
+    def _on_flash_timer_timeout(self) -> None:
+        if self._flashed is not None:
+            self._flashed.setStyleSheet("")
+            self._flashed = None
+
+    # -- from the user ---------------------------------------------------------------------
+
+    def _on_layer_selector_changed(self, index: int) -> None:
+        self.viewer.select_block(index)
+
+    def _on_feature_maps_hovered(self, point: MapPoint | None) -> None:
+        self._hover(point, "conv")
+
+    def _on_pooled_hovered(self, point: MapPoint | None) -> None:
+        self._hover(point, "last")
+
+    def _hover(self, point: MapPoint | None, which: str) -> None:
+        block = self.viewer.block
+        if point is None or block is None:
+            self.viewer.clear_hover()
+            return
+        layer = block.conv if which == "conv" else block.last
+        self.viewer.hover_over(layer, point.tile, point.row, point.col)
+
+    def _on_filters_hovered(self, point: MapPoint | None) -> None:
+        if point is None:
+            self.filters.set_readout("")
+            return
+        value = float(self.filters.maps[point.tile, point.row, point.col])
+        self.filters.set_readout(
+            f"filter {point.tile + 1}, row {point.row}, column {point.col}: {value:+.3f}"
+        )

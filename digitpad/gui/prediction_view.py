@@ -1,0 +1,44 @@
+"""The big answer under the canvas: the digit and how sure, or its two best guesses."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from digitpad.core.viewer import ViewerModel
+
+
+class PredictionView(QLabel):
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prediction")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setTextFormat(Qt.TextFormat.RichText)  # only our own markup and numbers
+        self.setMinimumHeight(90)
+        self.setToolTip("The network's answer and how sure it is")
+        self.viewer = viewer
+        viewer.model_changed.connect(self._on_viewer_changed)
+        viewer.input_changed.connect(self._on_viewer_changed)
+        self._on_viewer_changed()
+
+    def _on_viewer_changed(self) -> None:
+        verdict = self.viewer.verdict
+        if self.viewer.model is None:
+            self.setText(
+                "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
+            )
+        elif verdict is None:
+            self.setText("<span style='font-size:22pt'>Draw a digit</span>")
+        elif verdict.sure:
+            self.setText(
+                f"<span style='font-size:48pt; font-weight:600'>{verdict.digit}</span>"
+                f"<span style='font-size:16pt'>&nbsp;&nbsp;{verdict.confidence:.0%} sure</span>"
+            )
+        else:
+            self.setText(
+                f"<span style='font-size:16pt'>Not sure:</span> "
+                f"<span style='font-size:32pt; font-weight:600'>{verdict.digit}</span>"
+                f"<span style='font-size:14pt'> {verdict.confidence:.0%} or </span>"
+                f"<span style='font-size:32pt; font-weight:600'>{verdict.runner_up}</span>"
+                f"<span style='font-size:14pt'> {verdict.runner_up_confidence:.0%}</span>"
+            )

@@ -1,0 +1,63 @@
+"""Everything digitpad remembers between runs, read and written here and nowhere else.
+
+Values come back checked: a settings file edited by hand or left by another version
+gives defaults for what it holds wrongly, never an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH
+
+GEOMETRY = "window/geometry"
+PEN_WIDTH = "canvas/pen_width"
+MODEL = "model/path"  # a bundled model's name, or a model file's path
+DATA_FOLDER = "data/folder"
+
+
+class AppSettings:
+    """A typed view of one QSettings store (the user's, or a file given by tests)."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings()
+
+    def _text(self, key: str) -> str | None:
+        value = self.store.value(key)
+        return value if isinstance(value, str) and value and "\0" not in value else None
+
+    # -- reading -------------------------------------------------------------------------
+
+    def geometry(self) -> QByteArray | None:
+        value = self.store.value(GEOMETRY)
+        return value if isinstance(value, QByteArray) else None
+
+    def pen_width(self) -> int | None:
+        value = self.store.value(PEN_WIDTH)
+        if isinstance(value, str) and value.strip().isdigit() and len(value) < 6:
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return value if MIN_PEN_WIDTH <= value <= MAX_PEN_WIDTH else None
+
+    def model(self) -> str | None:
+        return self._text(MODEL)
+
+    def data_folder(self) -> Path | None:
+        text = self._text(DATA_FOLDER)
+        return Path(text) if text else None
+
+    # -- writing -------------------------------------------------------------------------
+
+    def save_window(self, geometry: QByteArray, pen_width: int) -> None:
+        self.store.setValue(GEOMETRY, geometry)
+        self.store.setValue(PEN_WIDTH, str(pen_width))
+        self.store.sync()
+
+    def save_model(self, value: str) -> None:
+        self.store.setValue(MODEL, value)
+
+    def save_data_folder(self, folder: Path) -> None:
+        self.store.setValue(DATA_FOLDER, str(folder))
