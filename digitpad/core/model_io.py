@@ -139,6 +139,28 @@ def _network_from(path: Path, header: dict) -> Network:
         raise ModelFormatError(f"{path}: invalid network spec: {exc}") from exc
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_metadata(path: Path, metrics: dict, training: dict) -> None:
+    """The fields the app reads have the types it reads them as, or the file is refused."""
+    for key, value in metrics.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(_is_number(v) for v in values):
+            raise ModelFormatError(
+                f"{path}: metric {key!r} must be a finite number, got {value!r}"[:300]
+            )
+    for key in ("test_accuracy", "validation_accuracy"):
+        if key in metrics and not (_is_number(metrics[key]) and 0 <= metrics[key] <= 1):
+            raise ModelFormatError(f"{path}: metric {key!r} must be between 0 and 1")
+    if "config" in training and not isinstance(training["config"], dict):
+        raise ModelFormatError(f"{path}: training field 'config' must be an object")
+    images = training.get("images")
+    if images is not None and (not isinstance(images, int) or isinstance(images, bool)):
+        raise ModelFormatError(f"{path}: training field 'images' must be an integer")
+
+
 def _few(names: list[str], limit: int = 5) -> str:
     """A list for a message, cut short: a hostile file may hold thousands of names."""
     shown = ", ".join(names[:limit])
@@ -186,9 +208,7 @@ def load_model(path: str | os.PathLike) -> Model:
             raise ModelFormatError(f"{path}: array {name} holds NaN or infinite values")
     network.set_params(arrays)
     metrics = header.get("metrics", {})
-    for key, value in metrics.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ModelFormatError(f"{path}: metric {key!r} is not finite")
+    _check_metadata(path, metrics, header.get("training", {}))
     metadata = ModelMetadata(
         name=header.get("name", ""),
         training=header.get("training", {}),

@@ -7,6 +7,7 @@ model, subscribes to the events it needs and writes user input back through the 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,11 @@ UNSURE_BELOW = 0.5
 
 
 class Listeners:
-    """Plain callbacks, called in the order they were connected."""
+    """Plain callbacks, called in the order they were connected.
+
+    As with Qt's slots, a callback that raises does not stop the others: the error goes
+    to ``sys.excepthook`` (the app reports it) and the remaining callbacks still run.
+    """
 
     def __init__(self) -> None:
         self._callbacks: list[Callable[[], None]] = []
@@ -35,7 +40,10 @@ class Listeners:
 
     def emit(self) -> None:
         for callback in list(self._callbacks):
-            callback()
+            try:
+                callback()
+            except Exception:  # reported; the other views still update
+                sys.excepthook(*sys.exc_info())
 
 
 @dataclass(frozen=True)
@@ -203,11 +211,21 @@ class ViewerModel:
         self.block_index = 0
         self.selected_layer = None
         self._set_hover(None)
+        # Everything is consistent with the new model before anyone hears of it.
+        self._run(self.pixels)
         self.model_changed.emit()
-        self.update(self.pixels)
+        self.input_changed.emit()
 
     def update(self, pixels: np.ndarray | None) -> None:
         """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing."""
+        self._run(pixels)
+        self.input_changed.emit()
+        hover = self.hover
+        if hover is not None:
+            # The same place now holds another value (or none, on an empty canvas).
+            self.hover_over(hover.layer, hover.channel, hover.row, hover.col)
+
+    def _run(self, pixels: np.ndarray | None) -> None:
         self.pixels = pixels
         self.input = to_mnist(pixels) if pixels is not None else None
         network = self.network
@@ -217,11 +235,6 @@ class ViewerModel:
             self.trace = network.trace(self.input)
             self.probabilities = self.trace.probabilities[0]
             self.verdict = Verdict.of(self.probabilities)
-        self.input_changed.emit()
-        hover = self.hover
-        if hover is not None:
-            # The same place now holds another value (or none, on an empty canvas).
-            self.hover_over(hover.layer, hover.channel, hover.row, hover.col)
 
     def select_block(self, index: int) -> None:
         """Show conv block ``index`` (as the Layer box does); no single layer is picked."""

@@ -36,14 +36,16 @@ def model_info_html(model: Model | None) -> str:
         f"Created: {html.escape(meta.created or 'unknown')} with digitpad "
         f"{html.escape(meta.digitpad_version)}",
     ]
-    if training.get("config"):
-        config = training["config"]
+    config = training.get("config")
+    if isinstance(config, dict) and isinstance(training.get("images"), int):
+        # Every value comes from the file: shown as text, whatever its type.
+        def field(key: str) -> str:
+            return html.escape(str(config.get(key, "?")))[:40]
+
         lines.append(
-            f"Trained on {training.get('images', '?'):,} images for {config.get('epochs')} "
-            f"epochs ({config.get('optimizer')}, learning rate {config.get('learning_rate')}"
-            f", augmentation {'on' if config.get('augment') else 'off'})"
-            if isinstance(training.get("images"), int)
-            else ""
+            f"Trained on {training['images']:,} images for {field('epochs')} epochs "
+            f"({field('optimizer')}, learning rate {field('learning_rate')}, augmentation "
+            f"{'on' if config.get('augment') is True else 'off'})"
         )
     return (
         "<br>".join(line for line in lines if line)

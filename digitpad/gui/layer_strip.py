@@ -58,8 +58,12 @@ class LayerStrip(QScrollArea):
         # Take out every item, arrows included, before adding the new ones.
         while self.row_layout.count():
             item = self.row_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                # Out of the strip now (a deferred delete alone leaves it painted until
+                # the event loop next runs, as in a screenshot taken right away).
+                widget.setParent(None)
+                widget.deleteLater()
         self.buttons = []
         for position, stage in enumerate(self.viewer.stages):
             if position:

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
 from digitpad import __version__
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
-from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import (
     MENUS,
@@ -34,7 +32,7 @@ from digitpad.gui.actions import (
     shortcuts_html,
 )
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
-from digitpad.gui.images import ImageError, read_gray
+from digitpad.gui.file_actions import FileActions
 from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
@@ -46,7 +44,6 @@ from digitpad.gui.settings import AppSettings
 # With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
 # 125 Hz mouse then sees p95 latencies right at 16 ms (benchmarks/drawing_latency.py).
 FRAME_MS = 8
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
 
 
 class MainWindow(QMainWindow):
@@ -133,9 +130,6 @@ class MainWindow(QMainWindow):
         connect_actions(
             self.actions,
             {
-                "open_image": self._on_open_image_triggered,
-                "save_drawing": self._on_save_drawing_triggered,
-                "export_panels": self._on_export_panels_triggered,
                 "quit": self.close,
                 "undo": self.canvas.undo,
                 "redo": self.canvas.redo,
@@ -176,7 +170,11 @@ class MainWindow(QMainWindow):
             self.messages,
             self,
         )
-        self.model_menu.status.connect(self._on_model_menu_status)
+        self.model_menu.status.connect(self._on_status)
+        self.files = FileActions(
+            self.actions, self.canvas, self.panels_widget, self.model_menu, self.messages, self
+        )
+        self.files.status.connect(self._on_status)
         self.model_status = QLabel()
         self.model_status.setTextFormat(Qt.TextFormat.PlainText)  # model names come from files
         self.statusBar().addPermanentWidget(self.model_status)
@@ -232,7 +230,7 @@ class MainWindow(QMainWindow):
 
     # -- small slots -----------------------------------------------------------------------
 
-    def _on_model_menu_status(self, text: str, milliseconds: int) -> None:
+    def _on_status(self, text: str, milliseconds: int) -> None:
         self.statusBar().showMessage(text, milliseconds)
 
     def _on_network_view_status(self, text: str) -> None:
@@ -251,43 +249,10 @@ class MainWindow(QMainWindow):
         self.canvas.set_pen_width(value)
         self.pen_label.setText(f"{value} px")
 
-    # -- files -----------------------------------------------------------------------------
+    # -- dropped files ---------------------------------------------------------------------
 
     def open_image(self, path: Path) -> bool:
-        """Put the image file on the canvas; a bad file gets a message and changes nothing."""
-        try:
-            ink = to_ink(read_gray(path))
-            if to_mnist(ink) is None:
-                raise ImageError(f"{path}: the image is blank (no digit found)")
-        except ImageError as exc:
-            self.messages.complain("warning", "Cannot open image", str(exc))
-            return False
-        self.canvas.place_image(ink)
-        self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
-
-    def _on_open_image_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
-        if path:
-            self.open_image(Path(path))
-
-    def _on_save_drawing_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save drawing", "digit.png", "PNG (*.png)")
-        if path:
-            self._save_image(self.canvas.image(), Path(path))
-
-    def _on_export_panels_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export panels", "panels.png", "PNG (*.png)")
-        if path:
-            self._save_image(self.panels_widget.grab().toImage(), Path(path))
-
-    def _save_image(self, image, path: Path) -> None:
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
-        if image.save(str(path), "PNG"):
-            self.statusBar().showMessage(f"Saved {path}", 4000)
-        else:
-            self.messages.complain("warning", "Cannot save", f"{path}: could not be written")
+        return self.files.open_image(path)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -296,11 +261,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                path = Path(url.toLocalFile())
-                if path.suffix.lower() == ".npz":
-                    self.model_menu.load(path)
-                else:
-                    self.open_image(path)
+                self.files.open_any(Path(url.toLocalFile()))
                 event.acceptProposedAction()
                 return
 

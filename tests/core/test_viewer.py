@@ -163,3 +163,38 @@ def test_listeners_can_disconnect():
     viewer.input_changed.disconnect(listener)
     viewer.update(None)
     assert calls == [1]
+
+
+def test_listeners_of_a_model_change_see_a_consistent_viewer(default_model, classic_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    seen = []
+
+    def check():
+        network = viewer.network
+        seen.append(
+            all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
+        )
+
+    viewer.model_changed.connect(check)
+    viewer.use_model(classic_model)
+    viewer.use_model(default_model)
+    assert seen == [True, True]
+
+
+def test_a_failing_listener_does_not_stop_the_others(monkeypatch):
+    import sys
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda *info: reported.append(info[0]))
+    viewer = ViewerModel()
+    calls = []
+
+    def broken():
+        raise RuntimeError("a view's bug")
+
+    viewer.input_changed.connect(broken)
+    viewer.input_changed.connect(lambda: calls.append(1))
+    viewer.update(None)
+    assert calls == [1] and reported == [RuntimeError]

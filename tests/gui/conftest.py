@@ -17,6 +17,18 @@ from .handwriting import line
 __all__ = ["canvas_point", "draw_stroke", "line", "open_window"]
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(monkeypatch):
+    """An exception in a slot or callback is printed by Qt and the app carries on; in a
+    test it is a failure."""
+    import sys
+
+    errors = []
+    monkeypatch.setattr(sys, "excepthook", lambda *info: errors.append(info))
+    yield
+    assert not errors, "".join(__import__("traceback").format_exception(*errors[0]))
+
+
 @pytest.fixture(scope="session")
 def qapp_cls():
     return type(make_application())
@@ -53,7 +65,7 @@ def library_folder(tmp_path):
 
 def open_window(qtbot, settings, library_folder, model="default"):
     window = MainWindow(
-        model_path=resolve_model(model),
+        model_path=resolve_model(model) if model else None,
         settings=settings,
         library_folder=library_folder,
     )

@@ -165,3 +165,89 @@ def test_tablet_eraser_end_erases(canvas):
     tablet(canvas, Type.TabletMove, 140, 180, 1.0, eraser)
     tablet(canvas, Type.TabletRelease, 140, 180, 0.0, eraser)
     assert canvas.pixels().sum() < before
+
+
+def test_a_placed_picture_replaces_the_drawing_and_undo_brings_it_back(canvas, qtbot):
+    draw_stroke(canvas, line((60, 40), (60, 240)))  # a stroke at the left
+    drawing = canvas.pixels()
+    picture = np.zeros((50, 50), np.float32)
+    picture[10:40, 22:28] = 1.0  # a bar in the middle of its own image
+    canvas.place_image(picture)
+    placed = canvas.pixels()
+    assert placed[:, 40:80].max() == 0  # the earlier stroke is gone, not overlaid
+    assert placed[:, 130:150].max() > 0.9
+    canvas.undo()
+    np.testing.assert_array_equal(canvas.pixels(), drawing)
+    canvas.redo()
+    np.testing.assert_array_equal(canvas.pixels(), placed)
+
+
+def press_and_move(canvas, points):
+    from PySide6.QtTest import QTest
+
+    from .conftest import canvas_point
+
+    QTest.mousePress(
+        canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        canvas_point(canvas, *points[0]),
+    )
+    for x, y in points[1:]:
+        QTest.mouseMove(canvas, canvas_point(canvas, x, y))
+
+
+def release(canvas, point):
+    from PySide6.QtTest import QTest
+
+    from .conftest import canvas_point
+
+    QTest.mouseRelease(
+        canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        canvas_point(canvas, *point),
+    )
+
+
+@pytest.mark.parametrize("edit", ["clear", "undo"])
+def test_an_edit_while_the_button_is_down_keeps_image_and_history_together(canvas, edit):
+    draw_stroke(canvas, line((60, 40), (60, 240)))
+    first = canvas.pixels()
+    press_and_move(canvas, line((200, 40), (200, 240)))
+    getattr(canvas, edit)()  # Esc or Ctrl+Z with the button still down
+    after_edit = canvas.pixels()
+    # Moves and the release after the edit draw nothing more.
+    press_points = line((200, 240), (100, 240))
+    from PySide6.QtTest import QTest
+
+    from .conftest import canvas_point
+
+    for x, y in press_points:
+        QTest.mouseMove(canvas, canvas_point(canvas, x, y))
+    release(canvas, press_points[-1])
+    np.testing.assert_array_equal(canvas.pixels(), after_edit)
+    if edit == "clear":
+        assert canvas.is_empty()
+        canvas.undo()  # undo the clear: both strokes, the second as far as it went
+        assert canvas.pixels()[:, 190:210].max() > 0.9
+    else:
+        np.testing.assert_array_equal(after_edit, first)  # the stroke in progress went
+    # Redo and undo walk the same history the image shows: no stroke twice.
+    while canvas.can_redo():
+        canvas.redo()
+    strokes = canvas.pixels().copy()
+    while canvas.can_undo():
+        canvas.undo()
+    assert canvas.is_empty()
+    while canvas.can_redo():
+        canvas.redo()
+    np.testing.assert_array_equal(canvas.pixels(), strokes)
+
+
+def test_undo_availability_is_announced(canvas, qtbot):
+    seen = []
+    canvas.undo_available.connect(seen.append)
+    draw_stroke(canvas, line((60, 40), (60, 240)))
+    canvas.undo()
+    assert seen[0] is True and seen[-1] is False

@@ -1,0 +1,91 @@
+"""File > Open Image, Save Drawing and Export Panels, and files dropped on the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from digitpad.core.preprocess import to_ink, to_mnist
+from digitpad.gui.actions import connect_actions
+from digitpad.gui.canvas import DrawingCanvas
+from digitpad.gui.images import ImageError, read_gray
+from digitpad.gui.messages import Messages
+from digitpad.gui.model_menu import ModelMenu
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp)"
+
+
+class FileActions(QObject):
+    status = Signal(str, int)  # a status-bar message and how long to show it (ms)
+
+    def __init__(
+        self,
+        actions: dict[str, QAction],
+        canvas: DrawingCanvas,
+        panels: QWidget,
+        model_menu: ModelMenu,
+        messages: Messages,
+        window: QWidget,
+    ) -> None:
+        super().__init__(window)
+        self.canvas, self.panels, self.model_menu = canvas, panels, model_menu
+        self.messages, self.window = messages, window
+        connect_actions(
+            actions,
+            {
+                "open_image": self._on_open_image_triggered,
+                "save_drawing": self._on_save_drawing_triggered,
+                "export_panels": self._on_export_panels_triggered,
+            },
+        )
+
+    def open_image(self, path: Path) -> bool:
+        """Put the image file on the canvas in place of the drawing (undoable); a bad file
+        gets a message and changes nothing."""
+        try:
+            ink = to_ink(read_gray(path))
+            if to_mnist(ink) is None:
+                raise ImageError(f"{path}: the image is blank (no digit found)")
+        except ImageError as exc:
+            self.messages.complain("warning", "Cannot open image", str(exc))
+            return False
+        self.canvas.place_image(ink)
+        self.status.emit(f"Opened {path}", 4000)
+        return True
+
+    def open_any(self, path: Path) -> None:
+        """A file dropped on the window: a model (.npz) or an image."""
+        if path.suffix.lower() == ".npz":
+            self.model_menu.load(path)
+        else:
+            self.open_image(path)
+
+    def _on_open_image_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open image", "", IMAGE_FILTER)
+        if path:
+            self.open_image(Path(path))
+
+    def _on_save_drawing_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save drawing", "digit.png", "PNG (*.png)"
+        )
+        if path:
+            self._save(self.canvas.image(), Path(path))
+
+    def _on_export_panels_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Export panels", "panels.png", "PNG (*.png)"
+        )
+        if path:
+            self._save(self.panels.grab().toImage(), Path(path))
+
+    def _save(self, image: QImage, path: Path) -> None:
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        if image.save(str(path), "PNG"):
+            self.status.emit(f"Saved {path}", 4000)
+        else:
+            self.messages.complain("warning", "Cannot save", f"{path}: could not be written")

@@ -1,0 +1,206 @@
+"""The views around the viewer model, after the ordinary actions that used to break them:
+model switches, layer switches, hovering, clearing, and an empty canvas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from .conftest import draw_stroke, line
+from .handwriting import DIGITS
+
+
+def settle(qtbot):
+    QApplication.processEvents()
+    qtbot.wait(10)
+
+
+def strip_widgets(window):
+    row = window.layer_strip.row
+    return (
+        row.findChildren(QPushButton, options=Qt.FindChildOption.FindDirectChildrenOnly),
+        row.findChildren(QLabel, options=Qt.FindChildOption.FindDirectChildrenOnly),
+    )
+
+
+def test_layer_strip_survives_model_switches(window, qtbot):
+    height = window.layer_strip.height()
+    bundled = window.model_menu.bundled_actions
+    for _ in range(3):
+        bundled["classic"].trigger()
+        settle(qtbot)
+        bundled["default"].trigger()
+        settle(qtbot)
+    window.actions["revert"].trigger()
+    settle(qtbot)
+    buttons, arrows = strip_widgets(window)
+    assert len(buttons) == 8 and len(arrows) == 7  # no orphaned arrows
+    assert all(b.isVisible() for b in buttons)
+    assert window.layer_strip.height() == height
+    # Both lines of every button fit: the shapes line is not cut off.
+    assert all(b.height() >= b.sizeHint().height() for b in buttons)
+    assert window.layer_strip.row.height() >= max(b.sizeHint().height() for b in buttons)
+
+
+def colour_bar_fits(panel) -> bool:
+    bar = panel.bar.mapRectToScene(panel.bar.boundingRect())
+    shown = panel.plot.mapToScene(panel.plot.viewport().rect()).boundingRect()
+    return panel.bar.isVisible() and shown.contains(bar.adjusted(1, 1, -1, -1))
+
+
+def test_filters_panel_keeps_its_colour_bar_through_layer_switches(window, qtbot):
+    view = window.network_view
+    strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+    for step in (1, 0, 1, 0):
+        view.layer_selector.setCurrentIndex(step)
+        settle(qtbot)
+        for panel in (view.filters, view.feature_maps, view.pooled):
+            assert colour_bar_fits(panel), (step, panel.objectName())
+    qtbot.mouseClick(strip["maxpool1"], Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert view.layer_selector.currentIndex() == 0
+    assert colour_bar_fits(view.filters)
+    assert view.filters.heading.text() == "conv1 filters 3×3"
+    view.layer_selector.setCurrentIndex(1)
+    assert view.filters.heading.text() == "conv2 filters 3×3, mean of 32 channels"
+
+
+def hover_feature_map(view, tile, row, col):
+    panel = view.feature_maps
+    h, w = panel.maps.shape[1:]
+    tile_row, tile_col = divmod(tile, panel.cols)
+    point = QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+    panel._on_scene_mouse_moved(panel.view.mapViewToScene(point))
+
+
+def draw_seven(window, qtbot):
+    for stroke in DIGITS[7]:
+        draw_stroke(window.canvas, stroke)
+    window._run_update()
+
+
+def test_hover_clears_on_leave_clear_and_model_switch(window, qtbot):
+    view = window.network_view
+    field = view.network_input.field
+    draw_seven(window, qtbot)
+
+    hover_feature_map(view, 1, 5, 6)
+    assert field.isVisible() and view.feature_maps.readout.text().startswith("map 2,")
+    QApplication.sendEvent(view.feature_maps, QEvent(QEvent.Type.Leave))
+    assert not field.isVisible() and view.feature_maps.readout.text().strip() == ""
+
+    hover_feature_map(view, 1, 5, 6)
+    window.actions["clear"].trigger()
+    window._run_update()
+    assert not field.isVisible() and view.feature_maps.readout.text().strip() == ""
+
+    draw_seven(window, qtbot)
+    hover_feature_map(view, 20, 5, 6)  # filter 21 of 32
+    assert field.isVisible()
+    window.model_menu.bundled_actions["classic"].trigger()  # 8 filters: 21 means nothing
+    assert window.viewer.hover is None and not field.isVisible()
+    assert all(
+        p.readout.text().strip() == "" for p in (view.filters, view.feature_maps, view.pooled)
+    )
+
+
+def test_hover_value_follows_the_drawing(window, qtbot):
+    view = window.network_view
+    draw_seven(window, qtbot)
+    hover_feature_map(view, 3, 10, 12)
+    before = window.viewer.hover.value
+    draw_stroke(window.canvas, line((40, 140), (240, 140)))
+    window._run_update()
+    hover = window.viewer.hover
+    assert hover.value == pytest.approx(float(window.viewer.output(0)[3, 10, 12]))
+    assert f"{hover.value:+.3f}" in view.feature_maps.readout.text()
+    assert hover.value != before
+
+
+def test_empty_canvas_has_plain_colour_scales(window):
+    view = window.network_view
+    for panel in (view.feature_maps, view.pooled):
+        assert panel.bar.levels() == (-1.0, 1.0)
+    assert "Draw a digit" in window.prediction.text()
+
+
+def test_panels_fit_at_the_minimum_width(window, qtbot, tmp_path):
+    window.resize(window.minimumSizeHint().width(), 720)
+    settle(qtbot)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    for panel in (view.filters, view.feature_maps, view.pooled):
+        assert colour_bar_fits(panel), panel.objectName()
+        assert panel.heading.width() <= panel.width()
+    hover_feature_map(view, 0, 3, 3)
+    readout = view.feature_maps.readout
+    assert readout.heightForWidth(readout.width()) <= readout.height() or readout.wordWrap()
+    window.grab().save(str(tmp_path / "narrow.png"))
+
+
+def test_every_action_is_connected_and_in_a_menu(window):
+    from digitpad.gui.actions import ACTIONS
+
+    in_menus = {
+        a
+        for menu in window.menuBar().findChildren(type(window.model_menu.menu))
+        for a in menu.actions()
+    }
+    for spec in ACTIONS:
+        action = window.actions[spec.name]
+        assert action.receivers("2triggered(bool)") >= 1, spec.name
+        assert action in in_menus, spec.name
+
+
+def test_shortcuts_help_lists_every_key(window, dialogs):
+    window.actions["shortcuts"].trigger()
+    text = dialogs[-1][2]
+    for key in ("F5", "Ctrl+Y", "F1", "Ctrl+Shift+Z", "Ctrl+E", "Ctrl+M", "Esc", "[", "]"):
+        assert key in text, key
+
+
+def test_text_from_a_model_file_is_never_markup(
+    window, qtbot, dialogs, library_folder, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from digitpad.core.bundled import CLASSIC
+    from digitpad.core.library import Library
+    from digitpad.core.model_io import ModelMetadata
+    from digitpad.core.network import Network
+
+    hostile = "<img src='http://example.com/x.png'><a href='http://example.com'>click</a>"
+    path = Library(library_folder).add(Network(CLASSIC.spec()), ModelMetadata(name=hostile))
+    window.model_menu.rebuild()
+    assert window.model_menu.load(path)
+    window.actions["about"].trigger()
+    asked = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    window.actions["delete_model"].trigger()
+    window.model_menu.load(library_folder / "<b>missing</b>.npz")
+    for text in [dialogs[-2][2], asked[0], dialogs[-1][2]]:
+        assert "<img" not in text and "<a href" not in text and "<b>missing" not in text, text
+    assert "&lt;img" in dialogs[-2][2] and "&lt;img" in asked[0]
+    assert "&lt;b&gt;missing" in dialogs[-1][2]
+
+
+def test_unreadable_remembered_settings_fall_back_to_defaults(
+    qtbot, settings, dialogs, library_folder
+):
+    from .conftest import open_window
+
+    settings.setValue("canvas/pen_width", "wide")
+    settings.setValue("model/path", 12)
+    settings.setValue("window/geometry", "not bytes")
+    window = open_window(qtbot, settings, library_folder, None)
+    assert window.pen_slider.value() == 22
+    assert window.model.metadata.name == "default"
+    assert np.isfinite(window.width())
