@@ -241,7 +241,7 @@ class MosaicPanel(Themed, QWidget):
         self._levels: tuple[float, float] | None = None
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         # Below this the colour bar's labels crowd the maps out of the panel.
-        self.setMinimumWidth(170)
+        self.setMinimumWidth(150)
         self.start_theming()
 
     def apply_theme(self) -> None:
