@@ -26,7 +26,7 @@ from digitpad.core.training import TrainConfig
 from digitpad.gui.app import make_application
 from digitpad.gui.canvas import CANVAS_SIZE
 from digitpad.gui.main_window import MainWindow
-from digitpad.gui.train_worker import Background, TrainRequest, TrainWorker
+from digitpad.gui.workers import Background, TrainRequest, TrainWorker
 
 TICK_MS = 10
 
@@ -100,7 +100,8 @@ def main() -> int:
             app.processEvents()
     timer.stop()
     cancel_start = time.perf_counter()
-    background.stop_and_wait()
+    background.stop()
+    background.wait(30000)
     cancel_ms = (time.perf_counter() - cancel_start) * 1000
     rate = statistics.median(b.images_per_s for b in batches)
     print(

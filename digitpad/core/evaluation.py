@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,10 +28,29 @@ class Evaluation:
         }
 
 
-def evaluate(network: Network, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """images (N, 28, 28) float32 in [0, 1], labels (N,) -> Evaluation."""
+class EvaluationStopped(Exception):
+    """``should_stop`` said so before the evaluation was complete."""
+
+
+def evaluate(
+    network: Network,
+    images: np.ndarray,
+    labels: np.ndarray,
+    should_stop: Callable[[], bool] | None = None,
+    batch_size: int = 1000,
+) -> Evaluation:
+    """images (N, 28, 28) float32 in [0, 1], labels (N,) -> Evaluation.
+
+    ``should_stop`` is asked between batches; when it returns True the evaluation ends
+    with ``EvaluationStopped``.
+    """
     labels = np.asarray(labels, dtype=np.intp)
-    probabilities = network.predict(images)
+    parts = []
+    for start in range(0, len(images), batch_size):
+        if should_stop is not None and should_stop():
+            raise EvaluationStopped(f"stopped after {start} of {len(images)} images")
+        parts.append(network.predict(images[start : start + batch_size], batch_size))
+    probabilities = np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32)
     predicted = probabilities.argmax(axis=1)
     picked = probabilities[np.arange(len(labels)), labels]
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)

@@ -193,7 +193,14 @@ class MainWindow(QMainWindow):
         self._on_pen_slider_value_changed(self.pen_slider.value())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.model_menu.shutdown()  # stop training, if any, and wait for its thread
+        if self.model_menu.busy():
+            # Never wait on the GUI thread: ask the work to stop, hide, and close for real
+            # once its thread has ended (a stalled download ends at its socket timeout).
+            self.model_menu.stop_work()
+            self.model_menu.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
+            self.hide()
+            event.ignore()
+            return
         self.settings.save_window(self.saveGeometry(), self.pen_slider.value())
         super().closeEvent(event)
 

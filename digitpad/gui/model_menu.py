@@ -12,13 +12,15 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWi
 
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
-from digitpad.core.model_io import Model, ModelFormatError, load_model
+from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
+from digitpad.core.network import Network
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
 from digitpad.gui.messages import Messages
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_dialog import TrainDialog
+from digitpad.gui.workers import TrainResult
 
 MODEL_FILTER = "digitpad models (*.npz)"
 
@@ -40,6 +42,7 @@ class ModelMenu(QObject):
     """Owns the Model menu; every switch goes through ``load`` into the viewer model."""
 
     status = Signal(str, int)  # a status-bar message and how long to show it (ms)
+    idle = Signal()  # no training or download runs any more
 
     def __init__(
         self,
@@ -257,28 +260,45 @@ class ModelMenu(QObject):
     # -- retraining ------------------------------------------------------------------------
 
     def retrain(self) -> None:
-        network = self.viewer.network
         if self.train_dialog is None:
-            self.train_dialog = TrainDialog(network, self.settings.store, self.window)
-            self.train_dialog.model_accepted.connect(self._on_train_dialog_model_accepted)
-        else:
-            self.train_dialog.current = network
+            self.train_dialog = TrainDialog(
+                self._current_network, self.keep_trained, self.settings, self.window
+            )
+            self.train_dialog.idle.connect(self._on_train_dialog_idle)
         self.train_dialog.show()
         self.train_dialog.raise_()
         self.train_dialog.activateWindow()
 
-    def _on_train_dialog_model_accepted(self, result) -> None:
-        try:
-            path = self.library.add(result.network, result.metadata)
-        except LibraryError as exc:
-            self.messages.complain("critical", "Cannot save the model", str(exc))
-            return
-        self.rebuild()
-        self.load(path)
-        self.status.emit(f"Saved and using {path}", 6000)
+    def _current_network(self) -> Network | None:
+        return self.viewer.network
 
-    def shutdown(self) -> None:
-        """Stop training (if any) before the window closes."""
+    def keep_trained(self, result: TrainResult, path: Path | None) -> str | None:
+        """Save a new model (in the library, or at ``path``) and switch to it.
+
+        Returns None, or why it could not be saved: the caller keeps the result then."""
+        try:
+            if path is None:
+                saved = self.library.add(result.network, result.metadata)
+            else:
+                saved = save_model(path, result.network, result.metadata)
+        except LibraryError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"{path}: {exc.strerror or exc}"
+        self.rebuild()
+        if not self.load(saved):
+            return f"{saved} was written but cannot be opened"
+        self.status.emit(f"Saved and using {saved}", 6000)
+        return None
+
+    def busy(self) -> bool:
+        return self.train_dialog is not None and self.train_dialog.busy()
+
+    def stop_work(self) -> None:
+        """Ask training and downloads to stop; ``idle`` follows when they have."""
         if self.train_dialog is not None:
-            self.train_dialog.shutdown()
-            self.train_dialog.close()
+            self.train_dialog.stop()
+            self.train_dialog.hide()
+
+    def _on_train_dialog_idle(self) -> None:
+        self.idle.emit()

@@ -12,7 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+
+from digitpad.gui.theme import Themed, theme
 
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
 GAP = 1
@@ -47,35 +49,6 @@ def filter_images(weights: np.ndarray) -> np.ndarray:
     a single input channel, else their mean over the input channels."""
     images = weights[:, 0] if weights.shape[1] == 1 else weights.mean(axis=1)
     return images.astype(np.float32)
-
-
-def theme() -> tuple[QColor, QColor, QColor]:
-    """(background, text, backdrop for tiles) from the system palette, light or dark."""
-    palette = QApplication.palette()
-    base = palette.color(QPalette.ColorRole.Base)
-    text = palette.color(QPalette.ColorRole.Text)
-    backdrop = base.darker(125) if base.lightness() > 128 else base.lighter(160)
-    return base, text, backdrop
-
-
-class Themed:
-    """Re-colours a panel when the system palette changes (say, to dark mode) while running."""
-
-    _themed = False  # palette events can arrive while the panel is still being built
-
-    def apply_theme(self) -> None:
-        raise NotImplementedError
-
-    def start_theming(self) -> None:
-        """Call at the end of __init__: colour the panel now and on every palette change."""
-        self._themed = True
-        self.apply_theme()
-
-    def changeEvent(self, event: QEvent) -> None:
-        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-        if self._themed and event.type() in palette_events:
-            self.apply_theme()
-        super().changeEvent(event)
 
 
 def mosaic(maps: np.ndarray, cols: int) -> np.ndarray:

@@ -151,3 +151,20 @@ def test_augmentation_keeps_shape_range_and_digit(mnist_train):
 def test_augment_config_validation():
     with pytest.raises(ValueError, match="rotation_deg"):
         AugmentConfig(rotation_deg=-1)
+
+
+def test_evaluation_stops_when_asked():
+    from digitpad.core.evaluation import EvaluationStopped, evaluate
+
+    network = Network(CLASSIC.spec())
+    images = np.zeros((3000, 28, 28), np.float32)
+    labels = np.zeros(3000, np.int64)
+    asked = []
+
+    def should_stop():
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(EvaluationStopped, match="after 2000 of 3000"):
+        evaluate(network, images, labels, should_stop, batch_size=1000)
+    assert evaluate(network, images, labels, lambda: False).n == 3000

@@ -29,10 +29,10 @@ def open_dialog(window, qtbot):
 
 
 def small_run(dialog, epochs=1):
-    dialog.architecture.setCurrentText("classic")
-    dialog.images.setCurrentIndex(0)  # 1,000 images
-    dialog.epochs.setValue(epochs)
-    dialog.augment.setChecked(False)
+    dialog.network_box.architecture.setCurrentText("classic")
+    dialog.form.images.setCurrentIndex(0)  # 1,000 images
+    dialog.form.epochs.setValue(epochs)
+    dialog.form.augment.setChecked(False)
 
 
 def click(qtbot, button):
@@ -65,24 +65,28 @@ def test_retrain_is_enabled_with_f5(window):
 def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
     small_run(dialog, epochs=2)
-    dialog.name.setText("tiny classic")
+    dialog.form.name.setText("tiny classic")
     before = window.model
     click(qtbot, dialog.train_button)
     assert not dialog.train_button.isEnabled() and dialog.cancel_button.isEnabled()
     wait_until_idle(qtbot, dialog)
-    assert dialog.progress.value() == dialog.progress.maximum() > 0
-    assert len(dialog.loss_y) > 3 and all(np.isfinite(dialog.loss_y))
-    assert dialog.val_x == [1, 2]  # validation accuracy after each epoch
-    assert dialog.filters_preview.maps.shape == (8, 3, 3)
+    assert dialog.live.progress.value() == dialog.live.progress.maximum() > 0
+    # Progress is sent at most 20 times a second, and always at the end of an epoch.
+    assert len(dialog.live.loss_y) >= 2 and all(np.isfinite(dialog.live.loss_y))
+    assert dialog.live.val_x == [1, 2]  # validation accuracy after each epoch
+    assert dialog.live.filters_preview.maps.shape == (8, 3, 3)
     assert dialog.results.isVisible()
     result = dialog.result
     assert result.evaluation.n == 10000 and result.evaluation.accuracy > 0.5  # chance: 0.1
     assert result.current_evaluation.accuracy == pytest.approx(
         before.metadata.metrics["test_accuracy"]
     )
-    assert "New model" in dialog.summary.text() and "Current model" in dialog.summary.text()
+    assert (
+        "New model" in dialog.results.summary.text()
+        and "Current model" in dialog.results.summary.text()
+    )
     assert window.model is before  # nothing changes until the user chooses
-    click(qtbot, dialog.use_button)
+    click(qtbot, dialog.results.use_button)
     saved = list(library_folder.glob("*.npz"))
     assert [p.name for p in saved] == ["tiny-classic.npz"]
     assert window.model.path == saved[0]
@@ -97,27 +101,110 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     np.testing.assert_allclose(window.viewer.probabilities, expected, rtol=1e-5)
 
 
+def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
+    window, qtbot, with_mnist, library_folder
+):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog, epochs=2)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    click(qtbot, dialog.results.use_button)
+    assert not dialog.results.isVisible()
+    assert "Saved" in dialog.live.status.text() and "Keep the new model" not in (
+        dialog.live.status.text()
+    )
+    # The app switched to another model: the next run is compared with that one.
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog.network_box.architecture.setCurrentText("default")
+    dialog.form.epochs.setValue(3)
+    click(qtbot, dialog.train_button)
+    live = dialog.live
+    assert live.loss_y == [] and live.val_x == []
+    assert live.filters_preview.heading.text().startswith("First-layer filters: shown after")
+    assert live.accuracy_plot.getAxis("bottom")._tickLevels[0] == [(e, str(e)) for e in range(4)]
+    qtbot.waitUntil(lambda: live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    click(qtbot, dialog.cancel_button)
+    wait_until_idle(qtbot, dialog)
+    assert live.progress.value() == 0  # no bar left at 85 %
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.result.current_evaluation.accuracy == pytest.approx(
+        window.model.metadata.metrics["test_accuracy"]
+    )
+    assert window.model.metadata.name == "classic"
+
+
+def test_charts_read_in_percent_on_steady_axes(window, qtbot, with_mnist):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog, epochs=1)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    live, results = dialog.live, dialog.results
+    (low, high) = live.accuracy_plot.getViewBox().viewRange()[1]
+    assert high <= 102 and low <= min(live.val_y) and low >= 0  # one point, no 145 %
+    assert 1 < live.val_y[0] <= 100  # percent, not a fraction
+    assert live.accuracy_plot.getViewBox().viewRange()[0] == pytest.approx([0.5, 1.5])
+    assert "axis from" in results.per_class.getAxis("left").labelText
+    counts = [t.toPlainText() for t in results.confusion_new.counts]
+    assert all(counts[11 * d] == "" for d in range(10))  # the diagonal is left blank
+    mistakes = sum(int(c) for c in counts if c)
+    assert mistakes == round((1 - dialog.result.evaluation.accuracy) * 10000)
+    assert results.confusion_new.bar.isVisible()
+    ticks = results.confusion_new.plot.getAxis("left")._tickLevels[0]
+    assert [label for _, label in ticks] == [str(d) for d in range(10)]
+
+
+def test_a_model_that_cannot_be_saved_is_kept_until_it_is(
+    qtbot, settings, dialogs, tmp_path, with_mnist, monkeypatch
+):
+    from .conftest import open_window
+
+    blocked = tmp_path / "library"
+    blocked.write_text("a file where the library folder should be")
+    window = open_window(qtbot, settings, blocked)
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    dialog.form.name.setText("keep me")
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    click(qtbot, dialog.results.use_button)
+    assert dialog.result is not None and dialog.results.isVisible()  # not lost
+    assert dialog.results.save_problem.isVisible()
+    assert "library" in dialog.results.save_problem.text()
+    assert dialog.results.use_button.text() == "Retry"
+    click(qtbot, dialog.results.use_button)  # retry: still blocked, still kept
+    assert dialog.result is not None
+    target = tmp_path / "elsewhere" / "mine.npz"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    click(qtbot, dialog.results.save_as_button)
+    assert target.is_file() and dialog.result is None
+    assert window.model.path == target and window.model.metadata.name == "keep me"
+
+
 def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
     small_run(dialog)
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
-    click(qtbot, dialog.discard_button)
+    click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert window.model.path.name == "default.npz"
 
 
 def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
-    dialog.architecture.setCurrentText("default")
-    dialog.images.setCurrentIndex(2)  # all 60,000: far longer than the test waits
-    dialog.epochs.setValue(5)
+    dialog.network_box.architecture.setCurrentText("default")
+    dialog.form.images.setCurrentIndex(2)  # all 60,000: far longer than the test waits
+    dialog.form.epochs.setValue(5)
     before = window.model
     click(qtbot, dialog.train_button)
-    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
     click(qtbot, dialog.cancel_button)
     wait_until_idle(qtbot, dialog)
-    assert "Cancelled" in dialog.status.text()
+    assert "Cancelled" in dialog.live.status.text()
     assert dialog.result is None and not dialog.results.isVisible()
     assert window.model is before
     assert not library_folder.exists() or not list(library_folder.iterdir())
@@ -127,10 +214,10 @@ def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folde
 def start_long_run(window, qtbot):
     """Start training the default network for longer than any test waits."""
     dialog = open_dialog(window, qtbot)
-    dialog.architecture.setCurrentText("default")
-    dialog.epochs.setValue(3)
+    dialog.network_box.architecture.setCurrentText("default")
+    dialog.form.epochs.setValue(3)
     click(qtbot, dialog.train_button)
-    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
     return dialog
 
 
@@ -144,47 +231,122 @@ def test_window_stays_live_while_training(window, qtbot, with_mnist):
     wait_until_idle(qtbot, dialog)
 
 
-def test_closing_the_window_stops_and_waits_for_training(window, qtbot, with_mnist):
+def test_closing_the_window_never_waits_for_training(window, qtbot, with_mnist):
     dialog = start_long_run(window, qtbot)
     thread = dialog.training.thread
-    window.close()
-    assert thread.isFinished()
+    window.close()  # returns at once: the window hides, the run is asked to stop
+    assert not window.isVisible() and not dialog.isVisible()
+    assert window.settings.geometry() is None  # not closed for real yet
+    qtbot.waitUntil(thread.isFinished, timeout=TRAIN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.settings.geometry() is not None, timeout=5000)
+    assert dialog.training is None
+
+
+def test_closing_during_a_stalled_download_neither_freezes_nor_aborts(window, qtbot, without_mnist):
+    from ..httpserver import stalled_server
+
+    dialog = open_dialog(window, qtbot)
+    with stalled_server() as url:
+        dialog.data.mirrors = (url,)
+        dialog.data.timeout = 2.0
+        click(qtbot, dialog.data.download_button)
+        thread = dialog.data.download.thread
+        window.close()
+        assert not window.isVisible()
+        assert thread.isRunning()  # the download is stuck in its socket; nobody waits
+        qtbot.waitUntil(thread.isFinished, timeout=30_000)
+    qtbot.waitUntil(lambda: window.settings.geometry() is not None, timeout=5000)
+    assert "cancelled" in dialog.data.status.text() or "failed" in dialog.data.status.text()
+
+
+def test_every_dialog_slot_runs_on_the_gui_thread(
+    qtbot, settings, dialogs, library_folder, with_mnist, mnist_dir, monkeypatch
+):
+    """Worker signals reach bound slots only, which Qt runs on the receiver's thread."""
+    import functools
+    import threading
+
+    from digitpad.gui import train_data, train_dialog
+
+    from ..httpserver import serve_folder
+    from .conftest import open_window
+
+    threads = []
+    for cls in (train_dialog.TrainDialog, train_data.DataSource):
+        for name in [n for n in vars(cls) if n.startswith("_on_")]:
+            original = getattr(cls, name)
+
+            # wraps() keeps the method's name, by which PySide6 recognises a slot of
+            # the receiver (and queues the call to its thread); a renamed function would
+            # be called on the emitting thread, like a lambda.
+            @functools.wraps(original)
+            def recorded(self, *args, _original=original, _name=name):
+                threads.append((_name, threading.current_thread()))
+                return _original(self, *args)
+
+            monkeypatch.setattr(cls, name, recorded)
+    window = open_window(qtbot, settings, library_folder)
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(library_folder / "none"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(library_folder / "xdg"))
+    dialog.data.refresh()
+    with serve_folder(mnist_dir) as url:
+        dialog.data.mirrors = (url,)
+        click(qtbot, dialog.data.download_button)
+        qtbot.waitUntil(lambda: dialog.data.download is None, timeout=60_000)
+    names = {name for name, _ in threads}
+    assert {
+        "_on_worker_batch_progress",
+        "_on_worker_evaluating",
+        "_on_worker_succeeded",
+        "_on_worker_progress",
+        "_on_background_done",
+    } <= names
+    assert all(thread is threading.main_thread() for _, thread in threads), [
+        name for name, thread in threads if thread is not threading.main_thread()
+    ]
 
 
 def test_custom_architecture_shapes_and_refusals(window, qtbot, with_mnist):
     dialog = open_dialog(window, qtbot)
-    dialog.architecture.setCurrentText("custom")
-    assert dialog.custom_box.isVisible()
-    dialog.block_count.setValue(1)
-    block = dialog.blocks[0]
+    dialog.network_box.architecture.setCurrentText("custom")
+    assert dialog.network_box.custom_box.isVisible()
+    dialog.network_box.block_count.setValue(1)
+    block = dialog.network_box.blocks[0]
     block.filters.setValue(4)
     block.kernel.setValue(5)
     block.stride.setCurrentText("2")
     block.padding.setCurrentText("same")
     block.activation.setCurrentText("tanh")
     block.pool.setCurrentText("average")
-    dialog.dense.setChecked(False)
-    text = dialog.shapes.text()
+    dialog.network_box.dense.setChecked(False)
+    text = dialog.network_box.shapes.text()
     # (28 + 2*2 - 5) / 2 + 1 = 14, then 2x2 average pooling: 7
     assert "conv1 14×14×4" in text and "avgpool1 7×7×4" in text
     assert f"{4 * 25 + 4 + 196 * 10 + 10:,} parameters" in text
     assert dialog.train_button.isEnabled()
-    dialog.block_count.setValue(3)
-    for editor in dialog.blocks:
+    dialog.network_box.block_count.setValue(3)
+    for editor in dialog.network_box.blocks:
         editor.kernel.setValue(7)
         editor.stride.setCurrentText("2")
         editor.padding.setCurrentText("valid")
-    assert "below 1x1" in dialog.shapes.text() and "layer" in dialog.shapes.text()
+    assert (
+        "below 1x1" in dialog.network_box.shapes.text()
+        and "layer" in dialog.network_box.shapes.text()
+    )
     assert not dialog.train_button.isEnabled()
 
 
 def test_a_custom_network_trains(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
-    dialog.architecture.setCurrentText("custom")
-    dialog.block_count.setValue(1)
-    dialog.global_pool.setChecked(True)
-    dialog.dense.setChecked(False)
-    dialog.images.setCurrentIndex(0)
+    dialog.network_box.architecture.setCurrentText("custom")
+    dialog.network_box.block_count.setValue(1)
+    dialog.network_box.global_pool.setChecked(True)
+    dialog.network_box.dense.setChecked(False)
+    dialog.form.images.setCurrentIndex(0)
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
     assert dialog.result is not None
@@ -200,16 +362,19 @@ def test_a_custom_network_trains(window, qtbot, with_mnist, library_folder):
 def test_diverging_run_says_to_lower_the_rate(window, qtbot, with_mnist):
     dialog = open_dialog(window, qtbot)
     small_run(dialog)
-    dialog.optimizer.setCurrentText("sgd")
-    dialog.learning_rate.setValue(1.0)
-    dialog.architecture.setCurrentText("custom")
-    dialog.block_count.setValue(1)
-    dialog.blocks[0].activation.setCurrentText("none")
-    dialog.dense.setChecked(True)
-    dialog.dense_units.setValue(256)
+    dialog.form.optimizer.setCurrentText("sgd")
+    dialog.form.learning_rate.setValue(1.0)
+    dialog.network_box.architecture.setCurrentText("custom")
+    dialog.network_box.block_count.setValue(1)
+    dialog.network_box.blocks[0].activation.setCurrentText("none")
+    dialog.network_box.dense.setChecked(True)
+    dialog.network_box.dense_units.setValue(256)
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
-    assert "diverged" in dialog.status.text() and "lower learning rate" in dialog.status.text()
+    assert (
+        "diverged" in dialog.live.status.text()
+        and "lower learning rate" in dialog.live.status.text()
+    )
     assert dialog.result is None
 
 
@@ -218,13 +383,13 @@ def test_diverging_run_says_to_lower_the_rate(window, qtbot, with_mnist):
 
 def test_missing_data_then_download(window, qtbot, without_mnist, mnist_dir):
     dialog = open_dialog(window, qtbot)
-    assert "not found" in dialog.data_status.text()
+    assert "not found" in dialog.data.status.text()
     assert not dialog.train_button.isEnabled()
     with serve_folder(mnist_dir) as url:
-        dialog.mirrors = (url,)
-        click(qtbot, dialog.download_button)
-        qtbot.waitUntil(lambda: dialog.download is None, timeout=60_000)
-    assert f"found in {without_mnist}" in dialog.data_status.text()
+        dialog.data.mirrors = (url,)
+        click(qtbot, dialog.data.download_button)
+        qtbot.waitUntil(lambda: dialog.data.download is None, timeout=60_000)
+    assert f"found in {without_mnist}" in dialog.data.status.text()
     assert dialog.train_button.isEnabled()
     assert sorted(p.name for p in without_mnist.iterdir()) == sorted(
         f"{stem}.gz" for stem in FILES.values()
@@ -238,11 +403,11 @@ def test_corrupted_download_is_refused(window, qtbot, without_mnist, tmp_path):
         (mirror / f"{stem}.gz").write_bytes(gzip.compress(b"tampered " * 50))
     dialog = open_dialog(window, qtbot)
     with serve_folder(mirror) as url:
-        dialog.mirrors = (url,)
-        click(qtbot, dialog.download_button)
-        qtbot.waitUntil(lambda: dialog.download is None, timeout=60_000)
-    assert "Download failed" in dialog.data_status.text()
-    assert "SHA-256" in dialog.data_status.text()
+        dialog.data.mirrors = (url,)
+        click(qtbot, dialog.data.download_button)
+        qtbot.waitUntil(lambda: dialog.data.download is None, timeout=60_000)
+    assert "Download failed" in dialog.data.status.text()
+    assert "SHA-256" in dialog.data.status.text()
     assert not dialog.train_button.isEnabled()
     assert not without_mnist.exists() or not list(without_mnist.glob("*.gz"))
 
@@ -251,12 +416,12 @@ def test_offline_download_fails_with_a_message(window, qtbot, without_mnist):
     from ..httpserver import closed_port_url
 
     dialog = open_dialog(window, qtbot)
-    dialog.mirrors = (closed_port_url(),)
-    click(qtbot, dialog.download_button)
-    qtbot.waitUntil(lambda: dialog.download is None, timeout=60_000)
-    text = dialog.data_status.text()
+    dialog.data.mirrors = (closed_port_url(),)
+    click(qtbot, dialog.data.download_button)
+    qtbot.waitUntil(lambda: dialog.data.download is None, timeout=60_000)
+    text = dialog.data.status.text()
     assert "Download failed" in text and "offline" in text and "--data DIR" in text
-    assert dialog.download_button.isEnabled()  # the user can try again
+    assert dialog.data.download_button.isEnabled()  # the user can try again
 
 
 def test_choose_folder_is_remembered(
@@ -272,19 +437,19 @@ def test_choose_folder_is_remembered(
     monkeypatch.setattr(
         QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(empty))
     )
-    click(qtbot, dialog.folder_button)
-    assert "does not hold" in dialog.data_status.text()
+    click(qtbot, dialog.data.folder_button)
+    assert "does not hold" in dialog.data.status.text()
     assert not dialog.train_button.isEnabled()
     monkeypatch.setattr(
         QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(copy))
     )
-    click(qtbot, dialog.folder_button)
-    assert f"found in {copy}" in dialog.data_status.text()
+    click(qtbot, dialog.data.folder_button)
+    assert f"found in {copy}" in dialog.data.status.text()
     assert settings.value("data/folder") == str(copy)
 
 
 def test_the_worker_never_touches_widgets():
-    source = (ROOT / "digitpad" / "gui" / "train_worker.py").read_text()
+    source = (ROOT / "digitpad" / "gui" / "workers.py").read_text()
     modules = {
         node.module
         for node in ast.walk(ast.parse(source))
@@ -357,7 +522,7 @@ def test_dialog_plots_follow_a_palette_change(window, qtbot, qapp, with_mnist):
     try:
         qapp.setPalette(dark)
         qapp.processEvents()
-        for plot in (dialog.loss_plot, dialog.per_class, dialog.confusion_new[0]):
+        for plot in (dialog.live.loss_plot, dialog.results.per_class, dialog.results.confusion_new):
             assert plot.backgroundBrush().color() == QColor("#1e1e1e")
     finally:
         qapp.setPalette(light)

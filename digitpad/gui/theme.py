@@ -1,0 +1,54 @@
+"""Colours from the system palette for every plot, light or dark, and again when it changes."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+def theme() -> tuple[QColor, QColor, QColor]:
+    """(background, text, backdrop for tiles) from the system palette, light or dark."""
+    palette = QApplication.palette()
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    backdrop = base.darker(125) if base.lightness() > 128 else base.lighter(160)
+    return base, text, backdrop
+
+
+class Themed:
+    """Re-colours a panel when the system palette changes (say, to dark mode) while running."""
+
+    _themed = False  # palette events can arrive while the panel is still being built
+
+    def apply_theme(self) -> None:
+        raise NotImplementedError
+
+    def start_theming(self) -> None:
+        """Call at the end of __init__: colour the panel now and on every palette change."""
+        self._themed = True
+        self.apply_theme()
+
+    def changeEvent(self, event: QEvent) -> None:
+        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if self._themed and event.type() in palette_events:
+            self.apply_theme()
+        super().changeEvent(event)
+
+
+def style_plot(plot: pg.PlotWidget, title: str | None = None) -> None:
+    """Background, axes and title of a pyqtgraph plot in the palette's colours."""
+    background, text, _ = theme()
+    plot.setBackground(background)
+    item = plot.getPlotItem()
+    if title is not None:
+        item.setTitle(title, color=text)
+    elif item.titleLabel.text:
+        item.titleLabel.setText(item.titleLabel.text, color=text)
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setTextPen(text)
+        plot.getAxis(side).setPen(text)
+        label = plot.getAxis(side).label
+        if label is not None:
+            label.setDefaultTextColor(text)

@@ -1,0 +1,144 @@
+"""The retrain dialog's live view of a run: progress, loss and accuracy curves, and the
+first layer's filters as they form."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from digitpad.core.layers import CONV
+from digitpad.core.training import BatchEnd, EpochEnd
+from digitpad.gui.panels import MosaicPanel, filter_images
+from digitpad.gui.theme import style_plot
+
+SMOOTHING = 0.9  # exponential moving average of the per-batch loss
+PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
+
+
+def accuracy_floor(values: list[float]) -> float:
+    """The accuracy axis's lower end, in percent: 90, or a round 10 below the lowest value.
+
+    A fixed range keeps a 0.7-point gain looking like 0.7 points, not a cliff."""
+    if not values:
+        return 90.0
+    return min(90.0, math.floor(min(values) / 10) * 10)
+
+
+class ProgressView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)  # callers escape what they show
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setObjectName("loss_plot")
+        self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((40, 110, 200), width=2))
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.setLabel("left", "loss")
+        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot.setObjectName("accuracy_plot")
+        self.accuracy_curve = self.accuracy_plot.plot(
+            [], [], pen=pg.mkPen((230, 120, 20), width=2), symbol="o", symbolSize=7
+        )
+        self.accuracy_plot.setLabel("bottom", "epoch")
+        self.accuracy_plot.setLabel("left", "accuracy (%)")
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setMinimumHeight(170)
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(False, False)
+            plot.hideButtons()
+        self.filters_preview = MosaicPanel(
+            PREVIEW_WAITING,
+            "filters_preview",
+            "The first convolutional layer's filters, refreshed after every epoch.",
+            wide=2,
+        )
+        self.filters_preview.setMinimumHeight(110)
+        self.filters_preview.setMaximumHeight(180)  # the curves and results need the room
+        curves = QHBoxLayout()
+        curves.addWidget(self.loss_plot)
+        curves.addWidget(self.accuracy_plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(curves, 3)
+        layout.addWidget(self.filters_preview, 1)
+        self.loss_x: list[float] = []
+        self.loss_y: list[float] = []
+        self.val_x: list[int] = []
+        self.val_y: list[float] = []
+        self._smoothed: float | None = None
+        self.apply_theme()
+        self.reset(epochs=2)
+
+    def apply_theme(self) -> None:
+        style_plot(self.loss_plot, "Training loss (smoothed)")
+        style_plot(self.accuracy_plot, "Validation accuracy after each epoch")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_theme()
+        super().changeEvent(event)
+
+    def reset(self, epochs: int) -> None:
+        """A new run: empty curves on axes that fit it, no filters yet, no progress."""
+        self.loss_x, self.loss_y, self.val_x, self.val_y = [], [], [], []
+        self._smoothed = None
+        self.loss_curve.setData([], [])
+        self.accuracy_curve.setData([], [])
+        ticks = [[(e, str(e)) for e in range(0, epochs + 1)]]
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+        self.loss_plot.setXRange(0, epochs, padding=0.02)
+        self.loss_plot.enableAutoRange(axis="y")
+        self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
+        self.accuracy_plot.setYRange(accuracy_floor([]), 100, padding=0.02)
+        self.filters_preview.show_maps(np.zeros((1, 1, 1), np.float32))
+        self.filters_preview.set_heading(PREVIEW_WAITING)
+        self.progress.setMaximum(1)
+        self.progress.setValue(0)
+
+    def show_batch(self, event: BatchEnd) -> None:
+        done = (event.epoch - 1) * event.batches + event.batch
+        total = event.epochs * event.batches
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+        eta = int(event.eta_s)
+        self.status.setText(
+            f"epoch {event.epoch}/{event.epochs} · batch {event.batch}/{event.batches} · "
+            f"{event.images_per_s:,.0f} images/s · about {eta // 60}:{eta % 60:02d} left"
+        )
+        if math.isfinite(event.loss):
+            self._smoothed = (
+                event.loss
+                if self._smoothed is None
+                else SMOOTHING * self._smoothed + (1 - SMOOTHING) * event.loss
+            )
+            self.loss_x.append(done / event.batches)
+            self.loss_y.append(self._smoothed)
+            self.loss_curve.setData(self.loss_x, self.loss_y)
+
+    def show_epoch(self, event: EpochEnd) -> None:
+        if event.val_accuracy is not None:
+            self.val_x.append(event.epoch)
+            self.val_y.append(100 * event.val_accuracy)
+            self.accuracy_curve.setData(self.val_x, self.val_y)
+            self.accuracy_plot.setYRange(accuracy_floor(self.val_y), 100, padding=0.02)
+        conv = next((layer for layer in event.network.layers if layer.role == CONV), None)
+        if conv is not None:
+            self.filters_preview.show_maps(filter_images(conv.params["weight"]))
+            self.filters_preview.set_heading(f"First-layer filters after epoch {event.epoch}")
+
+    def stopped(self, text: str) -> None:
+        """The run ended without a model: say why and leave no half-full progress bar."""
+        self.progress.setMaximum(1)
+        self.progress.setValue(0)
+        self.status.setText(text)

@@ -1,0 +1,211 @@
+"""The retrain dialog's verdict on a finished run: the new model beside the one in use, on
+the 10,000 test images, and the choice to keep it (saved first) or discard it."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from digitpad.core.evaluation import Evaluation
+from digitpad.gui.theme import style_plot, theme
+from digitpad.gui.train_progress import accuracy_floor
+
+NEW_COLOUR, CURRENT_COLOUR = (230, 120, 20), (120, 140, 170)
+# Mistakes are a few per cent of a row at most: the colours span 0-2 %, and more saturates,
+# so the off-diagonal cells that matter stand out (the counts give the exact numbers).
+CONFUSION_TOP = 0.02
+
+
+class ConfusionView(pg.GraphicsLayoutWidget):
+    """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
+    its count, coloured by its share of the row. The diagonal (right answers) is left
+    blank: the per-class plot shows it, and its 4-digit counts would not fit."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = self.addPlot(row=0, col=0, title=title)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.setLabel("left", "true digit")
+        self.plot.setLabel("bottom", "predicted")
+        ticks = [[(d + 0.5, str(d)) for d in range(10)]]
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setTicks(ticks)
+        self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(pg.colormap.get("CET-L3"))
+        self.plot.addItem(self.image)
+        self.bar = pg.ColorBarItem(
+            values=(0, 100 * CONFUSION_TOP),
+            colorMap=pg.colormap.get("CET-L3"),
+            interactive=False,
+            width=8,
+        )
+        self.bar.setImageItem(self.image)
+        self.addItem(self.bar, row=0, col=1)
+        font = QFont()
+        font.setPointSizeF(6.5)
+        self.counts = []
+        for row in range(10):
+            for col in range(10):
+                text = pg.TextItem("", anchor=(0.5, 0.5))
+                text.setFont(font)
+                text.setPos(col + 0.5, row + 0.5)
+                self.plot.addItem(text)
+                self.counts.append(text)
+        self.setToolTip(
+            "Rows: the true digit; columns: what the model answered. Each cell counts one "
+            "kind of mistake (the blank diagonal holds the right answers). Colours: the "
+            f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
+        )
+        self.show_evaluation(None)
+
+    def apply_theme(self) -> None:
+        background, text, _ = theme()
+        self.setBackground(background)
+        self.plot.titleLabel.setText(self.plot.titleLabel.text, color=text)
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setTextPen(text)
+            self.plot.getAxis(side).setPen(text)
+        self.bar.axis.setTextPen(text)
+
+    def show_evaluation(self, evaluation: Evaluation | None) -> None:
+        counts = (
+            np.array(evaluation.confusion, dtype=float)
+            if evaluation is not None
+            else np.zeros((10, 10))
+        )
+        rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        shown = 100 * rates
+        np.fill_diagonal(shown, np.nan)  # transparent: right answers are not mistakes
+        # Image pixels cover 0..10 in plot coordinates: cell (r, c) spans [c, c+1].
+        self.image.setImage(shown, levels=(0, 100 * CONFUSION_TOP))
+        self.image.setRect(0, 0, 10, 10)
+        for index, text in enumerate(self.counts):
+            row, col = divmod(index, 10)
+            value = int(counts[row, col])
+            mistake = evaluation is not None and value and row != col
+            text.setText(str(value) if mistake else "")
+            bright = rates[row, col] >= CONFUSION_TOP / 2
+            text.setColor((20, 20, 20) if bright else (235, 235, 235))
+
+
+class ResultsView(QWidget):
+    """Shown when a run succeeds; the dialog keeps the result until it is saved."""
+
+    use_requested = Signal()
+    save_as_requested = Signal()
+    discard_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("results")
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.per_class = pg.PlotWidget()
+        self.per_class.setMinimumHeight(250)
+        self.per_class.setMenuEnabled(False)
+        self.per_class.setMouseEnabled(False, False)
+        self.per_class.hideButtons()
+        self.per_class.setXRange(-0.6, 9.6, padding=0)
+        self.per_class.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+        self.per_class.setLabel("bottom", "digit")
+        self.new_bars = pg.BarGraphItem(
+            x=np.arange(10) - 0.18, height=np.zeros(10), width=0.34, brush=NEW_COLOUR
+        )
+        self.current_bars = pg.BarGraphItem(
+            x=np.arange(10) + 0.18, height=np.zeros(10), width=0.34, brush=CURRENT_COLOUR
+        )
+        self.per_class.addItem(self.new_bars)
+        self.per_class.addItem(self.current_bars)
+        self.confusion_new = ConfusionView("Mistakes, new model")
+        self.confusion_current = ConfusionView("Mistakes, current model")
+        for view in (self.confusion_new, self.confusion_current):
+            view.setMinimumSize(270, 250)
+        self.save_problem = QLabel()
+        self.save_problem.setObjectName("save_problem")
+        self.save_problem.setWordWrap(True)
+        self.save_problem.setTextFormat(Qt.TextFormat.RichText)
+        self.save_problem.setVisible(False)
+        self.save_as_button = QPushButton("Save As…")
+        self.save_as_button.setObjectName("save_as")
+        self.save_as_button.clicked.connect(self.save_as_requested)
+        self.save_as_button.setVisible(False)
+        self.use_button = QPushButton("Use This Model")
+        self.use_button.setObjectName("use_model")
+        self.use_button.clicked.connect(self.use_requested)
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setObjectName("discard")
+        self.discard_button.clicked.connect(self.discard_requested)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary, 0, 0, 1, 3)
+        layout.addWidget(self.per_class, 1, 0)
+        layout.addWidget(self.confusion_new, 1, 1)
+        layout.addWidget(self.confusion_current, 1, 2)
+        layout.addWidget(self.save_problem, 2, 0, 1, 3)
+        choice = QHBoxLayout()
+        choice.addStretch(1)
+        for button in (self.discard_button, self.save_as_button, self.use_button):
+            choice.addWidget(button)
+        layout.addLayout(choice, 3, 0, 1, 3)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        style_plot(self.per_class)
+        for view in (self.confusion_new, self.confusion_current):
+            view.apply_theme()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_theme()
+        super().changeEvent(event)
+
+    def show_result(self, new: Evaluation, current: Evaluation | None) -> None:
+        lines = [
+            f"<b style='color:#e6781e'>New model</b>: {new.accuracy:.2%} accuracy on the "
+            f"10,000 MNIST test images (loss {new.loss:.4f})"
+        ]
+        if current is not None:
+            lines.append(
+                f"<b style='color:#7890aa'>Current model</b>: {current.accuracy:.2%} "
+                f"(loss {current.loss:.4f})"
+            )
+        lines.append(
+            "<small>Mistakes: how many test images of each digit (rows) were read as each "
+            "other digit (columns); colour: the share of that digit's images.</small>"
+        )
+        self.summary.setText("<br>".join(lines))
+        new_percent = 100 * np.array(new.per_class_accuracy)
+        current_percent = 100 * np.array(current.per_class_accuracy if current else [0.0] * 10)
+        self.new_bars.setOpts(height=new_percent)
+        self.current_bars.setOpts(height=current_percent)
+        shown = list(new_percent) + (list(current_percent) if current else [])
+        floor = accuracy_floor(shown)
+        # The axis says where it starts: bars on a cut axis are never shown silently.
+        style_plot(self.per_class, "Per-class accuracy")
+        self.per_class.setLabel("left", f"% (axis from {floor:.0f})")
+        self.per_class.setYRange(floor, 100, padding=0.02)
+        self.confusion_new.show_evaluation(new)
+        self.confusion_current.show_evaluation(current)
+        self.show_save_problem(None)
+
+    def show_save_problem(self, message: str | None) -> None:
+        """A failed save: say why and offer to retry or to save elsewhere."""
+        self.save_problem.setVisible(message is not None)
+        self.save_as_button.setVisible(message is not None)
+        self.use_button.setText("Use This Model" if message is None else "Retry")
+        if message is not None:
+            self.save_problem.setText(
+                "<span style='color:#d03030'>Could not save the model:</span> "
+                f"{html.escape(message)}<br>It is kept here: retry, or save it elsewhere."
+            )

@@ -1,0 +1,217 @@
+"""Work off the GUI thread: training (with its evaluation) and downloading MNIST.
+
+One contract for every worker (the pattern of Qt's threading examples and superqt's
+workers): a QObject moved to a QThread that never touches a widget, emits signals of
+plain data, stops cooperatively when its ``threading.Event`` is set, and whose one base
+``run()`` turns every exception into ``failed(message)``. Its last signal is always
+``finished``. Connect its signals only to bound slots of GUI objects: PySide6 runs a
+lambda in the emitting thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from threadpoolctl import threadpool_limits
+
+from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, load_split
+from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate
+from digitpad.core.model_io import ModelMetadata
+from digitpad.core.network import Network
+from digitpad.core.training import (
+    BatchEnd,
+    EpochEnd,
+    Finished,
+    TrainConfig,
+    TrainingDiverged,
+    run_metadata,
+    train,
+)
+
+PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second reach the GUI
+# Failures whose message already says what went wrong, in words for the user.
+EXPECTED = (DatasetError, TrainingDiverged, ValueError, MemoryError, OSError)
+
+
+class Cancelled(Exception):
+    """Raised inside ``work`` when the worker was asked to stop."""
+
+
+class Worker(QObject):
+    """The base: ``run`` calls ``work`` and reports how it ended, exactly once."""
+
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()  # always the last signal
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the work to stop; safe from any thread, returns at once."""
+        self._stop.set()
+
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def check_stop(self) -> None:
+        if self._stop.is_set():
+            raise Cancelled
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.work()
+        except (Cancelled, DownloadCancelled, EvaluationStopped):
+            self.cancelled.emit()
+        except EXPECTED as exc:
+            self.failed.emit(str(exc) or type(exc).__name__)
+        except Exception as exc:  # a bug: say so, never die silently on a thread
+            traceback.print_exc()
+            self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            # Home to the GUI thread before the thread ends, so that dropping the last
+            # reference there later deletes it on the thread it belongs to.
+            self.moveToThread(QCoreApplication.instance().thread())
+            self.finished.emit()
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    spec: dict
+    config: TrainConfig
+    data_dir: Path
+    name: str
+    arch: str
+    current: Network | None  # the model in use, evaluated for comparison
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    network: Network
+    metadata: ModelMetadata
+    evaluation: Evaluation
+    current_evaluation: Evaluation | None
+
+
+class TrainWorker(Worker):
+    """Trains one request, then scores the new and the current model on the test set."""
+
+    batch_progress = Signal(object)  # BatchEnd
+    epoch_finished = Signal(object)  # EpochEnd, with a snapshot of the network
+    evaluating = Signal()
+    succeeded = Signal(object)  # TrainResult
+
+    def __init__(self, request: TrainRequest) -> None:
+        super().__init__()
+        self.request = request
+
+    def work(self) -> None:
+        # One BLAS thread while training in the background: the worker keeps one core
+        # and the window the other. With two, both threads queue for the same BLAS
+        # pool and drawing stutters (benchmarks/training_responsiveness.py).
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._train_and_score()
+
+    def _train_and_score(self) -> None:
+        request = self.request
+        split = load_split(request.data_dir, "train")
+        self.check_stop()
+        network = Network(request.spec, np.random.default_rng(request.config.seed))
+        last_emit = 0.0
+        result = None
+        for event in train(network, split.as_float(), split.labels, request.config, self.stopping):
+            if isinstance(event, BatchEnd):
+                now = time.perf_counter()
+                if now - last_emit >= PROGRESS_INTERVAL_S or event.batch == event.batches:
+                    last_emit = now
+                    self.batch_progress.emit(event)
+            elif isinstance(event, EpochEnd):
+                self.epoch_finished.emit(event)
+            elif isinstance(event, Finished):
+                result = event
+        if result is None or result.stopped:
+            raise Cancelled
+        self.evaluating.emit()
+        test = load_split(request.data_dir, "test")
+        images = test.as_float()
+        scores = evaluate(network, images, test.labels, self.stopping)
+        current = (
+            evaluate(request.current, images, test.labels, self.stopping)
+            if request.current is not None
+            else None
+        )
+        self.check_stop()
+        metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
+        self.succeeded.emit(TrainResult(network, metadata, scores, current))
+
+
+class DownloadWorker(Worker):
+    """Downloads and verifies MNIST into a folder."""
+
+    progress = Signal(str, int, int)  # file name, bytes done, bytes total (0 if unknown)
+    succeeded = Signal(str)  # the folder
+
+    def __init__(
+        self, folder: Path, mirrors: tuple[str, ...] | None = None, timeout: float = 10.0
+    ) -> None:
+        super().__init__()
+        self.folder, self.mirrors, self.timeout = folder, mirrors, timeout
+
+    def work(self) -> None:
+        kwargs = {"mirrors": self.mirrors} if self.mirrors else {}
+        folder = download_mnist(
+            self.folder,
+            progress=self.progress.emit,
+            timeout=self.timeout,
+            should_stop=self.stopping,
+            **kwargs,
+        )
+        self.succeeded.emit(str(folder))
+
+
+class Background(QObject):
+    """Owns a worker and its thread. ``done`` is emitted (on the GUI thread) once the
+    thread has ended, after every signal the worker sent; nothing here ever waits."""
+
+    done = Signal()
+
+    def __init__(self, worker: Worker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.run)
+        # Direct: quit() is thread-safe, and a queued call would need an event loop.
+        worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        self.thread.finished.connect(self._on_thread_finished)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def stop(self) -> None:
+        """Ask the worker to stop; ``done`` follows when it has."""
+        self.worker.stop()
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Block until the thread ends (scripts and benchmarks; never the app's GUI)."""
+        return self.thread.wait(timeout_ms)
+
+    def _on_thread_finished(self) -> None:
+        # QThread.finished is sent from the thread just before it ends: this wait is the
+        # last instant of it, after which the QThread may be deleted safely.
+        self.thread.wait()
+        self.done.emit()
