@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
-from digitpad.gui.theme import Themed, theme
+from digitpad.gui.theme import Themed, style_plot, theme
 
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
 GAP = 1
@@ -138,12 +138,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.setMinimumSize(220, 150)
 
     def apply_theme(self) -> None:
-        background, text, _ = theme()
-        self.setBackground(background)
-        self.setTitle("Softmax probabilities", color=text)
-        for side in ("left", "bottom"):
-            self.getAxis(side).setTextPen(text)
-            self.getAxis(side).setPen(text)
+        style_plot(self, "Softmax probabilities")
 
     def show_probabilities(self, probabilities: np.ndarray | None) -> None:
         values = np.zeros(10) if probabilities is None else np.asarray(probabilities)

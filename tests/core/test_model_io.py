@@ -184,6 +184,12 @@ def test_pickle_bearing_file_is_refused_without_running_it(saved, tmp_path):
             "would have 784,000,000,000 weights",
         ),
         ({"metrics": [1, 2]}, "metrics"),
+        ({"metrics": {"test_accuracy": "high"}}, "metric 'test_accuracy' must be a finite"),
+        ({"metrics": {"test_accuracy": 7.5}}, "between 0 and 1"),
+        ({"metrics": {"per_class_accuracy": [0.5, None]}}, "per_class_accuracy"),
+        ({"metrics": {"test_loss": True}}, "test_loss"),
+        ({"training": {"config": [1, 2]}}, "'config' must be an object"),
+        ({"training": {"images": "many"}}, "'images' must be an integer"),
     ],
 )
 def test_bad_headers(saved, change, message):
@@ -226,3 +232,13 @@ def test_saved_file_gets_the_usual_permissions(tmp_path):
     finally:
         os.umask(previous)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_conv_layer_without_kernel_takes_the_default(saved):
+    path, _ = saved
+    header = header_of(path)
+    del header["spec"]["layers"][0]["kernel"]
+    rewrite(path, with_header(arrays_of(path), header))
+    model = load_model(path)
+    assert model.network.layers[0].kernel == 3
+    assert model.network.layers[0].describe().startswith("conv 3×3")

@@ -38,6 +38,8 @@ def test_window_has_the_named_widgets(window):
         "feature_maps",
         "pooled",
         "network_input",
+        "layer_strip",
+        "layer_selector",
     ):
         assert window.findChild(QWidget, name) is not None, name
 

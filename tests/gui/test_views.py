@@ -204,3 +204,34 @@ def test_unreadable_remembered_settings_fall_back_to_defaults(
     assert window.pen_slider.value() == 22
     assert window.model.metadata.name == "default"
     assert np.isfinite(window.width())
+
+
+def test_models_with_odd_metadata_neither_stop_the_start_nor_half_switch(
+    qtbot, settings, dialogs, library_folder
+):
+    import json
+
+    from digitpad.core.bundled import CLASSIC
+    from digitpad.core.library import Library
+    from digitpad.core.model_io import ModelMetadata
+
+    from .conftest import open_window
+
+    library = Library(library_folder)
+    from digitpad.core.network import Network
+
+    odd = library.add(Network(CLASSIC.spec()), ModelMetadata(name="odd"))
+    arrays = dict(np.load(odd))
+    header = json.loads(arrays["header"].tobytes())
+    header["metrics"] = {"test_accuracy": "99%"}
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(odd, **arrays)
+    settings.setValue("model/path", str(odd))  # remembered from last time
+    window = open_window(qtbot, settings, library_folder, None)
+    assert window.model.metadata.name == "default"  # started, with the bundled default
+    texts = [a.text() for a in window.model_menu.menu.actions()]
+    assert "odd.npz (broken)" in texts
+    window.model_menu.load(odd)  # chosen anyway: refused whole, nothing half-switched
+    assert window.model.metadata.name == "default"
+    assert window.model_status.text().startswith("Model: default")
+    assert "test_accuracy" in dialogs[-1][2]
