@@ -17,6 +17,8 @@ from digitpad.core.layers import ACTIVATION, CONV, POOL, RESHAPE
 from digitpad.core.model_io import Model
 from digitpad.core.network import INPUT_SHAPE, Network, Trace
 from digitpad.core.preprocess import to_mnist
+from digitpad.core.reference import reference_inputs
+from digitpad.core.scales import layer_scales
 
 # Below this probability for the best digit the app says it is not sure.
 UNSURE_BELOW = 0.5
@@ -164,6 +166,10 @@ class ViewerModel:
       ``input_changed``      the drawing changed: input, trace, probabilities, verdict
       ``selection_changed``  another conv block or layer was picked
       ``hover_changed``      the pointer moved over a value, or away
+      ``scales_changed``     colour scales switched between fixed and per-map
+
+    Colour scales are fixed per model (``scales.layer_scales`` on the reference digits,
+    cached by model file), unless ``fixed_scales`` is off.
     """
 
     def __init__(self) -> None:
@@ -178,10 +184,15 @@ class ViewerModel:
         self.block_index = 0
         self.selected_layer: int | None = None
         self.hover: Hover | None = None
+        self.scales: list[float] = []  # per layer, the bound of its colour scale
+        self.fixed_scales = True
+        self._references: np.ndarray | None = None
+        self._scale_cache: dict[tuple, list[float]] = {}
         self.model_changed = Listeners()
         self.input_changed = Listeners()
         self.selection_changed = Listeners()
         self.hover_changed = Listeners()
+        self.scales_changed = Listeners()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -193,6 +204,12 @@ class ViewerModel:
     def block(self) -> ConvBlock | None:
         """The conv block the panels show."""
         return self.blocks[self.block_index] if self.blocks else None
+
+    def scale(self, layer: int) -> float | None:
+        """The colour-scale bound for layer ``layer``'s maps; None: scale each map itself."""
+        if not self.fixed_scales or not 0 <= layer < len(self.scales):
+            return None
+        return self.scales[layer]
 
     def output(self, layer: int) -> np.ndarray | None:
         """Layer ``layer``'s output for the current drawing, one image: (C, H, W) or (D,)."""
@@ -208,6 +225,7 @@ class ViewerModel:
         network = self.network
         self.stages = network_stages(network) if network is not None else []
         self.blocks = conv_blocks(network) if network is not None else []
+        self.scales = self._scales_for(model) if model is not None else []
         self.block_index = 0
         self.selected_layer = None
         self._set_hover(None)
@@ -215,6 +233,25 @@ class ViewerModel:
         self._run(self.pixels)
         self.model_changed.emit()
         self.input_changed.emit()
+
+    def _scales_for(self, model: Model) -> list[float]:
+        key: tuple = (id(model.network),)
+        if model.path is not None:
+            try:
+                stat = model.path.stat()
+                key = (str(model.path), stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                pass
+        if key not in self._scale_cache:
+            if self._references is None:
+                self._references = reference_inputs()
+            self._scale_cache[key] = layer_scales(model.network, self._references)
+        return self._scale_cache[key]
+
+    def set_fixed_scales(self, fixed: bool) -> None:
+        if fixed != self.fixed_scales:
+            self.fixed_scales = fixed
+            self.scales_changed.emit()
 
     def update(self, pixels: np.ndarray | None) -> None:
         """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing."""

@@ -90,6 +90,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Train a new network on MNIST and watch it learn",
     ),
     ActionSpec(
+        "fixed_scales",
+        "View",
+        "&Fixed Colour Scales",
+        (),
+        "On: each layer keeps one colour scale for every drawing, so colours can be "
+        "compared. Off: each panel scales itself to the drawing.",
+        checkable=True,
+    ),
+    ActionSpec(
         "shortcuts",
         "Help",
         "&Keyboard Shortcuts",
@@ -99,7 +108,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", "Help", "&About digitpad", (), "Version, credits and the current model"),
 )
 
-MENUS = ("File", "Edit", "Model", "Help")
+MENUS = ("File", "Edit", "View", "Model", "Help")
 # What the mouse and pen do: not actions, but part of the same help.
 GESTURES = (
     ("Draw", "Left mouse button or pen"),

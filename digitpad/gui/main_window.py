@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
                 "eraser": self._on_eraser_toggled,
                 "thinner": self._on_thinner_triggered,
                 "thicker": self._on_thicker_triggered,
+                "fixed_scales": self.viewer.set_fixed_scales,
                 "shortcuts": self._on_shortcuts_triggered,
                 "about": self._on_about_triggered,
             },
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         # Availability follows the canvas's history, as it changes.
         self.canvas.undo_available.connect(self.actions["undo"].setEnabled)
         self.canvas.redo_available.connect(self.actions["redo"].setEnabled)
+        self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
         self.actions["undo"].setEnabled(False)
         self.actions["redo"].setEnabled(False)
         for name in ("undo", "redo", "clear", "eraser"):
@@ -156,7 +158,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
-        for name in ("File", "Edit", "Help"):
+        for name in ("File", "Edit", "View", "Help"):
             for action in menu_actions(self.actions, name):
                 if action is self.actions["quit"]:
                     menus[name].addSeparator()

@@ -80,6 +80,7 @@ class NetworkView(QWidget):
         viewer.input_changed.connect(self._on_viewer_input_changed)
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
         viewer.hover_changed.connect(self._on_viewer_hover_changed)
+        viewer.scales_changed.connect(self._on_viewer_scales_changed)
         self._on_viewer_model_changed()
 
     # -- from the viewer -----------------------------------------------------------------
@@ -109,6 +110,9 @@ class NetworkView(QWidget):
         selected = self.viewer.selected_layer
         if selected is not None:
             self._flash(self._panel_of(selected))
+
+    def _on_viewer_scales_changed(self) -> None:
+        self._show_maps()
 
     def _on_viewer_hover_changed(self) -> None:
         hover, block = self.viewer.hover, self.viewer.block
@@ -168,7 +172,8 @@ class NetworkView(QWidget):
         for panel, layer in ((self.feature_maps, block.conv), (self.pooled, block.last)):
             output = self.viewer.output(layer)
             panel.show_maps(
-                output if output is not None else np.zeros(network.shapes[layer], np.float32)
+                output if output is not None else np.zeros(network.shapes[layer], np.float32),
+                self.viewer.scale(layer),
             )
 
     def _panel_of(self, layer: int) -> QWidget:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
+from digitpad.core.scales import nice_ceiling
 from digitpad.gui.theme import Themed, style_plot, theme
 
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
@@ -28,20 +29,6 @@ def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
     if abs(cols - target) > target / 2:  # e.g. a prime count: accept a few empty tiles
         cols = math.ceil(target)
     return math.ceil(count / cols), cols
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above value (value > 0).
-
-    Colour-bar ranges snap to these, so the bar's axis is redrawn only when the data's
-    scale really changes, not on every stroke.
-    """
-    exponent = math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        bound = step * 10.0**exponent
-        if bound >= value * (1 - 1e-9):
-            return bound
-    return 10.0 ** (exponent + 1)
 
 
 def filter_images(weights: np.ndarray) -> np.ndarray:
@@ -229,23 +216,23 @@ class MosaicPanel(Themed, QWidget):
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")
 
-    def show_maps(self, maps: np.ndarray) -> None:
-        """maps (F, H, W), tiled, on one symmetric diverging scale: white is zero.
-
-        The scale's end is a round number at or above the 99th percentile of |value|,
-        so a few extreme pixels do not wash every other map out to white.
+    def show_maps(self, maps: np.ndarray, bound: float | None = None) -> None:
+        """maps (F, H, W), tiled, on one symmetric diverging scale [-bound, bound]: white
+        is zero. Without a bound, the scale's end is a round number at or above the 99th
+        percentile of |value|, so a few extreme pixels do not wash the rest out to white.
         """
         f = maps.shape[0]
         layout_changed = maps.shape != self.maps.shape
         self.maps = maps
         self.cols = grid_shape(f, self.wide)[1]
         tiled = mosaic(maps, self.cols)
-        magnitude = np.abs(maps)
-        peak = float(magnitude.max())
-        # A few values (a small filter bank) are all shown unclipped.
-        strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else peak
-        # All zero (nothing drawn yet): a plain -1..1 scale, not one of millionths.
-        bound = nice_ceiling(max(strong, peak / 4)) if peak > 0 else 1.0
+        if bound is None:
+            magnitude = np.abs(maps)
+            peak = float(magnitude.max())
+            # A few values (a small filter bank) are all shown unclipped.
+            strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else peak
+            # All zero (nothing drawn yet): a plain -1..1 scale, not one of millionths.
+            bound = nice_ceiling(max(strong, peak / 4)) if peak > 0 else 1.0
         levels = (-bound, bound)
         self.image.setImage(tiled, autoLevels=False, levels=levels)
         if levels != self._levels:  # re-setting equal levels would still redraw the axis

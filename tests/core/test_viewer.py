@@ -36,7 +36,13 @@ def classic_model():
 class Recorder:
     def __init__(self, viewer: ViewerModel) -> None:
         self.events: list[str] = []
-        for name in ("model_changed", "input_changed", "selection_changed", "hover_changed"):
+        for name in (
+            "model_changed",
+            "input_changed",
+            "selection_changed",
+            "hover_changed",
+            "scales_changed",
+        ):
             getattr(viewer, name).connect(lambda name=name: self.events.append(name))
 
 
@@ -198,3 +204,31 @@ def test_a_failing_listener_does_not_stop_the_others(monkeypatch):
     viewer.input_changed.connect(lambda: calls.append(1))
     viewer.update(None)
     assert calls == [1] and reported == [RuntimeError]
+
+
+def test_colour_scales_are_fixed_per_model_and_can_be_switched_off(default_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    scales = list(viewer.scales)
+    assert len(scales) == len(default_model.network.layers)
+    assert all(s > 0 for s in scales)
+    viewer.update(bar())
+    assert viewer.scale(0) == scales[0]
+    viewer.update(bar(left=40, width=60))  # another drawing: the same scales
+    assert viewer.scales == scales
+    events = Recorder(viewer)
+    viewer.set_fixed_scales(False)
+    assert viewer.scale(0) is None and events.events == ["scales_changed"]
+    viewer.set_fixed_scales(False)
+    assert events.events == ["scales_changed"]
+
+
+def test_scales_cover_the_reference_digits(default_model):
+    from digitpad.core.reference import reference_inputs
+
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    trace = default_model.network.trace(reference_inputs())
+    for layer, step in enumerate(trace.steps):
+        inside = (np.abs(step.output) <= viewer.scales[layer]).mean()
+        assert inside >= 0.995, (layer, inside)

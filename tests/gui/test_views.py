@@ -121,6 +121,11 @@ def test_hover_value_follows_the_drawing(window, qtbot):
 
 def test_empty_canvas_has_plain_colour_scales(window):
     view = window.network_view
+    block = window.viewer.block
+    for panel, layer in ((view.feature_maps, block.conv), (view.pooled, block.last)):
+        bound = window.viewer.scale(layer)
+        assert bound >= 1 and panel.bar.levels() == (-bound, bound)  # the model's scale
+    window.actions["fixed_scales"].trigger()  # per-panel scales: nothing drawn, -1..1
     for panel in (view.feature_maps, view.pooled):
         assert panel.bar.levels() == (-1.0, 1.0)
     assert "Draw a digit" in window.prediction.text()
@@ -235,3 +240,21 @@ def test_models_with_odd_metadata_neither_stop_the_start_nor_half_switch(
     assert window.model.metadata.name == "default"
     assert window.model_status.text().startswith("Model: default")
     assert "test_accuracy" in dialogs[-1][2]
+
+
+def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
+    view = window.network_view
+    draw_seven(window, qtbot)
+    levels = view.feature_maps.bar.levels()
+    assert levels == (-window.viewer.scales[0], window.viewer.scales[0])
+    window.actions["clear"].trigger()
+    draw_stroke(window.canvas, line((140, 40), (140, 240)))
+    window._run_update()
+    assert view.feature_maps.bar.levels() == levels
+    window.menuBar()  # the toggle lives in View
+    window.actions["fixed_scales"].trigger()  # off: each panel scales itself
+    assert not window.actions["fixed_scales"].isChecked()
+    assert view.feature_maps.bar.levels() != levels or view.pooled.bar.levels() != (
+        -window.viewer.scales[2],
+        window.viewer.scales[2],
+    )
