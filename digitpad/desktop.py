@@ -68,8 +68,10 @@ def exec_argument(argument: str) -> str:
     else:
         escaped = "".join("\\" + c if c in '"`$\\' else c for c in argument)
         quoted = f'"{escaped}"'
-    # Exec is also a string value, whose own escape rule doubles every backslash.
-    return quoted.replace("\\", "\\\\")
+    # Exec is also a string value, whose own escapes double every backslash and write
+    # control characters as \n, \t, \r (a raw newline would end the line).
+    escaped = quoted.replace("\\", "\\\\")
+    return escaped.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
 
 
 def desktop_entry(command: list[str]) -> str:

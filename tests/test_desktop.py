@@ -144,3 +144,9 @@ def test_exec_arguments_are_quoted_as_the_spec_says(argument, written):
     assert desktop.exec_argument(argument) == written
     if "%" not in argument:
         assert exec_arguments(written) == [argument]
+
+
+def test_control_characters_cannot_break_the_entry_line():
+    written = desktop.exec_argument("/opt/a\nExec=evil\tx")
+    assert "\n" not in written and "\t" not in written
+    assert written == '"/opt/a\\nExec=evil\\tx"'

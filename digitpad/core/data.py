@@ -166,7 +166,7 @@ def has_mnist(folder: Path) -> bool:
     try:
         for stem in FILES.values():
             _find_file(folder, stem)
-    except DatasetError:
+    except (DatasetError, OSError, ValueError):  # a path too long, or with a NUL, is not it
         return False
     return True
 

@@ -170,7 +170,11 @@ def _few(names: list[str], limit: int = 5) -> str:
 def load_model(path: str | os.PathLike) -> Model:
     """Read and validate everything; raises ModelFormatError naming the file and fault."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the system, a NUL in it
+        raise ModelFormatError(f"{str(path)[:200]}: not a usable path ({exc})") from exc
+    if not is_file:
         raise ModelFormatError(f"{path}: no such model file")
     _check_archive(path)
     try:

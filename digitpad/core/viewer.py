@@ -213,7 +213,7 @@ class ViewerModel:
 
     def output(self, layer: int) -> np.ndarray | None:
         """Layer ``layer``'s output for the current drawing, one image: (C, H, W) or (D,)."""
-        if self.trace is None:
+        if self.trace is None or not 0 <= layer < len(self.trace.steps):
             return None
         return self.trace.steps[layer].output[0]
 
@@ -228,11 +228,13 @@ class ViewerModel:
         self.scales = self._scales_for(model) if model is not None else []
         self.block_index = 0
         self.selected_layer = None
-        self._set_hover(None)
+        had_hover, self.hover = self.hover is not None, None
         # Everything is consistent with the new model before anyone hears of it.
         self._run(self.pixels)
         self.model_changed.emit()
         self.input_changed.emit()
+        if had_hover:
+            self.hover_changed.emit()
 
     def _scales_for(self, model: Model) -> list[float]:
         key: tuple = (id(model.network),)
@@ -256,11 +258,13 @@ class ViewerModel:
     def update(self, pixels: np.ndarray | None) -> None:
         """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing."""
         self._run(pixels)
-        self.input_changed.emit()
-        hover = self.hover
-        if hover is not None:
+        before = self.hover
+        if before is not None:
             # The same place now holds another value (or none, on an empty canvas).
-            self.hover_over(hover.layer, hover.channel, hover.row, hover.col)
+            self.hover = self._hover_at(before.layer, before.channel, before.row, before.col)
+        self.input_changed.emit()
+        if self.hover != before:
+            self.hover_changed.emit()
 
     def _run(self, pixels: np.ndarray | None) -> None:
         self.pixels = pixels
@@ -294,24 +298,23 @@ class ViewerModel:
 
     def hover_over(self, layer: int, channel: int, row: int, col: int) -> None:
         """The pointer is over one value of layer ``layer``'s output."""
+        self._set_hover(self._hover_at(layer, channel, row, col))
+
+    def _hover_at(self, layer: int, channel: int, row: int, col: int) -> Hover | None:
         output = self.output(layer)
         network = self.network
         if output is None or network is None or output.ndim != 3:
-            self._set_hover(None)
-            return
+            return None
         channels, height, width = output.shape
         if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):
-            self._set_hover(None)
-            return
-        self._set_hover(
-            Hover(
-                layer,
-                channel,
-                row,
-                col,
-                float(output[channel, row, col]),
-                network.receptive_field(layer, row, col),
-            )
+            return None
+        return Hover(
+            layer,
+            channel,
+            row,
+            col,
+            float(output[channel, row, col]),
+            network.receptive_field(layer, row, col),
         )
 
     def clear_hover(self) -> None:

@@ -94,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
         if args.image is not None:
             window.open_image(args.image)
         window.show()
-        return app.exec()
+        code = app.exec()
+        # The window is gone; a run or download still going is stopped and waited for
+        # here (no GUI left to freeze), so Qt never destroys a running thread.
+        window.model_menu.wait_for_work()
+        return code
     # A screenshot neither reads nor changes the user's settings, and never waits on a
     # dialog: problems are printed and give a non-zero exit status.
     with tempfile.TemporaryDirectory() as folder:

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -195,16 +196,32 @@ class MainWindow(QMainWindow):
         self._on_pen_slider_value_changed(self.pen_slider.value())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.model_menu.has_unsaved_model() and not self.messages.confirm(
+            "Close digitpad",
+            "The model you just trained has not been saved. Close anyway and discard it?",
+        ):
+            self.model_menu.show_trained()
+            event.ignore()
+            return
         if self.model_menu.busy():
-            # Never wait on the GUI thread: ask the work to stop, hide, and close for real
+            # Never wait on the GUI thread: ask the work to stop, hide, and finish closing
             # once its thread has ended (a stalled download ends at its socket timeout).
             self.model_menu.stop_work()
-            self.model_menu.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
+            self.model_menu.idle.connect(
+                self._on_model_menu_idle, Qt.ConnectionType.SingleShotConnection
+            )
             self.hide()
             event.ignore()
             return
         self.settings.save_window(self.saveGeometry(), self.pen_slider.value())
         super().closeEvent(event)
+
+    def _on_model_menu_idle(self) -> None:
+        """The work stopped after the window was closed: finish closing, and quit (a hidden
+        window closing is not 'the last window closed', so Qt would not quit by itself)."""
+        self.close()
+        if QApplication.quitOnLastWindowClosed():
+            QApplication.quit()
 
     # -- the viewer model ------------------------------------------------------------------
 

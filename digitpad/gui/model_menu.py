@@ -166,7 +166,7 @@ class ModelMenu(QObject):
     def _use(self, model: Model) -> None:
         self.viewer.use_model(model)
         # A bundled model is remembered by name: an upgrade or a new venv moves its file.
-        self.settings.save_model(bundled_name(model.path) or str(model.path))
+        self.settings.save_model(bundled_name(model.path) or str(model.path.absolute()))
 
     def load_initial(self, requested: Path | None) -> str | None:
         """The model asked for, else the one used last time, else the bundled default.
@@ -287,6 +287,9 @@ class ModelMenu(QObject):
             return f"{path}: {exc.strerror or exc}"
         self.rebuild()
         if not self.load(saved):
+            # Take the unusable file back out, so that a retry does not leave a second.
+            saved.unlink(missing_ok=True)
+            self.rebuild()
             return f"{saved} was written but cannot be opened"
         self.status.emit(f"Saved and using {saved}", 6000)
         return None
@@ -302,3 +305,17 @@ class ModelMenu(QObject):
 
     def _on_train_dialog_idle(self) -> None:
         self.idle.emit()
+
+    def wait_for_work(self, timeout_ms: int = 15000) -> None:
+        """After the event loop has ended: let running threads finish before exit."""
+        if self.train_dialog is not None:
+            self.train_dialog.stop()
+            self.train_dialog.wait(timeout_ms)
+
+    def has_unsaved_model(self) -> bool:
+        return self.train_dialog is not None and self.train_dialog.has_unsaved_result()
+
+    def show_trained(self) -> None:
+        if self.train_dialog is not None:
+            self.train_dialog.show()
+            self.train_dialog.raise_()

@@ -36,8 +36,11 @@ class AppSettings:
 
     def pen_width(self) -> int | None:
         value = self.store.value(PEN_WIDTH)
-        if isinstance(value, str) and value.strip().isdigit() and len(value) < 6:
-            value = int(value)
+        if isinstance(value, str):
+            try:
+                value = int(value) if len(value) < 6 else None
+            except ValueError:  # "wide", or "²", which isdigit() would have accepted
+                return None
         if not isinstance(value, int) or isinstance(value, bool):
             return None
         return value if MIN_PEN_WIDTH <= value <= MAX_PEN_WIDTH else None
@@ -57,6 +60,8 @@ class AppSettings:
         self.store.sync()
 
     def save_model(self, value: str) -> None:
+        """A bundled model's name, or an absolute path (a relative one means nothing
+        when digitpad next starts from another folder)."""
         self.store.setValue(MODEL, value)
 
     def save_data_folder(self, folder: Path) -> None:

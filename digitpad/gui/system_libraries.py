@@ -55,11 +55,27 @@ class ElfInfo:
     search_paths: tuple[str, ...]  # RUNPATH, or RPATH when there is no RUNPATH
 
 
-def read_elf(path: Path) -> ElfInfo:
-    """The dependencies an ELF shared object declares (its dynamic section)."""
+def read_elf_header(path: Path) -> tuple[int, bool, int]:
+    """(class, little-endian, machine): all the dynamic loader checks of a candidate."""
     with open(path, "rb") as file:
+        head = file.read(20)
+    if len(head) < 20 or head[:4] != b"\x7fELF" or head[4] not in (1, 2) or head[5] not in (1, 2):
+        raise ElfError(f"{path}: not an ELF file")
+    (machine,) = struct.unpack(("<" if head[5] == 1 else ">") + "H", head[18:20])
+    return head[4], head[5] == 1, machine
+
+
+def read_elf(path: Path) -> ElfInfo:
+    """The dependencies an ELF shared object declares (its dynamic section).
+
+    Every offset and size comes from the file: each is checked against the file's size
+    before anything is read, so a damaged or hostile file gives ElfError, nothing worse."""
+    with open(path, "rb") as file:
+        file_size = os.fstat(file.fileno()).st_size
 
         def read(offset: int, size: int) -> bytes:
+            if offset < 0 or size < 0 or offset + size > file_size:
+                raise ElfError(f"{path}: truncated ELF file")
             file.seek(offset)
             data = file.read(size)
             if len(data) != size:
@@ -159,15 +175,12 @@ def _expand(folder: str, origin: Path) -> str:
 
 
 def _compatible(path: Path, like: ElfInfo) -> bool:
+    """Whether the loader would take this file: an ELF of the same class and machine."""
     try:
-        info = read_elf(path)
+        header = read_elf_header(path)
     except (OSError, ElfError):
         return False
-    return (info.elf_class, info.little_endian, info.machine) == (
-        like.elf_class,
-        like.little_endian,
-        like.machine,
-    )
+    return header == (like.elf_class, like.little_endian, like.machine)
 
 
 def missing_libraries(
@@ -185,12 +198,18 @@ def missing_libraries(
     seen: set[str] = set()
     queue = [Path(root).resolve() for root in roots]
     done: set[Path] = set()
+    roots = set(queue)
     while queue:
         current = queue.pop(0)
         if current in done:
             continue
         done.add(current)
-        info = read_elf(current)
+        try:
+            info = read_elf(current)
+        except ElfError:
+            if current in roots:
+                raise
+            continue  # a bundled library the loader takes but this cannot read: no verdict
         own = [Path(_expand(folder, current.parent)) for folder in info.search_paths]
         for name in info.needed:
             if name in seen:
@@ -305,8 +324,8 @@ def qt_problem(
     roots = list(qt.modules) + ([qt.xcb_plugin] if xcb and qt.xcb_plugin else [])
     try:
         missing = missing_libraries(roots, qt.bundled_dirs, system_library_dirs())
-    except (OSError, ElfError):
-        return None  # cannot tell: never stop a start that might work
+    except Exception:  # cannot tell (an odd file, an odd system): never stop a start
+        return None
     if not missing:
         return None
     return missing_libraries_message(missing, "open its window" if window else "read images")

@@ -144,5 +144,7 @@ class DataSource(QGroupBox):
 
     def _on_download_done(self) -> None:
         self.progress.setVisible(False)
+        if self.download is not None:
+            self.download.deleteLater()
         self.download = None
         self.changed.emit()

@@ -164,6 +164,15 @@ class TrainDialog(QDialog):
             self.training.stop()
         self.data.stop()
 
+    def wait(self, timeout_ms: int) -> None:
+        """Block until the workers have ended: only once the app's event loop is over."""
+        for background in (self.training, self.data.download):
+            if background is not None:
+                background.wait(timeout_ms)
+
+    def has_unsaved_result(self) -> bool:
+        return self.result is not None
+
     def _update_buttons(self) -> None:
         training = self.training is not None
         self.train_button.setEnabled(
@@ -174,6 +183,7 @@ class TrainDialog(QDialog):
 
     def _on_background_done(self) -> None:
         if self.training is not None and not self.training.is_running():
+            self.training.deleteLater()  # its thread, worker and request go with it
             self.training = None
         self._update_buttons()
         if not self.busy():
@@ -274,3 +284,8 @@ class TrainDialog(QDialog):
         # Closing never waits: the run is asked to stop and ends on its own thread.
         self.stop()
         super().closeEvent(event)
+
+    def reject(self) -> None:
+        """Esc: the same as closing the dialog (Qt's reject() alone skips closeEvent)."""
+        self.stop()
+        super().reject()

@@ -189,7 +189,7 @@ class Background(QObject):
     def __init__(self, worker: Worker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.thread = QThread()
+        self.thread = QThread(self)  # deleted with this owner, once it has ended
         worker.moveToThread(self.thread)
         self.thread.started.connect(worker.run)
         # Direct: quit() is thread-safe, and a queued call would need an event loop.

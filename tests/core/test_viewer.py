@@ -232,3 +232,26 @@ def test_scales_cover_the_reference_digits(default_model):
     for layer, step in enumerate(trace.steps):
         inside = (np.abs(step.output) <= viewer.scales[layer]).mean()
         assert inside >= 0.995, (layer, inside)
+
+
+def test_hover_listeners_see_the_new_model_and_drawing(default_model, classic_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    seen = []
+
+    def check():
+        network = viewer.network
+        seen.append(
+            viewer.trace is None
+            or all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
+        )
+
+    viewer.hover_changed.connect(check)
+    viewer.hover_over(0, 3, 5, 5)
+    viewer.use_model(classic_model)  # the hover goes: heard after the new trace exists
+    viewer.hover_over(0, 3, 5, 5)
+    viewer.update(None)
+    assert seen == [True, True, True, True]
+    viewer.hover_over(99, 0, 0, 0)  # no such layer: no hover, no error
+    assert viewer.hover is None

@@ -55,6 +55,12 @@ def dialogs(monkeypatch):
         "about",
         staticmethod(lambda parent, title, text: shown.append(("about", title, text))),
     )
+
+    def question(parent, title, text, *args, **kwargs):
+        shown.append(("question", title, text))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return shown
 
 

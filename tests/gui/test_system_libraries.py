@@ -205,3 +205,40 @@ def test_digitpad_predict_explains_a_qt_that_cannot_load(fake_system, tmp_path):
     assert "digitpad predict: digitpad cannot read images" in result.stderr
     assert "sudo apt install libgl1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "offset,fmt,value",
+    [(0x28, "<Q", 2**63), (0x28, "<Q", 2**64 - 1), (0x3C, "<H", 65535)],
+    ids=["huge-section-offset", "max-section-offset", "many-sections"],
+)
+def test_hostile_headers_are_elf_errors_not_crashes(tmp_path, qt, offset, fmt, value):
+    import struct
+
+    data = bytearray(qt.xcb_plugin.read_bytes())
+    struct.pack_into(fmt, data, offset, value)
+    damaged = tmp_path / "damaged.so"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(ElfError):
+        read_elf(damaged)
+
+
+def test_a_bundled_library_it_cannot_read_is_no_verdict(tmp_path, qt, fake_system):
+    """The loader reads program headers only; a library whose section headers this check
+    cannot read is not called missing (that could stop a start that works)."""
+    import shutil
+    import struct
+
+    folder, _, _ = fake_system
+    qt_copy = tmp_path / "Qt"
+    shutil.copytree(qt.xcb_plugin.parents[2] / "lib", qt_copy / "lib", symlinks=True)
+    (qt_copy / "plugins" / "platforms").mkdir(parents=True)
+    plugin = qt_copy / "plugins" / "platforms" / "libqxcb.so"
+    shutil.copy(qt.xcb_plugin, plugin)
+    xcbqpa = (qt_copy / "lib" / "libQt6XcbQpa.so.6").resolve()
+    data = bytearray(xcbqpa.read_bytes())
+    struct.pack_into("<Q", data, 0x28, 2**62)
+    xcbqpa.unlink()
+    xcbqpa.write_bytes(bytes(data))
+    (folder / "libxcb-icccm.so.4").unlink()  # needed by the plugin itself: still found
+    assert missing_libraries([plugin], [], [str(folder)]) == ["libxcb-icccm.so.4"]

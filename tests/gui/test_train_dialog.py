@@ -233,13 +233,32 @@ def test_window_stays_live_while_training(window, qtbot, with_mnist):
 
 def test_closing_the_window_never_waits_for_training(window, qtbot, with_mnist):
     dialog = start_long_run(window, qtbot)
-    thread = dialog.training.thread
+    ended = []
+    dialog.training.done.connect(lambda: ended.append(True))
     window.close()  # returns at once: the window hides, the run is asked to stop
     assert not window.isVisible() and not dialog.isVisible()
     assert window.settings.geometry() is None  # not closed for real yet
-    qtbot.waitUntil(thread.isFinished, timeout=TRAIN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(ended), timeout=TRAIN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: window.settings.geometry() is not None, timeout=5000)
     assert dialog.training is None
+
+
+def test_the_app_quits_once_a_closed_window_has_stopped_its_run(window, qtbot, qapp, with_mnist):
+    """As a user runs it: app.exec() returns after the window is closed mid-run."""
+    from PySide6.QtCore import QTimer
+
+    dialog = start_long_run(window, qtbot)
+    ended = []
+    dialog.training.done.connect(lambda: ended.append(True))
+    QTimer.singleShot(0, window.close)
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(qapp.quit)  # a hang fails the test below instead of CI
+    safety.start(TRAIN_TIMEOUT_MS)
+    qapp.exec()
+    assert safety.isActive(), "the app did not quit by itself"
+    safety.stop()
+    assert ended and dialog.training is None and window.settings.geometry() is not None
 
 
 def test_closing_during_a_stalled_download_neither_freezes_nor_aborts(window, qtbot, without_mnist):
@@ -250,11 +269,13 @@ def test_closing_during_a_stalled_download_neither_freezes_nor_aborts(window, qt
         dialog.data.mirrors = (url,)
         dialog.data.timeout = 2.0
         click(qtbot, dialog.data.download_button)
-        thread = dialog.data.download.thread
+        download = dialog.data.download
+        ended = []
+        download.done.connect(lambda: ended.append(True))
         window.close()
         assert not window.isVisible()
-        assert thread.isRunning()  # the download is stuck in its socket; nobody waits
-        qtbot.waitUntil(thread.isFinished, timeout=30_000)
+        assert download.is_running()  # the download is stuck in its socket; nobody waits
+        qtbot.waitUntil(lambda: bool(ended), timeout=30_000)
     qtbot.waitUntil(lambda: window.settings.geometry() is not None, timeout=5000)
     assert "cancelled" in dialog.data.status.text() or "failed" in dialog.data.status.text()
 
@@ -527,3 +548,48 @@ def test_dialog_plots_follow_a_palette_change(window, qtbot, qapp, with_mnist):
     finally:
         qapp.setPalette(light)
         qapp.processEvents()
+
+
+def test_quitting_the_app_mid_run_exits_cleanly(tmp_path, mnist_dir):
+    """Ctrl+Q or Ctrl+C in the terminal end the event loop: the run is stopped and waited
+    for before Python exits, never 'QThread: Destroyed while thread is still running'."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from digitpad.cli import main
+from digitpad.gui.main_window import MainWindow
+
+original_show = MainWindow.show
+
+def show(self):
+    original_show(self)
+
+    def start():
+        self.actions["retrain"].trigger()
+        dialog = self.model_menu.train_dialog
+        dialog.network_box.architecture.setCurrentText("default")
+        dialog.form.epochs.setValue(3)
+        dialog.train_button.click()
+        QTimer.singleShot(2500, QApplication.quit)
+
+    QTimer.singleShot(0, start)
+
+MainWindow.show = show
+raise SystemExit(main(["gui"]))
+"""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "DIGITPAD_MNIST_DIR": str(mnist_dir),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "QThread" not in result.stderr and "Traceback" not in result.stderr

@@ -202,13 +202,19 @@ def test_unreadable_remembered_settings_fall_back_to_defaults(
 ):
     from .conftest import open_window
 
-    settings.setValue("canvas/pen_width", "wide")
-    settings.setValue("model/path", 12)
-    settings.setValue("window/geometry", "not bytes")
-    window = open_window(qtbot, settings, library_folder, None)
-    assert window.pen_slider.value() == 22
-    assert window.model.metadata.name == "default"
-    assert np.isfinite(window.width())
+    for pen, model in (("wide", 12), ("²", "x" * 5000), ("30" * 400, "a\0b")):
+        settings.setValue("canvas/pen_width", pen)
+        settings.setValue("model/path", model)
+        settings.setValue("data/folder", "y" * 5000)
+        settings.setValue("window/geometry", "not bytes")
+        window = open_window(qtbot, settings, library_folder, None)
+        assert window.pen_slider.value() == 22
+        assert window.model.metadata.name == "default"
+        window.actions["retrain"].trigger()  # the data folder setting is read there
+        assert "not found" in window.model_menu.train_dialog.data.status.text() or (
+            "found in" in window.model_menu.train_dialog.data.status.text()
+        )
+        window.model_menu.train_dialog.close()
 
 
 def test_models_with_odd_metadata_neither_stop_the_start_nor_half_switch(
