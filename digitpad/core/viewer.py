@@ -278,11 +278,11 @@ class ViewerModel:
             self.verdict = Verdict.of(self.probabilities)
 
     def select_block(self, index: int) -> None:
-        """Show conv block ``index`` (as the Layer box does); no single layer is picked."""
+        """Show conv block ``index`` (as the Layer box does): its convolution is picked."""
         if not 0 <= index < len(self.blocks) or index == self.block_index:
             return
         self.block_index = index
-        self.selected_layer = None
+        self.selected_layer = self.blocks[index].conv
         self._set_hover(None)
         self.selection_changed.emit()
 

@@ -161,7 +161,8 @@ def shortcuts_html(actions: dict[str, QAction]) -> str:
         if keys:
             rows.append((plain_text(action), " or ".join(keys)))
     cells = "".join(
-        f"<tr><td>{html.escape(what)}</td><td>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
+        f"<tr><td style='white-space:nowrap'>{html.escape(what)}</td>"
+        f"<td style='white-space:nowrap'>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
         for what, keys in rows
     )
     return f"<table>{cells}</table>"

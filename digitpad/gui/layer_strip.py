@@ -17,7 +17,11 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 
 # Flat buttons with little padding keep a deep network's strip on one line.
-BUTTON_STYLE = "QPushButton { padding: 2px 4px; } QPushButton:checked { font-weight: 600; }"
+# The picked stage is underlined: a bold label would be wider than its button.
+BUTTON_STYLE = (
+    "QPushButton { padding: 2px 4px; border-bottom: 3px solid transparent; }"
+    "QPushButton:checked { border-bottom: 3px solid #e6781e; }"
+)
 
 
 class LayerStrip(QScrollArea):

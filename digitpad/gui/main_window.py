@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         self.canvas.undo_available.connect(self.actions["undo"].setEnabled)
         self.canvas.redo_available.connect(self.actions["redo"].setEnabled)
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
+        # Quit works from the retrain dialog too, not only from this window.
+        self.actions["quit"].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.actions["undo"].setEnabled(False)
         self.actions["redo"].setEnabled(False)
         for name in ("undo", "redo", "clear", "eraser"):

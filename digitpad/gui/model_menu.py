@@ -265,6 +265,8 @@ class ModelMenu(QObject):
                 self._current_network, self.keep_trained, self.settings, self.window
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
+        else:
+            self.train_dialog.prepare()
         self.train_dialog.show()
         self.train_dialog.raise_()
         self.train_dialog.activateWindow()

@@ -9,7 +9,14 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLa
 
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
-from digitpad.gui.panels import InputPanel, MapPoint, MosaicPanel, ProbabilityPanel, filter_images
+from digitpad.gui.panels import (
+    InputPanel,
+    MapPoint,
+    MosaicPanel,
+    ProbabilityPanel,
+    filter_images,
+    grid_shape,
+)
 
 FLASH_MS = 700
 
@@ -71,6 +78,7 @@ class NetworkView(QWidget):
         layout.addLayout(selector_row)
         layout.addWidget(maps_row, 3)
 
+        self.cols: int | None = None  # the grids' shared column count
         self._flashed: QWidget | None = None
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
@@ -143,15 +151,22 @@ class NetworkView(QWidget):
             return
         conv = network.layers[block.conv]
         weights = conv.params["weight"]  # (F, C, k, k)
-        self.filters.show_maps(filter_images(weights))
+        # Filter k, map k and pooled map k sit at the same place in their grids.
+        self.cols = grid_shape(weights.shape[0], 1.5)[1]
+        self.filters.show_maps(filter_images(weights), cols=self.cols)
         name = network.names[block.conv]
         channels = weights.shape[1]
         self.filters.set_heading(
             f"{name} filters {conv.kernel}×{conv.kernel}"
             + (f", mean of {channels} channels" if channels > 1 else "")
         )
+        before = (
+            f", before {network.layers[block.activation].describe()}"
+            if block.activation is not None
+            else ""
+        )
         self.feature_maps.set_heading(
-            f"{name} feature maps {shape_text(network.shapes[block.conv])}"
+            f"{name} feature maps {shape_text(network.shapes[block.conv])}{before}"
         )
         self.pooled.set_heading(
             f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}"
@@ -174,6 +189,7 @@ class NetworkView(QWidget):
             panel.show_maps(
                 output if output is not None else np.zeros(network.shapes[layer], np.float32),
                 self.viewer.scale(layer),
+                self.cols,
             )
 
     def _panel_of(self, layer: int) -> QWidget:

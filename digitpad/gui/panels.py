@@ -216,7 +216,9 @@ class MosaicPanel(Themed, QWidget):
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")
 
-    def show_maps(self, maps: np.ndarray, bound: float | None = None) -> None:
+    def show_maps(
+        self, maps: np.ndarray, bound: float | None = None, cols: int | None = None
+    ) -> None:
         """maps (F, H, W), tiled, on one symmetric diverging scale [-bound, bound]: white
         is zero. Without a bound, the scale's end is a round number at or above the 99th
         percentile of |value|, so a few extreme pixels do not wash the rest out to white.
@@ -224,7 +226,8 @@ class MosaicPanel(Themed, QWidget):
         f = maps.shape[0]
         layout_changed = maps.shape != self.maps.shape
         self.maps = maps
-        self.cols = grid_shape(f, self.wide)[1]
+        # Panels given the same column count put map k at the same place in each grid.
+        self.cols = cols if cols is not None else grid_shape(f, self.wide)[1]
         tiled = mosaic(maps, self.cols)
         if bound is None:
             magnitude = np.abs(maps)

@@ -10,7 +10,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -133,11 +135,20 @@ class TrainDialog(QDialog):
         run_row = QHBoxLayout()
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
-        left = QVBoxLayout()
+        left_column = QWidget()
+        left = QVBoxLayout(left_column)
+        left.setContentsMargins(0, 0, 0, 0)
         for box in (self.network_box, self.form, self.data):
             left.addWidget(box)
         left.addLayout(run_row)
         left.addStretch(1)
+        # A custom network's rows are wide: they scroll rather than squeeze the plots.
+        scroll = QScrollArea()
+        scroll.setWidget(left_column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setFixedWidth(440)
 
         self.live = ProgressView()
         self.results = ResultsView()
@@ -149,9 +160,16 @@ class TrainDialog(QDialog):
         right.addWidget(self.live, 2)
         right.addWidget(self.results, 3)
         layout = QHBoxLayout(self)
-        layout.addLayout(left)
+        layout.addWidget(scroll)
         layout.addLayout(right, 1)
-        self.resize(1200, 760)
+        self.resize(1180, 720)  # the main window's size; it stays a window of its own
+
+    def prepare(self) -> None:
+        """Opened again with nothing running or waiting: start from a clean page."""
+        if not self.busy() and self.result is None:
+            self.live.reset(self.form.epochs.value())
+            self.live.status.setText("Ready.")
+            self.results.setVisible(False)
 
     # -- state -----------------------------------------------------------------------------
 

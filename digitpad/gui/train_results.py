@@ -16,9 +16,13 @@ from digitpad.gui.theme import style_plot, theme
 from digitpad.gui.train_progress import accuracy_floor
 
 NEW_COLOUR, CURRENT_COLOUR = (230, 120, 20), (120, 140, 170)
-# Mistakes are a few per cent of a row at most: the colours span 0-2 %, and more saturates,
+# Mistakes are a few per cent of a row at most: the colours span 0-5 %, and more saturates,
 # so the off-diagonal cells that matter stand out (the counts give the exact numbers).
-CONFUSION_TOP = 0.02
+# viridis runs dark to yellow, never to white: the worst cell cannot pass for the blank
+# diagonal, and it reads in greyscale and for colour-blind viewers.
+CONFUSION_TOP = 0.05
+CONFUSION_MAP = "viridis"
+DIAGONAL_GREY = (150, 150, 150)
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
@@ -26,7 +30,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
     its count, coloured by its share of the row. The diagonal (right answers) is left
     blank: the per-class plot shows it, and its 4-digit counts would not fit."""
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, with_bar: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = self.addPlot(row=0, col=0, title=title)
         self.plot.setMenuEnabled(False)
@@ -41,16 +45,18 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             self.plot.getAxis(side).setTicks(ticks)
         self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("CET-L3"))
+        self.image.setColorMap(pg.colormap.get(CONFUSION_MAP))
+        self.plot.getViewBox().setBackgroundColor(DIAGONAL_GREY)  # shows on the diagonal
         self.plot.addItem(self.image)
         self.bar = pg.ColorBarItem(
             values=(0, 100 * CONFUSION_TOP),
-            colorMap=pg.colormap.get("CET-L3"),
+            colorMap=pg.colormap.get(CONFUSION_MAP),
             interactive=False,
             width=8,
         )
         self.bar.setImageItem(self.image)
-        self.addItem(self.bar, row=0, col=1)
+        if with_bar:  # side by side, the two matrices share one bar
+            self.addItem(self.bar, row=0, col=1)
         font = QFont()
         font.setPointSizeF(6.5)
         self.counts = []
@@ -94,8 +100,8 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             value = int(counts[row, col])
             mistake = evaluation is not None and value and row != col
             text.setText(str(value) if mistake else "")
-            bright = rates[row, col] >= CONFUSION_TOP / 2
-            text.setColor((20, 20, 20) if bright else (235, 235, 235))
+            bright = rates[row, col] >= CONFUSION_TOP * 0.6  # yellow-green: dark text
+            text.setColor((20, 20, 20) if bright else (245, 245, 245))
 
 
 class ResultsView(QWidget):
@@ -112,7 +118,7 @@ class ResultsView(QWidget):
         self.summary.setObjectName("summary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.per_class = pg.PlotWidget()
-        self.per_class.setMinimumHeight(250)
+        self.per_class.setMinimumSize(250, 250)
         self.per_class.setMenuEnabled(False)
         self.per_class.setMouseEnabled(False, False)
         self.per_class.hideButtons()
@@ -128,7 +134,7 @@ class ResultsView(QWidget):
         self.per_class.addItem(self.new_bars)
         self.per_class.addItem(self.current_bars)
         self.confusion_new = ConfusionView("Mistakes, new model")
-        self.confusion_current = ConfusionView("Mistakes, current model")
+        self.confusion_current = ConfusionView("Mistakes, current model", with_bar=False)
         for view in (self.confusion_new, self.confusion_current):
             view.setMinimumSize(270, 250)
         self.save_problem = QLabel()
@@ -192,7 +198,7 @@ class ResultsView(QWidget):
         shown = list(new_percent) + (list(current_percent) if current else [])
         floor = accuracy_floor(shown)
         # The axis says where it starts: bars on a cut axis are never shown silently.
-        style_plot(self.per_class, "Per-class accuracy")
+        style_plot(self.per_class, "Per digit")
         self.per_class.setLabel("left", f"% (axis from {floor:.0f})")
         self.per_class.setYRange(floor, 100, padding=0.02)
         self.confusion_new.show_evaluation(new)
