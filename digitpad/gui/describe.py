@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from digitpad import __version__
 from digitpad.core.model_io import Model
 
 
@@ -51,4 +52,16 @@ def model_info_html(model: Model | None) -> str:
         "<br>".join(line for line in lines if line)
         + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
         f"<th align=right>parameters</th></tr>{rows}</table>"
+    )
+
+
+def about_html(model: Model | None) -> str:
+    name = html.escape(model.metadata.name or "unnamed") if model else "none"
+    return (
+        f"<b>digitpad {__version__}</b><br>Draw a digit and watch a convolutional network "
+        "written from scratch in NumPy recognise it.<br><br>"
+        f"Current model: {name}<br><br>"
+        "Trained on the MNIST database of handwritten digits by Yann LeCun, Corinna Cortes "
+        "and Christopher J.C. Burges, available under the Creative Commons "
+        "Attribution-Share Alike 3.0 license."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad import __version__
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
 from digitpad.core.viewer import ViewerModel
@@ -33,6 +31,7 @@ from digitpad.gui.actions import (
     shortcuts_html,
 )
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
+from digitpad.gui.describe import about_html
 from digitpad.gui.file_actions import FileActions
 from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
@@ -219,8 +218,8 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _on_model_menu_idle(self) -> None:
-        """The work stopped after the window was closed: finish closing, and quit (a hidden
-        window closing is not 'the last window closed', so Qt would not quit by itself)."""
+        """The work stopped after the window was closed: finish closing, and quit (Qt does
+        not count a hidden window's close as the last window closed)."""
         self.close()
         if QApplication.quitOnLastWindowClosed():
             QApplication.quit()
@@ -230,9 +229,6 @@ class MainWindow(QMainWindow):
     @property
     def model(self):
         return self.viewer.model
-
-    def load_model_file(self, path: Path) -> bool:
-        return self.model_menu.load(path)
 
     def _on_viewer_model_changed(self) -> None:
         self.model_status.setText(status_text(self.viewer.model))
@@ -299,15 +295,4 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", shortcuts_html(self.actions))
 
     def _on_about_triggered(self) -> None:
-        model = self.viewer.model
-        name = html.escape(model.metadata.name or "unnamed") if model else "none"
-        QMessageBox.about(
-            self,
-            "About digitpad",
-            f"<b>digitpad {__version__}</b><br>Draw a digit and watch a convolutional network "
-            "written from scratch in NumPy recognise it.<br><br>"
-            f"Current model: {name}<br><br>"
-            "Trained on the MNIST database of handwritten digits by Yann LeCun, Corinna Cortes "
-            "and Christopher J.C. Burges, available under the Creative Commons "
-            "Attribution-Share Alike 3.0 license.",
-        )
+        QMessageBox.about(self, "About digitpad", about_html(self.viewer.model))

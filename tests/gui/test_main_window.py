@@ -149,7 +149,7 @@ def test_panels_match_each_model(window, qtbot):
     window.network_view.layer_selector.setCurrentIndex(1)
     assert window.network_view.feature_maps.maps.shape == (64, 14, 14)
     assert window.network_view.pooled.maps.shape == (64, 7, 7)
-    assert window.load_model_file(CLASSIC.path)
+    assert window.model_menu.load(CLASSIC.path)
     assert window.network_view.feature_maps.maps.shape == (8, 26, 26)
     assert window.network_view.pooled.maps.shape == (8, 13, 13)
     assert window.network_view.filters.maps.shape == (8, 3, 3)
@@ -433,7 +433,7 @@ def test_a_model_name_cannot_inject_markup(window, tmp_path, dialogs):
         window.model.network,
         ModelMetadata(name="<img src='/etc/passwd'><b>big</b>"),
     )
-    assert window.load_model_file(path)
+    assert window.model_menu.load(path)
     window.actions["model_info"].trigger()
     text = dialogs[-1][2]
     assert "&lt;img" in text and "<img" not in text
