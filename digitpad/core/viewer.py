@@ -105,6 +105,16 @@ class ConvBlock:
 
 
 @dataclass(frozen=True)
+class Focus:
+    """A value the user clicked, to follow through its arithmetic: which map, where."""
+
+    layer: int
+    channel: int
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
 class Hover:
     """The value under the pointer in a layer's output, and the input pixels it sees."""
 
@@ -167,6 +177,7 @@ class ViewerModel:
       ``selection_changed``  another conv block or layer was picked
       ``hover_changed``      the pointer moved over a value, or away
       ``scales_changed``     colour scales switched between fixed and per-map
+      ``focus_changed``      a value was clicked to follow (or the focus went)
 
     Colour scales are fixed per model (``scales.layer_scales`` on the reference digits,
     cached by model file), unless ``fixed_scales`` is off.
@@ -184,6 +195,7 @@ class ViewerModel:
         self.block_index = 0
         self.selected_layer: int | None = None
         self.hover: Hover | None = None
+        self.focus: Focus | None = None
         self.scales: list[float] = []  # per layer, the bound of its colour scale
         self.fixed_scales = True
         self._references: np.ndarray | None = None
@@ -193,6 +205,7 @@ class ViewerModel:
         self.selection_changed = Listeners()
         self.hover_changed = Listeners()
         self.scales_changed = Listeners()
+        self.focus_changed = Listeners()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -229,12 +242,15 @@ class ViewerModel:
         self.block_index = 0
         self.selected_layer = None
         had_hover, self.hover = self.hover is not None, None
+        had_focus, self.focus = self.focus is not None, None
         # Everything is consistent with the new model before anyone hears of it.
         self._run(self.pixels)
         self.model_changed.emit()
         self.input_changed.emit()
         if had_hover:
             self.hover_changed.emit()
+        if had_focus:
+            self.focus_changed.emit()
 
     def _scales_for(self, model: Model) -> list[float]:
         key: tuple = (id(model.network),)
@@ -319,6 +335,26 @@ class ViewerModel:
 
     def clear_hover(self) -> None:
         self._set_hover(None)
+
+    def set_focus(self, layer: int, channel: int, row: int, col: int) -> None:
+        """Follow the value at (channel, row, col) of layer ``layer``'s output (a map)."""
+        network = self.network
+        if network is None or not 0 <= layer < len(network.layers):
+            return
+        shape = network.shapes[layer]
+        if len(shape) != 3 or not (
+            0 <= channel < shape[0] and 0 <= row < shape[1] and 0 <= col < shape[2]
+        ):
+            return
+        focus = Focus(layer, channel, row, col)
+        if focus != self.focus:
+            self.focus = focus
+            self.focus_changed.emit()
+
+    def clear_focus(self) -> None:
+        if self.focus is not None:
+            self.focus = None
+            self.focus_changed.emit()
 
     def _set_hover(self, hover: Hover | None) -> None:
         if hover == self.hover:

@@ -32,6 +32,7 @@ from digitpad.gui.actions import (
 )
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.describe import about_html
+from digitpad.gui.detail_view import DetailDock
 from digitpad.gui.file_actions import FileActions
 from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(pen_row)
         left_layout.addWidget(self.prediction)
 
+        self.detail_dock = DetailDock(self.viewer, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
         self.network_view.status.connect(self._on_network_view_status)

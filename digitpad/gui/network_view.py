@@ -67,6 +67,9 @@ class NetworkView(QWidget):
         self.filters.hovered.connect(self._on_filters_hovered)
         self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
         self.pooled.hovered.connect(self._on_pooled_hovered)
+        self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
+        self.pooled.clicked.connect(self._on_pooled_clicked)
+        self._filter_hover: int | None = None
         maps_row = QSplitter(Qt.Orientation.Horizontal)
         for panel in (self.filters, self.feature_maps, self.pooled):
             maps_row.addWidget(panel)
@@ -89,6 +92,7 @@ class NetworkView(QWidget):
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
         viewer.hover_changed.connect(self._on_viewer_hover_changed)
         viewer.scales_changed.connect(self._on_viewer_scales_changed)
+        viewer.focus_changed.connect(self._on_viewer_focus_changed)
         self._on_viewer_model_changed()
 
     # -- from the viewer -----------------------------------------------------------------
@@ -122,9 +126,34 @@ class NetworkView(QWidget):
     def _on_viewer_scales_changed(self) -> None:
         self._show_maps()
 
+    def _on_viewer_focus_changed(self) -> None:
+        self._mark_tiles()
+        self._on_viewer_hover_changed()  # the input shows the followed value's window
+
+    def _mark_tiles(self) -> None:
+        """Filter k, map k and pooled map k outlined together: the one pointed at, else the
+        filter pointed at, else the value being followed (if it is in this block)."""
+        hover, focus, block = self.viewer.hover, self.viewer.focus, self.viewer.block
+        tile = None
+        if hover is not None:
+            tile = hover.channel
+        elif self._filter_hover is not None:
+            tile = self._filter_hover
+        elif focus is not None and block is not None and focus.layer in block:
+            tile = focus.channel
+        for panel in (self.filters, self.feature_maps, self.pooled):
+            panel.mark_tile(tile)
+
     def _on_viewer_hover_changed(self) -> None:
-        hover, block = self.viewer.hover, self.viewer.block
-        self.network_input.highlight(hover.field if hover is not None else None)
+        self._mark_tiles()
+        hover, block, focus = self.viewer.hover, self.viewer.block, self.viewer.focus
+        network = self.viewer.network
+        if hover is not None:
+            self.network_input.highlight(hover.field)
+        elif focus is not None and network is not None:
+            self.network_input.highlight(network.receptive_field(focus.layer, focus.row, focus.col))
+        else:
+            self.network_input.highlight(None)
         for panel, layer in (
             (self.feature_maps, block.conv if block else None),
             (self.pooled, block.last if block else None),
@@ -171,6 +200,7 @@ class NetworkView(QWidget):
         self.pooled.set_heading(
             f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}"
         )
+        self._mark_tiles()
         self.layer_caption.setText(
             " → ".join(
                 network.layers[i].describe()
@@ -232,7 +262,19 @@ class NetworkView(QWidget):
         layer = block.conv if which == "conv" else block.last
         self.viewer.hover_over(layer, point.tile, point.row, point.col)
 
+    def _on_feature_maps_clicked(self, point: MapPoint) -> None:
+        block = self.viewer.block
+        if block is not None:
+            self.viewer.set_focus(block.conv, point.tile, point.row, point.col)
+
+    def _on_pooled_clicked(self, point: MapPoint) -> None:
+        block = self.viewer.block
+        if block is not None:
+            self.viewer.set_focus(block.last, point.tile, point.row, point.col)
+
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
+        self._filter_hover = point.tile if point is not None else None
+        self._mark_tiles()
         if point is None:
             self.filters.set_readout("")
             return

@@ -153,6 +153,7 @@ class MosaicPanel(Themed, QWidget):
     """
 
     hovered = Signal(object)  # MapPoint, or None when the pointer is not over a map
+    clicked = Signal(object)  # MapPoint
 
     def __init__(
         self,
@@ -194,7 +195,14 @@ class MosaicPanel(Themed, QWidget):
         self.maps = np.zeros((1, 1, 1), np.float32)
         self.cols = 1
         self._levels: tuple[float, float] | None = None
+        # The outline that links map k here to filter k and map k in the other panels.
+        self.marker = QGraphicsRectItem()
+        self.marker.setPen(QPen(QColor(230, 120, 20), 0))
+        self.marker.setZValue(2)
+        self.marker.setVisible(False)
+        self.view.addItem(self.marker)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         # Below this the colour bar's labels crowd the maps out of the panel.
         self.setMinimumWidth(150)
         self.start_theming()
@@ -250,10 +258,22 @@ class MosaicPanel(Themed, QWidget):
         self.hovered.emit(None)
         super().leaveEvent(event)
 
-    def _on_scene_mouse_moved(self, position: QPointF) -> None:
-        if not self.view.sceneBoundingRect().contains(position):
-            self.hovered.emit(None)
+    def mark_tile(self, tile: int | None) -> None:
+        """Outline map ``tile`` (None: no outline)."""
+        f, h, w = self.maps.shape
+        if tile is None or not 0 <= tile < f:
+            self.marker.setVisible(False)
             return
+        tile_row, tile_col = divmod(tile, self.cols)
+        self.marker.setRect(
+            QRectF(tile_col * (w + GAP) - 0.5, tile_row * (h + GAP) - 0.5, w + 1, h + 1)
+        )
+        self.marker.setVisible(True)
+
+    def point_at(self, position: QPointF) -> MapPoint | None:
+        """The map pixel under a scene position, if any."""
+        if not self.view.sceneBoundingRect().contains(position):
+            return None
         point = self.view.mapSceneToView(position)
         f, h, w = self.maps.shape
         x, y = math.floor(point.x()), math.floor(point.y())
@@ -261,6 +281,13 @@ class MosaicPanel(Themed, QWidget):
         tile_row, row = divmod(y, h + GAP)
         tile = tile_row * self.cols + tile_col
         if x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f:
-            self.hovered.emit(None)
-            return
-        self.hovered.emit(MapPoint(tile, row, col))
+            return None
+        return MapPoint(tile, row, col)
+
+    def _on_scene_mouse_moved(self, position: QPointF) -> None:
+        self.hovered.emit(self.point_at(position))
+
+    def _on_scene_mouse_clicked(self, event) -> None:
+        point = self.point_at(event.scenePos())
+        if point is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(point)

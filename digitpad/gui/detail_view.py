@@ -1,0 +1,240 @@
+"""Follow one number: the arithmetic of the value the user clicked, on their own drawing.
+
+From a feature-map value: the input window, the filter's weights, their products, the
+sum plus the bias; then the activation; then the 2x2 pooling window it falls in and its
+winner. With many input channels, each channel's contribution. Every number comes from
+``core.explain``, which reads the network's own forward pass, and updates as the user
+draws.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.core.explain import ActivationStep, ConvStep, PoolStep, follow, layer_input
+from digitpad.core.viewer import ViewerModel
+
+# How many channel contributions are listed one by one (the rest are summed).
+TOP_CHANNELS = 8
+
+
+def number(value: float) -> str:
+    """Three decimals with a sign; a value that rounds to zero is written 0.000, not -0.000."""
+    return f"{value:+.3f}" if abs(value) >= 0.0005 else "0.000"
+
+
+def _cell_colour(value: float, bound: float) -> str:
+    """Red for positive, blue for negative, paler towards zero (as the maps are drawn)."""
+    share = min(abs(value) / bound, 1.0) if bound > 0 else 0.0
+    fade = int(255 - 150 * share)
+    return f"rgb(255,{fade},{fade})" if value >= 0 else f"rgb({fade},{fade},255)"
+
+
+def grid_html(values: np.ndarray, title: str, bold: tuple[int, int] | None = None) -> str:
+    """A small table of numbers (two decimals: they must fit side by side)."""
+    bound = float(np.abs(values).max()) or 1.0
+    rows = []
+    for r, row in enumerate(values):
+        cells = []
+        for c, value in enumerate(row):
+            text = f"{float(value):+.2f}"
+            if bold == (r, c):
+                text = f"<b>{text}</b>"
+            cells.append(
+                f"<td align=right style='background:{_cell_colour(float(value), bound)};"
+                f"color:#000; padding:1px 3px'>{text}</td>"
+            )
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table cellspacing=1><tr><td colspan={values.shape[1]}><i>{title}</i></td></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def bar_html(value: float, largest: float, width: int = 12) -> str:
+    """A bar as long as |value| is against the largest, coloured by sign."""
+    length = max(1, round(width * abs(value) / largest))
+    return f"<span style='background:{_cell_colour(value, largest)}'>{'&nbsp;' * length}</span>"
+
+
+def side_by_side(*tables: str) -> str:
+    cells = "".join(f"<td valign=top style='padding-right:6px'>{table}</td>" for table in tables)
+    return f"<table><tr>{cells}</tr></table>"
+
+
+def window_times_weights(window: np.ndarray, weights: np.ndarray, titles: tuple[str, str]) -> str:
+    """window and weights side by side, and their products below them."""
+    return side_by_side(grid_html(window, titles[0]), grid_html(weights, titles[1])) + (
+        grid_html(window * weights, "input × weight, cell by cell")
+    )
+
+
+class DetailView(QWidget):
+    """Shows ``viewer.focus``; ``closed`` when the user puts it away."""
+
+    closed = Signal()
+
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detail_view")
+        self.viewer = viewer
+        self.steps: list[ConvStep | ActivationStep | PoolStep] = []
+        self.text = QLabel()
+        self.text.setObjectName("detail_text")
+        self.text.setTextFormat(Qt.TextFormat.RichText)  # our own markup and numbers only
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setWidget(self.text)
+        scroll.setWidgetResizable(True)
+        self.close_button = QPushButton("Close")
+        self.close_button.setObjectName("close_detail")
+        self.close_button.clicked.connect(self._on_close_button_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.close_button)
+        for event in (viewer.focus_changed, viewer.input_changed, viewer.model_changed):
+            event.connect(self._on_viewer_changed)
+        self._on_viewer_changed()
+
+    def _on_close_button_clicked(self) -> None:
+        self.viewer.clear_focus()
+        self.closed.emit()
+
+    def _on_viewer_changed(self) -> None:
+        focus, network, trace = self.viewer.focus, self.viewer.network, self.viewer.trace
+        self.steps = []
+        if focus is None or network is None:
+            self.text.setText(
+                "Click any value of a feature map or pooled map to see how the network "
+                "computed it from your drawing."
+            )
+            return
+        title = (
+            f"<h3>{html.escape(network.names[focus.layer])}, map {focus.channel + 1}, "
+            f"row {focus.row}, column {focus.col}</h3>"
+        )
+        if trace is None:
+            self.text.setText(title + "Draw a digit: this value is computed from it.")
+            return
+        self.steps = follow(network, trace, focus.layer, focus.channel, focus.row, focus.col)
+        parts = [title]
+        for step in self.steps:
+            if isinstance(step, ConvStep):
+                parts.append(self._conv_html(step))
+            elif isinstance(step, ActivationStep):
+                parts.append(self._activation_html(step))
+            else:
+                parts.append(self._pool_html(step))
+        self.text.setText("".join(parts))
+
+    def _conv_html(self, step: ConvStep) -> str:
+        network = self.viewer.network
+        name = html.escape(network.names[step.layer])
+        channels, k, _ = step.inputs.shape
+        where = (
+            f"the {k}×{k} window of the input at rows {step.top}..{step.top + k - 1}, "
+            f"columns {step.left}..{step.left + k - 1}"
+            + (" (beyond the edge counts as 0: padding)" if self._padded(step) else "")
+        )
+        total = float(step.products.sum())
+        if channels == 1:
+            body = window_times_weights(
+                step.inputs[0], step.weights[0], ("input window", f"filter {step.channel + 1}")
+            )
+            sums = f"sum of the {k * k} products = {number(total)}"
+        else:
+            order = np.argsort(-np.abs(step.channel_sums))
+            largest = float(np.abs(step.channel_sums).max()) or 1.0
+            rows = "".join(
+                f"<tr><td>channel {c + 1}</td>"
+                f"<td align=right>{number(float(step.channel_sums[c]))}</td>"
+                f"<td>{bar_html(float(step.channel_sums[c]), largest)}</td></tr>"
+                for c in order[:TOP_CHANNELS]
+            )
+            rest = float(step.channel_sums[order[TOP_CHANNELS:]].sum())
+            if channels > TOP_CHANNELS:
+                rows += (
+                    f"<tr><td>the other {channels - TOP_CHANNELS}</td>"
+                    f"<td align=right>{number(rest)}</td><td></td></tr>"
+                )
+            top = int(order[0])
+            body = (
+                f"Each of the {channels} input channels has its own {k}×{k} weights; each "
+                f"channel's window times its weights gives one contribution:"
+                f"<table>{rows}</table>"
+                f"The largest, channel {top + 1}:"
+                + window_times_weights(
+                    step.inputs[top], step.weights[top], ("its window", "its weights")
+                )
+            )
+            sums = f"sum of the {channels} contributions = {number(total)}"
+        return (
+            f"<p><b>{name}</b> (convolution): filter {step.channel + 1} laid on {where}.</p>"
+            f"{body}<p>{sums}<br>+ bias {number(step.bias)}<br>"
+            f"= <b>{number(step.value)}</b></p>"
+        )
+
+    def _padded(self, step: ConvStep) -> bool:
+        _, height, width = layer_input(self.viewer.trace, step.layer).shape
+        k = step.inputs.shape[1]
+        return min(step.top, step.left) < 0 or step.top + k > height or step.left + k > width
+
+    def _activation_html(self, step: ActivationStep) -> str:
+        name = html.escape(self.viewer.network.names[step.layer])
+        rule = (
+            f"max(0, {number(step.before)})"
+            if step.kind == "relu"
+            else f"{html.escape(step.kind)}({number(step.before)})"
+        )
+        kind = html.escape(step.kind)
+        return f"<p><b>{name}</b> ({kind}): {rule} = <b>{number(step.after)}</b></p>"
+
+    def _pool_html(self, step: PoolStep) -> str:
+        name = html.escape(self.viewer.network.names[step.layer])
+        what = "the largest" if step.kind == "max" else "the average"
+        return (
+            f"<p><b>{name}</b> ({step.kind} pooling): the 2×2 window holding this value "
+            f"becomes row {step.row}, column {step.col} of the pooled map, keeping {what} "
+            f"of its four values:</p>"
+            + grid_html(step.values, "the window", bold=step.winner)
+            + f"<p>= <b>{number(step.value)}</b></p>"
+        )
+
+
+class DetailDock(QDockWidget):
+    """The detail view at the window's side: shown while a value is followed."""
+
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__("Follow one number", parent)
+        self.setObjectName("detail_dock")
+        self.viewer = viewer
+        self.detail = DetailView(viewer)
+        self.setWidget(self.detail)
+        self.setMinimumWidth(330)
+        viewer.focus_changed.connect(self._on_viewer_focus_changed)
+        self.detail.closed.connect(self.hide)
+        self.hide()
+
+    def _on_viewer_focus_changed(self) -> None:
+        self.setVisible(self.viewer.focus is not None)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed with its title bar's button: stop following the value."""
+        self.viewer.clear_focus()
+        super().closeEvent(event)

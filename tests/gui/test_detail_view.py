@@ -1,0 +1,125 @@
+"""Follow one number: click a map value, read its arithmetic, and check every number
+against the network's own forward pass."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from digitpad.core.explain import ConvStep, PoolStep
+from digitpad.gui.detail_view import number
+
+from .test_views import draw_seven, hover_feature_map
+
+
+def click_map(panel, tile, row, col):
+    """A real left click on one pixel of one tile of a map panel."""
+    h, w = panel.maps.shape[1:]
+    tile_row, tile_col = divmod(tile, panel.cols)
+    scene = panel.view.mapViewToScene(
+        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+    )
+    point = panel.plot.mapFromScene(scene)
+    QTest.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def shown_numbers(window) -> list[str]:
+    return re.findall(r"[+-]\d+\.\d{3}|0\.000", window.detail_dock.detail.text.text())
+
+
+def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    assert not window.detail_dock.isVisible()
+    click_map(view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    focus = window.viewer.focus  # the pixel under the click: screen pixels are coarse
+    assert (focus.layer, focus.channel) == (0, 9)
+    assert abs(focus.row - 6) <= 1 and abs(focus.col - 15) <= 1
+    r, c = focus.row, focus.col
+    steps = window.detail_dock.detail.steps
+    conv, relu, pool = steps
+    trace = window.viewer.trace
+    assert conv.value == trace.steps[0].output[0, 9, r, c]
+    assert conv.products.sum() + conv.bias == pytest.approx(conv.value, abs=1e-5)
+    assert relu.after == trace.steps[1].output[0, 9, r, c]
+    assert pool.value == trace.steps[2].output[0, 9, r // 2, c // 2]
+    numbers = shown_numbers(window)
+    for value in (float(conv.products.sum()), conv.bias, conv.value, relu.after, pool.value):
+        assert number(value) in numbers
+    # The same filter and maps are outlined together, and the input shows the window.
+    for panel in (view.filters, view.feature_maps, view.pooled):
+        assert panel.marker.isVisible()
+    assert view.network_input.field.isVisible()
+
+
+def test_a_conv2_value_lists_its_channel_contributions(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    view.layer_selector.setCurrentIndex(1)
+    click_map(view.feature_maps, 20, 6, 7)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    conv = window.detail_dock.detail.steps[0]
+    assert isinstance(conv, ConvStep) and conv.channel_sums.shape == (32,)
+    assert conv.channel_sums.sum() + conv.bias == pytest.approx(conv.value, abs=1e-5)
+    text = window.detail_dock.detail.text.text()
+    assert "32 input channels" in text and "the other 24" in text
+    largest = int(np.argmax(np.abs(conv.channel_sums)))
+    assert f"channel {largest + 1}" in text
+    assert number(float(conv.channel_sums[largest])) in shown_numbers(window)
+
+
+def test_a_pooled_value_is_followed_back_through_its_winner(window, qtbot):
+    draw_seven(window, qtbot)
+    click_map(window.network_view.pooled, 4, 5, 6)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    *_, pool = window.detail_dock.detail.steps
+    focus = window.viewer.focus
+    assert isinstance(pool, PoolStep) and (pool.row, pool.col) == (focus.row, focus.col)
+    assert focus.layer == 2 and focus.channel == 4
+    conv = window.detail_dock.detail.steps[0]
+    i, j = pool.winner
+    assert (conv.row, conv.col) == (2 * focus.row + i, 2 * focus.col + j)
+    assert pool.value == window.viewer.trace.steps[2].output[0, 4, focus.row, focus.col]
+
+
+def test_the_followed_value_follows_the_drawing_and_closes(window, qtbot):
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 2, 10, 10)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    before = window.detail_dock.detail.steps
+    from .conftest import draw_stroke, line
+
+    draw_stroke(window.canvas, line((40, 140), (240, 140)))
+    window._run_update()
+    after = window.detail_dock.detail.steps[0].value
+    focus = window.viewer.focus
+    assert after == window.viewer.trace.steps[0].output[0, 2, focus.row, focus.col]
+    assert window.detail_dock.detail.steps is not before  # recomputed for the new drawing
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    assert window.viewer.focus is None and not window.detail_dock.isVisible()
+    assert not window.network_view.network_input.field.isVisible()
+
+
+def test_hovering_filter_n_outlines_map_n_everywhere(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    filters = view.filters
+    h, w = filters.maps.shape[1:]
+    tile_row, tile_col = divmod(13, filters.cols)
+    scene = filters.view.mapViewToScene(QPointF(tile_col * (w + 1) + 1.5, tile_row * (h + 1) + 1.5))
+    filters._on_scene_mouse_moved(scene)
+    for panel in (view.feature_maps, view.pooled):
+        assert panel.marker.isVisible()
+        rect = panel.marker.rect()
+        mh, mw = panel.maps.shape[1:]
+        assert (round(rect.x() + 0.5), round(rect.y() + 0.5)) == (
+            tile_col * (mw + 1),
+            tile_row * (mh + 1),
+        )
+    hover_feature_map(view, 3, 2, 2)  # pointing at map 4 moves every outline to 4
+    assert view.filters.marker.rect().x() + 0.5 == pytest.approx(3 * (w + 1))
