@@ -229,10 +229,6 @@ class MainWindow(QMainWindow):
 
     # -- the viewer model ------------------------------------------------------------------
 
-    @property
-    def model(self):
-        return self.viewer.model
-
     def _on_viewer_model_changed(self) -> None:
         self.model_status.setText(status_text(self.viewer.model))
 

@@ -66,7 +66,7 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
     small_run(dialog, epochs=2)
     dialog.form.name.setText("tiny classic")
-    before = window.model
+    before = window.viewer.model
     click(qtbot, dialog.train_button)
     assert not dialog.train_button.isEnabled() and dialog.cancel_button.isEnabled()
     wait_until_idle(qtbot, dialog)
@@ -85,13 +85,13 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
         "New model" in dialog.results.summary.text()
         and "Current model" in dialog.results.summary.text()
     )
-    assert window.model is before  # nothing changes until the user chooses
+    assert window.viewer.model is before  # nothing changes until the user chooses
     click(qtbot, dialog.results.use_button)
     saved = list(library_folder.glob("*.npz"))
     assert [p.name for p in saved] == ["tiny-classic.npz"]
-    assert window.model.path == saved[0]
-    assert window.model.metadata.name == "tiny classic"
-    assert window.model.metadata.metrics["test_accuracy"] == result.evaluation.accuracy
+    assert window.viewer.model.path == saved[0]
+    assert window.viewer.model.metadata.name == "tiny classic"
+    assert window.viewer.model.metadata.metrics["test_accuracy"] == result.evaluation.accuracy
     entry = window.model_menu.library_actions[saved[0]]
     assert entry.isChecked() and entry.text().startswith("tiny classic")
     # The new model is the one predicting now.
@@ -130,9 +130,9 @@ def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
     assert dialog.result.current_evaluation.accuracy == pytest.approx(
-        window.model.metadata.metrics["test_accuracy"]
+        window.viewer.model.metadata.metrics["test_accuracy"]
     )
-    assert window.model.metadata.name == "classic"
+    assert window.viewer.model.metadata.name == "classic"
 
 
 def test_charts_read_in_percent_on_steady_axes(window, qtbot, with_mnist):
@@ -181,7 +181,7 @@ def test_a_model_that_cannot_be_saved_is_kept_until_it_is(
     )
     click(qtbot, dialog.results.save_as_button)
     assert target.is_file() and dialog.result is None
-    assert window.model.path == target and window.model.metadata.name == "keep me"
+    assert window.viewer.model.path == target and window.viewer.model.metadata.name == "keep me"
 
 
 def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
@@ -191,7 +191,7 @@ def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     wait_until_idle(qtbot, dialog)
     click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
-    assert window.model.path.name == "default.npz"
+    assert window.viewer.model.path.name == "default.npz"
 
 
 def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folder):
@@ -199,14 +199,14 @@ def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folde
     dialog.network_box.architecture.setCurrentText("default")
     dialog.form.images.setCurrentIndex(2)  # all 60,000: far longer than the test waits
     dialog.form.epochs.setValue(5)
-    before = window.model
+    before = window.viewer.model
     click(qtbot, dialog.train_button)
     qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
     click(qtbot, dialog.cancel_button)
     wait_until_idle(qtbot, dialog)
     assert "Cancelled" in dialog.live.status.text()
     assert dialog.result is None and not dialog.results.isVisible()
-    assert window.model is before
+    assert window.viewer.model is before
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert dialog.train_button.isEnabled()
 
@@ -504,14 +504,14 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     broken = texts["broken.npz (broken)"]
     assert not broken.isEnabled() and "broken.npz" in broken.toolTip()
     texts["mine (50.00%)"].trigger()
-    assert window.model.path == good
+    assert window.viewer.model.path == good
     # Rename, then export, then delete (falls back to the bundled default).
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("renamed", True)))
     window.actions["rename_model"].trigger()
-    assert window.model.metadata.name == "renamed"
-    assert window.model.path.name == "renamed.npz"
+    assert window.viewer.model.metadata.name == "renamed"
+    assert window.viewer.model.path.name == "renamed.npz"
     target = library_folder.parent / "exported.npz"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
@@ -523,14 +523,14 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     )
     window.actions["delete_model"].trigger()
     assert not (library_folder / "renamed.npz").exists()
-    assert window.model.path.name == "default.npz"
+    assert window.viewer.model.path.name == "default.npz"
     assert not window.actions["delete_model"].isEnabled()  # bundled models cannot be deleted
 
 
 def test_revert_to_bundled_default(window):
     window.model_menu.bundled_actions["classic"].trigger()
     window.actions["revert"].trigger()
-    assert window.model.path.name == "default.npz"
+    assert window.viewer.model.path.name == "default.npz"
 
 
 def test_dialog_plots_follow_a_palette_change(window, qtbot, qapp, with_mnist):
