@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
+from digitpad.gui.end_view import EndView
 from digitpad.gui.panels import (
     InputPanel,
     MapPoint,
@@ -75,11 +84,20 @@ class NetworkView(QWidget):
             maps_row.addWidget(panel)
         maps_row.setSizes([200, 320, 260])
 
+        # Below the input and the softmax: a conv block's panels, or the network's end.
+        conv_page = QWidget()
+        conv_layout = QVBoxLayout(conv_page)
+        conv_layout.setContentsMargins(0, 0, 0, 0)
+        conv_layout.addLayout(selector_row)
+        conv_layout.addWidget(maps_row, 1)
+        self.end_view = EndView(viewer)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(conv_page)
+        self.pages.addWidget(self.end_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top_row, 2)
-        layout.addLayout(selector_row)
-        layout.addWidget(maps_row, 3)
+        layout.addWidget(self.pages, 3)
 
         self.cols: int | None = None  # the grids' shared column count
         self._flashed: QWidget | None = None
@@ -106,6 +124,7 @@ class NetworkView(QWidget):
         self.layer_selector.setCurrentIndex(self.viewer.block_index)
         self.layer_selector.blockSignals(False)
         self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
+        self._show_page()
         self._show_block()
 
     def _on_viewer_input_changed(self) -> None:
@@ -113,7 +132,14 @@ class NetworkView(QWidget):
         self.probabilities.show_probabilities(self.viewer.probabilities)
         self._show_maps()
 
+    def _show_page(self) -> None:
+        """The network's end for a layer after the last conv block, else the block."""
+        selected, blocks = self.viewer.selected_layer, self.viewer.blocks
+        end = not blocks or (selected is not None and selected > blocks[-1].last)
+        self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
+
     def _on_viewer_selection_changed(self) -> None:
+        self._show_page()
         if self.layer_selector.currentIndex() != self.viewer.block_index:
             self.layer_selector.blockSignals(True)
             self.layer_selector.setCurrentIndex(self.viewer.block_index)
@@ -228,7 +254,9 @@ class NetworkView(QWidget):
             return self.network_input
         if block is not None:
             return self.feature_maps if layer == block.conv else self.pooled
-        return self.probabilities
+        if layer >= len(self.viewer.network.layers):
+            return self.probabilities
+        return self.end_view
 
     def _flash(self, widget: QWidget) -> None:
         """Outline a panel briefly so the eye finds it."""

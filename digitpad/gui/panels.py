@@ -238,10 +238,10 @@ class MosaicPanel(Themed, QWidget):
         self.cols = cols if cols is not None else grid_shape(f, self.wide)[1]
         tiled = mosaic(maps, self.cols)
         if bound is None:
-            magnitude = np.abs(maps)
-            peak = float(magnitude.max())
+            magnitude = np.abs(maps)  # NaN marks unused cells (a dense layer's grid)
+            peak = float(np.nanmax(magnitude)) if np.isfinite(magnitude).any() else 0.0
             # A few values (a small filter bank) are all shown unclipped.
-            strong = float(np.percentile(magnitude, 99)) if magnitude.size > 100 else peak
+            strong = float(np.nanpercentile(magnitude, 99)) if magnitude.size > 100 else peak
             # All zero (nothing drawn yet): a plain -1..1 scale, not one of millionths.
             bound = nice_ceiling(max(strong, peak / 4)) if peak > 0 else 1.0
         levels = (-bound, bound)

@@ -1,0 +1,148 @@
+"""The end of the network, for the strip's dense and softmax stages: each hidden dense
+layer's values, the ten logits before softmax, and the softmax worked out."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from digitpad.core.explain import explain_softmax
+from digitpad.core.layers import ACTIVATION, DENSE
+from digitpad.core.viewer import ViewerModel
+from digitpad.gui.panels import MapPoint, MosaicPanel
+from digitpad.gui.theme import style_plot
+
+SOFTMAX_NOTE = (
+    "Softmax shares 100 % among the ten digits, whatever is drawn: even a scribble that "
+    "is no digit gets its 100 % split over 0 to 9, so a high percentage means "
+    "“more like this digit than the others”, not “certainly a digit”."
+)
+
+
+def vector_as_grid(values: np.ndarray) -> np.ndarray:
+    """(D,) -> (1, rows, cols) near a 2:1 rectangle, for a dense layer's values."""
+    count = len(values)
+    cols = max(1, math.ceil(math.sqrt(2 * count)))
+    rows = math.ceil(count / cols)
+    grid = np.full(rows * cols, np.nan, np.float32)
+    grid[:count] = values
+    return grid.reshape(1, rows, cols)
+
+
+class EndView(QWidget):
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("end_view")
+        self.viewer = viewer
+        self.dense = MosaicPanel(
+            "Dense layer",
+            "dense_values",
+            "Each square is one unit of the dense layer: a weighted sum of every value "
+            "before it, then the activation. Hover to read one.",
+        )
+        self.dense.hovered.connect(self._on_dense_hovered)
+        self.dense_layer: int | None = None
+        self.logits = pg.PlotWidget()
+        self.logits.setObjectName("logits")
+        self.logits.setMenuEnabled(False)
+        self.logits.setMouseEnabled(False, False)
+        self.logits.hideButtons()
+        self.logits.setXRange(-0.6, 9.6, padding=0)
+        self.logits.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+        self.logits.setLabel("bottom", "digit")
+        self.logit_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7)
+        self.logits.addItem(self.logit_bars)
+        self.softmax = QLabel()
+        self.softmax.setObjectName("softmax_text")
+        self.softmax.setTextFormat(Qt.TextFormat.RichText)
+        self.softmax.setWordWrap(True)
+        self.softmax.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        right = QVBoxLayout()
+        right.addWidget(self.logits, 1)
+        right.addWidget(self.softmax)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.dense, 1)
+        layout.addLayout(right, 1)
+        self.apply_theme()
+        for event in (viewer.model_changed, viewer.input_changed, viewer.scales_changed):
+            event.connect(self._on_viewer_changed)
+        self._on_viewer_changed()
+
+    def apply_theme(self) -> None:
+        style_plot(self.logits, "Logits: the ten scores before softmax")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_theme()
+        super().changeEvent(event)
+
+    def _hidden_dense(self) -> int | None:
+        """The layer whose values the grid shows: the last hidden dense layer, after its
+        activation; None when the only dense layer gives the logits."""
+        network = self.viewer.network
+        if network is None:
+            return None
+        layers = network.layers
+        dense = [i for i, layer in enumerate(layers) if layer.role == DENSE][:-1]
+        if not dense:
+            return None
+        last = dense[-1]
+        if last + 1 < len(layers) and layers[last + 1].role == ACTIVATION:
+            return last + 1
+        return last
+
+    def _on_viewer_changed(self) -> None:
+        network, trace = self.viewer.network, self.viewer.trace
+        self.dense_layer = self._hidden_dense()
+        self.dense.setVisible(self.dense_layer is not None)
+        if self.dense_layer is not None:
+            name = next(
+                (s.name for s in self.viewer.stages if s.last == self.dense_layer),
+                network.names[self.dense_layer],
+            )
+            units = network.shapes[self.dense_layer][0]
+            self.dense.set_heading(f"{name}: the {units} values of the dense layer")
+            values = self.viewer.output(self.dense_layer)
+            shown = values if values is not None else np.zeros(units, np.float32)
+            self.dense.show_maps(vector_as_grid(shown), self.viewer.scale(self.dense_layer))
+        if trace is None:
+            self.logit_bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(150, 150, 150)])
+            self.softmax.setText(f"<p>Draw a digit.</p><p><small>{SOFTMAX_NOTE}</small></p>")
+            return
+        logits = trace.logits[0]
+        brushes = [pg.mkBrush(230, 120, 20) if v >= 0 else pg.mkBrush(70, 110, 200) for v in logits]
+        self.logit_bars.setOpts(height=logits, brushes=brushes)
+        step = explain_softmax(trace)
+        rows = "".join(
+            f"<tr><td>{d}</td><td align=right>{step.logits[d]:+.2f}</td>"
+            f"<td align=right>{step.shifted_exps[d]:.3g}</td>"
+            f"<td align=right><b>{step.probabilities[d]:.1%}</b></td></tr>"
+            for d in step.order[:3]
+        )
+        self.softmax.setText(
+            "<p><b>Softmax</b>: each digit's share is e<sup>z</sup> over the sum of "
+            "e<sup>z</sup> for all ten (with z the logit; subtracting the largest logit "
+            "first changes nothing but keeps the numbers small).</p>"
+            "<table cellspacing=4><tr><th>digit</th><th>logit z</th>"
+            "<th>e<sup>z − max</sup></th><th>share</th></tr>"
+            f"{rows}</table>"
+            f"<p>sum of e<sup>z − max</sup> over the ten digits = {step.total:.6g}</p>"
+            f"<p><small>{SOFTMAX_NOTE}</small></p>"
+        )
+
+    def _on_dense_hovered(self, point: MapPoint | None) -> None:
+        if point is None or self.dense_layer is None:
+            self.dense.set_readout("")
+            return
+        cols = self.dense.maps.shape[2]
+        unit = point.row * cols + point.col
+        values = self.viewer.output(self.dense_layer)
+        if values is None or unit >= len(values):
+            self.dense.set_readout("")
+            return
+        self.dense.set_readout(f"unit {unit + 1}: {float(values[unit]):+.3f}")

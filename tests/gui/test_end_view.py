@@ -1,0 +1,62 @@
+"""The end of the network: dense values, logits and softmax, on the user's drawing."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from digitpad.core.explain import explain_softmax
+
+from .test_views import draw_seven
+
+
+def click_stage(window, qtbot, name):
+    button = next(b for b in window.layer_strip.buttons if b.text().split("\n")[0] == name)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_dense_and_softmax_stages_show_the_networks_end(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    assert view.pages.currentWidget() is not view.end_view
+    click_stage(window, qtbot, "dense1 + relu")
+    end = view.end_view
+    assert view.pages.currentWidget() is end and end.isVisible()
+    values = window.viewer.output(end.dense_layer)
+    assert values.shape == (128,) and end.dense_layer == 8  # relu3, after dense1
+    shown = end.dense.maps[0].ravel()
+    np.testing.assert_array_equal(shown[:128], values)
+    assert np.isnan(shown[128:]).all()
+    assert "dense1 + relu: the 128 values" in end.dense.heading.text()
+    logits = window.viewer.trace.logits[0]
+    np.testing.assert_array_equal(end.logit_bars.opts["height"], logits)
+    step = explain_softmax(window.viewer.trace)
+    text = end.softmax.text()
+    best = int(step.order[0])
+    assert f"<td>{best}</td>" in text and f"{step.probabilities[best]:.1%}" in text
+    assert "shares 100 %" in text
+    click_stage(window, qtbot, "maxpool2")  # back to a conv block's panels
+    assert view.pages.currentWidget() is not end
+    assert view.layer_selector.currentIndex() == 1
+
+
+def test_a_network_whose_only_dense_layer_gives_the_logits(window, qtbot):
+    window.model_menu.bundled_actions["classic"].trigger()
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "softmax")
+    end = window.network_view.end_view
+    assert end.isVisible() and not end.dense.isVisible() and end.dense_layer is None
+    np.testing.assert_array_equal(end.logit_bars.opts["height"], window.viewer.trace.logits[0])
+
+
+def test_hovering_a_dense_unit_reads_it(window, qtbot):
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "dense1 + relu")
+    end = window.network_view.end_view
+    from digitpad.gui.panels import MapPoint
+
+    end._on_dense_hovered(MapPoint(0, 1, 2))
+    cols = end.dense.maps.shape[2]
+    unit = cols + 2
+    value = float(window.viewer.output(end.dense_layer)[unit])
+    assert end.dense.readout.text() == f"unit {unit + 1}: {value:+.3f}"
