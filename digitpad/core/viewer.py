@@ -22,6 +22,20 @@ from digitpad.core.scales import layer_scales
 
 # Below this probability for the best digit the app says it is not sure.
 UNSURE_BELOW = 0.5
+# Ink whose box is smaller than this many pen widths both ways is a dot or a dash: every
+# drawing is blown up to fill 20x20 pixels, so the network would read it as a digit.
+TOO_SMALL_PENS = 2.5
+INK_THRESHOLD = 0.1
+
+
+def too_small(pixels: np.ndarray, pen_width: float) -> bool:
+    """Whether the ink on the canvas is too small to be read as a digit."""
+    ink = pixels > INK_THRESHOLD
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(rows) == 0:
+        return False
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    return max(height, width) < TOO_SMALL_PENS * pen_width
 
 
 class Listeners:
@@ -190,6 +204,8 @@ class ViewerModel:
         self.trace: Trace | None = None
         self.probabilities: np.ndarray | None = None  # (10,)
         self.verdict: Verdict | None = None
+        self.too_small = False  # the drawing is a dot or a dash: no verdict is given
+        self.pen_width: float | None = None
         self.stages: list[Stage] = []
         self.blocks: list[ConvBlock] = []
         self.block_index = 0
@@ -271,8 +287,11 @@ class ViewerModel:
             self.fixed_scales = fixed
             self.scales_changed.emit()
 
-    def update(self, pixels: np.ndarray | None) -> None:
-        """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing."""
+    def update(self, pixels: np.ndarray | None, pen_width: float | None = None) -> None:
+        """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing.
+
+        With the pen's width, ink too small to read (a dot, a dash) gets no verdict."""
+        self.pen_width = pen_width
         self._run(pixels)
         before = self.hover
         if before is not None:
@@ -286,12 +305,14 @@ class ViewerModel:
         self.pixels = pixels
         self.input = to_mnist(pixels) if pixels is not None else None
         network = self.network
+        self.too_small = False
         if self.input is None or network is None:
             self.trace = self.probabilities = self.verdict = None
         else:
             self.trace = network.trace(self.input)
             self.probabilities = self.trace.probabilities[0]
-            self.verdict = Verdict.of(self.probabilities)
+            self.too_small = self.pen_width is not None and too_small(pixels, self.pen_width)
+            self.verdict = None if self.too_small else Verdict.of(self.probabilities)
 
     def select_block(self, index: int) -> None:
         """Show conv block ``index`` (as the Layer box does): its convolution is picked."""

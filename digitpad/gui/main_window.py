@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def _run_update(self) -> None:
         self._last_update = time.perf_counter()
-        self.viewer.update(self.canvas.pixels())
+        self.viewer.update(self.canvas.pixels(), self.canvas.pen_width)
 
     # -- small slots -----------------------------------------------------------------------
 

@@ -7,6 +7,12 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from digitpad.core.viewer import ViewerModel
 
+# Softmax always hands out 100 %: the percentage is a share, not a certainty.
+SHARE_NOTE = (
+    "<br><span style='font-size:9pt; color:gray'>its share of 100 % split over the ten "
+    "digits (softmax)</span>"
+)
+
 
 class PredictionView(QLabel):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
@@ -27,12 +33,19 @@ class PredictionView(QLabel):
             self.setText(
                 "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
             )
+        elif self.viewer.too_small:
+            self.setText(
+                "<span style='font-size:18pt'>Too small to read</span><br>"
+                "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger."
+                "</span>"
+            )
         elif verdict is None:
             self.setText("<span style='font-size:22pt'>Draw a digit</span>")
         elif verdict.sure:
             self.setText(
                 f"<span style='font-size:48pt; font-weight:600'>{verdict.digit}</span>"
                 f"<span style='font-size:16pt'>&nbsp;&nbsp;{verdict.confidence:.0%} sure</span>"
+                + SHARE_NOTE
             )
         else:
             self.setText(
@@ -41,4 +54,5 @@ class PredictionView(QLabel):
                 f"<span style='font-size:14pt'> {verdict.confidence:.0%} or </span>"
                 f"<span style='font-size:32pt; font-weight:600'>{verdict.runner_up}</span>"
                 f"<span style='font-size:14pt'> {verdict.runner_up_confidence:.0%}</span>"
+                + SHARE_NOTE
             )

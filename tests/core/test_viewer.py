@@ -255,3 +255,22 @@ def test_hover_listeners_see_the_new_model_and_drawing(default_model, classic_mo
     assert seen == [True, True, True, True]
     viewer.hover_over(99, 0, 0, 0)  # no such layer: no hover, no error
     assert viewer.hover is None
+
+
+def test_a_dot_or_a_dash_is_too_small_to_read(default_model):
+    from digitpad.core.viewer import too_small
+
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    dot = np.zeros((280, 280), np.float32)
+    dot[130:152, 130:152] = 1.0  # one press of a 22 px pen
+    viewer.update(dot, pen_width=22)
+    assert viewer.too_small and viewer.verdict is None
+    assert viewer.probabilities is not None  # the panels still show what it does
+    dash = np.zeros((280, 280), np.float32)
+    dash[130:152, 110:160] = 1.0
+    assert too_small(dash, 22)
+    viewer.update(bar(), pen_width=22)  # a one: tall
+    assert not viewer.too_small and viewer.verdict.digit == 1
+    viewer.update(dot)  # no pen width (an opened image): no judgement
+    assert not viewer.too_small and viewer.verdict is not None

@@ -264,3 +264,15 @@ def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
         -window.viewer.scales[2],
         window.viewer.scales[2],
     )
+
+
+def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
+    draw_stroke(window.canvas, [(140, 140)])  # one click: a dot
+    window._run_update()
+    text = window.prediction.text()
+    assert "Too small to read" in text and "100%" not in text
+    with qtbot.waitSignal(window.prediction_updated) as blocker:
+        window._run_update()
+    assert blocker.args[0] is None
+    draw_seven(window, qtbot)
+    assert "its share of 100 %" in window.prediction.text()
