@@ -99,6 +99,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         checkable=True,
     ),
     ActionSpec(
+        "guide",
+        "Help",
+        "&What Am I Seeing?",
+        ("F2",),
+        "A paragraph per stage of the network, in plain words, beside the panels",
+        checkable=True,
+    ),
+    ActionSpec(
         "shortcuts",
         "Help",
         "&Keyboard Shortcuts",

@@ -9,13 +9,10 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSlider,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,15 +27,15 @@ from digitpad.gui.actions import (
     menu_actions,
     shortcuts_html,
 )
-from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.describe import about_html
 from digitpad.gui.detail_view import DetailDock
+from digitpad.gui.drawing_panel import DrawingPanel
 from digitpad.gui.file_actions import FileActions
+from digitpad.gui.guide import GuideDock
 from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
-from digitpad.gui.prediction_view import PredictionView
 from digitpad.gui.settings import AppSettings
 
 # Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
@@ -80,7 +77,9 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------
 
     def _create_widgets(self) -> None:
-        self.canvas = DrawingCanvas()
+        self.drawing = DrawingPanel(self.viewer)
+        self.canvas, self.pen_slider = self.drawing.canvas, self.drawing.pen_slider
+        self.prediction = self.drawing.prediction
         self.canvas.changed.connect(self._schedule_update)
         self.canvas.stroke_finished.connect(self._schedule_update)
         self._last_update = 0.0
@@ -88,29 +87,10 @@ class MainWindow(QMainWindow):
         self._update_timer.setSingleShot(True)
         self._update_timer.timeout.connect(self._run_update)
 
-        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
-        self.pen_slider.setObjectName("pen_width")
-        self.pen_slider.setRange(MIN_PEN_WIDTH, MAX_PEN_WIDTH)
-        self.pen_slider.setValue(int(self.canvas.pen_width))
-        self.pen_slider.setToolTip("Pen width in canvas pixels ([ and ] change it)")
-        self.pen_slider.valueChanged.connect(self._on_pen_slider_value_changed)
-        self.pen_label = QLabel()
-        self.prediction = PredictionView(self.viewer)
-
-        self.tool_buttons = QHBoxLayout()
-        pen_row = QHBoxLayout()
-        pen_row.addWidget(QLabel("Pen"))
-        pen_row.addWidget(self.pen_slider, 1)
-        pen_row.addWidget(self.pen_label)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.canvas, 1)
-        left_layout.addLayout(self.tool_buttons)
-        left_layout.addLayout(pen_row)
-        left_layout.addWidget(self.prediction)
-
         self.detail_dock = DetailDock(self.viewer, self)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+        self.guide_dock = GuideDock(self.viewer, self)
+        for dock in (self.detail_dock, self.guide_dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
         self.network_view.status.connect(self._on_network_view_status)
@@ -120,7 +100,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.network_view, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(self.drawing)
         splitter.addWidget(self.panels_widget)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -134,31 +114,16 @@ class MainWindow(QMainWindow):
             self.actions,
             {
                 "quit": self.close,
-                "undo": self.canvas.undo,
-                "redo": self.canvas.redo,
-                "clear": self.canvas.clear,
-                "eraser": self._on_eraser_toggled,
-                "thinner": self._on_thinner_triggered,
-                "thicker": self._on_thicker_triggered,
                 "fixed_scales": self.viewer.set_fixed_scales,
                 "shortcuts": self._on_shortcuts_triggered,
                 "about": self._on_about_triggered,
             },
         )
-        # Availability follows the canvas's history, as it changes.
-        self.canvas.undo_available.connect(self.actions["undo"].setEnabled)
-        self.canvas.redo_available.connect(self.actions["redo"].setEnabled)
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
+        self.guide_dock.bind(self.actions["guide"])
         # Quit works from the retrain dialog too, not only from this window.
         self.actions["quit"].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.actions["undo"].setEnabled(False)
-        self.actions["redo"].setEnabled(False)
-        for name in ("undo", "redo", "clear", "eraser"):
-            button = QToolButton()
-            button.setDefaultAction(self.actions[name])
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            self.tool_buttons.addWidget(button)
-        self.tool_buttons.addStretch(1)
+        self.drawing.use_actions(self.actions)
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -197,7 +162,6 @@ class MainWindow(QMainWindow):
         width = self.settings.pen_width()
         if width:
             self.pen_slider.setValue(width)
-        self._on_pen_slider_value_changed(self.pen_slider.value())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.model_menu.has_unsaved_model() and not self.messages.confirm(
@@ -258,19 +222,6 @@ class MainWindow(QMainWindow):
 
     def _on_network_view_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 4000)
-
-    def _on_eraser_toggled(self, checked: bool) -> None:
-        self.canvas.eraser = checked
-
-    def _on_thinner_triggered(self) -> None:
-        self.pen_slider.setValue(self.pen_slider.value() - 2)
-
-    def _on_thicker_triggered(self) -> None:
-        self.pen_slider.setValue(self.pen_slider.value() + 2)
-
-    def _on_pen_slider_value_changed(self, value: int) -> None:
-        self.canvas.set_pen_width(value)
-        self.pen_label.setText(f"{value} px")
 
     # -- dropped files ---------------------------------------------------------------------
 

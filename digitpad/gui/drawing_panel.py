@@ -1,0 +1,77 @@
+"""The left column: the canvas, its tool buttons, the pen width and the answer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+
+from digitpad.core.viewer import ViewerModel
+from digitpad.gui.actions import connect_actions
+from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
+from digitpad.gui.prediction_view import PredictionView
+
+PEN_STEP = 2  # what [ and ] change the width by, in canvas pixels
+
+
+class DrawingPanel(QWidget):
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = DrawingCanvas()
+        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
+        self.pen_slider.setObjectName("pen_width")
+        self.pen_slider.setRange(MIN_PEN_WIDTH, MAX_PEN_WIDTH)
+        self.pen_slider.setValue(int(self.canvas.pen_width))
+        self.pen_slider.setToolTip("Pen width in canvas pixels ([ and ] change it)")
+        self.pen_slider.valueChanged.connect(self._on_pen_slider_value_changed)
+        self.pen_label = QLabel()
+        self.prediction = PredictionView(viewer)
+        self.tool_buttons = QHBoxLayout()
+        pen_row = QHBoxLayout()
+        pen_row.addWidget(QLabel("Pen"))
+        pen_row.addWidget(self.pen_slider, 1)
+        pen_row.addWidget(self.pen_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(self.tool_buttons)
+        layout.addLayout(pen_row)
+        layout.addWidget(self.prediction)
+        self._on_pen_slider_value_changed(self.pen_slider.value())
+
+    def use_actions(self, actions: dict[str, QAction]) -> None:
+        """The Edit menu's commands: connected here, and the most used as buttons."""
+        connect_actions(
+            actions,
+            {
+                "undo": self.canvas.undo,
+                "redo": self.canvas.redo,
+                "clear": self.canvas.clear,
+                "eraser": self._on_eraser_toggled,
+                "thinner": self._on_thinner_triggered,
+                "thicker": self._on_thicker_triggered,
+            },
+        )
+        # Availability follows the canvas's history, as it changes.
+        self.canvas.undo_available.connect(actions["undo"].setEnabled)
+        self.canvas.redo_available.connect(actions["redo"].setEnabled)
+        actions["undo"].setEnabled(False)
+        actions["redo"].setEnabled(False)
+        for name in ("undo", "redo", "clear", "eraser"):
+            button = QToolButton()
+            button.setDefaultAction(actions[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.tool_buttons.addWidget(button)
+        self.tool_buttons.addStretch(1)
+
+    def _on_eraser_toggled(self, checked: bool) -> None:
+        self.canvas.eraser = checked
+
+    def _on_thinner_triggered(self) -> None:
+        self.pen_slider.setValue(self.pen_slider.value() - PEN_STEP)
+
+    def _on_thicker_triggered(self) -> None:
+        self.pen_slider.setValue(self.pen_slider.value() + PEN_STEP)
+
+    def _on_pen_slider_value_changed(self, value: int) -> None:
+        self.canvas.set_pen_width(value)
+        self.pen_label.setText(f"{value} px")

@@ -1,0 +1,51 @@
+"""Help > What Am I Seeing?: the stages in plain words, with the real sizes, linked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl
+
+from digitpad.core.architectures import ConvChoice, custom_spec
+from digitpad.core.model_io import Model, ModelMetadata
+from digitpad.core.network import Network
+from digitpad.gui.guide import guide_html
+
+
+def test_the_guide_opens_with_f2_and_explains_each_stage(window, qtbot):
+    assert not window.guide_dock.isVisible()
+    window.actions["guide"].trigger()
+    assert window.guide_dock.isVisible() and window.actions["guide"].isChecked()
+    text = window.guide_dock.text.toPlainText()
+    for words in (
+        "(n + 2p − k) / s + 1 = (28 + 2·1 − 3) / 1 + 1 = 28",  # conv1, same padding
+        "(14 + 2·1 − 3) / 1 + 1 = 14",  # conv2
+        "32 input maps",
+        "ReLU keeps every positive value",
+        "keeps the largest of each 2×2 block",
+        "one list of 3136 numbers",
+        "These ten are the logits",
+        "shares of 100 %",
+    ):
+        assert words in text, words
+    window.guide_dock.text.anchorClicked.emit(QUrl("stage:3"))  # conv2's title
+    assert window.viewer.block_index == 1 and window.viewer.selected_layer == 3
+    window.guide_dock.close()
+    assert not window.actions["guide"].isChecked()
+
+
+def test_the_guide_follows_the_model(window, qtbot):
+    window.actions["guide"].trigger()
+    window.model_menu.bundled_actions["classic"].trigger()
+    text = window.guide_dock.text.toPlainText()
+    assert "(28 + 2·0 − 3) / 1 + 1 = 26" in text and "without padding" in text
+    assert "ReLU" not in text  # the classic network has none
+
+
+def test_stride_two_and_global_pooling_are_explained():
+    from digitpad.core.viewer import ViewerModel
+
+    spec = custom_spec([ConvChoice(4, kernel=5, stride=2, pool="average")], global_pool=True)
+    viewer = ViewerModel()
+    viewer.use_model(Model(Network(spec), ModelMetadata(name="custom"), None))
+    html = guide_html(viewer)
+    assert "(28 + 2·0 − 5) / 2 + 1 = 12" in html and "2 pixels at a time" in html
+    assert "average of each 2×2 block" in html and "Global average pooling" in html
