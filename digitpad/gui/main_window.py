@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
         self.resize(1180, 720)
-        splitter.setSizes([440, 740])  # the panels get the larger share
+        splitter.setSizes([370, 810])  # the panels get the larger share
 
     def _create_actions(self) -> None:
         self.actions = create_actions(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,11 +24,14 @@ from digitpad.gui.panels import (
     MapPoint,
     MosaicPanel,
     ProbabilityPanel,
+    best_columns,
     filter_images,
     grid_shape,
 )
 
 FLASH_MS = 700
+FOCUS_MIN = 150  # the narrow panels' width beside the focused one
+MARGIN_W, MARGIN_H = 60, 60  # a panel's colour bar, heading and read-out, in pixels
 
 
 class NetworkView(QWidget):
@@ -79,10 +83,10 @@ class NetworkView(QWidget):
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
         self.pooled.clicked.connect(self._on_pooled_clicked)
         self._filter_hover: int | None = None
-        maps_row = QSplitter(Qt.Orientation.Horizontal)
+        self.maps_row = maps_row = QSplitter(Qt.Orientation.Horizontal)
         for panel in (self.filters, self.feature_maps, self.pooled):
             maps_row.addWidget(panel)
-        maps_row.setSizes([200, 320, 260])
+        self.focused_panel: MosaicPanel = self.feature_maps
 
         # Below the input and the softmax: a conv block's panels, or the network's end.
         conv_page = QWidget()
@@ -124,6 +128,7 @@ class NetworkView(QWidget):
         self.layer_selector.setCurrentIndex(self.viewer.block_index)
         self.layer_selector.blockSignals(False)
         self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
+        self.cols = None
         self._show_page()
         self._show_block()
 
@@ -138,7 +143,40 @@ class NetworkView(QWidget):
         end = not blocks or (selected is not None and selected > blocks[-1].last)
         self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
 
+    def _focus_panel(self) -> None:
+        """The stage picked gets the room: its maps large enough to read (about 2 screen
+        pixels per value of a 28x28 map at 1280x720), the other two panels narrow."""
+        block, selected = self.viewer.block, self.viewer.selected_layer
+        pooled = block is not None and selected is not None and selected == block.pool
+        self.focused_panel = self.pooled if pooled else self.feature_maps
+        total = max(self.maps_row.width(), 3 * FOCUS_MIN)
+        narrow = self.filters.minimumWidth()
+        sizes = [narrow, narrow, narrow]
+        sizes[1 + pooled] = total - 2 * narrow
+        self.maps_row.setSizes(sizes)
+        self._fit_columns(sizes[1 + pooled])
+
+    def _fit_columns(self, width: int) -> None:
+        """One column count for the three grids (map k at the same place in each), the one
+        that draws the focused panel's maps largest."""
+        network, block = self.viewer.network, self.viewer.block
+        if network is None or block is None:
+            return
+        layer = block.last if self.focused_panel is self.pooled else block.conv
+        count, height, map_width = network.shapes[layer]
+        # The room for the grid: less the colour bar beside it and the lines above and below.
+        room_w, room_h = width - MARGIN_W, self.maps_row.height() - MARGIN_H
+        cols = best_columns(count, height, map_width, room_w, room_h)
+        if cols != self.cols:
+            self.cols = cols
+            self._show_block()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._focus_panel()
+
     def _on_viewer_selection_changed(self) -> None:
+        self._focus_panel()
         self._show_page()
         if self.layer_selector.currentIndex() != self.viewer.block_index:
             self.layer_selector.blockSignals(True)
@@ -207,7 +245,8 @@ class NetworkView(QWidget):
         conv = network.layers[block.conv]
         weights = conv.params["weight"]  # (F, C, k, k)
         # Filter k, map k and pooled map k sit at the same place in their grids.
-        self.cols = grid_shape(weights.shape[0], 1.5)[1]
+        if self.cols is None or self.cols > weights.shape[0]:
+            self.cols = grid_shape(weights.shape[0], 1.5)[1]
         self.filters.show_maps(filter_images(weights), cols=self.cols)
         name = network.names[block.conv]
         channels = weights.shape[1]

@@ -31,6 +31,16 @@ def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
     return math.ceil(count / cols), cols
 
 
+def best_columns(count: int, height: int, width: int, room_w: float, room_h: float) -> int:
+    """The column count that draws ``count`` maps of height x width largest in the room."""
+
+    def scale(cols: int) -> float:
+        rows = math.ceil(count / cols)
+        return min(room_w / (cols * (width + GAP)), room_h / (rows * (height + GAP)))
+
+    return max(range(1, count + 1), key=scale)
+
+
 def filter_images(weights: np.ndarray) -> np.ndarray:
     """Conv weights (F, C, k, k) -> one k x k image per filter: the weights themselves for
     a single input channel, else their mean over the input channels."""
@@ -179,7 +189,7 @@ class MosaicPanel(Themed, QWidget):
         self.backdrop.setZValue(-1)
         self.view.addItem(self.backdrop)
         self.bar = pg.ColorBarItem(
-            values=(-1, 1), colorMap=pg.colormap.get(DIVERGING), interactive=False, width=12
+            values=(-1, 1), colorMap=pg.colormap.get(DIVERGING), interactive=False, width=9
         )
         self.bar.setImageItem(self.image)
         self.plot.addItem(self.bar, row=1, col=1)
@@ -232,10 +242,11 @@ class MosaicPanel(Themed, QWidget):
         percentile of |value|, so a few extreme pixels do not wash the rest out to white.
         """
         f = maps.shape[0]
-        layout_changed = maps.shape != self.maps.shape
-        self.maps = maps
         # Panels given the same column count put map k at the same place in each grid.
-        self.cols = cols if cols is not None else grid_shape(f, self.wide)[1]
+        cols = cols if cols is not None else grid_shape(f, self.wide)[1]
+        layout_changed = maps.shape != self.maps.shape or cols != self.cols
+        self.maps = maps
+        self.cols = cols
         tiled = mosaic(maps, self.cols)
         if bound is None:
             magnitude = np.abs(maps)  # NaN marks unused cells (a dense layer's grid)

@@ -276,3 +276,28 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     assert blocker.args[0] is None
     draw_seven(window, qtbot)
     assert "its share of 100 %" in window.prediction.text()
+
+
+def pixels_per_value(panel) -> float:
+    """Screen pixels per map pixel, as the panel draws its grid."""
+    shown = panel.view.viewRect()
+    return panel.view.sceneBoundingRect().width() / shown.width()
+
+
+def test_the_picked_stage_gets_the_room_to_be_read(window, qtbot):
+    window.resize(1280, 720)
+    settle(qtbot)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    conv_scale = pixels_per_value(view.feature_maps)
+    assert conv_scale >= 1.6, conv_scale  # 28x28 maps
+    assert view.feature_maps.width() > 2 * view.pooled.width()
+    button = next(b for b in window.layer_strip.buttons if b.text().startswith("maxpool1"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert view.pooled.width() > 2 * view.feature_maps.width()
+    pool_scale = pixels_per_value(view.pooled)
+    assert pool_scale >= 3.2, pool_scale  # 14x14 maps
+    # Map k is still at the same place in every grid.
+    assert view.filters.cols == view.feature_maps.cols == view.pooled.cols
