@@ -12,10 +12,11 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QPen
 from PySide6.QtWidgets import (
     QDockWidget,
+    QGraphicsRectItem,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.explain import ActivationStep, ConvStep, PoolStep, follow, layer_input
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.panels import MapPoint, MosaicPanel
 
 # How many channel contributions are listed one by one (the rest are summed).
 TOP_CHANNELS = 8
@@ -33,6 +35,11 @@ TOP_CHANNELS = 8
 def number(value: float) -> str:
     """Three decimals with a sign; a value that rounds to zero is written 0.000, not -0.000."""
     return f"{value:+.3f}" if abs(value) >= 0.0005 else "0.000"
+
+
+def precise(value: float) -> str:
+    """Four decimals, for the lines of a sum: rounded terms must visibly add up."""
+    return f"{value:+.4f}" if abs(value) >= 0.00005 else "0.0000"
 
 
 def _cell_colour(value: float, bound: float) -> str:
@@ -98,6 +105,22 @@ class DetailView(QWidget):
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The clicked map, large: hover it to read values, click it to follow another.
+        self.map_view = MosaicPanel(
+            "The map",
+            "enlarged_map",
+            "The map holding the value you follow, enlarged. Hover to read a value; click "
+            "to follow another.",
+            wide=1.0,
+        )
+        self.map_view.setMinimumHeight(300)
+        self.map_view.setMaximumHeight(330)  # the arithmetic below needs the rest
+        self.pixel = QGraphicsRectItem()
+        self.pixel.setPen(QPen(QColor(230, 120, 20), 0))
+        self.pixel.setZValue(3)
+        self.map_view.view.addItem(self.pixel)
+        self.map_view.hovered.connect(self._on_map_view_hovered)
+        self.map_view.clicked.connect(self._on_map_view_clicked)
         scroll = QScrollArea()
         scroll.setWidget(self.text)
         scroll.setWidgetResizable(True)
@@ -106,6 +129,7 @@ class DetailView(QWidget):
         self.close_button.clicked.connect(self._on_close_button_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.map_view)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.close_button)
         for event in (viewer.focus_changed, viewer.input_changed, viewer.model_changed):
@@ -119,6 +143,7 @@ class DetailView(QWidget):
     def _on_viewer_changed(self) -> None:
         focus, network, trace = self.viewer.focus, self.viewer.network, self.viewer.trace
         self.steps = []
+        self.map_view.setVisible(False)
         if focus is None or network is None:
             self.text.setText(
                 "Click any value of a feature map or pooled map to see how the network "
@@ -132,6 +157,7 @@ class DetailView(QWidget):
         if trace is None:
             self.text.setText(title + "Draw a digit: this value is computed from it.")
             return
+        self._show_map()
         self.steps = follow(network, trace, focus.layer, focus.channel, focus.row, focus.col)
         parts = [title]
         for step in self.steps:
@@ -142,6 +168,32 @@ class DetailView(QWidget):
             else:
                 parts.append(self._pool_html(step))
         self.text.setText("".join(parts))
+
+    def _show_map(self) -> None:
+        focus = self.viewer.focus
+        output = self.viewer.output(focus.layer)
+        self.map_view.show_maps(output[focus.channel][None], self.viewer.scale(focus.layer), cols=1)
+        name = self.viewer.network.names[focus.layer]
+        self.map_view.set_heading(f"{name}, map {focus.channel + 1}")
+        self.pixel.setRect(QRectF(focus.col, focus.row, 1, 1))
+        self.map_view.setVisible(True)
+
+    def _on_map_view_hovered(self, point: MapPoint | None) -> None:
+        focus = self.viewer.focus
+        if point is None or focus is None:
+            self.viewer.clear_hover()
+            self.map_view.set_readout("")
+            return
+        self.viewer.hover_over(focus.layer, focus.channel, point.row, point.col)
+        hover = self.viewer.hover
+        self.map_view.set_readout(
+            f"row {point.row}, column {point.col}: {number(hover.value)}" if hover else ""
+        )
+
+    def _on_map_view_clicked(self, point: MapPoint) -> None:
+        focus = self.viewer.focus
+        if focus is not None:
+            self.viewer.set_focus(focus.layer, focus.channel, point.row, point.col)
 
     def _conv_html(self, step: ConvStep) -> str:
         network = self.viewer.network
@@ -157,7 +209,7 @@ class DetailView(QWidget):
             body = window_times_weights(
                 step.inputs[0], step.weights[0], ("input window", f"filter {step.channel + 1}")
             )
-            sums = f"sum of the {k * k} products = {number(total)}"
+            sums = f"sum of the {k * k} products = {precise(total)}"
         else:
             order = np.argsort(-np.abs(step.channel_sums))
             largest = float(np.abs(step.channel_sums).max()) or 1.0
@@ -183,11 +235,11 @@ class DetailView(QWidget):
                     step.inputs[top], step.weights[top], ("its window", "its weights")
                 )
             )
-            sums = f"sum of the {channels} contributions = {number(total)}"
+            sums = f"sum of the {channels} contributions = {precise(total)}"
         return (
             f"<p><b>{name}</b> (convolution): filter {step.channel + 1} laid on {where}.</p>"
-            f"{body}<p>{sums}<br>+ bias {number(step.bias)}<br>"
-            f"= <b>{number(step.value)}</b></p>"
+            f"{body}<p>{sums}<br>+ bias {precise(step.bias)}<br>"
+            f"= <b>{precise(step.value)}</b></p>"
         )
 
     def _padded(self, step: ConvStep) -> bool:
@@ -226,7 +278,7 @@ class DetailDock(QDockWidget):
         self.viewer = viewer
         self.detail = DetailView(viewer)
         self.setWidget(self.detail)
-        self.setMinimumWidth(330)
+        self.setMinimumWidth(380)  # the enlarged map at about 300 pixels
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
         self.detail.closed.connect(self.hide)
         self.hide()

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from digitpad.core.explain import ConvStep, PoolStep
-from digitpad.gui.detail_view import number
+from digitpad.gui.detail_view import number, precise
 
 from .test_views import draw_seven, hover_feature_map
 
@@ -28,7 +28,7 @@ def click_map(panel, tile, row, col):
 
 
 def shown_numbers(window) -> list[str]:
-    return re.findall(r"[+-]\d+\.\d{3}|0\.000", window.detail_dock.detail.text.text())
+    return re.findall(r"[+-]\d+\.\d{3,4}|0\.0000?", window.detail_dock.detail.text.text())
 
 
 def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
@@ -49,7 +49,9 @@ def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
     assert relu.after == trace.steps[1].output[0, 9, r, c]
     assert pool.value == trace.steps[2].output[0, 9, r // 2, c // 2]
     numbers = shown_numbers(window)
-    for value in (float(conv.products.sum()), conv.bias, conv.value, relu.after, pool.value):
+    for value in (float(conv.products.sum()), conv.bias, conv.value):
+        assert precise(value) in numbers  # the sum's lines, to four decimals
+    for value in (relu.after, pool.value):
         assert number(value) in numbers
     # The same filter and maps are outlined together, and the input shows the window.
     for panel in (view.filters, view.feature_maps, view.pooled):
@@ -123,3 +125,24 @@ def test_hovering_filter_n_outlines_map_n_everywhere(window, qtbot):
         )
     hover_feature_map(view, 3, 2, 2)  # pointing at map 4 moves every outline to 4
     assert view.filters.marker.rect().x() + 0.5 == pytest.approx(3 * (w + 1))
+
+
+def test_the_clicked_map_is_shown_large_and_can_be_read_and_clicked(window, qtbot):
+    window.resize(1280, 720)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 5, 12, 12)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    enlarged = window.detail_dock.detail.map_view
+    assert enlarged.isVisible() and enlarged.maps.shape == (1, 28, 28)
+    focus = window.viewer.focus
+    np.testing.assert_array_equal(enlarged.maps[0], window.viewer.output(0)[focus.channel])
+    assert enlarged.view.sceneBoundingRect().width() >= 280  # drawn at least 280 px wide
+    click_map(enlarged, 0, 20, 5)  # follow another value of the same map
+    new = window.viewer.focus
+    assert (new.layer, new.channel) == (focus.layer, focus.channel)
+    assert abs(new.row - 20) <= 1 and abs(new.col - 5) <= 1
+    hover_feature_map_at = enlarged.view.mapViewToScene(QPointF(3.5, 4.5))
+    enlarged._on_scene_mouse_moved(hover_feature_map_at)
+    assert window.viewer.hover.row == 4 and window.viewer.hover.col == 3
+    assert enlarged.readout.text().startswith("row 4, column 3:")
