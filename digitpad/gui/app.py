@@ -11,6 +11,7 @@ from types import TracebackType
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QMessageLogContext,
     QSettings,
     Qt,
@@ -109,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
             problems = True
         ok = take_screenshot(window, args.screenshot)
         window.close()
-        del settings
+        # Destroyed by Qt, children first, now: not whenever Python's collector gets to it
+        # (a later window could then be half-built when the old one's parts go).
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        del window, settings
     if not ok:
         print(f"digitpad gui: could not write {args.screenshot}", file=sys.stderr)
         return 1

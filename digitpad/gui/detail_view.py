@@ -16,7 +16,6 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QPen
 from PySide6.QtWidgets import (
     QDockWidget,
-    QGraphicsRectItem,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.explain import ActivationStep, ConvStep, PoolStep, follow, layer_input
 from digitpad.core.viewer import ViewerModel
-from digitpad.gui.panels import MapPoint, MosaicPanel
+from digitpad.gui.panels import MapPoint, MosaicPanel, Outline
 
 # How many channel contributions are listed one by one (the rest are summed).
 TOP_CHANNELS = 8
@@ -115,8 +114,7 @@ class DetailView(QWidget):
         )
         self.map_view.setMinimumHeight(300)
         self.map_view.setMaximumHeight(330)  # the arithmetic below needs the rest
-        self.pixel = QGraphicsRectItem()
-        self.pixel.setPen(QPen(QColor(230, 120, 20), 0))
+        self.pixel = Outline(QPen(QColor(230, 120, 20), 0))
         self.pixel.setZValue(3)
         self.map_view.view.addItem(self.pixel)
         self.map_view.hovered.connect(self._on_map_view_hovered)

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
 from digitpad.gui.theme import Themed, style_plot, theme
@@ -61,6 +61,42 @@ def mosaic(maps: np.ndarray, cols: int) -> np.ndarray:
     return out
 
 
+class Outline(pg.GraphicsObject):
+    """A rectangle in a view's coordinates: an outline, or a filled backdrop.
+
+    A QGraphicsObject (a QObject), unlike QGraphicsRectItem: PySide6 then learns when the
+    scene deletes it, and a Python reference left over can never free it a second time.
+    """
+
+    def __init__(self, pen: QPen | None = None, brush: QColor | None = None) -> None:
+        super().__init__()
+        self._rect = QRectF()
+        self._pen = pen if pen is not None else QPen(Qt.PenStyle.NoPen)
+        self._brush = brush
+
+    def setRect(self, rect: QRectF) -> None:
+        self.prepareGeometryChange()
+        self._rect = QRectF(rect)
+        self.update()
+
+    def rect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def setBrush(self, brush: QColor) -> None:
+        self._brush = brush
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        margin = 1.0
+        return self._rect.adjusted(-margin, -margin, margin, margin)
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.setPen(self._pen)
+        if self._brush is not None:
+            painter.setBrush(self._brush)
+        painter.drawRect(self._rect)
+
+
 def _image_view(widget: pg.GraphicsLayoutWidget) -> tuple[pg.ViewBox, pg.ImageItem]:
     view = widget.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
     view.setMenuEnabled(False)
@@ -83,8 +119,7 @@ class InputPanel(Themed, pg.GraphicsLayoutWidget):
         self.view, self.image = _image_view(self)
         self.image.setImage(np.zeros((28, 28), np.float32), levels=(0, 1))
         self.view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
-        self.field = QGraphicsRectItem()
-        self.field.setPen(QPen(QColor(255, 170, 0), 0.4))
+        self.field = Outline(QPen(QColor(255, 170, 0), 0.4))
         self.field.setVisible(False)
         self.view.addItem(self.field)
         self.setMinimumSize(140, 150)
@@ -184,8 +219,7 @@ class MosaicPanel(Themed, QWidget):
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.view, self.image = _image_view(self.plot)
         # Grey behind the tiles only: the gaps between maps show it, the margins do not.
-        self.backdrop = QGraphicsRectItem()
-        self.backdrop.setPen(QPen(Qt.PenStyle.NoPen))
+        self.backdrop = Outline()
         self.backdrop.setZValue(-1)
         self.view.addItem(self.backdrop)
         self.bar = pg.ColorBarItem(
@@ -206,8 +240,7 @@ class MosaicPanel(Themed, QWidget):
         self.cols = 1
         self._levels: tuple[float, float] | None = None
         # The outline that links map k here to filter k and map k in the other panels.
-        self.marker = QGraphicsRectItem()
-        self.marker.setPen(QPen(QColor(230, 120, 20), 0))
+        self.marker = Outline(QPen(QColor(230, 120, 20), 0))
         self.marker.setZValue(2)
         self.marker.setVisible(False)
         self.view.addItem(self.marker)

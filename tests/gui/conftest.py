@@ -103,3 +103,17 @@ def draw_stroke(canvas, points, button=Qt.MouseButton.LeftButton) -> None:
     QTest.mouseRelease(
         canvas, button, Qt.KeyboardModifier.NoModifier, canvas_point(canvas, *points[-1])
     )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    """After each test's widgets are closed: let Qt delete them, then collect the Python
+    side now, rather than in the middle of a later test's window being built."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
