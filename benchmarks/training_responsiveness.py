@@ -40,6 +40,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--data", help="folder with the MNIST IDX files")
+    parser.add_argument(
+        "--watch",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show the network in training in the window, twice a second (the default)",
+    )
     args = parser.parse_args()
     try:
         data_dir = find_mnist_dir(args.data)
@@ -58,6 +64,8 @@ def main() -> int:
     worker = TrainWorker(request)
     batches = []
     worker.batch_progress.connect(batches.append)
+    if args.watch:  # as the retrain dialog does: the window shows the network in training
+        worker.snapshot.connect(window.model_menu._on_train_dialog_watching)
     background = Background(worker)
     background.start()
     while not batches:  # wait until training is really under way
@@ -106,7 +114,9 @@ def main() -> int:
     rate = statistics.median(b.images_per_s for b in batches)
     print(
         f"event-loop lateness while training ({len(lateness)} ticks of {TICK_MS} ms, "
-        f"{args.seconds:.0f} s, drawing at 125 Hz): median {statistics.median(lateness):.1f} ms"
+        f"{args.seconds:.0f} s, drawing at 125 Hz, "
+        f"{'watching the network in training' if args.watch else 'the model in use shown'}): "
+        f"median {statistics.median(lateness):.1f} ms"
         f", p99 {percentile(lateness, 0.99):.1f} ms, max {max(lateness):.1f} ms"
     )
     print(

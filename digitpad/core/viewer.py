@@ -192,6 +192,7 @@ class ViewerModel:
       ``hover_changed``      the pointer moved over a value, or away
       ``scales_changed``     colour scales switched between fixed and per-map
       ``focus_changed``      a value was clicked to follow (or the focus went)
+      ``weights_changed``    the same network with new weights (a training run, watched)
 
     Colour scales are fixed per model (``scales.layer_scales`` on the reference digits,
     cached by model file), unless ``fixed_scales`` is off.
@@ -199,6 +200,7 @@ class ViewerModel:
 
     def __init__(self) -> None:
         self.model: Model | None = None
+        self.training_network: Network | None = None  # a run's latest weights, watched
         self.pixels: np.ndarray | None = None  # (280, 280) float32, ink bright
         self.input: np.ndarray | None = None  # (28, 28) float32, what the network sees
         self.trace: Trace | None = None
@@ -222,11 +224,15 @@ class ViewerModel:
         self.hover_changed = Listeners()
         self.scales_changed = Listeners()
         self.focus_changed = Listeners()
+        self.weights_changed = Listeners()
 
     # -- reading -------------------------------------------------------------------------
 
     @property
     def network(self) -> Network | None:
+        """The network shown: the one being trained while it is watched, else the model's."""
+        if self.training_network is not None:
+            return self.training_network
         return self.model.network if self.model is not None else None
 
     @property
@@ -251,10 +257,18 @@ class ViewerModel:
     def use_model(self, model: Model | None) -> None:
         """Show ``model``: new stages and blocks, first block selected, the drawing re-run."""
         self.model = model
-        network = self.network
+        self.training_network = None
+        self._restructure()
+
+    def _restructure(self) -> None:
+        """A network of another shape is shown: stages, blocks, scales and selection anew."""
+        model, network = self.model, self.network
         self.stages = network_stages(network) if network is not None else []
         self.blocks = conv_blocks(network) if network is not None else []
-        self.scales = self._scales_for(model) if model is not None else []
+        if self.training_network is not None:
+            self.scales = self._training_scales()
+        else:
+            self.scales = self._scales_for(model) if model is not None else []
         self.block_index = 0
         self.selected_layer = None
         had_hover, self.hover = self.hover is not None, None
@@ -281,6 +295,33 @@ class ViewerModel:
                 self._references = reference_inputs()
             self._scale_cache[key] = layer_scales(model.network, self._references)
         return self._scale_cache[key]
+
+    def _training_scales(self) -> list[float]:
+        if self._references is None:
+            self._references = reference_inputs()
+        return layer_scales(self.training_network, self._references)
+
+    def show_training(self, network: Network | None) -> None:
+        """Show a training run's latest weights on the drawing (None: back to the model).
+
+        A snapshot of the same architecture only refreshes weights and values
+        (``weights_changed``, ``input_changed``); another architecture, or the end of the
+        run, re-lays the panels out (``model_changed``)."""
+        before, was_watching = self.network, self.training_network is not None
+        self.training_network = network
+        after = self.network
+        same_shape = before is not None and after is not None and before.spec == after.spec
+        if not (same_shape and was_watching and network is not None):
+            self._restructure()  # watching starts or ends, or another architecture
+            return
+        # The scales stay those of the run's first snapshot: growing weights show as
+        # colours growing stronger, on one scale for the whole run.
+        self._run(self.pixels)
+        self.weights_changed.emit()
+        self.input_changed.emit()
+        hover = self.hover
+        if hover is not None:  # the same place, a new value
+            self._set_hover(self._hover_at(hover.layer, hover.channel, hover.row, hover.col))
 
     def set_fixed_scales(self, fixed: bool) -> None:
         if fixed != self.fixed_scales:

@@ -194,7 +194,9 @@ class MainWindow(QMainWindow):
     # -- the viewer model ------------------------------------------------------------------
 
     def _on_viewer_model_changed(self) -> None:
-        self.model_status.setText(status_text(self.viewer.model))
+        self.model_status.setText(
+            status_text(self.viewer.model, self.viewer.training_network is not None)
+        )
 
     def _on_viewer_input_changed(self) -> None:
         probabilities = self.viewer.probabilities

@@ -25,7 +25,9 @@ from digitpad.gui.workers import TrainResult
 MODEL_FILTER = "digitpad models (*.npz)"
 
 
-def status_text(model: Model | None) -> str:
+def status_text(model: Model | None, training: bool = False) -> str:
+    if training:
+        return "Showing the network being trained (its weights of half a second ago)"
     if model is None:
         return "No model"
     name = model.metadata.name or (model.path.stem if model.path else "model")
@@ -265,6 +267,7 @@ class ModelMenu(QObject):
                 self._current_network, self.keep_trained, self.settings, self.window
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
+            self.train_dialog.watching.connect(self._on_train_dialog_watching)
         else:
             self.train_dialog.prepare()
         self.train_dialog.show()
@@ -307,6 +310,10 @@ class ModelMenu(QObject):
 
     def _on_train_dialog_idle(self) -> None:
         self.idle.emit()
+
+    def _on_train_dialog_watching(self, network) -> None:
+        if network is not None or self.viewer.training_network is not None:
+            self.viewer.show_training(network)
 
     def wait_for_work(self, timeout_ms: int = 15000) -> None:
         """After the event loop has ended: let running threads finish before exit."""

@@ -115,6 +115,7 @@ class NetworkView(QWidget):
         viewer.hover_changed.connect(self._on_viewer_hover_changed)
         viewer.scales_changed.connect(self._on_viewer_scales_changed)
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
+        viewer.weights_changed.connect(self._on_viewer_weights_changed)
         self._on_viewer_model_changed()
 
     # -- from the viewer -----------------------------------------------------------------
@@ -189,6 +190,9 @@ class NetworkView(QWidget):
 
     def _on_viewer_scales_changed(self) -> None:
         self._show_maps()
+
+    def _on_viewer_weights_changed(self) -> None:
+        self._show_block()  # the filters changed with the weights
 
     def _on_viewer_focus_changed(self) -> None:
         self._mark_tiles()

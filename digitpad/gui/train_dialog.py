@@ -101,6 +101,7 @@ class TrainDialog(QDialog):
     """``idle`` is emitted whenever the last running worker (training or download) ends."""
 
     idle = Signal()
+    watching = Signal(object)  # the network in training, twice a second; None when it ends
 
     def __init__(
         self,
@@ -132,6 +133,14 @@ class TrainDialog(QDialog):
         self.cancel_button = QPushButton("Cancel Training")
         self.cancel_button.setObjectName("cancel")
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.follow = QCheckBox("Show it learning in the main window")
+        self.follow.setObjectName("follow_training")
+        self.follow.setChecked(True)
+        self.follow.setToolTip(
+            "While it trains, the main window shows this network's current weights on your "
+            "drawing, twice a second, instead of the model in use"
+        )
+        self.follow.toggled.connect(self._on_follow_toggled)
         run_row = QHBoxLayout()
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
@@ -141,6 +150,7 @@ class TrainDialog(QDialog):
         for box in (self.network_box, self.form, self.data):
             left.addWidget(box)
         left.addLayout(run_row)
+        left.addWidget(self.follow)
         left.addStretch(1)
         # A custom network's rows are wide: they scroll rather than squeeze the plots.
         scroll = QScrollArea()
@@ -203,6 +213,7 @@ class TrainDialog(QDialog):
         if self.training is not None and not self.training.is_running():
             self.training.deleteLater()  # its thread, worker and request go with it
             self.training = None
+            self.watching.emit(None)  # the main window goes back to the model in use
         self._update_buttons()
         if not self.busy():
             self.idle.emit()
@@ -227,6 +238,7 @@ class TrainDialog(QDialog):
         worker = TrainWorker(request)
         worker.batch_progress.connect(self._on_worker_batch_progress)
         worker.epoch_finished.connect(self._on_worker_epoch_finished)
+        worker.snapshot.connect(self._on_worker_snapshot)
         worker.evaluating.connect(self._on_worker_evaluating)
         worker.succeeded.connect(self._on_worker_succeeded)
         worker.failed.connect(self._on_worker_failed)
@@ -250,6 +262,15 @@ class TrainDialog(QDialog):
 
     def _on_worker_epoch_finished(self, event) -> None:
         self.live.show_epoch(event)
+
+    def _on_worker_snapshot(self, network) -> None:
+        self.live.show_filters(network, "during this epoch")
+        if self.follow.isChecked():
+            self.watching.emit(network)
+
+    def _on_follow_toggled(self, checked: bool) -> None:
+        if not checked:
+            self.watching.emit(None)
 
     def _on_worker_evaluating(self) -> None:
         self.live.status.setText("Evaluating on the 10,000 test images… (Cancel stops it)")

@@ -132,10 +132,14 @@ class ProgressView(QWidget):
             self.val_y.append(100 * event.val_accuracy)
             self.accuracy_curve.setData(self.val_x, self.val_y)
             self.accuracy_plot.setYRange(accuracy_floor(self.val_y), 100, padding=0.02)
-        conv = next((layer for layer in event.network.layers if layer.role == CONV), None)
+        self.show_filters(event.network, f"after epoch {event.epoch}")
+
+    def show_filters(self, network, when: str) -> None:
+        """The first convolution's filters of a snapshot of the network in training."""
+        conv = next((layer for layer in network.layers if layer.role == CONV), None)
         if conv is not None:
             self.filters_preview.show_maps(filter_images(conv.params["weight"]))
-            self.filters_preview.set_heading(f"First-layer filters after epoch {event.epoch}")
+            self.filters_preview.set_heading(f"First-layer filters {when}")
 
     def stopped(self, text: str) -> None:
         """The run ended without a model: say why and leave no half-full progress bar."""

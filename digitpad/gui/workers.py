@@ -35,6 +35,7 @@ from digitpad.core.training import (
 )
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second reach the GUI
+SNAPSHOT_INTERVAL_S = 0.5  # how often a copy of the network in training is sent
 # Failures whose message already says what went wrong, in words for the user.
 EXPECTED = (DatasetError, TrainingDiverged, ValueError, MemoryError, OSError)
 
@@ -109,6 +110,7 @@ class TrainWorker(Worker):
 
     batch_progress = Signal(object)  # BatchEnd
     epoch_finished = Signal(object)  # EpochEnd, with a snapshot of the network
+    snapshot = Signal(object)  # a copy of the network as it is now, twice a second
     evaluating = Signal()
     succeeded = Signal(object)  # TrainResult
 
@@ -128,7 +130,7 @@ class TrainWorker(Worker):
         split = load_split(request.data_dir, "train")
         self.check_stop()
         network = Network(request.spec, np.random.default_rng(request.config.seed))
-        last_emit = 0.0
+        last_emit = last_snapshot = 0.0
         result = None
         for event in train(network, split.as_float(), split.labels, request.config, self.stopping):
             if isinstance(event, BatchEnd):
@@ -136,6 +138,10 @@ class TrainWorker(Worker):
                 if now - last_emit >= PROGRESS_INTERVAL_S or event.batch == event.batches:
                     last_emit = now
                     self.batch_progress.emit(event)
+                if now - last_snapshot >= SNAPSHOT_INTERVAL_S:
+                    # Between batches nothing changes the weights: a consistent copy.
+                    last_snapshot = now
+                    self.snapshot.emit(network.copy())
             elif isinstance(event, EpochEnd):
                 self.epoch_finished.emit(event)
             elif isinstance(event, Finished):

@@ -42,6 +42,7 @@ class Recorder:
             "selection_changed",
             "hover_changed",
             "scales_changed",
+            "weights_changed",
         ):
             getattr(viewer, name).connect(lambda name=name: self.events.append(name))
 
@@ -274,3 +275,27 @@ def test_a_dot_or_a_dash_is_too_small_to_read(default_model):
     assert not viewer.too_small and viewer.verdict.digit == 1
     viewer.update(dot)  # no pen width (an opened image): no judgement
     assert not viewer.too_small and viewer.verdict is not None
+
+
+def test_watching_a_network_in_training(default_model):
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(bar())
+    events = Recorder(viewer)
+    snapshot = default_model.network.copy()
+    snapshot.layers[0].params["weight"] *= -1  # different weights, same architecture
+    viewer.show_training(snapshot)
+    assert viewer.network is snapshot and "model_changed" in events.events
+    first_scales = list(viewer.scales)
+    np.testing.assert_array_equal(viewer.output(0), snapshot.trace(viewer.input).steps[0].output[0])
+    events.events.clear()
+    later = snapshot.copy()
+    later.layers[0].params["weight"] *= 2
+    viewer.show_training(later)
+    assert events.events == ["weights_changed", "input_changed"]  # the panels stay laid out
+    assert viewer.scales == first_scales  # one colour scale for the whole run
+    viewer.show_training(None)
+    assert viewer.network is default_model.network and "model_changed" in events.events
+    viewer.show_training(snapshot)
+    viewer.use_model(default_model)  # choosing a model ends the watching
+    assert viewer.training_network is None

@@ -75,11 +75,16 @@ def open_window(qtbot, settings, library_folder, model="default"):
         settings=settings,
         library_folder=library_folder,
     )
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=stop_work)
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
     return window
+
+
+def stop_work(window) -> None:
+    """A test that fails mid-run must not leave a training thread for Qt to destroy."""
+    window.model_menu.wait_for_work(60_000)
 
 
 @pytest.fixture

@@ -223,6 +223,8 @@ def start_long_run(window, qtbot):
 
 def test_window_stays_live_while_training(window, qtbot, with_mnist):
     dialog = start_long_run(window, qtbot)
+    dialog.follow.setChecked(False)  # the model in use, not the one in training
+    assert window.viewer.training_network is None
     with qtbot.waitSignal(window.prediction_updated, timeout=5000) as blocker:
         draw_stroke(window.canvas, line((140, 40), (140, 240)))
     assert blocker.args[0] == 1  # the current model keeps predicting
@@ -593,3 +595,26 @@ raise SystemExit(main(["gui"]))
     )
     assert result.returncode == 0, result.stderr
     assert "QThread" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_window_shows_the_network_learning(window, qtbot, with_mnist):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog, epochs=2)
+    shown = []
+    dialog.watching.connect(shown.append)
+    draw_stroke(window.canvas, line((140, 40), (140, 240)))
+    window._run_update()
+    click(qtbot, dialog.train_button)
+    qtbot.waitUntil(lambda: window.viewer.training_network is not None, timeout=TRAIN_TIMEOUT_MS)
+    assert "being trained" in window.model_status.text()
+    assert window.viewer.trace is not None  # the drawing, run through the training weights
+    assert dialog.live.filters_preview.heading.text().startswith("First-layer filters")
+    wait_until_idle(qtbot, dialog)
+    assert shown[0] is not None and shown[-1] is None  # back to the model in use at the end
+    assert window.viewer.training_network is None
+    assert window.model_status.text().startswith("Model: default")
+    dialog.follow.setChecked(False)
+    shown.clear()
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert all(network is None for network in shown)
