@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtGui import QAction, QImage, QPainter
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
 
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.actions import connect_actions
@@ -80,7 +80,24 @@ class FileActions(QObject):
             self.window, "Export panels", "panels.png", "PNG (*.png)"
         )
         if path:
-            self._save(self.panels.grab().toImage(), Path(path))
+            self._save(self.panels_image(), Path(path))
+
+    def panels_image(self) -> QImage:
+        """The panels as on screen, with the side panels that are open (the followed value,
+        the guide) beside them."""
+        parts = [self.panels.grab()]
+        parts += [dock.grab() for dock in self.window.findChildren(QDockWidget) if dock.isVisible()]
+        width = sum(part.width() for part in parts)
+        height = max(part.height() for part in parts)
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(self.panels.palette().window().color())
+        painter = QPainter(image)
+        x = 0
+        for part in parts:
+            painter.drawPixmap(x, 0, part)
+            x += part.width()
+        painter.end()
+        return image
 
     def _save(self, image: QImage, path: Path) -> None:
         if path.suffix.lower() != ".png":

@@ -146,3 +146,22 @@ def test_the_clicked_map_is_shown_large_and_can_be_read_and_clicked(window, qtbo
     enlarged._on_scene_mouse_moved(hover_feature_map_at)
     assert window.viewer.hover.row == 4 and window.viewer.hover.col == 3
     assert enlarged.readout.text().startswith("row 4, column 3:")
+
+
+def test_export_panels_includes_the_followed_value(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    draw_seven(window, qtbot)
+    target = tmp_path / "panels.png"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
+    window.actions["export_panels"].trigger()
+    alone = QImage(str(target)).width()
+    click_map(window.network_view.feature_maps, 1, 10, 10)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    window.actions["export_panels"].trigger()
+    with_detail = QImage(str(target))
+    assert with_detail.width() >= window.network_view.width() + window.detail_dock.width()
+    assert with_detail.width() > alone - 100  # the panels are still there, beside it
