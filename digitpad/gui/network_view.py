@@ -31,7 +31,7 @@ from digitpad.gui.panels import (
 
 FLASH_MS = 700
 FOCUS_MIN = 150  # the narrow panels' width beside the focused one
-MARGIN_W, MARGIN_H = 60, 60  # a panel's colour bar, heading and read-out, in pixels
+BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in pixels
 
 
 class NetworkView(QWidget):
@@ -132,6 +132,7 @@ class NetworkView(QWidget):
         self.cols = None
         self._show_page()
         self._show_block()
+        self._focus_panel()  # the new maps get the room, in the grid that fits them best
 
     def _on_viewer_input_changed(self) -> None:
         self.network_input.show_input(self.viewer.input)
@@ -166,7 +167,13 @@ class NetworkView(QWidget):
         layer = block.last if self.focused_panel is self.pooled else block.conv
         count, height, map_width = network.shapes[layer]
         # The room for the grid: less the colour bar beside it and the lines above and below.
-        room_w, room_h = width - MARGIN_W, self.maps_row.height() - MARGIN_H
+        panel = self.focused_panel
+        labels = panel.heading.sizeHint().height() + panel.readout.sizeHint().height()
+        # Beside the grid: the colour bar and its numbers, as laid out now (the grid's own
+        # box is what is left of the plot's width).
+        laid_out = panel.plot.width() - panel.view.sceneBoundingRect().width()
+        beside = laid_out if BAR_WIDTH <= laid_out < width / 2 else BAR_WIDTH
+        room_w, room_h = width - beside - 8, self.maps_row.height() - labels - 8
         cols = best_columns(count, height, map_width, room_w, room_h)
         if cols != self.cols:
             self.cols = cols
@@ -174,7 +181,8 @@ class NetworkView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._focus_panel()
+        # After the layouts below have taken the new size: the fit needs their real heights.
+        QTimer.singleShot(0, self._focus_panel)
 
     def _on_viewer_selection_changed(self) -> None:
         self._focus_panel()
