@@ -399,14 +399,17 @@ class ViewerModel:
         self._set_hover(None)
 
     def set_focus(self, layer: int, channel: int, row: int, col: int) -> None:
-        """Follow the value at (channel, row, col) of layer ``layer``'s output (a map)."""
+        """Follow the value at (channel, row, col) of layer ``layer``'s output: a map's, or
+        for a vector (a dense layer's) unit ``channel`` with row and col 0."""
         network = self.network
         if network is None or not 0 <= layer < len(network.layers):
             return
         shape = network.shapes[layer]
-        if len(shape) != 3 or not (
-            0 <= channel < shape[0] and 0 <= row < shape[1] and 0 <= col < shape[2]
-        ):
+        if len(shape) == 1:
+            valid = 0 <= channel < shape[0] and row == col == 0
+        else:
+            valid = 0 <= channel < shape[0] and 0 <= row < shape[1] and 0 <= col < shape[2]
+        if not valid:
             return
         focus = Focus(layer, channel, row, col)
         if focus != self.focus:

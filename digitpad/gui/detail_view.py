@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.explain import ActivationStep, ConvStep, PoolStep, follow, layer_input
+from digitpad.core.explain import (
+    ActivationStep,
+    ConvStep,
+    PoolStep,
+    explain_dense,
+    follow,
+    layer_input,
+)
+from digitpad.core.layers import ACTIVATION, DENSE, RESHAPE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import MapPoint, MosaicPanel, Outline
 
@@ -148,12 +156,18 @@ class DetailView(QWidget):
                 "computed it from your drawing."
             )
             return
+        vector = len(network.shapes[focus.layer]) == 1
         title = (
-            f"<h3>{html.escape(network.names[focus.layer])}, map {focus.channel + 1}, "
+            f"<h3>{html.escape(self._stage_name(focus.layer))}, unit {focus.channel + 1}</h3>"
+            if vector
+            else f"<h3>{html.escape(network.names[focus.layer])}, map {focus.channel + 1}, "
             f"row {focus.row}, column {focus.col}</h3>"
         )
         if trace is None:
             self.text.setText(title + "Draw a digit: this value is computed from it.")
+            return
+        if vector:
+            self.text.setText(title + self._dense_html(focus.layer, focus.channel))
             return
         self._show_map()
         self.steps = follow(network, trace, focus.layer, focus.channel, focus.row, focus.col)
@@ -244,6 +258,65 @@ class DetailView(QWidget):
         _, height, width = layer_input(self.viewer.trace, step.layer).shape
         k = step.inputs.shape[1]
         return min(step.top, step.left) < 0 or step.top + k > height or step.left + k > width
+
+    def _stage_name(self, layer: int) -> str:
+        """The strip's name for the stage holding ``layer`` ("dense1 + relu")."""
+        stage = next((s for s in self.viewer.stages if s.first <= layer <= s.last), None)
+        return stage.name if stage is not None else self.viewer.network.names[layer]
+
+    def _dense_html(self, layer: int, unit: int) -> str:
+        """A dense unit: its largest contributions, the sum, the bias, then its activation."""
+        network, trace = self.viewer.network, self.viewer.trace
+        dense = layer if network.layers[layer].role == DENSE else layer - 1
+        if dense < 0 or network.layers[dense].role != DENSE:
+            return "<p>This value is not a dense layer's.</p>"
+        step = explain_dense(network, trace, dense, unit)
+        self.steps = [step]
+        largest = float(np.abs(step.products).max()) or 1.0
+        rows = "".join(
+            f"<tr><td>{html.escape(self._input_name(dense, int(i)))}</td>"
+            f"<td align=right>{number(float(step.inputs[i]))}</td>"
+            f"<td align=right>× {number(float(step.weights[i]))}</td>"
+            f"<td align=right>= {number(float(step.products[i]))}</td>"
+            f"<td>{bar_html(float(step.products[i]), largest)}</td></tr>"
+            for i in step.order[:TOP_CHANNELS]
+        )
+        count = len(step.inputs)
+        rest = float(step.products[step.order[TOP_CHANNELS:]].sum())
+        parts = [
+            f"<p><b>{html.escape(network.names[dense])}</b> (dense): unit {unit + 1} "
+            f"multiplies each of the {count} values before it by its own weight and adds "
+            "them up. The largest products:</p>"
+            f"<table cellspacing=2>{rows}</table>"
+            f"<p>the other {count - TOP_CHANNELS} products: {precise(rest)}<br>"
+            f"sum of all {count} = {precise(float(step.products.sum()))}<br>"
+            f"+ bias {precise(step.bias)}<br>= <b>{precise(step.value)}</b></p>"
+        ]
+        after = dense + 1
+        if after < len(network.layers) and network.layers[after].role == ACTIVATION:
+            value = float(trace.steps[after].output[0, unit])
+            parts.append(
+                self._activation_html(
+                    ActivationStep(after, network.layers[after].kind, step.value, value)
+                )
+            )
+        return "".join(parts)
+
+    def _input_name(self, dense: int, index: int) -> str:
+        """Where input ``index`` of a dense layer comes from, in the network's terms."""
+        network = self.viewer.network
+        source = dense - 1
+        while source >= 0 and network.layers[source].role == RESHAPE:
+            source -= 1  # flatten: name the map value it came from
+        if source < 0:
+            return f"input pixel {index}"
+        shape = network.shapes[source]
+        if len(shape) == 3:
+            _, height, width = shape
+            channel, rest = divmod(index, height * width)
+            row, col = divmod(rest, width)
+            return f"{network.names[source]} map {channel + 1} ({row}, {col})"
+        return f"{network.names[source]} unit {index + 1}"
 
     def _activation_html(self, step: ActivationStep) -> str:
         name = html.escape(self.viewer.network.names[step.layer])

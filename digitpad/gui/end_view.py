@@ -45,6 +45,7 @@ class EndView(QWidget):
             "before it, then the activation. Hover to read one.",
         )
         self.dense.hovered.connect(self._on_dense_hovered)
+        self.dense.clicked.connect(self._on_dense_clicked)
         self.dense_layer: int | None = None
         self.logits = pg.PlotWidget()
         self.logits.setObjectName("logits")
@@ -134,6 +135,13 @@ class EndView(QWidget):
             f"<p>sum of e<sup>z − max</sup> over the ten digits = {step.total:.6g}</p>"
             f"<p><small>{SOFTMAX_NOTE}</small></p>"
         )
+
+    def _on_dense_clicked(self, point: MapPoint) -> None:
+        if self.dense_layer is None:
+            return
+        unit = point.row * self.dense.maps.shape[2] + point.col
+        if unit < self.viewer.network.shapes[self.dense_layer][0]:
+            self.viewer.set_focus(self.dense_layer, unit, 0, 0)
 
     def _on_dense_hovered(self, point: MapPoint | None) -> None:
         if point is None or self.dense_layer is None:

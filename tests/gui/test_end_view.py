@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from digitpad.core.explain import explain_softmax
@@ -60,3 +61,27 @@ def test_hovering_a_dense_unit_reads_it(window, qtbot):
     unit = cols + 2
     value = float(window.viewer.output(end.dense_layer)[unit])
     assert end.dense.readout.text() == f"unit {unit + 1}: {value:+.3f}"
+
+
+def test_clicking_a_dense_unit_shows_its_largest_inputs(window, qtbot):
+    from digitpad.core.explain import DenseStep
+    from digitpad.gui.detail_view import precise
+
+    from .test_detail_view import click_map
+
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "dense1 + relu")
+    end = window.network_view.end_view
+    click_map(end.dense, 0, 2, 3)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    focus = window.viewer.focus
+    assert focus.layer == end.dense_layer and focus.row == focus.col == 0
+    (step,) = window.detail_dock.detail.steps
+    assert isinstance(step, DenseStep) and step.layer == 7 and step.unit == focus.channel
+    assert step.value == window.viewer.trace.steps[7].output[0, focus.channel]
+    assert step.products.sum() + step.bias == pytest.approx(step.value, rel=1e-5, abs=1e-4)
+    text = window.detail_dock.detail.text.text()
+    assert f"unit {focus.channel + 1}" in text and precise(step.value) in text
+    assert "maxpool2 map" in text  # the inputs named as the values they came from
+    relu = float(window.viewer.trace.steps[8].output[0, focus.channel])
+    assert f"= <b>{relu:+.3f}</b>" in text or (relu == 0 and "0.000" in text)
