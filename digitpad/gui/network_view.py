@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -54,10 +55,20 @@ class NetworkView(QWidget):
         self.layer_selector.currentIndexChanged.connect(self._on_layer_selector_changed)
         self.layer_caption = QLabel()
         self.layer_caption.setWordWrap(True)
+        # The feature maps before the activation, or after it: both are stages of the block.
+        self.after_activation = QPushButton("After ReLU")
+        self.after_activation.setObjectName("after_activation")
+        self.after_activation.setCheckable(True)
+        self.after_activation.setToolTip(
+            "Show the feature maps after the activation (what the next layer receives) "
+            "instead of before it"
+        )
+        self.after_activation.toggled.connect(self._on_after_activation_toggled)
         selector_row = QHBoxLayout()
         selector_row.addWidget(QLabel("Layer:"))
         selector_row.addWidget(self.layer_selector)
         selector_row.addWidget(self.layer_caption, 1)
+        selector_row.addWidget(self.after_activation)
 
         self.filters = MosaicPanel(
             "Filters (weights)",
@@ -139,6 +150,17 @@ class NetworkView(QWidget):
         self.probabilities.show_probabilities(self.viewer.probabilities)
         self._show_maps()
 
+    def _maps_layer(self) -> int:
+        """The layer the feature-map panel shows: the convolution, or its activation."""
+        block = self.viewer.block
+        if self.after_activation.isChecked() and block.activation is not None:
+            return block.activation
+        return block.conv
+
+    def _on_after_activation_toggled(self, checked: bool) -> None:
+        self.viewer.clear_hover()
+        self._show_block()
+
     def _show_page(self) -> None:
         """The network's end for a layer after the last conv block, else the block."""
         selected, blocks = self.viewer.selected_layer, self.viewer.blocks
@@ -164,7 +186,7 @@ class NetworkView(QWidget):
         network, block = self.viewer.network, self.viewer.block
         if network is None or block is None:
             return
-        layer = block.last if self.focused_panel is self.pooled else block.conv
+        layer = block.last if self.focused_panel is self.pooled else self._maps_layer()
         count, height, map_width = network.shapes[layer]
         # The room for the grid: less the colour bar beside it and the lines above and below.
         panel = self.focused_panel
@@ -231,7 +253,7 @@ class NetworkView(QWidget):
         else:
             self.network_input.highlight(None)
         for panel, layer in (
-            (self.feature_maps, block.conv if block else None),
+            (self.feature_maps, self._maps_layer() if block else None),
             (self.pooled, block.last if block else None),
         ):
             if hover is not None and hover.layer == layer:
@@ -266,14 +288,19 @@ class NetworkView(QWidget):
             f"{name} filters {conv.kernel}×{conv.kernel}"
             + (f", mean of {channels} channels" if channels > 1 else "")
         )
-        before = (
-            f", before {network.layers[block.activation].describe()}"
-            if block.activation is not None
-            else ""
+        activation = (
+            network.layers[block.activation].describe() if block.activation is not None else ""
         )
-        self.feature_maps.set_heading(
-            f"{name} feature maps {shape_text(network.shapes[block.conv])}{before}"
-        )
+        self.after_activation.setVisible(block.activation is not None)
+        self.after_activation.setText(f"After {activation}")
+        shape = shape_text(network.shapes[block.conv])
+        if self._maps_layer() == block.conv:
+            when = f", before {activation}" if activation else ""
+            self.feature_maps.set_heading(f"{name} feature maps {shape}{when}")
+        else:
+            self.feature_maps.set_heading(
+                f"{network.names[block.activation]}: {name}'s maps after {activation} {shape}"
+            )
         self.pooled.set_heading(
             f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}"
         )
@@ -291,7 +318,7 @@ class NetworkView(QWidget):
         network, block = self.viewer.network, self.viewer.block
         if network is None or block is None:
             return
-        for panel, layer in ((self.feature_maps, block.conv), (self.pooled, block.last)):
+        for panel, layer in ((self.feature_maps, self._maps_layer()), (self.pooled, block.last)):
             output = self.viewer.output(layer)
             panel.show_maps(
                 output if output is not None else np.zeros(network.shapes[layer], np.float32),
@@ -304,7 +331,7 @@ class NetworkView(QWidget):
         if layer < 0:
             return self.network_input
         if block is not None:
-            return self.feature_maps if layer == block.conv else self.pooled
+            return self.pooled if layer == block.pool else self.feature_maps
         if layer >= len(self.viewer.network.layers):
             return self.probabilities
         return self.end_view
@@ -338,13 +365,13 @@ class NetworkView(QWidget):
         if point is None or block is None:
             self.viewer.clear_hover()
             return
-        layer = block.conv if which == "conv" else block.last
+        layer = self._maps_layer() if which == "conv" else block.last
         self.viewer.hover_over(layer, point.tile, point.row, point.col)
 
     def _on_feature_maps_clicked(self, point: MapPoint) -> None:
         block = self.viewer.block
         if block is not None:
-            self.viewer.set_focus(block.conv, point.tile, point.row, point.col)
+            self.viewer.set_focus(self._maps_layer(), point.tile, point.row, point.col)
 
     def _on_pooled_clicked(self, point: MapPoint) -> None:
         block = self.viewer.block

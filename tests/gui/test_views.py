@@ -303,3 +303,21 @@ def test_the_picked_stage_gets_the_room_to_be_read(window, qtbot):
     assert pool_scale >= 4.0, pool_scale  # 14x14 maps: 4 screen pixels a value at least
     # Map k is still at the same place in every grid.
     assert view.filters.cols == view.feature_maps.cols == view.pooled.cols
+
+
+def test_feature_maps_before_and_after_the_activation(window, qtbot):
+    view = window.network_view
+    draw_seven(window, qtbot)
+    toggle = view.after_activation
+    assert toggle.isVisible() and toggle.text() == "After ReLU"
+    np.testing.assert_array_equal(view.feature_maps.maps, window.viewer.output(0))
+    assert view.feature_maps.maps.min() < 0  # before ReLU: negatives too
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    np.testing.assert_array_equal(view.feature_maps.maps, window.viewer.output(1))
+    assert view.feature_maps.maps.min() == 0
+    assert "relu1: conv1's maps after ReLU" in view.feature_maps.heading.text()
+    hover_feature_map(view, 2, 9, 13)
+    assert window.viewer.hover.layer == 1 and window.viewer.hover.value >= 0
+    window.model_menu.bundled_actions["classic"].trigger()  # no activation in its block
+    assert not view.after_activation.isVisible()
+    np.testing.assert_array_equal(view.feature_maps.maps, window.viewer.output(0))
