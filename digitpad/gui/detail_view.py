@@ -12,13 +12,12 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QPen
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QPushButton,
-    QScrollArea,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -31,12 +30,14 @@ from digitpad.core.explain import (
     follow,
     layer_input,
 )
-from digitpad.core.layers import ACTIVATION, DENSE, RESHAPE
+from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import MapPoint, MosaicPanel, Outline
+from digitpad.gui.throttle import Throttle
 
 # How many channel contributions are listed one by one (the rest are summed).
 TOP_CHANNELS = 8
+DRAWING_REFRESH_MS = 250
 
 
 def number(value: float) -> str:
@@ -106,12 +107,12 @@ class DetailView(QWidget):
         self.setObjectName("detail_view")
         self.viewer = viewer
         self.steps: list[ConvStep | ActivationStep | PoolStep] = []
-        self.text = QLabel()
+        # A text browser lays its page out inside its own viewport: updating it while the
+        # user draws costs no relayout of the window (a word-wrapped QLabel cost ~20 ms).
+        self.text = QTextBrowser()
         self.text.setObjectName("detail_text")
-        self.text.setTextFormat(Qt.TextFormat.RichText)  # our own markup and numbers only
-        self.text.setWordWrap(True)
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setOpenLinks(False)
+        self.html = ""  # what is shown: our own markup and numbers only
         # The clicked map, large: hover it to read values, click it to follow another.
         self.map_view = MosaicPanel(
             "The map",
@@ -127,20 +128,26 @@ class DetailView(QWidget):
         self.map_view.view.addItem(self.pixel)
         self.map_view.hovered.connect(self._on_map_view_hovered)
         self.map_view.clicked.connect(self._on_map_view_clicked)
-        scroll = QScrollArea()
-        scroll.setWidget(self.text)
-        scroll.setWidgetResizable(True)
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("close_detail")
         self.close_button.clicked.connect(self._on_close_button_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.map_view)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button)
-        for event in (viewer.focus_changed, viewer.input_changed, viewer.model_changed):
-            event.connect(self._on_viewer_changed)
+        # While the user draws, the arithmetic follows at most four times a second: its
+        # text layout must not take the frame from the panels' live update.
+        self.refresh = Throttle(DRAWING_REFRESH_MS, self._on_viewer_changed, self)
+        viewer.input_changed.connect(self.refresh.request)
+        viewer.focus_changed.connect(self.refresh.now)
+        viewer.model_changed.connect(self.refresh.now)
         self._on_viewer_changed()
+
+    def _show_html(self, html_text: str) -> None:
+        if html_text != self.html:
+            self.html = html_text
+            self.text.setHtml(html_text)
 
     def _on_close_button_clicked(self) -> None:
         self.viewer.clear_focus()
@@ -151,7 +158,7 @@ class DetailView(QWidget):
         self.steps = []
         self.map_view.setVisible(False)
         if focus is None or network is None:
-            self.text.setText(
+            self._show_html(
                 "Click any value of a feature map or pooled map to see how the network "
                 "computed it from your drawing."
             )
@@ -164,10 +171,10 @@ class DetailView(QWidget):
             f"row {focus.row}, column {focus.col}</h3>"
         )
         if trace is None:
-            self.text.setText(title + "Draw a digit: this value is computed from it.")
+            self._show_html(title + "Draw a digit: this value is computed from it.")
             return
         if vector:
-            self.text.setText(title + self._dense_html(focus.layer, focus.channel))
+            self._show_html(title + self._dense_html(focus.layer, focus.channel))
             return
         self._show_map()
         self.steps = follow(network, trace, focus.layer, focus.channel, focus.row, focus.col)
@@ -179,7 +186,7 @@ class DetailView(QWidget):
                 parts.append(self._activation_html(step))
             else:
                 parts.append(self._pool_html(step))
-        self.text.setText("".join(parts))
+        self._show_html("".join(parts))
 
     def _show_map(self) -> None:
         focus = self.viewer.focus
@@ -283,12 +290,17 @@ class DetailView(QWidget):
         )
         count = len(step.inputs)
         rest = float(step.products[step.order[TOP_CHANNELS:]].sum())
+        others = (
+            f"the other {count - TOP_CHANNELS} products: {precise(rest)}<br>"
+            if count > TOP_CHANNELS
+            else ""
+        )
         parts = [
             f"<p><b>{html.escape(network.names[dense])}</b> (dense): unit {unit + 1} "
             f"multiplies each of the {count} values before it by its own weight and adds "
             "them up. The largest products:</p>"
             f"<table cellspacing=2>{rows}</table>"
-            f"<p>the other {count - TOP_CHANNELS} products: {precise(rest)}<br>"
+            f"<p>{others}"
             f"sum of all {count} = {precise(float(step.products.sum()))}<br>"
             f"+ bias {precise(step.bias)}<br>= <b>{precise(step.value)}</b></p>"
         ]
@@ -311,6 +323,8 @@ class DetailView(QWidget):
         if source < 0:
             return f"input pixel {index}"
         shape = network.shapes[source]
+        if network.layers[source].role == GLOBAL_POOL:
+            return f"{network.names[source]}: map {index + 1}'s average"
         if len(shape) == 3:
             _, height, width = shape
             channel, rest = divmod(index, height * width)

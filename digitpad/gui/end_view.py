@@ -15,6 +15,7 @@ from digitpad.core.layers import ACTIVATION, DENSE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import MapPoint, MosaicPanel
 from digitpad.gui.theme import style_plot
+from digitpad.gui.throttle import Throttle
 
 SOFTMAX_NOTE = (
     "Softmax shares 100 % among the ten digits, whatever is drawn: even a scribble that "
@@ -70,6 +71,8 @@ class EndView(QWidget):
         layout.addWidget(self.dense, 1)
         layout.addLayout(right, 1)
         self.apply_theme()
+        # The worked-out softmax is text: while drawing it follows four times a second.
+        self.softmax_refresh = Throttle(250, self._show_softmax, self)
         for event in (viewer.model_changed, viewer.input_changed, viewer.scales_changed):
             event.connect(self._on_viewer_changed)
         self._on_viewer_changed()
@@ -113,11 +116,22 @@ class EndView(QWidget):
             self.dense.show_maps(vector_as_grid(shown), self.viewer.scale(self.dense_layer))
         if trace is None:
             self.logit_bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(150, 150, 150)])
+        else:
+            logits = trace.logits[0]
+            brushes = [
+                pg.mkBrush(230, 120, 20) if v >= 0 else pg.mkBrush(70, 110, 200) for v in logits
+            ]
+            self.logit_bars.setOpts(height=logits, brushes=brushes)
+        if self.isVisible():
+            self.softmax_refresh.request()
+        else:
+            self.softmax_refresh.now()
+
+    def _show_softmax(self) -> None:
+        trace = self.viewer.trace
+        if trace is None:
             self.softmax.setText(f"<p>Draw a digit.</p><p><small>{SOFTMAX_NOTE}</small></p>")
             return
-        logits = trace.logits[0]
-        brushes = [pg.mkBrush(230, 120, 20) if v >= 0 else pg.mkBrush(70, 110, 200) for v in logits]
-        self.logit_bars.setOpts(height=logits, brushes=brushes)
         step = explain_softmax(trace)
         rows = "".join(
             f"<tr><td>{d}</td><td align=right>{step.logits[d]:+.2f}</td>"

@@ -88,8 +88,9 @@ def stage_words(network: Network, first: int, last: int) -> str:
         elif layer.role == DENSE:
             inputs = (network.shapes[index - 1] if index else INPUT_SHAPE)[0]
             before = network.layers[index - 1] if index else None
+            maps = network.shapes[index - 2] if index >= 2 else INPUT_SHAPE
             flat = (
-                f"First, flatten lays the {shape_text(network.shapes[index - 2])} maps out as "
+                f"First, flatten lays the {shape_text(maps)} maps out as "
                 f"one list of {inputs} numbers. "
                 if before is not None and before.role == RESHAPE
                 else ""

@@ -233,7 +233,7 @@ class NetworkView(QWidget):
         filter pointed at, else the value being followed (if it is in this block)."""
         hover, focus, block = self.viewer.hover, self.viewer.focus, self.viewer.block
         tile = None
-        if hover is not None:
+        if hover is not None and block is not None and hover.layer in block:
             tile = hover.channel
         elif self._filter_hover is not None:
             tile = self._filter_hover

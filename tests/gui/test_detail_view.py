@@ -28,7 +28,7 @@ def click_map(panel, tile, row, col):
 
 
 def shown_numbers(window) -> list[str]:
-    return re.findall(r"[+-]\d+\.\d{3,4}|0\.0000?", window.detail_dock.detail.text.text())
+    return re.findall(r"[+-]\d+\.\d{3,4}|0\.0000?", window.detail_dock.detail.html)
 
 
 def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
@@ -68,7 +68,7 @@ def test_a_conv2_value_lists_its_channel_contributions(window, qtbot):
     conv = window.detail_dock.detail.steps[0]
     assert isinstance(conv, ConvStep) and conv.channel_sums.shape == (32,)
     assert conv.channel_sums.sum() + conv.bias == pytest.approx(conv.value, abs=1e-5)
-    text = window.detail_dock.detail.text.text()
+    text = window.detail_dock.detail.html
     assert "32 input channels" in text and "the other 24" in text
     largest = int(np.argmax(np.abs(conv.channel_sums)))
     assert f"channel {largest + 1}" in text
@@ -98,6 +98,8 @@ def test_the_followed_value_follows_the_drawing_and_closes(window, qtbot):
 
     draw_stroke(window.canvas, line((40, 140), (240, 140)))
     window._run_update()
+    # While drawing, the arithmetic follows at most four times a second.
+    qtbot.waitUntil(lambda: window.detail_dock.detail.steps is not before, timeout=2000)
     after = window.detail_dock.detail.steps[0].value
     focus = window.viewer.focus
     assert after == window.viewer.trace.steps[0].output[0, 2, focus.row, focus.col]

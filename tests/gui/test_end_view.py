@@ -80,8 +80,30 @@ def test_clicking_a_dense_unit_shows_its_largest_inputs(window, qtbot):
     assert isinstance(step, DenseStep) and step.layer == 7 and step.unit == focus.channel
     assert step.value == window.viewer.trace.steps[7].output[0, focus.channel]
     assert step.products.sum() + step.bias == pytest.approx(step.value, rel=1e-5, abs=1e-4)
-    text = window.detail_dock.detail.text.text()
+    text = window.detail_dock.detail.html
     assert f"unit {focus.channel + 1}" in text and precise(step.value) in text
     assert "maxpool2 map" in text  # the inputs named as the values they came from
     relu = float(window.viewer.trace.steps[8].output[0, focus.channel])
     assert f"= <b>{relu:+.3f}</b>" in text or (relu == 0 and "0.000" in text)
+
+
+def test_a_small_dense_layer_lists_all_its_inputs(qtbot):
+    """No "the other -4 products" for a dense layer with fewer inputs than the list."""
+    from digitpad.core.architectures import ConvChoice, custom_spec
+    from digitpad.core.model_io import Model, ModelMetadata
+    from digitpad.core.network import Network
+    from digitpad.core.viewer import ViewerModel
+    from digitpad.gui.detail_view import DetailView
+
+    spec = custom_spec([ConvChoice(4)], global_pool=True, dense_units=16)
+    viewer = ViewerModel()
+    viewer.use_model(Model(Network(spec), ModelMetadata(name="small"), None))
+    detail = DetailView(viewer)
+    qtbot.addWidget(detail)
+    pixels = np.zeros((280, 280), np.float32)
+    pixels[40:240, 130:152] = 1.0
+    viewer.update(pixels)
+    dense = next(i for i, layer in enumerate(viewer.network.layers) if layer.kind == "dense")
+    viewer.set_focus(dense, 3, 0, 0)
+    assert "the other" not in detail.html and "sum of all 4" in detail.html
+    assert "gap1: map" in detail.html and "s average" in detail.html  # inputs named by origin
