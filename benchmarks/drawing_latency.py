@@ -95,6 +95,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=600)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="with a feature-map value followed in the side panel, its arithmetic live",
+    )
     args = parser.parse_args()
     make_application()
     settings = QSettings(
@@ -106,6 +111,8 @@ def main() -> int:
         window = MainWindow(model_path=resolve_model(name), settings=settings)
         window.show()
         QApplication.instance().processEvents()
+        if args.follow:  # the side panel open on conv1's map 1 at the middle of the input
+            window.viewer.set_focus(0, 0, 13, 13)
         measure(window, STROKE_MOVES)  # warm-up
         latencies = sorted(measure(window, args.moves))
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
@@ -121,7 +128,8 @@ def main() -> int:
     else:
         print(
             f"mouse-move to repaint, {args.moves} moves at {1 / MOVE_INTERVAL_S:.0f} Hz "
-            f"({sys.platform}, {QApplication.platformName()}):"
+            f"({sys.platform}, {QApplication.platformName()}"
+            f"{', a value followed' if args.follow else ''}):"
         )
         for name, r in results.items():
             print(
