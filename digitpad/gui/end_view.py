@@ -11,8 +11,10 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.explain import explain_softmax
-from digitpad.core.layers import ACTIVATION, DENSE
+from digitpad.core.layers import ACTIVATION, DENSE, RESHAPE
+from digitpad.core.network import INPUT_SHAPE
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MapPoint, MosaicPanel
 from digitpad.gui.theme import style_plot
 from digitpad.gui.throttle import Throttle
@@ -110,7 +112,9 @@ class EndView(QWidget):
                 network.names[self.dense_layer],
             )
             units = network.shapes[self.dense_layer][0]
-            self.dense.set_heading(f"{name}: the {units} values of the dense layer")
+            self.dense.set_heading(
+                f"{name}: the {units} values of the dense layer" + self._flatten_words()
+            )
             values = self.viewer.output(self.dense_layer)
             shown = values if values is not None else np.zeros(units, np.float32)
             self.dense.show_maps(vector_as_grid(shown), self.viewer.scale(self.dense_layer))
@@ -148,6 +152,21 @@ class EndView(QWidget):
             f"{rows}</table>"
             f"<p>sum of e<sup>z − max</sup> over the ten digits = {step.total:.6g}</p>"
             f"<p><small>{SOFTMAX_NOTE}</small></p>"
+        )
+
+    def _flatten_words(self) -> str:
+        """What flatten did before the dense layer, on a second line (or nothing)."""
+        network, layer = self.viewer.network, self.dense_layer
+        dense = layer if network.layers[layer].role == DENSE else layer - 1
+        flatten = dense - 1
+        if flatten < 0 or network.layers[flatten].role != RESHAPE:
+            return ""
+        maps = network.shapes[flatten - 1] if flatten >= 1 else INPUT_SHAPE
+        source = network.names[flatten - 1] if flatten >= 1 else "the input"
+        count = network.shapes[flatten][0]
+        return (
+            f"\nbefore it, flatten laid {source}'s {shape_text(maps)} maps out as one list of "
+            f"{count} numbers: each unit weighs all {count}"
         )
 
     def _on_dense_clicked(self, point: MapPoint) -> None:

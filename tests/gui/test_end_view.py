@@ -29,6 +29,9 @@ def test_dense_and_softmax_stages_show_the_networks_end(window, qtbot):
     np.testing.assert_array_equal(shown[:128], values)
     assert np.isnan(shown[128:]).all()
     assert "dense1 + relu: the 128 values" in end.dense.heading.text()
+    assert "flatten laid maxpool2's 7×7×64 maps out as one list of 3136 numbers" in (
+        end.dense.heading.text()
+    )
     logits = window.viewer.trace.logits[0]
     np.testing.assert_array_equal(end.logit_bars.opts["height"], logits)
     step = explain_softmax(window.viewer.trace)
