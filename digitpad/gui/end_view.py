@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.explain import explain_softmax
@@ -16,7 +16,7 @@ from digitpad.core.network import INPUT_SHAPE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MapPoint, MosaicPanel
-from digitpad.gui.theme import style_plot
+from digitpad.gui.theme import Themed, fixed_plot, style_plot
 from digitpad.gui.throttle import Throttle
 
 SOFTMAX_NOTE = (
@@ -36,7 +36,7 @@ def vector_as_grid(values: np.ndarray) -> np.ndarray:
     return grid.reshape(1, rows, cols)
 
 
-class EndView(QWidget):
+class EndView(Themed, QWidget):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("end_view")
@@ -52,11 +52,7 @@ class EndView(QWidget):
         self.dense_layer: int | None = None
         self.logits = pg.PlotWidget()
         self.logits.setObjectName("logits")
-        self.logits.setMenuEnabled(False)
-        self.logits.setMouseEnabled(False, False)
-        self.logits.hideButtons()
-        self.logits.setXRange(-0.6, 9.6, padding=0)
-        self.logits.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+        fixed_plot(self.logits, digits=True)
         self.logits.setLabel("bottom", "digit")
         self.logit_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7)
         self.logits.addItem(self.logit_bars)
@@ -72,7 +68,7 @@ class EndView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.dense, 1)
         layout.addLayout(right, 1)
-        self.apply_theme()
+        self.start_theming()
         # The worked-out softmax is text: while drawing it follows four times a second.
         self.softmax_refresh = Throttle(250, self._show_softmax, self)
         for event in (viewer.model_changed, viewer.input_changed, viewer.scales_changed):
@@ -81,11 +77,6 @@ class EndView(QWidget):
 
     def apply_theme(self) -> None:
         style_plot(self.logits, "Logits: the ten scores before softmax")
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.apply_theme()
-        super().changeEvent(event)
 
     def _hidden_dense(self) -> int | None:
         """The layer whose values the grid shows: the last hidden dense layer, after its

@@ -222,7 +222,13 @@ class NetworkView(QWidget):
         self._show_maps()
 
     def _on_viewer_weights_changed(self) -> None:
-        self._show_block()  # the filters changed with the weights
+        # Only the filters: the maps are redrawn by the input_changed that follows.
+        if self.viewer.block is not None:
+            self._show_filters()
+
+    def _show_filters(self) -> None:
+        weights = self.viewer.network.layers[self.viewer.block.conv].params["weight"]
+        self.filters.show_maps(filter_images(weights), cols=self.cols)
 
     def _on_viewer_focus_changed(self) -> None:
         self._mark_tiles()
@@ -281,7 +287,7 @@ class NetworkView(QWidget):
         # Filter k, map k and pooled map k sit at the same place in their grids.
         if self.cols is None or self.cols > weights.shape[0]:
             self.cols = grid_shape(weights.shape[0], 1.5)[1]
-        self.filters.show_maps(filter_images(weights), cols=self.cols)
+        self._show_filters()
         name = network.names[block.conv]
         channels = weights.shape[1]
         self.filters.set_heading(

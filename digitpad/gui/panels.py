@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
-from digitpad.gui.theme import Themed, style_plot, theme
+from digitpad.gui.theme import Themed, fixed_plot, style_plot, theme
 
 DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
 GAP = 1
@@ -152,13 +152,8 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.setObjectName("probabilities")
         self.setToolTip("Softmax output: the network's probability for each digit.")
         self.start_theming()
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
+        fixed_plot(self, digits=True)
         self.setYRange(0, 1, padding=0.02)
-        self.setXRange(-0.6, 9.6, padding=0)
-        axis = self.getAxis("bottom")
-        axis.setTicks([[(d, str(d)) for d in range(10)]])
         self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         self._normal = pg.mkBrush(120, 140, 170)
         self._winner = pg.mkBrush(230, 120, 20)

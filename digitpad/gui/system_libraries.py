@@ -82,16 +82,8 @@ def read_elf(path: Path) -> ElfInfo:
                 raise ElfError(f"{path}: truncated ELF file")
             return data
 
-        ident = file.read(16)
-        if (
-            len(ident) < 16
-            or ident[:4] != b"\x7fELF"
-            or ident[4] not in (1, 2)
-            or ident[5] not in (1, 2)
-        ):
-            raise ElfError(f"{path}: not an ELF file")
-        is64, order = ident[4] == 2, "<" if ident[5] == 1 else ">"
-        (machine,) = struct.unpack(order + "H", read(18, 2))
+        elf_class, little_endian, machine = read_elf_header(path)
+        is64, order = elf_class == 2, "<" if little_endian else ">"
         if is64:
             shoff, shentsize, shnum = struct.unpack(order + "Q10xHH", read(0x28, 22))
             section = order + "IIQQQQIIQQ"
@@ -133,7 +125,7 @@ def read_elf(path: Path) -> ElfInfo:
             rpath += text(value).split(":")
         elif tag == DT_RUNPATH:
             runpath += text(value).split(":")
-    return ElfInfo(ident[4], ident[5] == 1, machine, tuple(needed), tuple(runpath or rpath))
+    return ElfInfo(elf_class, little_endian, machine, tuple(needed), tuple(runpath or rpath))
 
 
 def _ld_so_conf(path: Path, seen: set[Path]) -> list[str]:

@@ -37,6 +37,17 @@ class Themed:
         super().changeEvent(event)
 
 
+def fixed_plot(plot: pg.PlotWidget, digits: bool = False) -> None:
+    """A plot that shows, not one to explore: no mouse panning, menu or buttons. With
+    ``digits``, its bottom axis is the ten digits, one tick each."""
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    if digits:
+        plot.setXRange(-0.6, 9.6, padding=0)
+        plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+
+
 def style_plot(plot: pg.PlotWidget, title: str | None = None) -> None:
     """Background, axes and title of a pyqtgraph plot in the palette's colours."""
     background, text, _ = theme()

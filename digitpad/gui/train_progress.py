@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from digitpad.core.layers import CONV
 from digitpad.core.training import BatchEnd, EpochEnd
 from digitpad.gui.panels import MosaicPanel, filter_images
-from digitpad.gui.theme import style_plot
+from digitpad.gui.theme import Themed, fixed_plot, style_plot
 
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss
 PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
@@ -28,7 +28,7 @@ def accuracy_floor(values: list[float]) -> float:
     return min(90.0, math.floor(min(values) / 10) * 10)
 
 
-class ProgressView(QWidget):
+class ProgressView(Themed, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.progress = QProgressBar()
@@ -51,9 +51,7 @@ class ProgressView(QWidget):
         self.accuracy_plot.setLabel("left", "accuracy (%)")
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setMinimumHeight(170)
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(False, False)
-            plot.hideButtons()
+            fixed_plot(plot)
         self.filters_preview = MosaicPanel(
             PREVIEW_WAITING,
             "filters_preview",
@@ -76,17 +74,12 @@ class ProgressView(QWidget):
         self.val_x: list[int] = []
         self.val_y: list[float] = []
         self._smoothed: float | None = None
-        self.apply_theme()
+        self.start_theming()
         self.reset(epochs=2)
 
     def apply_theme(self) -> None:
         style_plot(self.loss_plot, "Training loss (smoothed)")
         style_plot(self.accuracy_plot, "Validation accuracy after each epoch")
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.apply_theme()
-        super().changeEvent(event)
 
     def reset(self, epochs: int) -> None:
         """A new run: empty curves on axes that fit it, no filters yet, no progress."""

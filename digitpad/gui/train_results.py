@@ -7,12 +7,12 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from digitpad.core.evaluation import Evaluation
-from digitpad.gui.theme import style_plot, theme
+from digitpad.gui.theme import Themed, fixed_plot, style_plot, theme
 from digitpad.gui.train_progress import accuracy_floor
 
 NEW_COLOUR, CURRENT_COLOUR = (230, 120, 20), (120, 140, 170)
@@ -33,9 +33,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
     def __init__(self, title: str, with_bar: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = self.addPlot(row=0, col=0, title=title)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
+        fixed_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
         self.plot.setLabel("left", "true digit")
@@ -104,7 +102,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             text.setColor((20, 20, 20) if bright else (245, 245, 245))
 
 
-class ResultsView(QWidget):
+class ResultsView(Themed, QWidget):
     """Shown when a run succeeds; the dialog keeps the result until it is saved."""
 
     use_requested = Signal()
@@ -119,11 +117,7 @@ class ResultsView(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.per_class = pg.PlotWidget()
         self.per_class.setMinimumSize(250, 250)
-        self.per_class.setMenuEnabled(False)
-        self.per_class.setMouseEnabled(False, False)
-        self.per_class.hideButtons()
-        self.per_class.setXRange(-0.6, 9.6, padding=0)
-        self.per_class.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
+        fixed_plot(self.per_class, digits=True)
         self.per_class.setLabel("bottom", "digit")
         self.new_bars = pg.BarGraphItem(
             x=np.arange(10) - 0.18, height=np.zeros(10), width=0.34, brush=NEW_COLOUR
@@ -164,17 +158,12 @@ class ResultsView(QWidget):
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
         layout.addLayout(choice, 3, 0, 1, 3)
-        self.apply_theme()
+        self.start_theming()
 
     def apply_theme(self) -> None:
         style_plot(self.per_class)
         for view in (self.confusion_new, self.confusion_current):
             view.apply_theme()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.apply_theme()
-        super().changeEvent(event)
 
     def show_result(self, new: Evaluation, current: Evaluation | None) -> None:
         lines = [

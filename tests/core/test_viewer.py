@@ -33,6 +33,12 @@ def classic_model():
     return load_model(CLASSIC.path)
 
 
+def trace_matches_network(viewer: ViewerModel) -> bool:
+    """Every layer's output has the shape the network in use gives that layer."""
+    network = viewer.network
+    return all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
+
+
 class Recorder:
     def __init__(self, viewer: ViewerModel) -> None:
         self.events: list[str] = []
@@ -179,10 +185,7 @@ def test_listeners_of_a_model_change_see_a_consistent_viewer(default_model, clas
     seen = []
 
     def check():
-        network = viewer.network
-        seen.append(
-            all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
-        )
+        seen.append(trace_matches_network(viewer))
 
     viewer.model_changed.connect(check)
     viewer.use_model(classic_model)
@@ -242,11 +245,7 @@ def test_hover_listeners_see_the_new_model_and_drawing(default_model, classic_mo
     seen = []
 
     def check():
-        network = viewer.network
-        seen.append(
-            viewer.trace is None
-            or all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
-        )
+        seen.append(viewer.trace is None or trace_matches_network(viewer))
 
     viewer.hover_changed.connect(check)
     viewer.hover_over(0, 3, 5, 5)
