@@ -174,7 +174,8 @@ class NetworkView(QWidget):
         pooled = block is not None and selected is not None and selected == block.pool
         self.focused_panel = self.pooled if pooled else self.feature_maps
         total = max(self.maps_row.width(), 3 * FOCUS_MIN)
-        narrow = self.filters.minimumWidth()
+        # The other two share a fifth of a wide window, never less than their minimum.
+        narrow = max(self.filters.minimumWidth(), int(total * 0.2))
         sizes = [narrow, narrow, narrow]
         sizes[1 + pooled] = total - 2 * narrow
         self.maps_row.setSizes(sizes)

@@ -59,7 +59,7 @@ class ProgressView(Themed, QWidget):
             wide=2,
         )
         self.filters_preview.setMinimumHeight(110)
-        self.filters_preview.setMaximumHeight(180)  # the curves and results need the room
+        self.filters_preview.setMaximumHeight(150)  # the curves and results need the room
         curves = QHBoxLayout()
         curves.addWidget(self.loss_plot)
         curves.addWidget(self.accuracy_plot)
