@@ -1,4 +1,5 @@
-"""Shared fixtures: offscreen Qt, the MNIST folder from DIGITPAD_MNIST_DIR, tiny models."""
+"""Shared fixtures: offscreen Qt, the MNIST folder from DIGITPAD_MNIST_DIR, the pen-digits
+folder from DIGITPAD_PENDIGITS_DIR, tiny models."""
 
 from __future__ import annotations
 
@@ -21,6 +22,18 @@ def mnist_dir() -> Path:
     folder = Path(value)
     if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip(f"DIGITPAD_MNIST_DIR={folder} does not hold the MNIST files")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def pendigits_dir() -> Path:
+    """The UCI pen-digits folder; tests needing it skip, saying why, when it is absent."""
+    value = os.environ.get("DIGITPAD_PENDIGITS_DIR")
+    if not value:
+        pytest.skip("DIGITPAD_PENDIGITS_DIR is not set (point it at ../shared/data/pendigits)")
+    folder = Path(value)
+    if not (folder / "pendigits-orig.tra.gz").is_file():
+        pytest.skip(f"DIGITPAD_PENDIGITS_DIR={folder} does not hold pendigits-orig.tra.gz")
     return folder
 
 

@@ -1,0 +1,296 @@
+"""UCI pen-digits (UNIPEN text): reading the strokes, and drawing them as a user draws on the
+canvas so they reach the network by the canvas's own path (``strokes.render``, ``to_mnist``).
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.core.preprocess import SIZE, to_mnist
+from digitpad.core.strokes import CANVAS_SIZE, Stroke, render
+
+ENV_VAR = "DIGITPAD_PENDIGITS_DIR"
+FILE_NAME = "pendigits-orig.tra.gz"
+# The canvas's default pen (gui/canvas.py DEFAULT_PEN_WIDTH; core cannot import gui).
+PEN_WIDTH = 22.0
+# People draw a digit across most of the 280 px canvas. What the network sees is the pen's
+# width relative to the digit's size, since to_mnist shrinks any drawing to a 20 px box:
+# 22 / 200 = 0.11 gives strokes 2 px wide in that box (the ink's box is 200 + 22 px),
+# about MNIST's stroke width.
+DIGIT_HEIGHT = 200.0
+
+_SEGMENT = re.compile(r'\.SEGMENT\s+\S+\s+\S+\s+\S+\s+"([^"]*)"$')
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
+class PenDigitsFormatError(ValueError):
+    """A pen-digits file that does not parse; the message names the file and the line."""
+
+
+@dataclass(frozen=True, eq=False)
+class PenDigit:
+    """One written digit: its label, its writer's id, and its strokes in writing order.
+
+    Each stroke is (n, 2) float64 (x, y) in tablet coordinates, y up, read-only. Equality
+    is identity (arrays have no single truth value)."""
+
+    label: int
+    writer: int
+    strokes: tuple[np.ndarray, ...]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.label <= 9:
+            raise ValueError(f"a digit's label is 0-9, got {self.label!r}")
+        if not self.strokes:
+            raise ValueError("a digit needs at least one stroke")
+        strokes = []
+        for stroke in self.strokes:
+            points = np.array(stroke, dtype=np.float64)
+            if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+                raise ValueError(f"a stroke is (n, 2) points with n >= 1, got {points.shape}")
+            if not np.isfinite(points).all():
+                raise ValueError("stroke points must be finite numbers")
+            points.flags.writeable = False
+            strokes.append(points)
+        object.__setattr__(self, "strokes", tuple(strokes))
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def default_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """$DIGITPAD_PENDIGITS_DIR as a folder, or None when it is unset or empty."""
+    value = (os.environ if environ is None else environ).get(ENV_VAR)
+    return Path(value) if value else None
+
+
+def load(path: str | os.PathLike[str]) -> list[PenDigit]:
+    """The digits of ``path``: the UNIPEN file (gzip or plain) or the folder holding
+    ``pendigits-orig.tra.gz``. Raises PenDigitsFormatError for a malformed file."""
+    path = Path(path)
+    if path.is_dir():
+        folder, path = path, path / FILE_NAME
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, f"{folder} holds no {FILE_NAME}", str(path))
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise PenDigitsFormatError(f"{path}: corrupt gzip data ({exc})") from exc
+    # Latin-1 decodes any byte, so stray bytes surface as a bad line with its number.
+    return parse(raw.decode("latin-1"), path)
+
+
+def parse(text: str, path: str | os.PathLike[str] = "<text>") -> list[PenDigit]:
+    """UNIPEN text as the pen-digits files write it -> digits; ``path`` names it in errors.
+
+    A digit is ``.SEGMENT ... "label"``, then ``.COMMENT label writer sample``, then one
+    or more strokes: ``.PEN_DOWN``, lines of ``x y``, ``.PEN_UP``. Other keywords
+    (``.DT``, the header's ``.LEXICON`` ...) are ignored, except inside a stroke."""
+    return _Parser(Path(path)).run(text)
+
+
+class _Parser:
+    """One pass over the lines; a stroke's points are converted in one go at its .PEN_UP."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.digits: list[PenDigit] = []
+        self.label: int | None = None  # the open digit's, None before the first .SEGMENT
+        self.label_text = ""
+        self.writer: int | None = None
+        self.segment_line = 0
+        self.strokes: list[np.ndarray] = []
+        self.stroke_line = 0  # the open stroke's .PEN_DOWN line, 0 outside a stroke
+        self.rows: list[list[str]] = []
+        self.row_lines: list[int] = []
+
+    def fail(self, line: int, problem: str) -> PenDigitsFormatError:
+        return PenDigitsFormatError(f"{self.path}, line {line}: {problem}")
+
+    def run(self, text: str) -> list[PenDigit]:
+        number = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if stripped[0] != ".":
+                if not self.stroke_line:
+                    raise self.fail(number, f"a point outside a stroke: {stripped!r}")
+                row = stripped.split()
+                if len(row) != 2:
+                    raise self.fail(number, f"expected a point 'x y', got {stripped!r}")
+                self.rows.append(row)
+                self.row_lines.append(number)
+                continue
+            keyword = stripped.split(maxsplit=1)[0]
+            if self.stroke_line and keyword != ".PEN_UP":
+                raise self.fail(
+                    number,
+                    f"{keyword} inside the stroke begun at line {self.stroke_line} "
+                    "(expected a point or .PEN_UP)",
+                )
+            if keyword == ".SEGMENT":
+                self.end_digit()
+                self.begin_digit(number, stripped)
+            elif keyword == ".COMMENT" and self.label is not None:
+                self.comment(number, stripped)
+            elif keyword == ".PEN_DOWN":
+                if self.label is None:
+                    raise self.fail(number, ".PEN_DOWN before any .SEGMENT")
+                if self.writer is None:
+                    raise self.fail(
+                        number,
+                        f"the digit begun at line {self.segment_line} has no .COMMENT "
+                        "naming its writer before its strokes",
+                    )
+                self.stroke_line = number
+            elif keyword == ".PEN_UP":
+                if not self.stroke_line:
+                    raise self.fail(number, ".PEN_UP without a .PEN_DOWN before it")
+                self.end_stroke(number)
+        if self.stroke_line:
+            raise self.fail(
+                number, f"the file ends inside the stroke begun at line {self.stroke_line}"
+            )
+        self.end_digit()
+        if not self.digits:
+            raise PenDigitsFormatError(f"{self.path}: no digits (no .SEGMENT line)")
+        return self.digits
+
+    def begin_digit(self, number: int, line: str) -> None:
+        match = _SEGMENT.match(line)
+        if match is None:
+            raise self.fail(number, f'expected .SEGMENT DIGIT n ? "label", got {line!r}')
+        self.label_text = match.group(1)
+        if not (len(self.label_text) == 1 and _WHOLE_NUMBER.fullmatch(self.label_text)):
+            raise self.fail(number, f"the label {self.label_text!r} is not a digit 0-9")
+        self.label = int(self.label_text)
+        self.writer = None
+        self.segment_line = number
+        self.strokes = []
+
+    def comment(self, number: int, line: str) -> None:
+        fields = line.split()[1:]
+        if len(fields) != 3 or not all(_WHOLE_NUMBER.fullmatch(field) for field in fields):
+            raise self.fail(number, f"expected .COMMENT label writer sample, got {line!r}")
+        if self.writer is not None:
+            raise self.fail(
+                number, f"a second .COMMENT in the digit begun at line {self.segment_line}"
+            )
+        if fields[0] != self.label_text:
+            raise self.fail(
+                number,
+                f"the .COMMENT's label {fields[0]} differs from the .SEGMENT's "
+                f"{self.label_text} (line {self.segment_line})",
+            )
+        self.writer = int(fields[1])
+
+    def end_stroke(self, number: int) -> None:
+        if not self.rows:
+            raise self.fail(number, f"the stroke begun at line {self.stroke_line} has no points")
+        try:
+            points = np.array(self.rows, dtype=np.float64)
+        except ValueError:  # some text is not a number: the loop below finds which line
+            points = np.full((len(self.rows), 2), np.nan)
+        if not np.isfinite(points).all():
+            for row, line in zip(self.rows, self.row_lines, strict=True):
+                if not _numeric(row):
+                    raise self.fail(line, f"the point {' '.join(row)!r} is not two finite numbers")
+            points = np.array([[float(value) for value in row] for row in self.rows])
+        self.strokes.append(points)
+        self.stroke_line = 0
+        self.rows, self.row_lines = [], []
+
+    def end_digit(self) -> None:
+        if self.label is None:
+            return
+        if not self.strokes:
+            raise self.fail(
+                self.segment_line, f"the digit {self.label_text!r} begun here has no strokes"
+            )
+        assert self.writer is not None  # a .PEN_DOWN without a writer fails before this
+        self.digits.append(PenDigit(self.label, self.writer, tuple(self.strokes)))
+        self.label = None
+
+
+def _numeric(row: list[str]) -> bool:
+    try:
+        return all(np.isfinite(float(value)) for value in row)
+    except ValueError:
+        return False
+
+
+# -- drawing -----------------------------------------------------------------------------
+
+
+def to_canvas(
+    digit: PenDigit, pen_width: float = PEN_WIDTH, height: float = DIGIT_HEIGHT
+) -> list[Stroke]:
+    """The digit as a user would draw it on the 280x280 canvas (y down, one pen width).
+
+    Scaled keeping its aspect ratio so the pen path's bounding box is ``height`` canvas
+    pixels tall (that wide if wider than tall; the ink reaches half a pen further), and
+    centred on the canvas. A digit that is a single dot stays at tablet scale."""
+    if not (np.isfinite(height) and height > 0):
+        raise ValueError(f"digit height must be a positive number, got {height!r}")
+    points = np.concatenate(digit.strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = float((high - low).max())
+    scale = height / extent if extent > 0 else 1.0
+    # The tablet's y grows upwards, the canvas's downwards.
+    flip = np.array([scale, -scale])
+    centre = (low + high) / 2
+    return [
+        Stroke((stroke - centre) * flip + CANVAS_SIZE / 2, pen_width) for stroke in digit.strokes
+    ]
+
+
+def render_inputs(
+    digits: Sequence[PenDigit], pen_width: float = PEN_WIDTH, height: float = DIGIT_HEIGHT
+) -> np.ndarray:
+    """(N, 28, 28) float32: each digit drawn on the canvas (``to_canvas``), rasterised at
+    full canvas size and turned into the network's input as the canvas's pixels are."""
+    inputs = np.empty((len(digits), SIZE, SIZE), np.float32)
+    for index, digit in enumerate(digits):
+        image = to_mnist(render(to_canvas(digit, pen_width, height)))
+        if image is None:
+            raise ValueError(f"digit {index} renders to an empty canvas (pen {pen_width})")
+        inputs[index] = image
+    return inputs
+
+
+def labels(digits: Sequence[PenDigit]) -> np.ndarray:
+    """(N,) int64: each digit's label."""
+    return np.array([digit.label for digit in digits], dtype=np.int64)
+
+
+def writers(digits: Sequence[PenDigit]) -> np.ndarray:
+    """(N,) int64: each digit's writer id."""
+    return np.array([digit.writer for digit in digits], dtype=np.int64)
+
+
+def split_by_writer(
+    digits: Sequence[PenDigit], held_out: Iterable[int]
+) -> tuple[list[PenDigit], list[PenDigit]]:
+    """(the other writers' digits, the held-out writers' digits), each in file order.
+
+    Whole writers are held out: a writer's digits resemble each other, so a random split
+    would validate on the training set's handwriting. A writer absent from ``digits`` is
+    an error (a typo would otherwise hold out nobody)."""
+    held = {int(writer) for writer in held_out}
+    missing = held - {digit.writer for digit in digits}
+    if missing:
+        raise ValueError(f"no digits by writer(s) {sorted(missing)}")
+    kept = [digit for digit in digits if digit.writer not in held]
+    return kept, [digit for digit in digits if digit.writer in held]
