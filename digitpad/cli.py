@@ -1,8 +1,9 @@
-"""The `digitpad` command: gui (the default), train, evaluate, predict, data, bench."""
+"""The `digitpad` command: gui (the default), train, evaluate, calibrate, predict, data, bench."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from digitpad import __version__
 from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
+from digitpad.core.familiarity import THRESHOLD_KEY, familiarity, threshold_for, threshold_of
 from digitpad.core.model_io import ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.training import (
@@ -21,7 +23,9 @@ from digitpad.core.training import (
     BatchEnd,
     EpochEnd,
     Finished,
+    TrainConfig,
     TrainingDiverged,
+    calibration_set,
     run_metadata,
     train,
     with_overrides,
@@ -125,7 +129,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     test_split = load_split(find_mnist_dir(args.data), "test")
-    scores = evaluate(model.network, test_split.as_float(), test_split.labels)
+    images = test_split.as_float()
+    scores = evaluate(model.network, images, test_split.labels)
+    payload = scores.to_json()
     lines = [
         f"{args.model}: accuracy {scores.accuracy:.4f} ({scores.n} images), loss {scores.loss:.4f}",
         "per class: " + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(scores.per_class_accuracy)),
@@ -134,7 +140,48 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     lines += [
         f"  {d}: " + " ".join(f"{v:5d}" for v in row) for d, row in enumerate(scores.confusion)
     ]
-    _emit(args, scores.to_json(), "\n".join(lines))
+    threshold = threshold_of(model.metadata.metrics)
+    if threshold is not None:
+        flagged = float((familiarity(model.network.logits(images)) < threshold).mean())
+        payload["unfamiliar_share"] = flagged
+        lines.append(f"called unlike the digits it learned: {flagged:.2%} of the test digits")
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+# -- calibrate ---------------------------------------------------------------------------
+
+
+def _training_config(model_path: Path, stored: object) -> TrainConfig:
+    """The parts of a model's recorded training config that chose its validation digits."""
+    stored = stored if isinstance(stored, dict) else {}
+    try:
+        return TrainConfig(
+            seed=stored.get("seed", 0),
+            limit=stored.get("limit"),
+            validation_fraction=stored.get("validation_fraction", 0.1),
+        )
+    except (TypeError, ValueError) as exc:
+        raise CliError(f"{model_path}: its recorded training config is unusable ({exc})") from exc
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Measure a model's familiarity threshold on the digits its training run would use
+    and store it in the file (models trained before the cue existed have none)."""
+    model = load_model(args.model)
+    config = _training_config(args.model, model.metadata.training.get("config"))
+    train_split = load_split(find_mnist_dir(args.data), "train")
+    images = calibration_set(train_split.as_float(), train_split.labels, config)
+    threshold = threshold_for(model.network, images)
+    metrics = {**model.metadata.metrics, THRESHOLD_KEY: threshold}
+    path = save_model(
+        args.model, model.network, dataclasses.replace(model.metadata, metrics=metrics)
+    )
+    _emit(
+        args,
+        {"path": str(path), THRESHOLD_KEY: threshold, "calibration_digits": len(images)},
+        f"{path}: familiarity threshold {threshold:.3f} (measured on {len(images):,} digits)",
+    )
     return 0
 
 
@@ -330,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "calibrate", help="measure and store when a model calls a drawing unlike its digits"
+    )
+    p.add_argument("--model", type=resolve_model, default="default", help=MODEL_HELP)
+    p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("predict", help="classify image files of digits")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")

@@ -175,3 +175,25 @@ def test_model_names_work_wherever_a_model_path_does(tmp_path, capsys):
         assert code == 0 and results[0]["digit"] == 1
     assert main(["evaluate", "--model", "nonexistent-name"]) == 1
     assert "nonexistent-name" in capsys.readouterr().err
+
+
+def test_calibrate_reproduces_the_bundled_threshold_and_evaluate_reports_it(
+    tmp_path, capsys, mnist_dir
+):
+    import shutil
+
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.familiarity import THRESHOLD_KEY
+    from digitpad.core.model_io import load_model
+
+    bundled = load_model(resolve_model("classic"))
+    copy = tmp_path / "classic.npz"
+    shutil.copy(resolve_model("classic"), copy)
+    code, result = run_json(capsys, "calibrate", "--model", str(copy), "--data", str(mnist_dir))
+    assert code == 0 and result["calibration_digits"] == 6000
+    assert result[THRESHOLD_KEY] == pytest.approx(bundled.metadata.metrics[THRESHOLD_KEY])
+    reloaded = load_model(copy)
+    assert reloaded.metadata.metrics[THRESHOLD_KEY] == result[THRESHOLD_KEY]
+    assert reloaded.metadata.metrics["test_accuracy"] == bundled.metadata.metrics["test_accuracy"]
+    code, scores = run_json(capsys, "evaluate", "--model", str(copy), "--data", str(mnist_dir))
+    assert code == 0 and 0 < scores["unfamiliar_share"] <= 0.01

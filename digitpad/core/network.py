@@ -204,14 +204,17 @@ class Network:
             if d is None:
                 break
 
-    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """images -> probabilities (N, 10), in chunks to bound memory."""
+    def logits(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """images -> logits (N, 10), in chunks to bound memory."""
         x = self._as_batch(images)
         parts = [
-            softmax(self.forward(x[start : start + batch_size]))
-            for start in range(0, len(x), batch_size)
+            self.forward(x[start : start + batch_size]) for start in range(0, len(x), batch_size)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), self.dtype)
+
+    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """images -> probabilities (N, 10), in chunks to bound memory."""
+        return softmax(self.logits(images, batch_size))
 
     def trace(self, images: np.ndarray) -> Trace:
         """Every layer's output (conv maps before and after their activation, pooled maps...)."""

@@ -12,6 +12,7 @@ import numpy as np
 from digitpad.core.augment import AugmentConfig, augment_batch
 from digitpad.core.data import Split
 from digitpad.core.evaluation import Evaluation, evaluate
+from digitpad.core.familiarity import THRESHOLD_KEY, calibration_images, threshold_for
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
@@ -165,6 +166,8 @@ class Finished:
     stopped: bool  # True when should_stop ended the run early
     history: list[dict]
     elapsed_s: float
+    # The familiarity below which a drawing is "unlike the digits it learned" (familiarity.py).
+    familiarity_threshold: float | None = None
 
 
 Event = BatchEnd | EpochEnd | Finished
@@ -192,9 +195,37 @@ def run_metadata(
             "test_accuracy": scores.accuracy,
             "test_loss": scores.loss,
             "per_class_accuracy": scores.per_class_accuracy,
+            **(
+                {THRESHOLD_KEY: finished.familiarity_threshold}
+                if finished.familiarity_threshold is not None
+                else {}
+            ),
         },
         data_sha256=data.sha256,
     )
+
+
+def validation_split(
+    images: np.ndarray, labels: np.ndarray, config: TrainConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(train images, train labels, validation images, validation labels) as ``train`` splits
+    them; ``rng`` is seeded with ``config.seed`` and left where training goes on from."""
+    labels = np.asarray(labels, dtype=np.intp)
+    if config.limit is not None:
+        chosen = rng.permutation(len(images))[: config.limit]
+        images, labels = images[chosen], labels[chosen]
+    order = rng.permutation(len(images))
+    n_val = round(len(images) * config.validation_fraction)
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    return images[train_idx], labels[train_idx], images[val_idx], labels[val_idx]
+
+
+def calibration_set(images: np.ndarray, labels: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """The digits the familiarity threshold of a model trained with ``config`` on
+    ``images`` is measured on (its validation digits, or a sample of its training ones)."""
+    rng = np.random.default_rng(config.seed)
+    train_images, _, val_images, _ = validation_split(images, labels, config, rng)
+    return calibration_images(train_images, val_images, config.seed)
 
 
 def train(
@@ -210,16 +241,10 @@ def train(
     should_stop before every batch. Raises TrainingDiverged on a non-finite loss.
     """
     rng = np.random.default_rng(config.seed)
-    labels = np.asarray(labels, dtype=np.intp)
-    if config.limit is not None:
-        chosen = rng.permutation(len(images))[: config.limit]
-        images, labels = images[chosen], labels[chosen]
-    order = rng.permutation(len(images))
-    n_val = round(len(images) * config.validation_fraction)
-    val_idx, train_idx = order[:n_val], order[n_val:]
-    val_images, val_labels = images[val_idx], labels[val_idx]
-    train_images, train_labels = images[train_idx], labels[train_idx]
-    n_train = len(train_images)
+    train_images, train_labels, val_images, val_labels = validation_split(
+        images, labels, config, rng
+    )
+    n_val, n_train = len(val_images), len(train_images)
     if n_train == 0:
         raise ValueError("no training images left after the validation split")
     batches = math.ceil(n_train / config.batch_size)
@@ -291,4 +316,5 @@ def train(
             time.perf_counter() - start,
             network.copy(),
         )
-    yield Finished(network, False, history, time.perf_counter() - start)
+    threshold = threshold_for(network, calibration_images(train_images, val_images, config.seed))
+    yield Finished(network, False, history, time.perf_counter() - start, threshold)

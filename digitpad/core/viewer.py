@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.core.familiarity import familiarity, threshold_of
 from digitpad.core.layers import ACTIVATION, CONV, POOL, RESHAPE
 from digitpad.core.model_io import Model
 from digitpad.core.network import INPUT_SHAPE, Network, Trace
@@ -187,7 +188,8 @@ class ViewerModel:
 
     Events (``Listeners``; callbacks take no arguments and read the attributes):
       ``model_changed``      another model is in use (stages and blocks changed too)
-      ``input_changed``      the drawing changed: input, trace, probabilities, verdict
+      ``input_changed``      the drawing changed: input, trace, probabilities, verdict,
+                             familiarity
       ``selection_changed``  another conv block or layer was picked
       ``hover_changed``      the pointer moved over a value, or away
       ``scales_changed``     colour scales switched between fixed and per-map
@@ -207,6 +209,10 @@ class ViewerModel:
         self.probabilities: np.ndarray | None = None  # (10,)
         self.verdict: Verdict | None = None
         self.too_small = False  # the drawing is a dot or a dash: no verdict is given
+        # Its familiarity (familiarity.py) and whether that is below the model's threshold:
+        # "this doesn't look like the digits it learned". No threshold, no cue.
+        self.familiarity: float | None = None
+        self.unfamiliar = False
         self.pen_width: float | None = None
         self.stages: list[Stage] = []
         self.blocks: list[ConvBlock] = []
@@ -239,6 +245,13 @@ class ViewerModel:
     def block(self) -> ConvBlock | None:
         """The conv block the panels show."""
         return self.blocks[self.block_index] if self.blocks else None
+
+    @property
+    def familiarity_threshold(self) -> float | None:
+        """The model's calibrated threshold; None while a training run is watched."""
+        if self.model is None or self.training_network is not None:
+            return None
+        return threshold_of(self.model.metadata.metrics)
 
     def scale(self, layer: int) -> float | None:
         """The colour-scale bound for layer ``layer``'s maps; None: scale each map itself."""
@@ -346,7 +359,8 @@ class ViewerModel:
         self.pixels = pixels
         self.input = to_mnist(pixels) if pixels is not None else None
         network = self.network
-        self.too_small = False
+        self.too_small = self.unfamiliar = False
+        self.familiarity = None
         if self.input is None or network is None:
             self.trace = self.probabilities = self.verdict = None
         else:
@@ -354,6 +368,11 @@ class ViewerModel:
             self.probabilities = self.trace.probabilities[0]
             self.too_small = self.pen_width is not None and too_small(pixels, self.pen_width)
             self.verdict = None if self.too_small else Verdict.of(self.probabilities)
+            self.familiarity = float(familiarity(self.trace.logits[0]))
+            threshold = self.familiarity_threshold
+            self.unfamiliar = (
+                not self.too_small and threshold is not None and self.familiarity < threshold
+            )
 
     def select_block(self, index: int) -> None:
         """Show conv block ``index`` (as the Layer box does): its convolution is picked."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from digitpad.core.familiarity import FLAGGED_SHARE
 from digitpad.core.viewer import ViewerModel
 
 # Softmax always hands out 100 %: the percentage is a share, not a certainty.
@@ -41,6 +42,16 @@ class PredictionView(QLabel):
             )
         elif verdict is None:
             self.setText("<span style='font-size:22pt'>Draw a digit</span>")
+        elif self.viewer.unfamiliar:
+            self.setText(
+                "<span style='font-size:18pt'>Doesn't look like the digits it learned</span><br>"
+                f"<span style='font-size:14pt'>best guess </span>"
+                f"<span style='font-size:26pt; font-weight:600'>{verdict.digit}</span>"
+                f"<span style='font-size:14pt'>&nbsp;{verdict.confidence:.0%}</span>"
+                "<br><span style='font-size:9pt; color:gray'>its logits are all low: familiarity "
+                f"{self.viewer.familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of digits score "
+                f"above {self.viewer.familiarity_threshold:.1f}</span>"
+            )
         elif verdict.sure:
             self.setText(
                 f"<span style='font-size:48pt; font-weight:600'>{verdict.digit}</span>"

@@ -278,6 +278,19 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     assert "its share of 100 %" in window.prediction.text()
 
 
+def test_a_letter_is_called_unlike_the_digits_it_learned(window, qtbot):
+    """The letter A, drawn with the mouse: a best guess, but said not to look like a digit."""
+    draw_stroke(window.canvas, line((80, 240), (140, 40)) + line((140, 40), (200, 240)))
+    draw_stroke(window.canvas, line((105, 160), (175, 160)))
+    window._run_update()
+    text = window.prediction.text()
+    assert "look like the digits it learned" in text and "best guess" in text
+    assert f"{window.viewer.familiarity:.1f}" in text
+    window.canvas.clear()
+    draw_seven(window, qtbot)
+    assert "look like" not in window.prediction.text()
+
+
 def pixels_per_value(panel) -> float:
     """Screen pixels per map pixel, as the panel draws its grid."""
     shown = panel.view.viewRect()
