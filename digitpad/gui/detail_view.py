@@ -33,6 +33,7 @@ from digitpad.core.explain import (
 from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import MapPoint, MosaicPanel, Outline
+from digitpad.gui.theme import diverging_colour
 from digitpad.gui.throttle import Throttle
 
 # How many channel contributions are listed one by one (the rest are summed).
@@ -51,10 +52,8 @@ def precise(value: float) -> str:
 
 
 def _cell_colour(value: float, bound: float) -> str:
-    """Red for positive, blue for negative, paler towards zero (as the maps are drawn)."""
-    share = min(abs(value) / bound, 1.0) if bound > 0 else 0.0
-    fade = int(255 - 150 * share)
-    return f"rgb(255,{fade},{fade})" if value >= 0 else f"rgb({fade},{fade},255)"
+    """The maps' colour for the value, half mixed with white behind black digits."""
+    return diverging_colour(value, bound, pale=0.5).name()
 
 
 def grid_html(values: np.ndarray, title: str, bold: tuple[int, int] | None = None) -> str:

@@ -73,15 +73,16 @@ class NetworkView(QWidget):
         self.filters = MosaicPanel(
             "Filters (weights)",
             "filters",
-            "Each filter's weights: red adds, blue subtracts. For deeper layers, the "
-            "mean over input channels.",
+            "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper "
+            "layers, the mean over input channels.",
             wide=0.5,
         )
         self.feature_maps = MosaicPanel(
             "Feature maps",
             "feature_maps",
-            "Each filter slid over the input: where it matches, the map lights up. "
-            "Hover to see a value and the input pixels it comes from.",
+            "Each filter slid over the input: where it matches, the map lights up yellow; "
+            "blue is below zero. Hover to see a value and the input pixels it comes from; "
+            "click to follow it.",
         )
         self.pooled = MosaicPanel(
             "Pooled",

@@ -15,10 +15,11 @@ from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
-from digitpad.gui.theme import Themed, fixed_plot, style_plot, theme
+from digitpad.gui.theme import Themed, diverging_map, fixed_plot, style_plot, theme
 
-DIVERGING = "CET-D1"  # blue - white - red: negative, zero, positive
 GAP = 1
+# Map numbers are drawn on tiles at least this many screen pixels wide.
+NUMBERED_TILE_PX = 22
 
 
 def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
@@ -95,6 +96,50 @@ class Outline(pg.GraphicsObject):
         if self._brush is not None:
             painter.setBrush(self._brush)
         painter.drawRect(self._rect)
+
+
+class TileNumbers(pg.GraphicsObject):
+    """Map k's number in the top-left corner of its tile: which filter made which map.
+
+    One item paints all of them in screen pixels (readable at any zoom, cheap to redraw),
+    and none where tiles are too small on screen for a number to leave the map visible."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count, self.cols, self.height, self.width = 0, 1, 1, 1
+        self.setZValue(1)
+
+    def set_tiles(self, count: int, cols: int, height: int, width: int) -> None:
+        self.prepareGeometryChange()
+        self.count, self.cols, self.height, self.width = count, cols, height, width
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        rows = math.ceil(self.count / self.cols) if self.count else 0
+        return QRectF(0, 0, self.cols * (self.width + GAP), rows * (self.height + GAP))
+
+    def paint(self, painter, option, widget=None) -> None:
+        transform = painter.transform()
+        tile_px = transform.m11() * self.width
+        if self.count < 2 or tile_px < NUMBERED_TILE_PX:
+            return
+        painter.save()
+        painter.resetTransform()
+        font = painter.font()
+        font.setPixelSize(int(min(13, max(9, tile_px * 0.22))))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for tile in range(self.count):
+            row, col = divmod(tile, self.cols)
+            corner = transform.map(QPointF(col * (self.width + GAP), row * (self.height + GAP)))
+            text = str(tile + 1)
+            box = QRectF(
+                corner.x(), corner.y(), metrics.horizontalAdvance(text) + 4, metrics.height()
+            )
+            painter.fillRect(box, QColor(255, 255, 255, 190))
+            painter.setPen(QColor(0, 0, 0))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
 
 def _image_view(widget: pg.GraphicsLayoutWidget) -> tuple[pg.ViewBox, pg.ImageItem]:
@@ -213,12 +258,12 @@ class MosaicPanel(Themed, QWidget):
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.view, self.image = _image_view(self.plot)
-        # Grey behind the tiles only: the gaps between maps show it, the margins do not.
+        # The background colour behind the tiles: gaps between maps, unused tiles.
         self.backdrop = Outline()
         self.backdrop.setZValue(-1)
         self.view.addItem(self.backdrop)
         self.bar = pg.ColorBarItem(
-            values=(-1, 1), colorMap=pg.colormap.get(DIVERGING), interactive=False, width=9
+            values=(-1, 1), colorMap=diverging_map(), interactive=False, width=9
         )
         self.bar.setImageItem(self.image)
         self.plot.addItem(self.bar, row=1, col=1)
@@ -239,6 +284,8 @@ class MosaicPanel(Themed, QWidget):
         self.marker.setZValue(2)
         self.marker.setVisible(False)
         self.view.addItem(self.marker)
+        self.numbers = TileNumbers()
+        self.view.addItem(self.numbers)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         # Below this the colour bar's labels crowd the maps out of the panel.
@@ -246,14 +293,14 @@ class MosaicPanel(Themed, QWidget):
         self.start_theming()
 
     def apply_theme(self) -> None:
-        background, text, backdrop = theme()
+        background, text, _ = theme()
         self.plot.setBackground(background)
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, background)
         palette.setColor(QPalette.ColorRole.WindowText, text)
         self.setPalette(palette)
-        self.backdrop.setBrush(backdrop)
+        self.backdrop.setBrush(background)
         self.bar.axis.setTextPen(text)
 
     def set_heading(self, text: str) -> None:
@@ -265,9 +312,9 @@ class MosaicPanel(Themed, QWidget):
     def show_maps(
         self, maps: np.ndarray, bound: float | None = None, cols: int | None = None
     ) -> None:
-        """maps (F, H, W), tiled, on one symmetric diverging scale [-bound, bound]: white
+        """maps (F, H, W), tiled, on one symmetric diverging scale [-bound, bound]: grey
         is zero. Without a bound, the scale's end is a round number at or above the 99th
-        percentile of |value|, so a few extreme pixels do not wash the rest out to white.
+        percentile of |value|, so a few extreme pixels do not wash the rest out to grey.
         """
         f = maps.shape[0]
         # Panels given the same column count put map k at the same place in each grid.
@@ -292,6 +339,7 @@ class MosaicPanel(Themed, QWidget):
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.01)
+            self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
 
     def leaveEvent(self, event: QEvent) -> None:
         self.hovered.emit(None)

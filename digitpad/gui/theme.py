@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+# Every map, filter and table of values: Kovesi's linear-lightness diverging map CET-D7,
+# dark blue (negative) - grey (zero) - light yellow (positive). Its lightness rises steadily
+# from one end to the other, so the sign still reads in greyscale (darker than the grey:
+# negative), and blue against yellow stays apart for red-green colour-blind viewers.
+# Red-white-blue maps (CET-D1) lose the sign in greyscale: both ends are equally dark.
+DIVERGING = "CET-D7"
+
+
+@functools.cache
+def diverging_map() -> pg.ColorMap:
+    return pg.colormap.get(DIVERGING)
+
+
+def diverging_colour(value: float, bound: float, pale: float = 0.0) -> QColor:
+    """The map's colour for ``value`` on the scale [-bound, bound], mixed with ``pale`` of
+    white (behind black text: pale keeps the order of lightness, so the sign still reads)."""
+    share = 0.5 + 0.5 * max(-1.0, min(1.0, value / bound)) if bound > 0 else 0.5
+    colour = diverging_map().map(share, mode="qcolor")
+    return QColor(*(round(channel + (255 - channel) * pale) for channel in colour.getRgb()[:3]))
 
 
 def theme() -> tuple[QColor, QColor, QColor]:
