@@ -99,6 +99,34 @@ ACTIONS: tuple[ActionSpec, ...] = (
         checkable=True,
     ),
     ActionSpec(
+        "zoom_in",
+        "View",
+        "Zoom &In",
+        (QKeySequence.StandardKey.ZoomIn, "Ctrl+="),
+        "Larger type and panels",
+    ),
+    ActionSpec(
+        "zoom_out", "View", "Zoom &Out", (QKeySequence.StandardKey.ZoomOut,), "Smaller type"
+    ),
+    ActionSpec("zoom_reset", "View", "&Actual Size", ("Ctrl+0",), "Type at the system's size"),
+    ActionSpec(
+        "full_screen",
+        "View",
+        "&Full Screen",
+        (QKeySequence.StandardKey.FullScreen, "F11"),
+        "The whole screen for digitpad",
+        checkable=True,
+    ),
+    ActionSpec(
+        "presentation",
+        "View",
+        "&Presentation Mode",
+        ("F9",),
+        "For a projector: type at least 1.5 times larger, black on white, thicker outlines, "
+        "only the main controls",
+        checkable=True,
+    ),
+    ActionSpec(
         "guide",
         "Help",
         "&What Am I Seeing?",
@@ -132,7 +160,16 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
     for spec in ACTIONS:
         action = QAction(spec.text, parent)
         action.setObjectName(spec.name)
-        action.setShortcuts([QKeySequence(key) for key in spec.shortcuts])
+        keys: list[QKeySequence] = []
+        for key in spec.shortcuts:  # a standard key may already be one of the others
+            for sequence in (
+                QKeySequence.keyBindings(key)
+                if isinstance(key, QKeySequence.StandardKey)
+                else [QKeySequence(key)]
+            ):
+                if not sequence.isEmpty() and sequence not in keys:
+                    keys.append(sequence)
+        action.setShortcuts(keys)
         if spec.tip:
             action.setStatusTip(spec.tip)
             action.setToolTip(spec.tip)

@@ -27,14 +27,18 @@ class DrawingPanel(QWidget):
         self.pen_label = QLabel()
         self.prediction = PredictionView(viewer)
         self.tool_buttons = QHBoxLayout()
-        pen_row = QHBoxLayout()
+        self.pen_row = QWidget()
+        pen_row = QHBoxLayout(self.pen_row)
+        pen_row.setContentsMargins(0, 0, 0, 0)
         pen_row.addWidget(QLabel("Pen"))
         pen_row.addWidget(self.pen_slider, 1)
         pen_row.addWidget(self.pen_label)
+        # What presentation mode hides: all but Clear (Esc, [ and ] still work).
+        self.secondary: list[QWidget] = [self.pen_row]
         layout = QVBoxLayout(self)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(self.tool_buttons)
-        layout.addLayout(pen_row)
+        layout.addWidget(self.pen_row)
         layout.addWidget(self.prediction)
         self._on_pen_slider_value_changed(self.pen_slider.value())
 
@@ -61,7 +65,13 @@ class DrawingPanel(QWidget):
             button.setDefaultAction(actions[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.tool_buttons.addWidget(button)
+            if name != "clear":
+                self.secondary.append(button)
         self.tool_buttons.addStretch(1)
+
+    def show_secondary(self, shown: bool) -> None:
+        for widget in self.secondary:
+            widget.setVisible(shown)
 
     def _on_eraser_toggled(self, checked: bool) -> None:
         self.canvas.eraser = checked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -50,9 +50,20 @@ class LayerStrip(QScrollArea):
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
         self._on_viewer_model_changed()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # View > Zoom: a style sheet stops the
+            self.row.setFont(self.font())  # font reaching the buttons by itself
+            for button in self.buttons:
+                button.setFont(self.font())
+            self.setFixedHeight(
+                self._two_line_button_height() + self.horizontalScrollBar().sizeHint().height()
+            )
+        super().changeEvent(event)
+
     def _two_line_button_height(self) -> int:
         """Measured on a styled sample, so the height never depends on what is shown."""
         sample = QPushButton("input\n28×28×1")
+        sample.setFont(self.font())
         sample.setStyleSheet(BUTTON_STYLE)
         sample.setFlat(True)
         sample.ensurePolished()
@@ -74,6 +85,7 @@ class LayerStrip(QScrollArea):
                 self.row_layout.addWidget(QLabel("→"))
             shape = shape_text(stage.shape)
             button = QPushButton(f"{stage.name}\n{shape}")
+            button.setFont(self.font())
             button.setObjectName(f"stage_{stage.name.split()[0]}")
             button.setFlat(True)
             button.setCheckable(True)

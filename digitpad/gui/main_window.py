@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +36,7 @@ from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
+from digitpad.gui.presentation import Presentation
 from digitpad.gui.settings import AppSettings
 
 # Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
@@ -71,6 +72,13 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._connect_viewer()
         self._read_settings()
+        self.presentation = Presentation(
+            self,
+            self.actions,
+            self.settings,
+            zoomed=[self.centralWidget(), self.detail_dock, self.guide_dock],
+            secondary=self.drawing.secondary,
+        )
         self.setAcceptDrops(True)
         self.model_problem = self.model_menu.load_initial(model_path)
 
@@ -162,6 +170,11 @@ class MainWindow(QMainWindow):
         width = self.settings.pen_width()
         if width:
             self.pen_slider.setValue(width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "presentation"):
+            self.presentation.sync_full_screen()
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.model_menu.has_unsaved_model() and not self.messages.confirm(

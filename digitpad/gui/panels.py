@@ -15,7 +15,14 @@ from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
-from digitpad.gui.theme import Themed, diverging_map, fixed_plot, style_plot, theme
+from digitpad.gui.theme import (
+    Themed,
+    diverging_map,
+    fixed_plot,
+    high_contrast,
+    style_plot,
+    theme,
+)
 
 GAP = 1
 # Map numbers are drawn on tiles at least this many screen pixels wide.
@@ -92,7 +99,15 @@ class Outline(pg.GraphicsObject):
         return self._rect.adjusted(-margin, -margin, margin, margin)
 
     def paint(self, painter, option, widget=None) -> None:
-        painter.setPen(self._pen)
+        pen = self._pen
+        if high_contrast() and pen.style() != Qt.PenStyle.NoPen:  # thicker for a projector
+            pen = QPen(pen)
+            if pen.widthF() == 0:
+                pen.setWidthF(3)
+                pen.setCosmetic(True)
+            else:
+                pen.setWidthF(pen.widthF() * 2.5)
+        painter.setPen(pen)
         if self._brush is not None:
             painter.setBrush(self._brush)
         painter.drawRect(self._rect)
@@ -173,7 +188,8 @@ class InputPanel(Themed, pg.GraphicsLayoutWidget):
     def apply_theme(self) -> None:
         background, text, _ = theme()
         self.setBackground(background)
-        self.title.setText(self.title.text, color=text)
+        self.title.setText(self.title.text, color=text, size=f"{self.font().pointSizeF():.1f}pt")
+        self.field.update()
 
     def show_input(self, digit: np.ndarray | None) -> None:
         data = np.zeros((28, 28), np.float32) if digit is None else digit
@@ -302,6 +318,8 @@ class MosaicPanel(Themed, QWidget):
         self.setPalette(palette)
         self.backdrop.setBrush(background)
         self.bar.axis.setTextPen(text)
+        self.bar.axis.setStyle(tickFont=self.font())
+        self.marker.update()
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)

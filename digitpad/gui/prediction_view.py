@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import re
+
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from digitpad.core.familiarity import FLAGGED_SHARE
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.theme import font_scale, muted_text
 
 # Softmax always hands out 100 %: the percentage is a share, not a certainty.
 SHARE_NOTE = (
-    "<br><span style='font-size:9pt; color:gray'>its share of 100 % split over the ten "
+    "<br><span style='font-size:9pt; color:{muted}'>its share of 100 % split over the ten "
     "digits (softmax)</span>"
 )
+_POINTS = re.compile(r"font-size:(\d+)pt")
 
 
 class PredictionView(QLabel):
@@ -27,6 +31,17 @@ class PredictionView(QLabel):
         viewer.model_changed.connect(self._on_viewer_changed)
         viewer.input_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
+            self._on_viewer_changed()  # zoomed, or presentation mode: sizes and colours anew
+        super().changeEvent(event)
+
+    def setText(self, text: str) -> None:
+        """The answer's markup, its type sizes scaled with View > Zoom."""
+        scale = font_scale(self)
+        text = text.replace("{muted}", muted_text())
+        super().setText(_POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", text))
 
     def _on_viewer_changed(self) -> None:
         verdict = self.viewer.verdict
@@ -48,9 +63,9 @@ class PredictionView(QLabel):
                 f"<span style='font-size:14pt'>best guess </span>"
                 f"<span style='font-size:26pt; font-weight:600'>{verdict.digit}</span>"
                 f"<span style='font-size:14pt'>&nbsp;{verdict.confidence:.0%}</span>"
-                "<br><span style='font-size:9pt; color:gray'>its logits are all low: familiarity "
-                f"{self.viewer.familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of digits score "
-                f"above {self.viewer.familiarity_threshold:.1f}</span>"
+                "<br><span style='font-size:9pt; color:{muted}'>its logits are all low: "
+                f"familiarity {self.viewer.familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of "
+                f"digits score above {self.viewer.familiarity_threshold:.1f}</span>"
             )
         elif verdict.sure:
             self.setText(

@@ -16,6 +16,8 @@ GEOMETRY = "window/geometry"
 PEN_WIDTH = "canvas/pen_width"
 MODEL = "model/path"  # a bundled model's name, or a model file's path
 DATA_FOLDER = "data/folder"
+ZOOM = "view/zoom"
+PRESENTATION = "view/presentation"
 
 
 class AppSettings:
@@ -45,6 +47,18 @@ class AppSettings:
             return None
         return value if MIN_PEN_WIDTH <= value <= MAX_PEN_WIDTH else None
 
+    def zoom(self) -> float | None:
+        """View > Zoom's factor, if a sane one was saved."""
+        value = self.store.value(ZOOM)
+        try:
+            zoom = float(value) if isinstance(value, (str, int, float)) else None
+        except ValueError:
+            return None
+        return zoom if zoom is not None and 0.5 <= zoom <= 3.0 else None
+
+    def presentation(self) -> bool:
+        return self.store.value(PRESENTATION) in ("true", True)
+
     def model(self) -> str | None:
         return self._text(MODEL)
 
@@ -57,6 +71,11 @@ class AppSettings:
     def save_window(self, geometry: QByteArray, pen_width: int) -> None:
         self.store.setValue(GEOMETRY, geometry)
         self.store.setValue(PEN_WIDTH, str(pen_width))
+        self.store.sync()
+
+    def save_view(self, zoom: float, presentation: bool) -> None:
+        self.store.setValue(ZOOM, f"{zoom:g}")
+        self.store.setValue(PRESENTATION, "true" if presentation else "false")
         self.store.sync()
 
     def save_model(self, value: str) -> None:

@@ -7,7 +7,7 @@ import functools
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 # Every map, filter and table of values: Kovesi's linear-lightness diverging map CET-D7,
 # dark blue (negative) - grey (zero) - light yellow (positive). Its lightness rises steadily
@@ -30,8 +30,53 @@ def diverging_colour(value: float, bound: float, pale: float = 0.0) -> QColor:
     return QColor(*(round(channel + (255 - channel) * pale) for channel in colour.getRgb()[:3]))
 
 
+_high_contrast = False
+
+
+def set_high_contrast(on: bool) -> None:
+    """Presentation mode: black on white whatever the system's palette, and thicker lines.
+    Themed panels re-colour on the palette change that goes with it."""
+    global _high_contrast
+    _high_contrast = on
+
+
+def high_contrast() -> bool:
+    return _high_contrast
+
+
+def high_contrast_palette() -> QPalette:
+    palette = QPalette(QApplication.palette())
+    white, black = QColor(255, 255, 255), QColor(0, 0, 0)
+    for role, colour in (
+        (QPalette.ColorRole.Window, white),
+        (QPalette.ColorRole.Base, white),
+        (QPalette.ColorRole.AlternateBase, QColor(235, 235, 235)),
+        (QPalette.ColorRole.Button, QColor(230, 230, 230)),
+        (QPalette.ColorRole.WindowText, black),
+        (QPalette.ColorRole.Text, black),
+        (QPalette.ColorRole.ButtonText, black),
+        (QPalette.ColorRole.PlaceholderText, QColor(60, 60, 60)),
+    ):
+        palette.setColor(QPalette.ColorGroup.All, role, colour)
+    return palette
+
+
+def muted_text() -> str:
+    """CSS colour of secondary text: grey, or near-black for a projector."""
+    return "#333" if _high_contrast else "gray"
+
+
+def font_scale(widget: QWidget) -> float:
+    """How much larger the widget's type is than the application's (View > Zoom)."""
+    base = QApplication.font().pointSizeF()
+    return widget.font().pointSizeF() / base if base > 0 else 1.0
+
+
 def theme() -> tuple[QColor, QColor, QColor]:
-    """(background, text, backdrop for tiles) from the system palette, light or dark."""
+    """(background, text, backdrop for tiles) from the system palette, light or dark;
+    black on white in presentation mode."""
+    if _high_contrast:
+        return QColor(255, 255, 255), QColor(0, 0, 0), QColor(190, 190, 190)
     palette = QApplication.palette()
     base = palette.color(QPalette.ColorRole.Base)
     text = palette.color(QPalette.ColorRole.Text)
@@ -40,7 +85,8 @@ def theme() -> tuple[QColor, QColor, QColor]:
 
 
 class Themed:
-    """Re-colours a panel when the system palette changes (say, to dark mode) while running."""
+    """Re-colours a panel when the system palette changes (say, to dark mode) while running,
+    and re-sizes its plots' type when the font changes."""
 
     _themed = False  # palette events can arrive while the panel is still being built
 
@@ -53,7 +99,12 @@ class Themed:
         self.apply_theme()
 
     def changeEvent(self, event: QEvent) -> None:
-        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        # A font change (View > Zoom) re-styles too: plots draw their own type.
+        palette_events = (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+            QEvent.Type.FontChange,
+        )
         if self._themed and event.type() in palette_events:
             self.apply_theme()
         super().changeEvent(event)
@@ -70,18 +121,25 @@ def fixed_plot(plot: pg.PlotWidget, digits: bool = False) -> None:
         plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(10)]])
 
 
+def title_size(widget: QWidget) -> str:
+    """A plot title's size: pyqtgraph's 11 pt beside 9 pt type, scaled with the type."""
+    return f"{widget.font().pointSizeF() * 11 / 9:.1f}pt"
+
+
 def style_plot(plot: pg.PlotWidget, title: str | None = None) -> None:
-    """Background, axes and title of a pyqtgraph plot in the palette's colours."""
+    """Background, axes and title of a pyqtgraph plot in the palette's colours and at the
+    widget's type size."""
     background, text, _ = theme()
     plot.setBackground(background)
     item = plot.getPlotItem()
     if title is not None:
-        item.setTitle(title, color=text)
+        item.setTitle(title, color=text, size=title_size(plot))
     elif item.titleLabel.text:
-        item.titleLabel.setText(item.titleLabel.text, color=text)
+        item.titleLabel.setText(item.titleLabel.text, color=text, size=title_size(plot))
     for side in ("left", "bottom"):
         plot.getAxis(side).setTextPen(text)
         plot.getAxis(side).setPen(text)
+        plot.getAxis(side).setStyle(tickFont=plot.font())
         label = plot.getAxis(side).label
         if label is not None:
             label.setDefaultTextColor(text)

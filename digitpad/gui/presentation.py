@@ -1,0 +1,118 @@
+"""View > Zoom, Full Screen and Presentation Mode: digitpad on a projector.
+
+Zoom sets the type size of the window's widgets (not the application's font: the other
+windows keep theirs), and every panel sizes its own drawn type from it. Presentation mode
+zooms to at least 1.5x, turns the panels black on white with thicker outlines and hides
+the secondary controls. Both are remembered between runs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QFont, QPalette
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+from digitpad.gui.actions import connect_actions
+from digitpad.gui.settings import AppSettings
+from digitpad.gui.theme import high_contrast_palette, set_high_contrast
+
+ZOOM_STEPS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5)
+PRESENTATION_ZOOM = 1.5
+
+
+def nearest_step(zoom: float) -> float:
+    return min(ZOOM_STEPS, key=lambda step: abs(step - zoom))
+
+
+class Presentation(QObject):
+    def __init__(
+        self,
+        window: QMainWindow,
+        actions: dict[str, QAction],
+        settings: AppSettings,
+        zoomed: list[QWidget],
+        secondary: list[QWidget],
+    ) -> None:
+        """``zoomed``: the widgets whose type follows the zoom (their children follow them);
+        ``secondary``: what presentation mode hides."""
+        super().__init__(window)
+        self.window, self.actions, self.settings = window, actions, settings
+        self.zoomed, self.secondary = zoomed, secondary
+        self.zoom = nearest_step(settings.zoom() or 1.0)
+        self.presenting = settings.presentation()
+        connect_actions(
+            actions,
+            {
+                "zoom_in": self.zoom_in,
+                "zoom_out": self.zoom_out,
+                "zoom_reset": self.zoom_reset,
+                "full_screen": self.set_full_screen,
+                "presentation": self.set_presenting,
+            },
+        )
+        if self.presenting or self.zoom != 1.0:  # as the last run left it
+            self._apply(save=False)
+        else:
+            self._update_actions()
+
+    @property
+    def factor(self) -> float:
+        """The type size in use, relative to the system's."""
+        return max(self.zoom, PRESENTATION_ZOOM) if self.presenting else self.zoom
+
+    def zoom_in(self) -> None:
+        larger = [step for step in ZOOM_STEPS if step > self.factor]
+        if larger:
+            self.zoom = larger[0]
+            self._apply()
+
+    def zoom_out(self) -> None:
+        smaller = [step for step in ZOOM_STEPS if step < self.factor]
+        if smaller:
+            self.zoom = smaller[-1]
+            if self.presenting and self.zoom < PRESENTATION_ZOOM:
+                self.presenting = False  # below its size is no longer a presentation
+            self._apply()
+
+    def zoom_reset(self) -> None:
+        self.zoom, self.presenting = 1.0, False
+        self._apply()
+
+    def set_full_screen(self, on: bool) -> None:
+        if on:
+            self.window.showFullScreen()
+        else:
+            self.window.showNormal()
+
+    def set_presenting(self, on: bool) -> None:
+        self.presenting = on  # a zoom above 1.5x is kept; leaving goes back to it
+        self._apply()
+
+    def _update_actions(self) -> None:
+        self.actions["presentation"].setChecked(self.presenting)
+        self.actions["zoom_out"].setEnabled(self.factor > ZOOM_STEPS[0])
+        self.actions["zoom_in"].setEnabled(self.factor < ZOOM_STEPS[-1])
+
+    def _apply(self, save: bool = True) -> None:
+        self._update_actions()
+        set_high_contrast(self.presenting)
+        if self.factor == 1.0:
+            font = QFont()  # nothing set: the system's type, and its later changes
+        else:
+            font = QFont(QApplication.font())
+            font.setPointSizeF(QApplication.font().pointSizeF() * self.factor)
+        palette = high_contrast_palette() if self.presenting else QPalette()
+        for widget in self.zoomed:
+            widget.setPalette(palette)  # Themed panels re-colour on this change
+            widget.setFont(font)
+        for widget in self.secondary:
+            widget.setVisible(not self.presenting)
+        self.window.statusBar().setVisible(not self.presenting)
+        if save:
+            self.settings.save_view(self.zoom, self.presenting)
+
+    def sync_full_screen(self) -> None:
+        """The window left or entered full screen by other means (the window manager)."""
+        full = bool(self.window.windowState() & Qt.WindowState.WindowFullScreen)
+        if self.actions["full_screen"].isChecked() != full:
+            self.actions["full_screen"].setChecked(full)

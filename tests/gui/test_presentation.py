@@ -1,0 +1,102 @@
+"""View > Zoom, Full Screen and Presentation Mode, from the keyboard as a teacher uses them."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QToolButton
+
+from digitpad.gui.theme import font_scale, high_contrast, theme
+
+from .conftest import draw_stroke, open_window, stop_work
+from .handwriting import DIGITS
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def settle(qtbot):
+    QApplication.processEvents()
+    qtbot.wait(10)
+
+
+def press(window, qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):
+    """A key pressed on the canvas, where the pointer and focus are while drawing (window
+    shortcuts answer only in the active window)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.canvas, key, modifier)
+    settle(qtbot)
+
+
+def test_zoom_scales_the_type_of_panels_and_plots(window, qtbot):
+    for stroke in DIGITS[4]:
+        draw_stroke(window.canvas, stroke)
+    window._run_update()
+    base = QApplication.font().pointSizeF()
+    axis = window.network_view.probabilities.getAxis("bottom")
+    press(window, qtbot, Qt.Key.Key_Plus, CTRL)
+    assert font_scale(window.network_view.feature_maps) == pytest.approx(1.1)
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(base * 1.1)
+    strip = window.layer_strip.buttons[0]
+    assert strip.font().pointSizeF() == pytest.approx(base * 1.1)
+    assert "font-size:52.8pt" in window.prediction.text()  # the 48 pt digit, zoomed
+    press(window, qtbot, Qt.Key.Key_Equal, CTRL)  # Ctrl+= too, for keyboards without +
+    assert font_scale(window.prediction) == pytest.approx(1.25)
+    press(window, qtbot, Qt.Key.Key_0, CTRL)
+    assert font_scale(window.prediction) == pytest.approx(1.0)
+    assert "font-size:48.0pt" in window.prediction.text()
+    press(window, qtbot, Qt.Key.Key_Minus, CTRL)
+    assert font_scale(window.prediction) == pytest.approx(0.9)
+    assert window.settings.zoom() == pytest.approx(0.9)
+
+
+def test_presentation_mode_is_large_plain_and_remembered(qtbot, settings, dialogs, library_folder):
+    window = open_window(qtbot, settings, library_folder)
+    undo = window.actions["undo"]
+    assert window.statusBar().isVisible()
+    press(window, qtbot, Qt.Key.Key_F9)
+    assert window.actions["presentation"].isChecked()
+    assert font_scale(window.prediction) >= 1.5
+    assert font_scale(window.network_view.feature_maps) >= 1.5
+    assert high_contrast() and theme()[0].name() == "#ffffff"
+    assert window.network_view.feature_maps.plot.backgroundBrush().color().name() == "#ffffff"
+    assert not window.statusBar().isVisible() and not window.drawing.pen_row.isVisible()
+    visible = {b.text() for b in window.drawing.findChildren(QToolButton) if b.isVisible()}
+    assert visible == {"Clear"}  # only the main control stays
+    # The keys still work with their buttons hidden.
+    draw_stroke(window.canvas, DIGITS[1][0])
+    press(window, qtbot, Qt.Key.Key_Z, CTRL)
+    assert not undo.isEnabled()
+    stop_work(window)
+    window.close()
+    # The next run starts as this one ended.
+    again = open_window(qtbot, settings, library_folder)
+    assert again.actions["presentation"].isChecked() and font_scale(again.prediction) >= 1.5
+    assert not again.statusBar().isVisible()
+    press(again, qtbot, Qt.Key.Key_F9)
+    assert not high_contrast() and font_scale(again.prediction) == pytest.approx(1.0)
+    assert again.statusBar().isVisible() and again.drawing.pen_row.isVisible()
+
+
+def test_zooming_out_of_presentation_size_ends_the_presentation(window, qtbot):
+    press(window, qtbot, Qt.Key.Key_F9)
+    press(window, qtbot, Qt.Key.Key_Minus, CTRL)
+    assert not window.actions["presentation"].isChecked()
+    assert font_scale(window.prediction) == pytest.approx(1.25)
+    assert window.statusBar().isVisible()
+
+
+def test_full_screen_and_back(window, qtbot):
+    press(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: window.isFullScreen())
+    assert window.actions["full_screen"].isChecked()
+    press(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert not window.actions["full_screen"].isChecked()
+
+
+@pytest.mark.parametrize("value", ["huge", "0", "-3", "1e9", "nan"])
+def test_a_bad_saved_zoom_is_ignored(qtbot, settings, dialogs, library_folder, value):
+    settings.setValue("view/zoom", value)
+    window = open_window(qtbot, settings, library_folder)
+    assert font_scale(window.prediction) == pytest.approx(1.0)
