@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -43,6 +43,7 @@ from digitpad.gui.settings import AppSettings
 # With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
 # 125 Hz mouse then sees p95 latencies right at 16 ms (benchmarks/drawing_latency.py).
 FRAME_MS = 8
+LEFT_SHARE = 0.28  # of the window's width, for the canvas and the answer
 
 
 class MainWindow(QMainWindow):
@@ -110,11 +111,12 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.drawing)
         splitter.addWidget(self.panels_widget)
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
+        self.splitter = splitter
+        self._split = False  # the first show divides the width (sizes set before it are lost)
         self.setCentralWidget(splitter)
         self.resize(1180, 720)
-        splitter.setSizes([370, 810])  # the panels get the larger share
 
     def _create_actions(self) -> None:
         self.actions = create_actions(self)
@@ -170,6 +172,16 @@ class MainWindow(QMainWindow):
         width = self.settings.pen_width()
         if width:
             self.pen_slider.setValue(width)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._split:
+            self._split = True
+            # The panels get the larger share: 28 % of the width (360 px at 1280) is
+            # plenty to draw a digit on, and 64 maps of 14x14 get 4 pixels a value.
+            width = self.splitter.width()
+            left = max(self.drawing.minimumSizeHint().width(), round(width * LEFT_SHARE))
+            self.splitter.setSizes([left, width - left])
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "presentation"):

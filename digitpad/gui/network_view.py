@@ -21,6 +21,7 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.end_view import EndView
 from digitpad.gui.panels import (
+    COMPACT_MIN,
     InputPanel,
     MapPoint,
     MosaicPanel,
@@ -31,8 +32,9 @@ from digitpad.gui.panels import (
 )
 
 FLASH_MS = 700
-FOCUS_MIN = 150  # the narrow panels' width beside the focused one
+FOCUS_MIN = 150  # the focused panel's narrowest
 BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in pixels
+BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
 
 
 class NetworkView(QWidget):
@@ -112,7 +114,7 @@ class NetworkView(QWidget):
         self.pages.addWidget(self.end_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top_row, 2)
+        layout.addLayout(top_row, 1)
         layout.addWidget(self.pages, 3)
 
         self.cols: int | None = None  # the grids' shared column count
@@ -174,13 +176,22 @@ class NetworkView(QWidget):
         block, selected = self.viewer.block, self.viewer.selected_layer
         pooled = block is not None and selected is not None and selected == block.pool
         self.focused_panel = self.pooled if pooled else self.feature_maps
+        for panel in (self.filters, self.feature_maps, self.pooled):
+            panel.set_compact(panel is not self.focused_panel)
         total = max(self.maps_row.width(), 3 * FOCUS_MIN)
-        # The other two share a fifth of a wide window, never less than their minimum.
-        narrow = max(self.filters.minimumWidth(), int(total * 0.2))
+        # The other two, without colour bars, share a sixth of a wide window, never less
+        # than their minimum: 64 maps of 14x14 get 4 screen pixels a value at 1280x720.
+        narrow = max(COMPACT_MIN, int(total / 12))
         sizes = [narrow, narrow, narrow]
         sizes[1 + pooled] = total - 2 * narrow
         self.maps_row.setSizes(sizes)
         self._fit_columns(sizes[1 + pooled])
+        # Once the panels are laid out at their new widths (a colour bar shown or hidden
+        # changes the room beside the grid), fit again with what they really have.
+        QTimer.singleShot(0, self._refit_columns)
+
+    def _refit_columns(self) -> None:
+        self._fit_columns(self.focused_panel.width())
 
     def _fit_columns(self, width: int) -> None:
         """One column count for the three grids (map k at the same place in each), the one
@@ -193,10 +204,10 @@ class NetworkView(QWidget):
         # The room for the grid: less the colour bar beside it and the lines above and below.
         panel = self.focused_panel
         labels = panel.heading.sizeHint().height() + panel.readout.sizeHint().height()
-        # Beside the grid: the colour bar and its numbers, as laid out now (the grid's own
-        # box is what is left of the plot's width).
-        laid_out = panel.plot.width() - panel.view.sceneBoundingRect().width()
-        beside = laid_out if BAR_WIDTH <= laid_out < width / 2 else BAR_WIDTH
+        # Beside the grid: the colour bar and its numbers, as laid out now (until it is
+        # laid out, as wide as colour bars are).
+        bar = panel.bar.axis.geometry().width() + BAR_STRIPE
+        beside = bar if panel.bar.isVisible() and bar >= BAR_WIDTH / 3 else BAR_WIDTH
         room_w, room_h = width - beside - 8, self.maps_row.height() - labels - 8
         cols = best_columns(count, height, map_width, room_w, room_h)
         if cols != self.cols:

@@ -25,6 +25,8 @@ from digitpad.gui.theme import (
 )
 
 GAP = 1
+WITH_BAR_MIN = 150  # a panel's narrowest with its colour bar, and without
+COMPACT_MIN = 70
 # Map numbers are drawn on tiles at least this many screen pixels wide.
 NUMBERED_TILE_PX = 22
 
@@ -182,7 +184,7 @@ class InputPanel(Themed, pg.GraphicsLayoutWidget):
         self.field = Outline(QPen(QColor(255, 170, 0), 0.4))
         self.field.setVisible(False)
         self.view.addItem(self.field)
-        self.setMinimumSize(140, 150)
+        self.setMinimumSize(140, 130)
         self.start_theming()
 
     def apply_theme(self) -> None:
@@ -223,7 +225,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         )
         self.addItem(self.bars)
         self.values = np.zeros(10)
-        self.setMinimumSize(220, 150)
+        self.setMinimumSize(220, 130)
 
     def apply_theme(self) -> None:
         style_plot(self, "Softmax probabilities")
@@ -269,6 +271,8 @@ class MosaicPanel(Themed, QWidget):
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
         self.plot = pg.GraphicsLayoutWidget()
+        self.plot.ci.setContentsMargins(0, 0, 0, 0)  # no space is wasted around the grid
+        self.plot.ci.setSpacing(4)
         self.heading = QLabel(title)
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading.setWordWrap(True)
@@ -282,6 +286,7 @@ class MosaicPanel(Themed, QWidget):
             values=(-1, 1), colorMap=diverging_map(), interactive=False, width=9
         )
         self.bar.setImageItem(self.image)
+        self._bar_widths = (self.bar.minimumWidth(), self.bar.maximumWidth())
         self.plot.addItem(self.bar, row=1, col=1)
         self.readout = QLabel(" ")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -305,7 +310,8 @@ class MosaicPanel(Themed, QWidget):
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         # Below this the colour bar's labels crowd the maps out of the panel.
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(WITH_BAR_MIN)
+        self.compact = False
         self.start_theming()
 
     def apply_theme(self) -> None:
@@ -320,6 +326,21 @@ class MosaicPanel(Themed, QWidget):
         self.bar.axis.setTextPen(text)
         self.bar.axis.setStyle(tickFont=self.font())
         self.marker.update()
+
+    def set_compact(self, compact: bool) -> None:
+        """Beside the focused panel: no colour bar, so it can be narrow and leave the room
+        to the maps being looked at (its read-out still gives the value under the pointer)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.bar.setVisible(not compact)
+        if compact:
+            self.bar.setMaximumWidth(0)
+            self.bar.setMinimumWidth(0)
+        else:
+            self.bar.setMinimumWidth(self._bar_widths[0])
+            self.bar.setMaximumWidth(self._bar_widths[1])
+        self.setMinimumWidth(COMPACT_MIN if compact else WITH_BAR_MIN)
 
     def set_heading(self, text: str) -> None:
         self.heading.setText(text)
@@ -356,7 +377,7 @@ class MosaicPanel(Themed, QWidget):
         if layout_changed:
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
-            self.view.setRange(extent, padding=0.01)
+            self.view.setRange(extent, padding=0.005)
             self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
 
     def leaveEvent(self, event: QEvent) -> None:

@@ -50,18 +50,19 @@ def colour_bar_fits(panel) -> bool:
     return panel.bar.isVisible() and shown.contains(bar.adjusted(1, 1, -1, -1))
 
 
-def test_filters_panel_keeps_its_colour_bar_through_layer_switches(window, qtbot):
+def test_the_focused_panel_keeps_its_colour_bar_through_layer_switches(window, qtbot):
+    """The panel looked at has its colour bar, whole; the two beside it give theirs up."""
     view = window.network_view
     strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
     for step in (1, 0, 1, 0):
         view.layer_selector.setCurrentIndex(step)
         settle(qtbot)
-        for panel in (view.filters, view.feature_maps, view.pooled):
-            assert colour_bar_fits(panel), (step, panel.objectName())
+        assert colour_bar_fits(view.feature_maps), step
+        assert not view.filters.bar.isVisible() and not view.pooled.bar.isVisible()
     qtbot.mouseClick(strip["maxpool1"], Qt.MouseButton.LeftButton)
     settle(qtbot)
     assert view.layer_selector.currentIndex() == 0
-    assert colour_bar_fits(view.filters)
+    assert colour_bar_fits(view.pooled) and not view.feature_maps.bar.isVisible()
     assert view.filters.heading.text() == "conv1 filters 3×3"
     view.layer_selector.setCurrentIndex(1)
     assert view.filters.heading.text() == "conv2 filters 3×3, mean of 32 channels"
@@ -137,9 +138,10 @@ def test_panels_fit_at_the_minimum_width(window, qtbot, tmp_path):
     draw_seven(window, qtbot)
     settle(qtbot)
     view = window.network_view
+    assert colour_bar_fits(view.feature_maps)  # the focused panel's; the others have none
     for panel in (view.filters, view.feature_maps, view.pooled):
-        assert colour_bar_fits(panel), panel.objectName()
         assert panel.heading.width() <= panel.width()
+        assert panel.view.sceneBoundingRect().width() > 20, panel.objectName()  # maps shown
     hover_feature_map(view, 0, 3, 3)
     readout = view.feature_maps.readout
     assert readout.heightForWidth(readout.width()) <= readout.height() or readout.wordWrap()
@@ -316,6 +318,17 @@ def test_the_picked_stage_gets_the_room_to_be_read(window, qtbot):
     assert pool_scale >= 4.0, pool_scale  # 14x14 maps: 4 screen pixels a value at least
     # Map k is still at the same place in every grid.
     assert view.filters.cols == view.feature_maps.cols == view.pooled.cols
+    # Beside the focused panel, the others give up their colour bars for its room.
+    assert view.pooled.bar.isVisible() and not view.feature_maps.bar.isVisible()
+    # conv2: 64 maps of 14x14, the most values a bundled model's stage shows.
+    button = next(b for b in window.layer_strip.buttons if b.text().startswith("conv2"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    qtbot.wait(20)
+    assert view.feature_maps.maps.shape == (64, 14, 14)
+    conv2_scale = pixels_per_value(view.feature_maps)
+    assert conv2_scale >= 4.0, conv2_scale
+    assert view.feature_maps.bar.isVisible() and not view.filters.bar.isVisible()
 
 
 def test_feature_maps_before_and_after_the_activation(window, qtbot):
