@@ -4,8 +4,8 @@ filters, feature maps and pooled maps, all following the viewer model."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -214,6 +214,11 @@ class NetworkView(QWidget):
             self.cols = cols
             self._show_block()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange and self._flashed is not None:
+            self._flashed.setFont(self.font())  # zoomed mid-flash
+        super().changeEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # After the layouts below have taken the new size: the fit needs their real heights.
@@ -359,6 +364,7 @@ class NetworkView(QWidget):
         """Outline a panel briefly so the eye finds it."""
         self._on_flash_timer_timeout()
         widget.setStyleSheet(f"#{widget.objectName()} {{ border: 2px solid #e6781e; }}")
+        widget.setFont(self.font())  # a style sheet stops the zoomed type reaching it
         self._flashed = widget
         self._flash_timer.start()
         self.status.emit(widget.toolTip())
@@ -366,6 +372,7 @@ class NetworkView(QWidget):
     def _on_flash_timer_timeout(self) -> None:
         if self._flashed is not None:
             self._flashed.setStyleSheet("")
+            self._flashed.setFont(QFont())  # inherited again
             self._flashed = None
 
     # -- from the user ---------------------------------------------------------------------
