@@ -26,6 +26,9 @@ class PredictionView(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextFormat(Qt.TextFormat.RichText)  # only our own markup and numbers
         self.setMinimumHeight(90)
+        # Wrapped, never widened: a longer answer ("Not sure: 4 52 % or 9 40 %") must not
+        # push the column wider, which re-laid every panel out while drawing.
+        self.setWordWrap(True)
         self.setToolTip("The network's answer and how sure it is")
         self.viewer = viewer
         viewer.model_changed.connect(self._on_viewer_changed)
@@ -37,28 +40,27 @@ class PredictionView(QLabel):
             self._on_viewer_changed()  # zoomed, or presentation mode: sizes and colours anew
         super().changeEvent(event)
 
-    def setText(self, text: str) -> None:
-        """The answer's markup, its type sizes scaled with View > Zoom."""
+    def _show(self, markup: str) -> None:
+        """The answer's markup, its type sizes scaled with View > Zoom and its secondary
+        text in the muted colour of the moment."""
         scale = font_scale(self)
-        text = text.replace("{muted}", muted_text())
-        super().setText(_POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", text))
+        markup = markup.replace("{muted}", muted_text())
+        self.setText(_POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", markup))
 
     def _on_viewer_changed(self) -> None:
         verdict = self.viewer.verdict
         if self.viewer.model is None:
-            self.setText(
-                "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
-            )
+            self._show("<span style='font-size:16pt'>No model: open one from the Model menu</span>")
         elif self.viewer.too_small:
-            self.setText(
+            self._show(
                 "<span style='font-size:18pt'>Too small to read</span><br>"
                 "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger."
                 "</span>"
             )
         elif verdict is None:
-            self.setText("<span style='font-size:22pt'>Draw a digit</span>")
+            self._show("<span style='font-size:22pt'>Draw a digit</span>")
         elif self.viewer.unfamiliar:
-            self.setText(
+            self._show(
                 "<span style='font-size:18pt'>Doesn't look like the digits it learned</span><br>"
                 f"<span style='font-size:14pt'>best guess </span>"
                 f"<span style='font-size:26pt; font-weight:600'>{verdict.digit}</span>"
@@ -68,13 +70,13 @@ class PredictionView(QLabel):
                 f"digits score above {self.viewer.familiarity_threshold:.1f}</span>"
             )
         elif verdict.sure:
-            self.setText(
+            self._show(
                 f"<span style='font-size:48pt; font-weight:600'>{verdict.digit}</span>"
                 f"<span style='font-size:16pt'>&nbsp;&nbsp;{verdict.confidence:.0%} sure</span>"
                 + SHARE_NOTE
             )
         else:
-            self.setText(
+            self._show(
                 f"<span style='font-size:16pt'>Not sure:</span> "
                 f"<span style='font-size:32pt; font-weight:600'>{verdict.digit}</span>"
                 f"<span style='font-size:14pt'> {verdict.confidence:.0%} or </span>"

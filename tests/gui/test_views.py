@@ -284,9 +284,13 @@ def test_a_letter_is_called_unlike_the_digits_it_learned(window, qtbot):
     """The letter A, drawn with the mouse: a best guess, but said not to look like a digit."""
     draw_stroke(window.canvas, line((80, 240), (140, 40)) + line((140, 40), (200, 240)))
     draw_stroke(window.canvas, line((105, 160), (175, 160)))
+    sizes = window.splitter.sizes()
     window._run_update()
+    settle(qtbot)
     text = window.prediction.text()
     assert "look like the digits it learned" in text and "best guess" in text
+    # A longer answer wraps: it never widens its column and re-lays the panels out.
+    assert window.splitter.sizes() == sizes
     assert f"{window.viewer.familiarity:.1f}" in text
     window.canvas.clear()
     draw_seven(window, qtbot)
