@@ -180,9 +180,9 @@ def mnist_flags(network, threshold: float, data: str | None) -> dict | str:
 
 
 def pendigit_flags(drawn: Drawn, folder: str | None) -> dict | str:
-    folder = folder or os.environ.get("DIGITPAD_PENDIGITS_DIR") or "../shared/data/pendigits"
+    path = Path(folder) if folder else pendigits.default_dir() or Path("../shared/data/pendigits")
     try:
-        digits = pendigits.load(Path(folder))
+        digits = pendigits.load(path)
     except (OSError, ValueError) as exc:
         return f"skipped: {exc}"
     canvases = [render(pendigits.to_canvas(digit, pen_width=PEN)) for digit in digits]

@@ -155,12 +155,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _training_config(model_path: Path, stored: object) -> TrainConfig:
     """The parts of a model's recorded training config that chose its validation digits."""
     stored = stored if isinstance(stored, dict) else {}
+    fields = ("seed", "limit", "validation_fraction")  # missing ones: TrainConfig's defaults
     try:
-        return TrainConfig(
-            seed=stored.get("seed", 0),
-            limit=stored.get("limit"),
-            validation_fraction=stored.get("validation_fraction", 0.1),
-        )
+        return TrainConfig(**{name: stored[name] for name in fields if name in stored})
     except (TypeError, ValueError) as exc:
         raise CliError(f"{model_path}: its recorded training config is unusable ({exc})") from exc
 
@@ -381,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "calibrate", help="measure and store when a model calls a drawing unlike its digits"
     )
-    p.add_argument("--model", type=resolve_model, default="default", help=MODEL_HELP)
+    # Required: it rewrites the file (the bundled models come calibrated).
+    p.add_argument("--model", type=resolve_model, required=True, help=MODEL_HELP)
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_calibrate)

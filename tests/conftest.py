@@ -13,28 +13,28 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def data_folder(variable: str, needed: str, shared: str) -> Path:
+    """The folder ``variable`` names; a test needing it skips, saying why, when it is
+    unset or lacks ``needed`` (CI sets every one, so there nothing is skipped)."""
+    value = os.environ.get(variable)
+    if not value:
+        pytest.skip(f"{variable} is not set (point it at ../shared/data/{shared})")
+    folder = Path(value)
+    if not (folder / needed).is_file():
+        pytest.skip(f"{variable}={folder} does not hold {needed}")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """The canonical MNIST folder; tests needing it skip, saying why, when it is absent."""
-    value = os.environ.get("DIGITPAD_MNIST_DIR")
-    if not value:
-        pytest.skip("DIGITPAD_MNIST_DIR is not set (point it at ../shared/data/mnist)")
-    folder = Path(value)
-    if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"DIGITPAD_MNIST_DIR={folder} does not hold the MNIST files")
-    return folder
+    """The canonical MNIST folder."""
+    return data_folder("DIGITPAD_MNIST_DIR", "t10k-images-idx3-ubyte.gz", "mnist")
 
 
 @pytest.fixture(scope="session")
 def pendigits_dir() -> Path:
-    """The UCI pen-digits folder; tests needing it skip, saying why, when it is absent."""
-    value = os.environ.get("DIGITPAD_PENDIGITS_DIR")
-    if not value:
-        pytest.skip("DIGITPAD_PENDIGITS_DIR is not set (point it at ../shared/data/pendigits)")
-    folder = Path(value)
-    if not (folder / "pendigits-orig.tra.gz").is_file():
-        pytest.skip(f"DIGITPAD_PENDIGITS_DIR={folder} does not hold pendigits-orig.tra.gz")
-    return folder
+    """The UCI pen-digits folder."""
+    return data_folder("DIGITPAD_PENDIGITS_DIR", "pendigits-orig.tra.gz", "pendigits")
 
 
 @pytest.fixture(scope="session")

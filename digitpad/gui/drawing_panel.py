@@ -69,10 +69,6 @@ class DrawingPanel(QWidget):
                 self.secondary.append(button)
         self.tool_buttons.addStretch(1)
 
-    def show_secondary(self, shown: bool) -> None:
-        for widget in self.secondary:
-            widget.setVisible(shown)
-
     def _on_eraser_toggled(self, checked: bool) -> None:
         self.canvas.eraser = checked
 

@@ -4,8 +4,8 @@ filters, feature maps and pooled maps, all following the viewer model."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,11 +30,28 @@ from digitpad.gui.panels import (
     filter_images,
     grid_shape,
 )
+from digitpad.gui.theme import high_contrast
 
 FLASH_MS = 700
 FOCUS_MIN = 150  # the focused panel's narrowest
 BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in pixels
 BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
+
+
+class FlashFrame(QWidget):
+    """An orange frame laid over a panel for a moment, so the eye finds it: drawn on top,
+    not a style sheet on the panel (which would cut it off from the window's zoomed type)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        width = 4 if high_contrast() else 2
+        painter.setPen(QPen(QColor(0xE6, 0x78, 0x1E), width))
+        painter.drawRect(self.rect().adjusted(width // 2, width // 2, -width // 2, -width // 2))
 
 
 class NetworkView(QWidget):
@@ -119,6 +136,7 @@ class NetworkView(QWidget):
 
         self.cols: int | None = None  # the grids' shared column count
         self._flashed: QWidget | None = None
+        self.flash_frame = FlashFrame(self)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
@@ -213,11 +231,6 @@ class NetworkView(QWidget):
         if cols != self.cols:
             self.cols = cols
             self._show_block()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.FontChange and self._flashed is not None:
-            self._flashed.setFont(self.font())  # zoomed mid-flash
-        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -362,18 +375,17 @@ class NetworkView(QWidget):
 
     def _flash(self, widget: QWidget) -> None:
         """Outline a panel briefly so the eye finds it."""
-        self._on_flash_timer_timeout()
-        widget.setStyleSheet(f"#{widget.objectName()} {{ border: 2px solid #e6781e; }}")
-        widget.setFont(self.font())  # a style sheet stops the zoomed type reaching it
+        self.flash_frame.setParent(widget)
+        self.flash_frame.setGeometry(widget.rect())
+        self.flash_frame.raise_()
+        self.flash_frame.show()
         self._flashed = widget
         self._flash_timer.start()
         self.status.emit(widget.toolTip())
 
     def _on_flash_timer_timeout(self) -> None:
-        if self._flashed is not None:
-            self._flashed.setStyleSheet("")
-            self._flashed.setFont(QFont())  # inherited again
-            self._flashed = None
+        self.flash_frame.hide()
+        self._flashed = None
 
     # -- from the user ---------------------------------------------------------------------
 
