@@ -4,7 +4,7 @@ filters, feature maps and pooled maps, all following the viewer model."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -46,6 +46,25 @@ class FlashFrame(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hide()
+
+    def show_over(self, widget: QWidget) -> None:
+        """Frame ``widget`` (and keep framing it as it is resized) until ``end``."""
+        self.end()
+        self.setParent(widget)
+        widget.installEventFilter(self)
+        self.setGeometry(widget.rect())
+        self.raise_()
+        self.show()
+
+    def end(self) -> None:
+        if self.parentWidget() is not None:
+            self.parentWidget().removeEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.parentWidget():
+            self.setGeometry(self.parentWidget().rect())
+        return False
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -135,7 +154,6 @@ class NetworkView(QWidget):
         layout.addWidget(self.pages, 3)
 
         self.cols: int | None = None  # the grids' shared column count
-        self._flashed: QWidget | None = None
         self.flash_frame = FlashFrame(self)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
@@ -375,17 +393,12 @@ class NetworkView(QWidget):
 
     def _flash(self, widget: QWidget) -> None:
         """Outline a panel briefly so the eye finds it."""
-        self.flash_frame.setParent(widget)
-        self.flash_frame.setGeometry(widget.rect())
-        self.flash_frame.raise_()
-        self.flash_frame.show()
-        self._flashed = widget
+        self.flash_frame.show_over(widget)
         self._flash_timer.start()
         self.status.emit(widget.toolTip())
 
     def _on_flash_timer_timeout(self) -> None:
-        self.flash_frame.hide()
-        self._flashed = None
+        self.flash_frame.end()
 
     # -- from the user ---------------------------------------------------------------------
 

@@ -351,3 +351,15 @@ def test_feature_maps_before_and_after_the_activation(window, qtbot):
     window.model_menu.bundled_actions["classic"].trigger()  # no activation in its block
     assert not view.after_activation.isVisible()
     np.testing.assert_array_equal(view.feature_maps.maps, window.viewer.output(0))
+
+
+def test_the_flash_frames_the_picked_panel_as_the_window_is_resized(window, qtbot):
+    view = window.network_view
+    button = next(b for b in window.layer_strip.buttons if b.text().startswith("maxpool1"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    frame = view.flash_frame
+    assert frame.isVisible() and frame.parentWidget() is view.pooled
+    window.resize(1600, 900)
+    settle(qtbot)
+    assert frame.geometry() == view.pooled.rect()
+    qtbot.waitUntil(lambda: not frame.isVisible(), timeout=5000)  # gone after a moment
