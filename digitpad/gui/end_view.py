@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.explain import explain_softmax
-from digitpad.core.layers import ACTIVATION, DENSE, RESHAPE
+from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.network import INPUT_SHAPE
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
@@ -23,6 +23,16 @@ SOFTMAX_NOTE = (
     "Softmax shares 100 % among the ten digits, whatever is drawn: even a scribble that "
     "is no digit gets its 100 % split over 0 to 9, so a high percentage means "
     "“more like this digit than the others”, not “certainly a digit”."
+)
+
+
+DENSE_TIP = (
+    "Each square is one unit of the dense layer: a weighted sum of every value before it, "
+    "then the activation. Hover to read one; click to see its sum."
+)
+GAP_TIP = (
+    "Each square is one map's average: global average pooling turns each map into one "
+    "number. Hover to read one; click to see it worked out."
 )
 
 
@@ -41,12 +51,7 @@ class EndView(Themed, QWidget):
         super().__init__(parent)
         self.setObjectName("end_view")
         self.viewer = viewer
-        self.dense = MosaicPanel(
-            "Dense layer",
-            "dense_values",
-            "Each square is one unit of the dense layer: a weighted sum of every value "
-            "before it, then the activation. Hover to read one.",
-        )
+        self.dense = MosaicPanel("Dense layer", "dense_values", DENSE_TIP)
         self.dense.hovered.connect(self._on_dense_hovered)
         self.dense.clicked.connect(self._on_dense_clicked)
         self.dense_layer: int | None = None
@@ -71,19 +76,35 @@ class EndView(Themed, QWidget):
         self.start_theming()
         # The worked-out softmax is text: while drawing it follows four times a second.
         self.softmax_refresh = Throttle(250, self._show_softmax, self)
-        for event in (viewer.model_changed, viewer.input_changed, viewer.scales_changed):
+        for event in (
+            viewer.model_changed,
+            viewer.input_changed,
+            viewer.scales_changed,
+            viewer.selection_changed,
+        ):
             event.connect(self._on_viewer_changed)
         self._on_viewer_changed()
 
     def apply_theme(self) -> None:
         style_plot(self.logits, "Logits: the ten scores before softmax")
 
-    def _hidden_dense(self) -> int | None:
-        """The layer whose values the grid shows: the last hidden dense layer, after its
-        activation; None when the only dense layer gives the logits."""
-        network = self.viewer.network
+    def _grid_layer(self) -> int | None:
+        """The layer whose values the grid shows: the picked stage's, when it is a list of
+        numbers before the logits (global average pooling's map averages, a hidden dense
+        layer), else the last hidden dense layer; None when there is none."""
+        network, selected = self.viewer.network, self.viewer.selected_layer
         if network is None:
             return None
+        if selected is not None and selected < len(network.layers) - 1:
+            last = next(s.last for s in self.viewer.stages if s.first <= selected <= s.last)
+            if len(network.shapes[last]) == 1 and last < len(network.layers) - 1:
+                return last
+        return self._hidden_dense()
+
+    def _hidden_dense(self) -> int | None:
+        """The last hidden dense layer, after its activation; None when the only dense
+        layer gives the logits."""
+        network = self.viewer.network
         layers = network.layers
         dense = [i for i, layer in enumerate(layers) if layer.role == DENSE][:-1]
         if not dense:
@@ -95,7 +116,7 @@ class EndView(Themed, QWidget):
 
     def _on_viewer_changed(self) -> None:
         network, trace = self.viewer.network, self.viewer.trace
-        self.dense_layer = self._hidden_dense()
+        self.dense_layer = self._grid_layer()
         self.dense.setVisible(self.dense_layer is not None)
         if self.dense_layer is not None:
             name = next(
@@ -103,14 +124,23 @@ class EndView(Themed, QWidget):
                 network.names[self.dense_layer],
             )
             units = network.shapes[self.dense_layer][0]
-            self.dense.set_heading(
-                f"{name}: the {units} values of the dense layer" + self._flatten_words()
-            )
+            if network.layers[self.dense_layer].role == GLOBAL_POOL:
+                source = network.names[self.dense_layer - 1]
+                self.dense.set_heading(
+                    f"{name}: the {units} averages, one per map of {source} (global "
+                    "average pooling)"
+                )
+                self.dense.setToolTip(GAP_TIP)
+            else:
+                self.dense.set_heading(
+                    f"{name}: the {units} values of the dense layer" + self._flatten_words()
+                )
+                self.dense.setToolTip(DENSE_TIP)
             values = self.viewer.output(self.dense_layer)
             shown = values if values is not None else np.zeros(units, np.float32)
             self.dense.show_maps(vector_as_grid(shown), self.viewer.scale(self.dense_layer))
         if trace is None:
-            self.logit_bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(150, 150, 150)])
+            self.logit_bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(150, 150, 150)] * 10)
         else:
             logits = trace.logits[0]
             brushes = [

@@ -110,3 +110,23 @@ def test_a_small_dense_layer_lists_all_its_inputs(qtbot):
     viewer.set_focus(dense, 3, 0, 0)
     assert "the other" not in detail.html and "sum of all 4" in detail.html
     assert "gap1: map" in detail.html and "s average" in detail.html  # inputs named by origin
+
+
+def test_the_networks_end_with_nothing_drawn(window, qtbot):
+    """Picked before drawing, or kept while the canvas is cleared: the end is painted with
+    empty bars (ten grey ones: one brush for ten bars crashed the painter)."""
+    from PySide6.QtWidgets import QApplication
+
+    click_stage(window, qtbot, "softmax")
+    end = window.network_view.end_view
+    assert end.isVisible()
+    QApplication.processEvents()
+    end.logits.grab()  # painted
+    assert len(end.logit_bars.opts["brushes"]) == 10
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "dense1 + relu")
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear, the end still shown
+    window._run_update()
+    QApplication.processEvents()
+    end.logits.grab()
+    assert window.viewer.trace is None and not end.logit_bars.opts["height"].any()
