@@ -270,9 +270,26 @@ class DetailView(QWidget):
         stage = next((s for s in self.viewer.stages if s.first <= layer <= s.last), None)
         return stage.name if stage is not None else self.viewer.network.names[layer]
 
+    def _average_html(self, layer: int, unit: int) -> str:
+        """A global average: one map's values added up and divided by their count."""
+        network, trace = self.viewer.network, self.viewer.trace
+        source = trace.steps[layer - 1].output[0][unit] if layer else trace.input[0][unit]
+        total, count = float(source.astype(np.float64).sum()), source.size
+        value = float(trace.steps[layer].output[0][unit])
+        name = network.names[layer - 1] if layer else "the input"
+        height, width = source.shape
+        return (
+            f"<p><b>{html.escape(network.names[layer])}</b> (global average pooling): unit "
+            f"{unit + 1} is the average of the {height}×{width} = {count} values of "
+            f"{html.escape(name)} map {unit + 1}.</p>"
+            f"<p>their sum {precise(total)} / {count} = <b>{precise(value)}</b></p>"
+        )
+
     def _dense_html(self, layer: int, unit: int) -> str:
         """A dense unit: its largest contributions, the sum, the bias, then its activation."""
         network, trace = self.viewer.network, self.viewer.trace
+        if network.layers[layer].role == GLOBAL_POOL:
+            return self._average_html(layer, unit)
         dense = layer if network.layers[layer].role == DENSE else layer - 1
         if dense < 0 or network.layers[dense].role != DENSE:
             return "<p>This value is not a dense layer's.</p>"

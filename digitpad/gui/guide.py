@@ -39,13 +39,21 @@ def _conv_words(network: Network, index: int) -> str:
         else f" Each filter has {k}×{k} weights for each of the {channels} input maps, and "
         f"adds up all {k * k * channels} products."
     )
+    span = size + 2 * p - k
+    if span % s:  # the last places would hang over the edge: the division rounds down
+        steps = (
+            f"⌊({size} + 2·{p} − {k}) / {s}⌋ + 1 = ⌊{span / s:g}⌋ + 1 = {out} (rounded "
+            f"down: the filter never steps past the edge)"
+        )
+    else:
+        steps = f"({size} + 2·{p} − {k}) / {s} + 1 = {out}"
     return (
         f"Convolution: each of the {filters} filters is a {k}×{k} grid of weights, slid over "
         f"the {size}×{size} input {s} pixel{'s' if s > 1 else ''} at a time, {padding}. At "
         f"each place it multiplies the window by its weights and adds them up, plus a bias: "
         f"where the window looks like the filter, the sum is large.{depth} Output size: "
-        f"(n + 2p − k) / s + 1 = ({size} + 2·{p} − {k}) / {s} + 1 = {out}, so {filters} "
-        f"maps of {out}×{out}. Click a map value to see its sum worked out."
+        f"(n + 2p − k) / s + 1 = {steps}, so {filters} maps of {out}×{out}. Click a map "
+        f"value to see its sum worked out."
     )
 
 

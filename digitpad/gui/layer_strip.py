@@ -107,3 +107,5 @@ class LayerStrip(QScrollArea):
         selected = self.viewer.selected_layer
         for button, stage in zip(self.buttons, self.viewer.stages, strict=True):
             button.setChecked(selected is not None and stage.first <= selected <= stage.last)
+            if button.isChecked():  # a strip too long for the window scrolls to the pick
+                self.ensureWidgetVisible(button)

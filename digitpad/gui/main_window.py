@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.save_window(self.saveGeometry(), self.pen_slider.value())
+        self.presentation.release()
         super().closeEvent(event)
 
     def _on_model_menu_idle(self) -> None:

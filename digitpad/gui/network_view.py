@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.viewer import ViewerModel
+from digitpad.core.network import Network
+from digitpad.core.viewer import ConvBlock, ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.end_view import EndView
 from digitpad.gui.panels import (
@@ -36,6 +37,26 @@ FLASH_MS = 700
 FOCUS_MIN = 150  # the focused panel's narrowest
 BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in pixels
 BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
+
+
+FILTERS_TIP = (
+    "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper layers, "
+    "the mean over input channels."
+)
+
+
+def pooled_tip(network: Network, block: ConvBlock) -> str:
+    """What the pooled panel shows, in the words of the block's own pooling."""
+    if block.pool is None:
+        return "The block's output: it has no pooling, so its maps keep their size."
+    if network.layers[block.pool].kind == "maxpool2d":
+        return (
+            "After the activation and 2×2 max pooling: each 2×2 block of a map keeps only "
+            "its largest value, its strongest response."
+        )
+    return (
+        "After the activation and 2×2 average pooling: each 2×2 block of a map becomes its average."
+    )
 
 
 class FlashFrame(QWidget):
@@ -108,13 +129,7 @@ class NetworkView(QWidget):
         selector_row.addWidget(self.layer_caption, 1)
         selector_row.addWidget(self.after_activation)
 
-        self.filters = MosaicPanel(
-            "Filters (weights)",
-            "filters",
-            "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper "
-            "layers, the mean over input channels.",
-            wide=0.5,
-        )
+        self.filters = MosaicPanel("Filters (weights)", "filters", FILTERS_TIP, wide=0.5)
         self.feature_maps = MosaicPanel(
             "Feature maps",
             "feature_maps",
@@ -125,7 +140,7 @@ class NetworkView(QWidget):
         self.pooled = MosaicPanel(
             "Pooled",
             "pooled",
-            "After the activation and 2×2 pooling: each map shrunk to its strongest responses.",
+            "",  # the block's own pooling, in _show_block
         )
         self.filters.hovered.connect(self._on_filters_hovered)
         self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
@@ -339,10 +354,10 @@ class NetworkView(QWidget):
         self._show_filters()
         name = network.names[block.conv]
         channels = weights.shape[1]
-        self.filters.set_heading(
-            f"{name} filters {conv.kernel}×{conv.kernel}"
-            + (f", mean of {channels} channels" if channels > 1 else "")
-        )
+        size = f"{name} filters {conv.kernel}×{conv.kernel}"
+        mean = f", mean of {channels} channels" if channels > 1 else ""
+        self.filters.set_heading(size + mean, short=size)
+        self.filters.setToolTip(f"{size}{mean}. {FILTERS_TIP}")
         activation = (
             network.layers[block.activation].describe() if block.activation is not None else ""
         )
@@ -351,14 +366,19 @@ class NetworkView(QWidget):
         shape = shape_text(network.shapes[block.conv])
         if self._maps_layer() == block.conv:
             when = f", before {activation}" if activation else ""
-            self.feature_maps.set_heading(f"{name} feature maps {shape}{when}")
+            self.feature_maps.set_heading(
+                f"{name} feature maps {shape}{when}", short=f"{name} maps"
+            )
         else:
             self.feature_maps.set_heading(
-                f"{network.names[block.activation]}: {name}'s maps after {activation} {shape}"
+                f"{network.names[block.activation]}: {name}'s maps after {activation} {shape}",
+                short=network.names[block.activation],
             )
         self.pooled.set_heading(
-            f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}"
+            f"{network.names[block.last]} output {shape_text(network.shapes[block.last])}",
+            short=network.names[block.last],
         )
+        self.pooled.setToolTip(pooled_tip(network, block))
         self._mark_tiles()
         self.layer_caption.setText(
             " → ".join(

@@ -274,6 +274,7 @@ class MosaicPanel(Themed, QWidget):
         self.plot.ci.setContentsMargins(0, 0, 0, 0)  # no space is wasted around the grid
         self.plot.ci.setSpacing(4)
         self.heading = QLabel(title)
+        self._headings = (title, title)  # full, and short for a compact panel
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -341,9 +342,13 @@ class MosaicPanel(Themed, QWidget):
             self.bar.setMinimumWidth(self._bar_widths[0])
             self.bar.setMaximumWidth(self._bar_widths[1])
         self.setMinimumWidth(COMPACT_MIN if compact else WITH_BAR_MIN)
+        self.heading.setText(self._headings[compact])
 
-    def set_heading(self, text: str) -> None:
-        self.heading.setText(text)
+    def set_heading(self, text: str, short: str | None = None) -> None:
+        """The heading, and the ``short`` one shown while the panel is compact (a long one
+        would wrap into a column of single words there)."""
+        self._headings = (text, short or text)
+        self.heading.setText(self._headings[self.compact])
 
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")

@@ -111,6 +111,10 @@ class Presentation(QObject):
         if save:
             self.settings.save_view(self.zoom, self.presenting)
 
+    def release(self) -> None:
+        """The window closes: black on white was its, not the application's."""
+        set_high_contrast(False)
+
     def sync_full_screen(self) -> None:
         """The window left or entered full screen by other means (the window manager)."""
         full = bool(self.window.windowState() & Qt.WindowState.WindowFullScreen)

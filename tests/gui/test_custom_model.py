@@ -255,12 +255,6 @@ def test_the_strip_lists_every_custom_stage_and_each_click_picks_it(custom_windo
     assert not dialogs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Clicking the strip's gap1 stage (global average pooling, output 8; tooltip "
-    "'Click to show its panel') shows the end view, whose grid holds dense1 + relu's 16 "
-    "values: gap1's 8 averages are shown in no panel",
-)
 def test_picking_the_global_pooling_stage_shows_its_averages(custom_window, qtbot):
     window = custom_window
     draw_digit(window, 1)
@@ -273,21 +267,32 @@ def test_picking_the_global_pooling_stage_shows_its_averages(custom_window, qtbo
         if panel.isVisible()
     ]
     assert any(np.array_equal(values, averages) for values in shown), [v.shape for v in shown]
+    grid = window.network_view.end_view.dense
+    assert "the 8 averages, one per map of maxpool1" in grid.heading.text()
+    # One average clicked: its map's values added up and divided by their count.
+    cols = grid.maps.shape[2]
+    click_map(grid, 0, 3 // cols, 3 % cols)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=5000)
+    assert (window.viewer.focus.layer, window.viewer.focus.channel) == (6, 3)
+    source = window.viewer.output(5)[3].astype(np.float64)  # maxpool1's map 4, 3x3
+    assert averages[3] == pytest.approx(source.mean(), abs=1e-6)
+    text = window.detail_dock.detail.text.toPlainText()
+    assert "the 3×3 = 9 values of maxpool1 map 4" in text
+    assert f"their sum {precise(source.sum())} / 9 = {precise(float(averages[3]))}" in text
+    # The next stage shows its own values again.
+    open_stage(window, qtbot, "dense1 + relu")
+    assert grid.maps[np.isfinite(grid.maps)].shape == (16,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Picking an average-pooling stage (avgpool1) puts the pooled panel's tooltip in "
-    "the status bar, and hovering the panel shows it: 'each map shrunk to its strongest "
-    "responses', max pooling's words; average pooling keeps each 2×2 block's average",
-)
 def test_an_average_pooling_stage_is_not_said_to_keep_the_strongest(custom_window, qtbot):
     window = custom_window
     open_stage(window, qtbot, "avgpool1")
     message = window.statusBar().currentMessage()
-    assert "2×2 pooling" in message  # the pooled panel was picked and its words shown
+    assert "2×2 average pooling" in message  # the pooled panel was picked, its words shown
     for text in (message, window.network_view.pooled.toolTip()):
-        assert "strongest" not in text
+        assert "strongest" not in text and "becomes its average" in text
+    open_stage(window, qtbot, "maxpool1")  # the second block pools by the maximum
+    assert "keeps only its largest value" in window.network_view.pooled.toolTip()
 
 
 # -- following one value ----------------------------------------------------------------------
@@ -572,7 +577,7 @@ def test_the_guide_explains_the_custom_stages_with_their_real_sizes(custom_windo
     assert positions == sorted(positions)  # in the strip's order
     for words in (
         "(28 + 2·2 − 5) / 1 + 1 = 28",  # conv1: 5x5, same padding
-        "(14 + 2·1 − 3) / 2 + 1 = 7",  # conv2: stride 2
+        "⌊(14 + 2·1 − 3) / 2⌋ + 1 = ⌊6.5⌋ + 1 = 7",  # conv2: stride 2, rounded down
         "slid over the 14×14 input 2 pixels at a time",
         "for each of the 6 input maps, and adds up all 54 products",
         "keeps the average of each 2×2 block of every map: 6 maps of 14×14",
@@ -593,12 +598,6 @@ def test_the_guide_explains_the_custom_stages_with_their_real_sizes(custom_windo
     assert not window.guide_dock.isVisible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The guide works conv2's output size out as '(14 + 2·1 − 3) / 2 + 1 = 7', but "
-    "(14 + 2 − 3) / 2 + 1 = 7.5: with stride 2 the division is rounded down, and the "
-    "guide neither shows nor says so",
-)
 def test_the_guides_output_size_arithmetic_is_true_as_written(custom_window, qtbot):
     window = custom_window
     press(window, qtbot, Qt.Key.Key_F2)
@@ -610,6 +609,8 @@ def test_the_guides_output_size_arithmetic_is_true_as_written(custom_window, qtb
     assert ("28", "2", "5", "1", "28") in equations  # conv1's needs no rounding
     for n, p, k, s, out in equations:
         assert (int(n) + 2 * int(p) - int(k)) / int(s) + 1 == int(out), (n, p, k, s, out)
+    # conv2's does: the rounding down is written out.
+    assert "⌊(14 + 2·1 − 3) / 2⌋ + 1 = ⌊6.5⌋ + 1 = 7 (rounded down" in text
 
 
 def test_presentation_mode_on_the_custom_model(custom_window, qtbot):

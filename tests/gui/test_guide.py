@@ -47,5 +47,6 @@ def test_stride_two_and_global_pooling_are_explained():
     viewer = ViewerModel()
     viewer.use_model(Model(Network(spec), ModelMetadata(name="custom"), None))
     html = guide_html(viewer)
-    assert "(28 + 2·0 − 5) / 2 + 1 = 12" in html and "2 pixels at a time" in html
+    assert "⌊(28 + 2·0 − 5) / 2⌋ + 1 = ⌊11.5⌋ + 1 = 12 (rounded down" in html
+    assert "2 pixels at a time" in html
     assert "average of each 2×2 block" in html and "Global average pooling" in html

@@ -100,3 +100,37 @@ def test_a_bad_saved_zoom_is_ignored(qtbot, settings, dialogs, library_folder, v
     settings.setValue("view/zoom", value)
     window = open_window(qtbot, settings, library_folder)
     assert font_scale(window.prediction) == pytest.approx(1.0)
+
+
+def test_a_strip_too_long_for_presentation_type_scrolls_to_the_stage_picked(window, qtbot):
+    window.resize(1280, 720)
+    press(window, qtbot, Qt.Key.Key_F9)
+    strip = window.layer_strip
+    assert strip.horizontalScrollBar().maximum() > 0  # 1.5x type: the strip is too long
+
+    def in_view(button) -> bool:
+        shown = strip.viewport().rect()
+        corner = button.mapTo(strip.viewport(), button.rect().topLeft())
+        return shown.contains(corner) and shown.contains(
+            button.mapTo(strip.viewport(), button.rect().bottomRight())
+        )
+
+    softmax = strip.buttons[-1]
+    assert not in_view(softmax)
+    window.viewer.select_layer(window.viewer.stages[-1].first)  # as the guide's link does
+    settle(qtbot)
+    assert softmax.isChecked() and in_view(softmax)
+    window.viewer.select_layer(0)
+    settle(qtbot)
+    assert in_view(strip.buttons[1])
+
+
+def test_closing_the_window_in_presentation_mode_leaves_the_app_as_it_was(
+    qtbot, settings, dialogs, library_folder
+):
+    window = open_window(qtbot, settings, library_folder)
+    press(window, qtbot, Qt.Key.Key_F9)
+    assert high_contrast()
+    stop_work(window)
+    window.close()
+    assert not high_contrast()  # another window (or dialog) keeps the system's colours
