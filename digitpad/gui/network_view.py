@@ -41,7 +41,7 @@ BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
 
 FILTERS_TIP = (
     "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper layers, "
-    "the mean over input channels."
+    "the mean over input channels. Click to enlarge them."
 )
 
 
@@ -143,6 +143,8 @@ class NetworkView(QWidget):
             "",  # the block's own pooling, in _show_block
         )
         self.filters.hovered.connect(self._on_filters_hovered)
+        self.filters.clicked.connect(self._on_filters_clicked)
+        self.filters_picked = False  # clicked: the filters get the room until a stage is picked
         self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
         self.pooled.hovered.connect(self._on_pooled_hovered)
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
@@ -195,6 +197,7 @@ class NetworkView(QWidget):
         self.layer_selector.blockSignals(False)
         self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
         self.cols = None
+        self.filters_picked = False
         self._show_page()
         self._show_block()
         self._focus_panel()  # the new maps get the room, in the grid that fits them best
@@ -226,17 +229,22 @@ class NetworkView(QWidget):
         pixels per value of a 28x28 map at 1280x720), the other two panels narrow."""
         block, selected = self.viewer.block, self.viewer.selected_layer
         pooled = block is not None and selected is not None and selected == block.pool
-        self.focused_panel = self.pooled if pooled else self.feature_maps
-        for panel in (self.filters, self.feature_maps, self.pooled):
+        panels = [self.filters, self.feature_maps, self.pooled]
+        if self.filters_picked:
+            self.focused_panel = self.filters
+        else:
+            self.focused_panel = self.pooled if pooled else self.feature_maps
+        focused = panels.index(self.focused_panel)
+        for panel in panels:
             panel.set_compact(panel is not self.focused_panel)
         total = max(self.maps_row.width(), 3 * FOCUS_MIN)
         # The other two, without colour bars, share a sixth of a wide window, never less
         # than their minimum: 64 maps of 14x14 get 4 screen pixels a value at 1280x720.
         narrow = max(COMPACT_MIN, int(total / 12))
         sizes = [narrow, narrow, narrow]
-        sizes[1 + pooled] = total - 2 * narrow
+        sizes[focused] = total - 2 * narrow
         self.maps_row.setSizes(sizes)
-        self._fit_columns(sizes[1 + pooled])
+        self._fit_columns(sizes[focused])
         # Once the panels are laid out at their new widths (a colour bar shown or hidden
         # changes the room beside the grid), fit again with what they really have.
         QTimer.singleShot(0, self._refit_columns)
@@ -250,8 +258,12 @@ class NetworkView(QWidget):
         network, block = self.viewer.network, self.viewer.block
         if network is None or block is None:
             return
-        layer = block.last if self.focused_panel is self.pooled else self._maps_layer()
-        count, height, map_width = network.shapes[layer]
+        if self.focused_panel is self.filters:
+            conv = network.layers[block.conv]
+            count, height, map_width = network.shapes[block.conv][0], conv.kernel, conv.kernel
+        else:
+            layer = block.last if self.focused_panel is self.pooled else self._maps_layer()
+            count, height, map_width = network.shapes[layer]
         # The room for the grid: less the colour bar beside it and the lines above and below.
         panel = self.focused_panel
         labels = panel.heading.sizeHint().height() + panel.readout.sizeHint().height()
@@ -271,6 +283,7 @@ class NetworkView(QWidget):
         QTimer.singleShot(0, self._focus_panel)
 
     def _on_viewer_selection_changed(self) -> None:
+        self.filters_picked = False  # the stage picked gets the room again
         self._focus_panel()
         self._show_page()
         if self.layer_selector.currentIndex() != self.viewer.block_index:
@@ -448,6 +461,13 @@ class NetworkView(QWidget):
         block = self.viewer.block
         if block is not None:
             self.viewer.set_focus(block.last, point.tile, point.row, point.col)
+
+    def _on_filters_clicked(self, point: MapPoint) -> None:
+        """The filters enlarged, numbered and with their colour bar, beside the maps."""
+        if not self.filters_picked:
+            self.filters_picked = True
+            self._focus_panel()
+            self._flash(self.filters)
 
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
         self._filter_hover = point.tile if point is not None else None

@@ -364,3 +364,28 @@ def test_the_flash_frames_the_picked_panel_as_the_window_is_resized(window, qtbo
     settle(qtbot)
     assert frame.geometry() == view.pooled.rect()
     qtbot.waitUntil(lambda: not frame.isVisible(), timeout=5000)  # gone after a moment
+
+
+def test_clicking_the_filters_enlarges_and_numbers_them_until_a_stage_is_picked(window, qtbot):
+    from digitpad.gui.panels import NUMBERED_TILE_PX
+
+    from .test_detail_view import click_map
+
+    window.resize(1280, 720)
+    settle(qtbot)
+    draw_seven(window, qtbot)
+    view = window.network_view
+    assert view.filters.compact and not view.filters.bar.isVisible()
+    click_map(view.filters, 5, 1, 1)
+    settle(qtbot)
+    qtbot.wait(20)  # the fit runs once the panels are laid out
+    assert view.focused_panel is view.filters and view.filters.bar.isVisible()
+    assert view.feature_maps.compact and view.pooled.compact
+    assert view.filters.width() > 4 * view.feature_maps.width()
+    tile_px = pixels_per_value(view.filters) * 3  # a 3x3 filter on screen
+    assert tile_px >= NUMBERED_TILE_PX, tile_px  # large enough to carry its number
+    assert window.viewer.focus is None  # a filter is not a value to follow
+    button = next(b for b in window.layer_strip.buttons if b.text().startswith("maxpool1"))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert view.focused_panel is view.pooled and view.filters.compact
