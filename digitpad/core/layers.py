@@ -17,6 +17,8 @@ PADDINGS = ("valid", "same")
 # 16M float32 weights = 64 MB in one layer: far above any network that trains here in
 # reasonable time, far below what would exhaust memory.
 MAX_LAYER_WEIGHTS = 16_000_000
+# One image's largest intermediate array, im2col included (network.py's cost limits).
+MAX_VALUES_PER_IMAGE = 32_000_000
 
 # What a layer does to the picture, for the GUI and the receptive-field arithmetic.
 CONV, ACTIVATION, POOL, GLOBAL_POOL, RESHAPE, DENSE = (
@@ -104,6 +106,12 @@ class Layer:
         """The layer a spec describes, for an input of ``input_shape``; SpecError if bad."""
         return cls()
 
+    @classmethod
+    def parameters_of(cls, spec: dict, index: int, input_shape: tuple[int, ...]) -> int:
+        """How many parameters ``from_spec`` would allocate, asked before it does (a
+        layer too large by itself raises SpecError here already)."""
+        return 0
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return input_shape
 
@@ -152,7 +160,23 @@ class Conv2D(Layer):
         filters = _int_field(spec, "filters", index)
         kernel = _int_field(spec, "kernel", index, 3)
         _check_size(index, "conv2d", filters * input_shape[0] * kernel * kernel)
+        # What one image will cost, before the weights exist: its im2col and its output.
+        pad = kernel // 2 if padding == "same" else 0
+        size = max(0, conv_output_size(input_shape[1], kernel, stride, pad))
+        values = max(size * size * input_shape[0] * kernel * kernel, size * size * filters)
+        if values > MAX_VALUES_PER_IMAGE:
+            raise SpecError(
+                f"layer {index} (conv2d) would make {values:,} values in one intermediate "
+                f"array for each image; the limit is {MAX_VALUES_PER_IMAGE:,}"
+            )
         return cls(input_shape[0], filters, kernel, stride, padding, rng=rng, dtype=dtype)
+
+    @classmethod
+    def parameters_of(cls, spec: dict, index: int, input_shape: tuple[int, ...]) -> int:
+        filters = _int_field(spec, "filters", index)
+        kernel = _int_field(spec, "kernel", index, 3)
+        _check_size(index, "conv2d", filters * input_shape[0] * kernel * kernel)
+        return filters * (input_shape[0] * kernel * kernel + 1)
 
     def __init__(
         self,
@@ -482,6 +506,12 @@ class Dense(Layer):
         units = _int_field(spec, "units", index)
         _check_size(index, "dense", units * input_shape[0])
         return cls(input_shape[0], units, rng=rng, dtype=dtype)
+
+    @classmethod
+    def parameters_of(cls, spec: dict, index: int, input_shape: tuple[int, ...]) -> int:
+        units = _int_field(spec, "units", index)
+        _check_size(index, "dense", units * input_shape[0])
+        return units * (input_shape[0] + 1)
 
     def describe(self) -> str:
         return f"dense, {self.units} units"

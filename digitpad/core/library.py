@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digitpad.core.data import user_data_dir
-from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.model_io import (
+    ModelFormatError,
+    ModelMetadata,
+    load_model,
+    read_metadata,
+    save_model,
+)
 from digitpad.core.network import Network
 
 SUFFIX = ".npz"
@@ -26,17 +32,25 @@ class LibraryError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One file in the library: a loadable model, or a broken one with the reason."""
+    """One file in the library, as its header describes it, or a broken one with the
+    reason (the weights are read when the model is chosen, not to list it)."""
 
     path: Path
-    model: Model | None
+    metadata: ModelMetadata | None
     problem: str | None
 
     @property
     def name(self) -> str:
-        if self.model is not None and self.model.metadata.name:
-            return self.model.metadata.name
+        if self.metadata is not None and self.metadata.name:
+            return self.metadata.name
         return self.path.stem
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a dangling link: listed first, as broken
+        return 0.0
 
 
 def default_folder() -> Path:
@@ -65,13 +79,17 @@ class Library:
         return removed
 
     def entries(self) -> list[Entry]:
-        """Every model file, oldest first; broken files are listed with their problem."""
-        if not self.folder.is_dir():
+        """Every model file, oldest first, from its header alone; a broken file (or one
+        that cannot even be looked at, such as a dangling link) is listed with its problem,
+        never raised."""
+        try:
+            paths = list(self.folder.glob(f"*{SUFFIX}")) if self.folder.is_dir() else []
+        except OSError:  # an unreadable folder lists nothing
             return []
         entries = []
-        for path in sorted(self.folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime):
+        for path in sorted(paths, key=_modified):
             try:
-                entries.append(Entry(path, load_model(path), None))
+                entries.append(Entry(path, read_metadata(path), None))
             except ModelFormatError as exc:
                 entries.append(Entry(path, None, str(exc)))
         return entries

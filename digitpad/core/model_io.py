@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ FORMAT_VERSION = 1
 HEADER_KEY = "header"
 # No real model is near this; a larger archive is refused before anything is inflated.
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_HEADER_BYTES = 1024 * 1024
 
 
 class ModelFormatError(Exception):
@@ -86,29 +88,76 @@ def save_model(path: str | os.PathLike, network: Network, metadata: ModelMetadat
     return path
 
 
-def _check_archive(path: Path) -> None:
-    """Refuse non-zip files and zip bombs before numpy inflates anything."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise ModelFormatError(f"{path}: not a digitpad model (not an .npz archive)") from exc
-    except OSError as exc:
-        raise ModelFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+def _members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The archive's arrays by name: each an ``.npy`` member, each name once, and all of
+    them small enough together, checked before anything is inflated."""
+    infos = archive.infolist()
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise ModelFormatError(f"{path}: archive would inflate to {total} bytes; refusing")
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise ModelFormatError(f"{path}: unexpected member {info.filename[:80]!r}")
+        name = info.filename[: -len(".npy")]
+        if name in members:  # numpy would silently take the last copy
+            raise ModelFormatError(f"{path}: array {name[:80]!r} is stored twice")
+        members[name] = info
+    return members
+
+
+def _read_array(
+    path: Path,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    dtype: np.dtype,
+    shape: tuple[int, ...] | None,
+    max_items: int,
+) -> np.ndarray:
+    """One ``.npy`` member, its declared dtype and shape checked before a byte of data is
+    read (numpy would allocate whatever a header declares): ``shape`` exactly, or any
+    1-D shape of at most ``max_items`` when None. Never unpickles."""
+    name = info.filename[: -len(".npy")]
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            declared, fortran, declared_dtype = read_header(member)
+        except ValueError as exc:  # not .npy data (a raw pickle stream, text, junk)
+            raise ModelFormatError(f"{path}: array {name} is not a NumPy array ({exc})") from exc
+        if declared_dtype != dtype:
+            raise ModelFormatError(
+                f"{path}: array {name} is {declared_dtype}, expected {np.dtype(dtype)}"
+            )
+        if shape is not None and declared != shape:
+            raise ModelFormatError(
+                f"{path}: array {name} has shape {declared}, the spec needs {shape}"
+            )
+        if shape is None and (len(declared) != 1 or declared[0] > max_items):
+            raise ModelFormatError(
+                f"{path}: array {name} must be 1-D with at most {max_items} values, "
+                f"got shape {declared}"
+            )
+        count = math.prod(declared)
+        data = member.read(count * declared_dtype.itemsize + 1)
+    if len(data) != count * declared_dtype.itemsize:
+        raise ModelFormatError(f"{path}: array {name} holds the wrong number of bytes")
+    return np.frombuffer(data, dtype=declared_dtype).reshape(
+        declared, order="F" if fortran else "C"
+    )
 
 
 def _read_header(path: Path, raw: np.ndarray) -> dict:
-    if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ModelFormatError(
-            f"{path}: header must be a 1-D uint8 array, got {raw.dtype} {raw.shape}"
-        )
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFormatError(f"{path}: header is not valid JSON ({exc})") from exc
+    except RecursionError as exc:  # JSON nested thousands of levels deep
+        raise ModelFormatError(f"{path}: header is nested too deeply") from exc
     if not isinstance(header, dict):
         raise ModelFormatError(f"{path}: header must be a JSON object")
     if header.get("format") != FORMAT:
@@ -129,6 +178,7 @@ def _read_header(path: Path, raw: np.ndarray) -> dict:
     ):
         if not isinstance(header.get(key, kind()), kind):
             raise ModelFormatError(f"{path}: header field {key!r} must be a {kind.__name__}")
+    _check_metadata(path, header.get("metrics", {}), header.get("training", {}))
     return header
 
 
@@ -137,6 +187,8 @@ def _network_from(path: Path, header: dict) -> Network:
         return Network(header.get("spec"))
     except (SpecError, TypeError) as exc:
         raise ModelFormatError(f"{path}: invalid network spec: {exc}") from exc
+    except RecursionError as exc:
+        raise ModelFormatError(f"{path}: invalid network spec: nested too deeply") from exc
 
 
 def _is_number(value: object) -> bool:
@@ -167,58 +219,96 @@ def _few(names: list[str], limit: int = 5) -> str:
     return f"[{shown}{f', and {len(names) - limit} more' if len(names) > limit else ''}]"
 
 
-def load_model(path: str | os.PathLike) -> Model:
-    """Read and validate everything; raises ModelFormatError naming the file and fault."""
-    path = Path(path)
+def _open(path: Path) -> zipfile.ZipFile:
     try:
         is_file = path.is_file()
     except (OSError, ValueError) as exc:  # a name too long for the system, a NUL in it
         raise ModelFormatError(f"{str(path)[:200]}: not a usable path ({exc})") from exc
     if not is_file:
-        raise ModelFormatError(f"{path}: no such model file")
-    _check_archive(path)
+        what = "is a folder, not a model file" if path.is_dir() else "no such model file"
+        if path.exists() and not path.is_dir():
+            what = "not a regular file (a device or a pipe?)"
+        raise ModelFormatError(f"{path}: {what}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = set(archive.files)
-            if HEADER_KEY not in names:
-                raise ModelFormatError(f"{path}: no header (not a digitpad model)")
-            header = _read_header(path, archive[HEADER_KEY])
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ModelFormatError(f"{path}: not a digitpad model (not an .npz archive)") from exc
+    except OSError as exc:
+        raise ModelFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _metadata(header: dict) -> ModelMetadata:
+    return ModelMetadata(
+        name=header.get("name", ""),
+        training=header.get("training", {}),
+        metrics=header.get("metrics", {}),
+        data_sha256=header.get("data_sha256", ""),
+        created=header.get("created", ""),
+        digitpad_version=header.get("digitpad_version", ""),
+    )
+
+
+def _header_of(path: Path, archive: zipfile.ZipFile, members: dict) -> dict:
+    if HEADER_KEY not in members:
+        raise ModelFormatError(f"{path}: no header (not a digitpad model)")
+    raw = _read_array(
+        path, archive, members[HEADER_KEY], np.dtype(np.uint8), None, MAX_HEADER_BYTES
+    )
+    return _read_header(path, raw)
+
+
+def _guarded(path: Path, read):
+    """Run ``read``; a file's fault anywhere in it becomes a ModelFormatError."""
+    try:
+        return read()
+    except ModelFormatError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise ModelFormatError(f"{path}: corrupt or truncated ({exc})") from exc
+    except MemoryError as exc:
+        raise ModelFormatError(f"{path}: too large to open") from exc
+
+
+def read_metadata(path: str | os.PathLike) -> ModelMetadata:
+    """What a model file says about itself, from its header alone (no weights read, no
+    network built): for listing many files. Raises ModelFormatError like ``load_model``."""
+    path = Path(path)
+
+    def read() -> ModelMetadata:
+        with _open(path) as archive:
+            return _metadata(_header_of(path, archive, _members(path, archive)))
+
+    return _guarded(path, read)
+
+
+def load_model(path: str | os.PathLike) -> Model:
+    """Read and validate everything, each array's size before reading it; raises
+    ModelFormatError naming the file and the fault."""
+    path = Path(path)
+
+    def read() -> Model:
+        with _open(path) as archive:
+            members = _members(path, archive)
+            header = _header_of(path, archive, members)
             network = _network_from(path, header)
             expected = network.named_params()
-            missing = sorted(set(expected) - names)
-            extra = sorted(names - set(expected) - {HEADER_KEY})
+            missing = sorted(set(expected) - set(members))
+            extra = sorted(set(members) - set(expected) - {HEADER_KEY})
             if missing or extra:
                 raise ModelFormatError(
                     f"{path}: arrays do not match the spec (missing {_few(missing)}, "
                     f"unexpected {_few(extra)})"
                 )
-            # Only the arrays the spec names are ever read.
-            arrays = {name: archive[name] for name in expected}
-    except ModelFormatError:
-        raise
-    except ValueError as exc:  # includes "Object arrays cannot be loaded when allow_pickle"
-        raise ModelFormatError(f"{path}: unreadable array ({exc})") from exc
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise ModelFormatError(f"{path}: corrupt or truncated ({exc})") from exc
-    for name, target in expected.items():
-        array = arrays[name]
-        if array.dtype != np.float32:
-            raise ModelFormatError(f"{path}: array {name} is {array.dtype}, expected float32")
-        if array.shape != target.shape:
-            raise ModelFormatError(
-                f"{path}: array {name} has shape {array.shape}, the spec needs {target.shape}"
-            )
-        if not np.isfinite(array).all():
-            raise ModelFormatError(f"{path}: array {name} holds NaN or infinite values")
-    network.set_params(arrays)
-    metrics = header.get("metrics", {})
-    _check_metadata(path, metrics, header.get("training", {}))
-    metadata = ModelMetadata(
-        name=header.get("name", ""),
-        training=header.get("training", {}),
-        metrics=metrics,
-        data_sha256=header.get("data_sha256", ""),
-        created=header.get("created", ""),
-        digitpad_version=header.get("digitpad_version", ""),
-    )
-    return Model(network, metadata, path)
+            arrays = {
+                name: _read_array(
+                    path, archive, members[name], np.dtype(np.float32), target.shape, 0
+                )
+                for name, target in expected.items()
+            }
+        for name, array in arrays.items():
+            if not np.isfinite(array).all():
+                raise ModelFormatError(f"{path}: array {name} holds NaN or infinite values")
+        network.set_params(arrays)
+        return Model(network, _metadata(header), path)
+
+    return _guarded(path, read)

@@ -17,6 +17,7 @@ from digitpad.core.layers import (
     GLOBAL_POOL,
     LAYER_TYPES,
     MAX_LAYER_WEIGHTS,
+    MAX_VALUES_PER_IMAGE,
     RESHAPE,
     Conv2D,
     Layer,
@@ -29,11 +30,37 @@ __all__ = ["INPUT_SHAPE", "MAX_LAYER_WEIGHTS", "NUM_CLASSES", "Network", "SpecEr
 NUM_CLASSES = 10
 INPUT_SHAPE = (1, 28, 28)
 
+# What one network may cost, checked while it is built, before its first image: a model
+# file is data, and data must not exhaust memory or time. Far above anything the Retrain
+# dialog builds (the default model: 8 layers, 421,642 parameters, 8.5 M FLOPs an image).
+MAX_LAYERS = 64
+MAX_PARAMETERS = 20_000_000  # 80 MB of float32 weights in all
+MAX_FLOPS_PER_IMAGE = 2_000_000_000
+
+
+def layer_cost(
+    layer: Layer, input_shape: tuple[int, ...], output_shape: tuple[int, ...]
+) -> tuple[int, int]:
+    """(largest array it makes for one image, in values; FLOPs for one image)."""
+    out = int(np.prod(output_shape))
+    if isinstance(layer, Conv2D):
+        cols = output_shape[1] * output_shape[2] * input_shape[0] * layer.kernel**2
+        return max(cols, out), 2 * cols * layer.filters
+    if layer.role == DENSE:
+        return out, 2 * int(np.prod(input_shape)) * out
+    return out, int(np.prod(input_shape))
+
 
 def _build_layer(
-    spec: dict, index: int, shape: tuple[int, ...], rng: np.random.Generator, dtype: type
+    spec: dict,
+    index: int,
+    shape: tuple[int, ...],
+    rng: np.random.Generator,
+    dtype: type,
+    parameters_left: int,
 ) -> Layer:
-    """The registered layer class for ``spec["type"]``, checked against its input shape."""
+    """The registered layer class for ``spec["type"]``, checked against its input shape
+    and, before its weights are allocated, against the parameters the network has left."""
     if not isinstance(spec, dict):
         raise SpecError(f"layer {index}: expected an object, got {type(spec).__name__}")
     kind = spec.get("type")
@@ -44,6 +71,10 @@ def _build_layer(
         raise SpecError(f"layer {index} ({kind}) needs an image input, got shape {shape}")
     if cls.input_rank == 1 and len(shape) != 1:
         raise SpecError(f"layer {index} ({kind}) needs a flat input; add a flatten layer first")
+    if cls.parameters_of(spec, index, shape) > parameters_left:
+        raise SpecError(
+            f"layer {index} ({kind}) takes the network past {MAX_PARAMETERS:,} parameters in all"
+        )
     return cls.from_spec(spec, index, shape, rng, dtype)
 
 
@@ -79,6 +110,10 @@ class Network:
             raise SpecError("a network spec must be an object with a 'layers' list")
         if not spec["layers"]:
             raise SpecError("a network spec needs at least one layer")
+        if len(spec["layers"]) > MAX_LAYERS:
+            raise SpecError(
+                f"a network spec may have at most {MAX_LAYERS} layers, got {len(spec['layers'])}"
+            )
         input_shape = spec.get("input_shape", list(INPUT_SHAPE))
         if list(input_shape) != list(INPUT_SHAPE):
             raise SpecError(f"input_shape must be {list(INPUT_SHAPE)}, got {input_shape!r}")
@@ -90,17 +125,32 @@ class Network:
         self.shapes: list[tuple[int, ...]] = []
         counts: dict[str, int] = {}
         shape: tuple[int, ...] = INPUT_SHAPE
+        parameters = flops = 0
         for index, layer_spec in enumerate(self.spec["layers"]):
-            layer = _build_layer(layer_spec, index, shape, rng, dtype)
+            # Weights and a convolution's intermediate arrays are checked before they
+            # exist; the operations as each layer is added (they allocate nothing).
+            layer = _build_layer(layer_spec, index, shape, rng, dtype, MAX_PARAMETERS - parameters)
             counts[layer.label] = counts.get(layer.label, 0) + 1
             name = f"{layer.label}{counts[layer.label]}"
-            shape = layer.output_shape(shape)
+            input_shape, shape = shape, layer.output_shape(shape)
             if min(shape) < 1:
                 size = "×".join(str(v) for v in shape[1:]) if len(shape) == 3 else str(shape)
                 raise SpecError(
                     f"layer {index} ({name}) shrinks the map to {size}: below 1x1; use a "
                     "smaller kernel or stride, 'same' padding, or less pooling before it"
                 )
+            values, layer_flops = layer_cost(layer, input_shape, shape)
+            parameters += sum(p.size for p in layer.params.values())
+            flops += layer_flops
+            for what, amount, limit in (
+                ("values in one intermediate array", values, MAX_VALUES_PER_IMAGE),
+                ("operations for one image", flops, MAX_FLOPS_PER_IMAGE),
+            ):
+                if amount > limit:
+                    raise SpecError(
+                        f"layer {index} ({name}) takes the network to {amount:,} {what}; "
+                        f"the limit is {limit:,}"
+                    )
             self.layers.append(layer)
             self.names.append(name)
             self.shapes.append(shape)

@@ -110,7 +110,7 @@ class ModelMenu(QObject):
             self.menu.addAction("Your models").setEnabled(False)
         for entry in entries:
             if entry.problem is None:
-                accuracy = entry.model.metadata.metrics.get("test_accuracy")
+                accuracy = entry.metadata.metrics.get("test_accuracy")
                 text = menu_label(entry.name) + (
                     f" ({accuracy:.2%})" if accuracy is not None else ""
                 )

@@ -39,9 +39,9 @@ def test_broken_files_are_listed_with_the_reason(library):
     library.add(small_network(), ModelMetadata(name="good"))
     (library.folder / "hand-edited.npz").write_bytes(b"PK\x03\x04garbage")
     entries = {e.path.name: e for e in library.entries()}
-    assert entries["good.npz"].model is not None
+    assert entries["good.npz"].metadata is not None
     broken = entries["hand-edited.npz"]
-    assert broken.model is None and "hand-edited.npz" in broken.problem
+    assert broken.metadata is None and "hand-edited.npz" in broken.problem
 
 
 def test_rename_changes_name_and_file(library):
