@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import errno
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -16,8 +19,10 @@ from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
 from digitpad.core.familiarity import THRESHOLD_KEY, familiarity, threshold_for, threshold_of
+from digitpad.core.library import LibraryError
 from digitpad.core.model_io import ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
+from digitpad.core.paths import shown
 from digitpad.core.training import (
     OPTIMIZERS,
     BatchEnd,
@@ -32,6 +37,39 @@ from digitpad.core.training import (
 )
 
 MODEL_HELP = "a model file (.npz), or the name of a bundled model: " + ", ".join(RECIPES)
+
+
+def whole_number(minimum: int):
+    """An argparse type: an integer of at least ``minimum``, refused with its bound."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def real_number(low: float, high: float | None = None, inclusive_low: bool = False):
+    """An argparse type: a finite number above ``low`` (or at it) and below ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        above = value >= low if inclusive_low else value > low
+        if not (math.isfinite(value) and above and (high is None or value < high)):
+            bound = f"{'at least' if inclusive_low else 'above'} {low:g}"
+            bound += f" and below {high:g}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
 
 
 class CliError(Exception):
@@ -69,6 +107,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     folder = find_mnist_dir(args.data)
     train_split = load_split(folder, "train")
+    count = min(config.limit or len(train_split.labels), len(train_split.labels))
+    if count - round(count * config.validation_fraction) < 1:
+        raise CliError(
+            f"--val-fraction {config.validation_fraction:g} of {count} images leaves none to "
+            "train on"
+        )
     network = Network(RECIPES[args.arch].spec(), np.random.default_rng(config.seed))
     show = sys.stderr.isatty() or not args.json
     result = None
@@ -355,14 +399,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model on MNIST")
     p.add_argument("--arch", choices=sorted(RECIPES), default="default")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--epochs", type=whole_number(1))
+    p.add_argument("--batch-size", type=whole_number(1))
+    p.add_argument("--lr", type=real_number(0), help="learning rate")
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--val-fraction", type=float, help="share held out for validation")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--limit", type=int, help="train on N random training images")
+    p.add_argument(
+        "--val-fraction",
+        type=real_number(0, 1, inclusive_low=True),
+        help="share held out for validation",
+    )
+    p.add_argument("--seed", type=whole_number(0))
+    p.add_argument("--limit", type=whole_number(10), help="train on N random training images")
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--name", help="display name stored in the model")
     p.add_argument("--out", required=True, help="model file to write (.npz)")
@@ -391,8 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("bench", help="measure forward latency and training throughput")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seconds", type=float, default=3.0, help="timing per measurement")
+    p.add_argument("--batch-size", type=whole_number(1), default=64)
+    p.add_argument("--seconds", type=real_number(0), default=3.0, help="timing per measurement")
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
@@ -431,15 +479,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui"])
+    # What the world can do to a command ends it with one line and a conventional exit
+    # status; anything else is a bug, and its traceback is shown.
     try:
-        return args.func(args)
-    except (CliError, DatasetError, ModelFormatError, ValueError) as exc:
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk or closed pipe on stdout shows here, not at exit
+        return code
+    except (CliError, DatasetError, ModelFormatError, LibraryError) as exc:
         print(f"digitpad {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\ndigitpad {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader (say `| head`) went away: stop quietly, as command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return 1
+    except OSError as exc:
+        where = f"{shown(exc.filename)}: " if exc.filename else ""
+        print(f"digitpad {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        if exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EBADF):
+            _discard_stdout()  # so Python's own flush at exit does not fail again
+        return 1
+
+
+def _discard_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

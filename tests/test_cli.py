@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -197,3 +198,88 @@ def test_calibrate_reproduces_the_bundled_threshold_and_evaluate_reports_it(
     assert reloaded.metadata.metrics["test_accuracy"] == bundled.metadata.metrics["test_accuracy"]
     code, scores = run_json(capsys, "evaluate", "--model", str(copy), "--data", str(mnist_dir))
     assert code == 0 and 0 < scores["unfamiliar_share"] <= 0.01
+
+
+# -- what the world can do to a command (issue 10, class 7) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "error,code,words",
+    [
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (OSError(28, "No space left on device", "/some/file.npz"), 1, "/some/file.npz: No space"),
+        (PermissionError(13, "Permission denied", "/locked"), 1, "/locked: Permission denied"),
+    ],
+)
+def test_the_world_ends_a_command_with_one_line(monkeypatch, capsys, error, code, words):
+    import digitpad.cli as cli
+
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli, "cmd_evaluate", fail)
+    assert main(["evaluate"]) == code
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_bug_still_shows_its_traceback(monkeypatch):
+    import digitpad.cli as cli
+
+    def bug(args):
+        raise ValueError("a programming error")
+
+    monkeypatch.setattr(cli, "cmd_evaluate", bug)
+    with pytest.raises(ValueError, match="a programming error"):
+        main(["evaluate"])
+
+
+@pytest.mark.parametrize(
+    "argv,option",
+    [
+        (["train", "--seed", "-1", "--out", "x.npz"], "--seed"),
+        (["train", "--epochs", "0", "--out", "x.npz"], "--epochs"),
+        (["train", "--lr", "nan", "--out", "x.npz"], "--lr"),
+        (["train", "--val-fraction", "1", "--out", "x.npz"], "--val-fraction"),
+        (["train", "--limit", "3", "--out", "x.npz"], "--limit"),
+        (["bench", "--seconds", "-1"], "--seconds"),
+        (["bench", "--batch-size", "0"], "--batch-size"),
+    ],
+)
+def test_bad_option_values_are_refused_naming_the_option(capsys, argv, option):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_odd_paths_and_missing_data_get_one_line(tmp_path, capsys):
+    assert main(["predict", "a" * 300 + ".png"]) == 1
+    assert "not a usable path" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(tmp_path)]) == 1
+    assert "a folder, not a file" in capsys.readouterr().err
+    assert main(["bench", "--data", str(tmp_path / "nowhere"), "--seconds", "0.01"]) == 1
+    assert "nowhere" in capsys.readouterr().err  # never random data instead
+
+
+def test_a_full_stdout_is_one_line_and_exit_one(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    image = save_digit(np.pad(np.ones((12, 3)), ((8, 8), (12, 13))), tmp_path / "one.png")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "digitpad", "predict", str(image), "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert "No space left" in result.stderr and "Exception ignored" not in result.stderr
+
+
+def test_a_split_that_leaves_nothing_to_train_on_is_refused_first(capsys, tmp_path, mnist_dir):
+    argv = ["train", "--arch", "classic", "--limit", "10", "--val-fraction", "0.95"]
+    assert main([*argv, "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]) == 1
+    assert "--val-fraction 0.95 of 10 images leaves none" in capsys.readouterr().err

@@ -21,6 +21,7 @@ import numpy as np
 
 from digitpad import __version__
 from digitpad.core.network import Network, SpecError
+from digitpad.core.paths import file_problem, shown
 
 FORMAT = "digitpad-model"
 FORMAT_VERSION = 1
@@ -220,15 +221,11 @@ def _few(names: list[str], limit: int = 5) -> str:
 
 
 def _open(path: Path) -> zipfile.ZipFile:
-    try:
-        is_file = path.is_file()
-    except (OSError, ValueError) as exc:  # a name too long for the system, a NUL in it
-        raise ModelFormatError(f"{str(path)[:200]}: not a usable path ({exc})") from exc
-    if not is_file:
-        what = "is a folder, not a model file" if path.is_dir() else "no such model file"
-        if path.exists() and not path.is_dir():
-            what = "not a regular file (a device or a pipe?)"
-        raise ModelFormatError(f"{path}: {what}")
+    problem = file_problem(path)
+    if problem is not None:
+        if problem == "no such file":
+            problem = "no such model file"
+        raise ModelFormatError(f"{shown(path)}: {problem}")
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QImageReader
 
+from digitpad.core.paths import file_problem, shown
 from digitpad.core.preprocess import to_ink, to_mnist
 
 MAX_PIXELS = 40_000_000  # a larger image is refused before it is decoded
@@ -47,8 +48,9 @@ def qimage_to_gray(image: QImage) -> np.ndarray:
 def read_gray(path: str | os.PathLike) -> np.ndarray:
     """Decode an image file -> (H, W) float32 in [0, 1]; raises ImageError."""
     path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path}: no such file")
+    problem = file_problem(path)
+    if problem is not None:
+        raise ImageError(f"{shown(path)}: {problem}")
     reader = QImageReader(str(path))
     size = reader.size()
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:

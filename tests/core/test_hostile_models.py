@@ -144,7 +144,7 @@ def test_a_folder_or_pipe_is_named_for_what_it_is(tmp_path, kind):
     path = tmp_path / "model.npz"
     if kind == "folder":
         path.mkdir()
-        refused(path, "is a folder")
+        refused(path, "a folder, not a file")
     else:
         os.mkfifo(path)
         refused(path, "not a regular file")

@@ -389,3 +389,28 @@ def test_clicking_the_filters_enlarges_and_numbers_them_until_a_stage_is_picked(
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     settle(qtbot)
     assert view.focused_panel is view.pooled and view.filters.compact
+
+
+def test_a_hand_edited_settings_file_never_stops_the_start(
+    qtbot, dialogs, library_folder, tmp_path
+):
+    """Values QSettings itself turns into odd types (a float of 1e400, a list, a byte
+    array, an invalid variant) give defaults."""
+    from PySide6.QtCore import QSettings
+
+    from .conftest import open_window
+
+    path = tmp_path / "hand.ini"
+    path.write_text(
+        "[canvas]\npen_width=1e400\n"
+        "[view]\nzoom=nan\npresentation=@Invalid()\n"
+        "[model]\npath=a, b, c\n"
+        "[data]\nfolder=@ByteArray(\\0\\x1)\n"
+        "[window]\ngeometry=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x18)\n"
+    )
+    window = open_window(
+        qtbot, QSettings(str(path), QSettings.Format.IniFormat), library_folder, None
+    )
+    assert window.pen_slider.value() == 22
+    assert window.viewer.model.metadata.name == "default"
+    assert not window.actions["presentation"].isChecked()
