@@ -14,6 +14,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from digitpad.core.atomic import atomic_file
 from digitpad.core.bundled import resource_path
 
 DESKTOP_ID = "digitpad.desktop"  # the name QGuiApplication.setDesktopFileName matches
@@ -88,9 +89,8 @@ def desktop_entry(command: list[str]) -> str:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    with atomic_file(path) as out:
+        out.write(data)
 
 
 def _refresh(files: DesktopFiles) -> None:

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -15,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from digitpad.core.atomic import commit, remove_leftovers, temporary_beside
 
 ENV_VAR = "DIGITPAD_MNIST_DIR"
 IMAGES_MAGIC = 2051
@@ -234,6 +235,9 @@ def _fetch(
                     progress(name, done, total)
 
 
+PART_SUFFIX = ".part"
+
+
 class DownloadCancelled(DatasetError):
     """The caller asked the download to stop; nothing partial is left behind."""
 
@@ -256,8 +260,8 @@ def download_mnist(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatasetError(f"{folder}: cannot create the data folder ({exc})") from exc
-    for leftover in folder.glob(".*.part"):  # from a download that was killed
-        leftover.unlink(missing_ok=True)
+    for stem in FILES.values():  # ours only, from a download that was killed
+        remove_leftovers(folder, f".{stem}.gz.*{PART_SUFFIX}")
     for stem in FILES.values():
         final = folder / f"{stem}.gz"
         if final.is_file() and _verify(final, stem) is None:
@@ -265,14 +269,13 @@ def download_mnist(
         failures = []
         for mirror in mirrors:
             url = mirror + f"{stem}.gz"
-            handle, temp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=folder)
+            handle, temp = temporary_beside(final, PART_SUFFIX)
             os.close(handle)
-            temp = Path(temp_name)
             try:
                 _fetch(url, temp, timeout, progress, should_stop)
                 problem = _verify(temp, stem)
                 if problem is None:
-                    os.replace(temp, final)
+                    commit(temp, final)
                     break
                 failures.append(f"{url}: {problem}")
             except (urllib.error.URLError, OSError, ValueError) as exc:

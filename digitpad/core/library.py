@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from digitpad.core.atomic import TEMP_SUFFIX, atomic_file, remove_leftovers
 from digitpad.core.data import user_data_dir
 from digitpad.core.model_io import (
     ModelFormatError,
@@ -46,6 +46,10 @@ class Entry:
         return self.path.stem
 
 
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
 def _modified(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -69,14 +73,9 @@ class Library:
         self.folder = Path(folder) if folder is not None else default_folder()
 
     def clean_leftovers(self) -> list[Path]:
-        """Remove temporary files left by a save that was killed; returns what went."""
-        if not self.folder.is_dir():
-            return []
-        removed = []
-        for leftover in self.folder.glob(f".*{SUFFIX}.*.tmp"):
-            leftover.unlink(missing_ok=True)
-            removed.append(leftover)
-        return removed
+        """Remove temporary files left by a save that was killed (not a running one's:
+        see ``atomic.remove_leftovers``); returns what went."""
+        return remove_leftovers(self.folder, f".*{SUFFIX}.*{TEMP_SUFFIX}")
 
     def entries(self) -> list[Entry]:
         """Every model file, oldest first, from its header alone; a broken file (or one
@@ -94,22 +93,30 @@ class Library:
                 entries.append(Entry(path, None, str(exc)))
         return entries
 
-    def _free_path(self, name: str) -> Path:
+    def _save_new(self, name: str, network: Network, metadata: ModelMetadata) -> Path:
+        """Save under the first free file name made from ``name`` (name.npz, name-2.npz,
+        ...). Each name is taken exclusively: another process saving the same name at the
+        same moment gets the next one, and neither save is lost."""
         base = _slug(name)
-        candidate = self.folder / f"{base}{SUFFIX}"
-        number = 2
-        while candidate.exists():
-            candidate = self.folder / f"{base}-{number}{SUFFIX}"
-            number += 1
-        return candidate
+        for number in range(1, 10_000):
+            candidate = self.folder / (
+                f"{base}{SUFFIX}" if number == 1 else f"{base}-{number}{SUFFIX}"
+            )
+            if candidate.exists():
+                continue
+            try:
+                return save_model(candidate, network, metadata, exclusive=True)
+            except FileExistsError:
+                continue
+        raise LibraryError(f"{self.folder}: no free file name for {name!r}")
 
     def add(self, network: Network, metadata: ModelMetadata) -> Path:
         """Save a new model under a file name made from its display name."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            return save_model(self._free_path(metadata.name), network, metadata)
+            return self._save_new(metadata.name, network, metadata)
         except OSError as exc:
-            raise LibraryError(f"{self.folder}: cannot save the model ({exc})") from exc
+            raise LibraryError(f"{self.folder}: cannot save the model ({_reason(exc)})") from exc
 
     def _check(self, path: Path) -> Path:
         path = Path(path)
@@ -127,15 +134,22 @@ class Library:
             model = load_model(path)
         except ModelFormatError as exc:
             raise LibraryError(f"cannot rename a broken model: {exc}") from exc
-        target = self._free_path(new_name) if _slug(new_name) != path.stem else path
-        save_model(target, model.network, replace(model.metadata, name=new_name))
-        if target != path:
+        metadata = replace(model.metadata, name=new_name)
+        try:
+            if _slug(new_name) == path.stem:
+                return save_model(path, model.network, metadata)
+            target = self._save_new(new_name, model.network, metadata)
             path.unlink()
+        except OSError as exc:
+            raise LibraryError(f"{path}: cannot rename ({_reason(exc)})") from exc
         return target
 
     def delete(self, path: Path) -> None:
         path = self._check(path)
-        path.unlink()
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise LibraryError(f"{path}: cannot delete ({_reason(exc)})") from exc
 
 
 def export_model(path: Path, destination: Path) -> Path:
@@ -143,20 +157,9 @@ def export_model(path: Path, destination: Path) -> Path:
     destination = Path(destination)
     if destination.suffix != SUFFIX:
         destination = destination.with_suffix(SUFFIX)
-    temp: Path | None = None
     try:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-        )
-        temp = Path(name)
-        with open(handle, "wb") as out, open(path, "rb") as source:
+        with atomic_file(destination) as out, open(path, "rb") as source:
             shutil.copyfileobj(source, out)
-        shutil.copymode(path, temp)
-        temp.replace(destination)
-        temp = None
     except OSError as exc:
-        raise LibraryError(f"{destination}: cannot export ({exc})") from exc
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+        raise LibraryError(f"{destination}: cannot export ({_reason(exc)})") from exc
     return destination

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
+from digitpad.core.atomic import atomic_file
 from digitpad.core.network import Network, SpecError
 from digitpad.core.paths import file_problem, shown
 
@@ -54,8 +54,11 @@ class Model:
     path: Path | None = None
 
 
-def save_model(path: str | os.PathLike, network: Network, metadata: ModelMetadata) -> Path:
-    """Write atomically: a temporary file in the same folder, flushed, then renamed."""
+def save_model(
+    path: str | os.PathLike, network: Network, metadata: ModelMetadata, exclusive: bool = False
+) -> Path:
+    """Write atomically (``atomic.atomic_file``); with ``exclusive``, FileExistsError
+    rather than overwrite a file of that name."""
     path = Path(path)
     created = metadata.created or datetime.now(UTC).isoformat(timespec="seconds")
     header = {
@@ -72,20 +75,8 @@ def save_model(path: str | os.PathLike, network: Network, metadata: ModelMetadat
     arrays = {name: np.asarray(a, dtype=np.float32) for name, a in network.named_params().items()}
     arrays[HEADER_KEY] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp makes the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, exclusive) as out:
+        np.savez(out, **arrays)
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 
 import numpy as np
@@ -203,12 +204,15 @@ def test_cancelled_download_leaves_nothing(tmp_path, mnist_dir):
 def test_leftovers_of_a_killed_download_are_removed(tmp_path, mnist_dir):
     target = tmp_path / "d"
     target.mkdir()
-    leftover = target / ".train-images-idx3-ubyte.abc.part"
+    leftover = target / ".train-images-idx3-ubyte.gz.abc.part"
     leftover.write_bytes(b"half a file")
+    os.utime(leftover, (1_000_000_000, 1_000_000_000))  # from a download killed long ago
+    theirs = target / ".holiday-video.mp4.part"  # another program's download: not ours
+    theirs.write_bytes(b"someone else's")
     with serve_folder(mnist_dir) as url:
         download_mnist(target, mirrors=(url,))
-    assert not leftover.exists()
-    assert len(list(target.iterdir())) == 4
+    assert not leftover.exists() and theirs.exists()
+    assert len(list(target.iterdir())) == 5
 
 
 def test_existing_valid_files_are_kept(tmp_path, mnist_dir):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pytest
 
+from digitpad.core.atomic import LEFTOVER_AGE_S
 from digitpad.core.bundled import CLASSIC
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import ModelMetadata, load_model
@@ -83,8 +87,13 @@ def test_leftovers_of_a_killed_save_are_cleaned(library):
     library.add(small_network(), ModelMetadata(name="kept"))
     leftover = library.folder / ".kept.npz.abc123.tmp"
     leftover.write_bytes(b"half a model")
+    old = time.time() - LEFTOVER_AGE_S - 60
+    os.utime(leftover, (old, old))
+    # Another running instance's save in progress: young, so it is left alone.
+    in_progress = library.folder / ".other.npz.def456.tmp"
+    in_progress.write_bytes(b"being written")
     assert library.clean_leftovers() == [leftover]
-    assert not leftover.exists()
+    assert not leftover.exists() and in_progress.exists()
     assert [e.name for e in library.entries()] == ["kept"]
 
 
@@ -116,5 +125,8 @@ model_io.save_model({str(folder / "m.npz")!r}, Network(CLASSIC.spec()), model_io
     assert not (folder / "m.npz").exists()
     library = Library(folder)
     assert library.entries() == []
-    assert len(library.clean_leftovers()) == 1
+    (leftover,) = folder.iterdir()
+    old = time.time() - LEFTOVER_AGE_S - 60
+    os.utime(leftover, (old, old))  # hours later
+    assert library.clean_leftovers() == [leftover]
     assert list(folder.iterdir()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gzip
+import os
 import shutil
 
 import numpy as np
@@ -498,7 +499,9 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
         Network(CLASSIC.spec()), ModelMetadata(name="mine", metrics={"test_accuracy": 0.5})
     )
     (library_folder / "broken.npz").write_bytes(b"not a model")
-    (library_folder / ".mine.npz.123.tmp").write_bytes(b"leftover")
+    leftover = library_folder / ".mine.npz.123.tmp"
+    leftover.write_bytes(b"leftover")
+    os.utime(leftover, (1_000_000_000, 1_000_000_000))  # from a save killed long ago
     window = open_window(qtbot, settings, library_folder)
     assert not (library_folder / ".mine.npz.123.tmp").exists()  # cleaned on start
     texts = {a.text(): a for a in window.model_menu.menu.actions()}
