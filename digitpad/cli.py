@@ -10,17 +10,25 @@ import json
 import math
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from digitpad import __version__
+from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
-from digitpad.core.data import DatasetError, download_mnist, find_mnist_dir, load_split
+from digitpad.core.data import (
+    DatasetError,
+    download_mnist,
+    find_mnist_dir,
+    load_split,
+    user_data_dir,
+)
 from digitpad.core.evaluation import evaluate
 from digitpad.core.familiarity import THRESHOLD_KEY, familiarity, threshold_for, threshold_of
 from digitpad.core.library import LibraryError
-from digitpad.core.model_io import ModelFormatError, load_model, save_model
+from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.paths import shown
 from digitpad.core.training import (
@@ -93,6 +101,43 @@ def _emit(args: argparse.Namespace, payload: dict, text: str) -> None:
 # -- train -------------------------------------------------------------------------------
 
 
+def writable_destination(text: str) -> Path:
+    """``--out``, checked before hours of training: a file name (not empty, not a folder)
+    in a folder where a file can be created now (one is, and removed)."""
+    if not text.strip():
+        raise CliError("--out needs a file name")
+    out = Path(text)
+    try:
+        if out.is_dir():
+            raise CliError(f"--out {shown(out)}: a folder; give a file name in it")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = temporary_beside(out)
+        os.close(handle)
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"--out {shown(out)}: cannot write there ({exc.strerror or exc})") from exc
+    return out
+
+
+def save_trained(out: Path, network: Network, metadata: ModelMetadata) -> Path:
+    """Save the trained model at ``out``; if that fails now (the disk filled during the
+    run), keep it in the user data folder and say where, rather than lose the run."""
+    try:
+        return save_model(out, network, metadata)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    rescue = user_data_dir() / "unsaved" / f"{out.stem[:60]}-{stamp}.npz"
+    try:
+        save_model(rescue, network, metadata)
+    except OSError as exc:
+        raise CliError(
+            f"cannot save the trained model to {shown(out)} ({reason}) nor to {rescue} "
+            f"({exc.strerror or exc}): it is lost"
+        ) from exc
+    raise CliError(f"cannot save to {shown(out)} ({reason}); the trained model is kept in {rescue}")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     config = with_overrides(
         RECIPES[args.arch].config,
@@ -105,6 +150,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         augment=args.augment,
         validation_fraction=args.val_fraction,
     )
+    out = writable_destination(args.out)  # before the training, not after it
     folder = find_mnist_dir(args.data)
     train_split = load_split(folder, "train")
     count = min(config.limit or len(train_split.labels), len(train_split.labels))
@@ -148,10 +194,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     assert result is not None
     test_split = load_split(folder, "test")
     scores = evaluate(network, test_split.as_float(), test_split.labels)
-    metadata = run_metadata(
-        args.name or Path(args.out).stem, args.arch, config, result, scores, train_split
-    )
-    path = save_model(args.out, network, metadata)
+    metadata = run_metadata(args.name or out.stem, args.arch, config, result, scores, train_split)
+    path = save_trained(out, network, metadata)
     _emit(
         args,
         {

@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from digitpad.cli import main
 from digitpad.core.bundled import DEFAULT
+from digitpad.core.network import Network
 
 from .conftest import ROOT
 from .httpserver import serve_folder
@@ -283,3 +285,48 @@ def test_a_split_that_leaves_nothing_to_train_on_is_refused_first(capsys, tmp_pa
     argv = ["train", "--arch", "classic", "--limit", "10", "--val-fraction", "0.95"]
     assert main([*argv, "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]) == 1
     assert "--val-fraction 0.95 of 10 images leaves none" in capsys.readouterr().err
+
+
+# -- trained work is never lost (issue 10, class 4) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "out,words",
+    [
+        ("", "--out needs a file name"),
+        ("{tmp}", "a folder; give a file name"),
+        ("{tmp}/" + "n" * 300 + ".npz", "cannot write there"),
+        ("{tmp}/a-file/m.npz", "cannot write there"),  # through a file
+    ],
+)
+def test_a_bad_destination_is_refused_before_training(capsys, tmp_path, monkeypatch, out, words):
+    import digitpad.cli as cli
+
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setattr(cli, "load_split", pytest.fail)  # no data is read, no training
+    assert main(["train", "--arch", "classic", "--out", out.format(tmp=tmp_path)]) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_a_save_that_fails_after_training_keeps_the_model(capsys, tmp_path, monkeypatch):
+    import digitpad.cli as cli
+    from digitpad.core.model_io import load_model as load
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    real_save = cli.save_model
+    target = tmp_path / "out" / "m.npz"
+
+    def disk_full_at_target(path, *args, **kwargs):
+        if Path(path) == target:
+            raise OSError(28, "No space left on device", str(path))
+        return real_save(path, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "save_model", disk_full_at_target)
+    network = Network(DEFAULT.spec())
+    with pytest.raises(cli.CliError, match="No space left on device.*kept in") as info:
+        cli.save_trained(target, network, cli.ModelMetadata(name="m"))
+    (kept,) = (tmp_path / "data").rglob("*.npz")
+    assert str(kept) in str(info.value)
+    np.testing.assert_array_equal(
+        load(kept).network.layers[0].params["weight"], network.layers[0].params["weight"]
+    )

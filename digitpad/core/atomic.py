@@ -29,7 +29,8 @@ LEFTOVER_AGE_S = 6 * 3600
 
 def temporary_beside(path: Path, suffix: str = TEMP_SUFFIX) -> tuple[int, Path]:
     """A new, empty, hidden temporary file next to ``path``: (open descriptor, its path)."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    # The name, cut short: a target near the system's name limit still gets a temporary.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name[:120]}.", suffix=suffix, dir=path.parent)
     return handle, Path(name)
 
 

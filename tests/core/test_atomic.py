@@ -118,3 +118,10 @@ def test_two_processes_saving_the_same_name_lose_nothing(tmp_path):
     seeds = sorted(float(load_model(f).network.layers[0].params["weight"].sum()) for f in files)
     assert len(set(seeds)) == 2 and seeds.count(seeds[0]) == saves  # 80 of each, whole
     assert not list(folder.glob(".*"))  # no temporary files left behind
+
+
+def test_a_name_near_the_systems_limit_is_written(tmp_path):
+    target = tmp_path / ("n" * 250 + ".npz")  # the temporary's name must not be longer
+    with atomic_file(target) as out:
+        out.write(b"data")
+    assert target.read_bytes() == b"data" and len(list(tmp_path.iterdir())) == 1
