@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
+import http.client
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -38,6 +41,15 @@ MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 DOWNLOAD_SIZE_MB = 11
+# The decompressed size of each file (its IDX header and data): exact, whatever the mirror.
+DECOMPRESSED_BYTES = {
+    "train-images-idx3-ubyte": 47_040_016,
+    "train-labels-idx1-ubyte": 60_008,
+    "t10k-images-idx3-ubyte": 7_840_016,
+    "t10k-labels-idx1-ubyte": 10_008,
+}
+# Reading: the largest of them, with room; more is refused, not decompressed.
+MAX_IDX_BYTES = 64 * 1024 * 1024
 HOW_TO_POINT = (
     f"If you already have the four MNIST IDX files, pass --data DIR or set {ENV_VAR}=DIR "
     "to the folder that holds them."
@@ -53,14 +65,23 @@ class DatasetError(Exception):
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+            handle.seek(0)
+            if not gzipped:
+                raw = handle.read(MAX_IDX_BYTES + 1)
+            else:
+                # Streamed, and never past the cap: a small .gz can inflate to gigabytes.
+                with gzip.GzipFile(fileobj=handle) as inflating:
+                    raw = inflating.read(MAX_IDX_BYTES + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"{path}: corrupt gzip data ({exc})") from exc
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DatasetError(f"{path}: corrupt gzip data ({exc})") from exc
+    if len(raw) > MAX_IDX_BYTES:
+        raise DatasetError(
+            f"{path}: holds more than {MAX_IDX_BYTES:,} bytes; no MNIST file is that large"
+        )
     return raw
 
 
@@ -213,24 +234,52 @@ def _verify(path: Path, stem: str) -> str | None:
     return None
 
 
+class DownloadFailed(Exception):
+    """One mirror could not give one file; the next mirror is tried."""
+
+
+def download_cap(stem: str) -> int:
+    """The most bytes a mirror may send for ``stem``.gz: gzip never grows data by more
+    than a few bytes per 32 KB block, so its decompressed size plus a margin."""
+    return DECOMPRESSED_BYTES[stem] + DECOMPRESSED_BYTES[stem] // 1000 + 65_536
+
+
+def deadline_for(stem: str, timeout: float) -> float:
+    """Seconds one file may take in all: a slow line (100 KB/s) with its connection
+    ``timeout`` to spare. A server that trickles bytes forever is cut off."""
+    return timeout + download_cap(stem) / 100_000
+
+
 def _fetch(
     url: str,
     target: Path,
     timeout: float,
+    cap: int,
+    deadline: float,
     progress: Progress | None,
     should_stop: Callable[[], bool] | None,
 ) -> None:
-    """Stream url into target, reporting progress under the URL's file name."""
+    """Stream url into target, reporting progress under the URL's file name; at most
+    ``cap`` bytes, in at most ``deadline`` seconds, stopping when asked."""
     name = url.rsplit("/", 1)[-1]
+    start = time.monotonic()
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
+        declared = response.headers.get("Content-Length")
+        total = int(declared) if declared and declared.isdigit() else 0
+        if total > cap:
+            raise DownloadFailed(f"the server offers {total:,} bytes; at most {cap:,} expected")
         done = 0
         with open(target, "wb") as out:
-            while chunk := response.read(64 * 1024):
+            # read1: what has arrived, so a trickling server meets the deadline check
+            while chunk := response.read1(64 * 1024):
                 if should_stop and should_stop():
                     raise DownloadCancelled(f"download of {name} cancelled")
-                out.write(chunk)
                 done += len(chunk)
+                if done > cap:
+                    raise DownloadFailed(f"the server sent more than {cap:,} bytes")
+                if time.monotonic() - start > deadline:
+                    raise DownloadFailed(f"took longer than {deadline:.0f} s")
+                out.write(chunk)
                 if progress:
                     progress(name, done, total)
 
@@ -248,12 +297,15 @@ def download_mnist(
     progress: Progress | None = None,
     timeout: float = 10.0,
     should_stop: Callable[[], bool] | None = None,
+    deadline: float | None = None,
 ) -> Path:
     """Fetch the four .gz files into folder, verified; returns the folder.
 
     Each file goes to a temporary name in the same folder and is renamed only once its
     decompressed SHA-256 matches, so an interrupted or corrupted download never leaves
-    a file that looks valid. Files already present and valid are kept.
+    a file that looks valid. Files already present and valid are kept. Each file gets at
+    most ``download_cap`` bytes and ``deadline`` seconds (``deadline_for`` by default);
+    any failure of a mirror, HTTP errors and broken responses included, tries the next.
     """
     folder = Path(folder) if folder is not None else default_mnist_dir()
     try:
@@ -266,27 +318,46 @@ def download_mnist(
         final = folder / f"{stem}.gz"
         if final.is_file() and _verify(final, stem) is None:
             continue
-        failures = []
+        failures: list[str] = []
+        unreachable = 0
         for mirror in mirrors:
             url = mirror + f"{stem}.gz"
             handle, temp = temporary_beside(final, PART_SUFFIX)
             os.close(handle)
             try:
-                _fetch(url, temp, timeout, progress, should_stop)
+                _fetch(
+                    url,
+                    temp,
+                    timeout,
+                    download_cap(stem),
+                    deadline if deadline is not None else deadline_for(stem, timeout),
+                    progress,
+                    should_stop,
+                )
                 problem = _verify(temp, stem)
                 if problem is None:
                     commit(temp, final)
                     break
                 failures.append(f"{url}: {problem}")
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                reason = getattr(exc, "reason", None) or exc
-                failures.append(f"{url}: {reason}")
+            except urllib.error.HTTPError as exc:  # the server answered: not offline
+                failures.append(f"{url}: HTTP {exc.code} {exc.reason}")
+            except urllib.error.URLError as exc:  # no answer at all
+                unreachable += 1
+                failures.append(f"{url}: {exc.reason}")
+            except (DownloadFailed, http.client.HTTPException, ValueError) as exc:
+                failures.append(f"{url}: {exc or type(exc).__name__}")
+            except OSError as exc:  # a connection dropped or timed out, or a local disk
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+                    raise DatasetError(f"{folder}: cannot write ({exc.strerror})") from exc
+                unreachable += 1
+                failures.append(f"{url}: {exc.strerror or exc}")
             finally:
                 temp.unlink(missing_ok=True)
         else:
+            hint = "Are you offline? " if unreachable == len(failures) else ""
             raise DatasetError(
                 f"could not download {stem}.gz:\n  "
                 + "\n  ".join(failures)
-                + f"\nAre you offline? {HOW_TO_POINT}"
+                + f"\n{hint}{HOW_TO_POINT}"
             )
     return folder

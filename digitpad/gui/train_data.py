@@ -29,6 +29,7 @@ from digitpad.gui.settings import AppSettings
 from digitpad.gui.workers import Background, DownloadWorker
 
 ERROR = "<span style='color:#d03030'>{}</span>"
+DOWNLOAD_TEXT = f"Download MNIST ({DOWNLOAD_SIZE_MB} MB)"
 
 
 class DataSource(QGroupBox):
@@ -46,7 +47,7 @@ class DataSource(QGroupBox):
         self.status = QLabel()
         self.status.setObjectName("data_status")
         self.status.setWordWrap(True)
-        self.download_button = QPushButton(f"Download MNIST ({DOWNLOAD_SIZE_MB} MB)")
+        self.download_button = QPushButton(DOWNLOAD_TEXT)
         self.download_button.setObjectName("download")
         self.download_button.clicked.connect(self._on_download_button_clicked)
         self.folder_button = QPushButton("Choose Folder…")
@@ -67,9 +68,12 @@ class DataSource(QGroupBox):
         return self.download is not None
 
     def set_enabled(self, enabled: bool) -> None:
-        """Buttons follow what can be done now (not while training or downloading)."""
-        self.download_button.setEnabled(enabled and not self.busy() and self.folder is None)
-        self.folder_button.setEnabled(enabled and not self.busy())
+        """Buttons follow what can be done now (not while training or downloading; while
+        downloading, the download button cancels it)."""
+        busy = self.busy()
+        self.download_button.setText("Cancel Download" if busy else DOWNLOAD_TEXT)
+        self.download_button.setEnabled(busy or (enabled and self.folder is None))
+        self.folder_button.setEnabled(enabled and not busy)
 
     def stop(self) -> None:
         if self.download is not None:
@@ -115,6 +119,10 @@ class DataSource(QGroupBox):
         self._use(Path(chosen))
 
     def _on_download_button_clicked(self) -> None:
+        if self.download is not None:  # it reads "Cancel Download" now
+            self.status.setText("Cancelling the download…")
+            self.download.stop()
+            return
         worker = DownloadWorker(default_mnist_dir(), self.mirrors, self.timeout)
         worker.progress.connect(self._on_worker_progress)
         worker.succeeded.connect(self._on_worker_succeeded)

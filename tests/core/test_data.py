@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -222,3 +223,52 @@ def test_existing_valid_files_are_kept(tmp_path, mnist_dir):
         shutil.copy(mnist_dir / f"{stem}.gz", target)
     # No mirror is reachable, yet nothing needs fetching.
     assert download_mnist(target, mirrors=(closed_port_url(),)) == target
+
+
+# -- misbehaving servers (issue 10, class 3) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "mode,words",
+    [
+        ("trickle", "took longer than 2 s"),
+        ("endless", "sent more than"),
+        ("garbage", "NOT HTTP AT ALL"),
+        ("headers", "got more than 100 headers"),
+        ("oversize", "offers 1,000,000,000,000 bytes"),
+        ("missing", "HTTP 404 Not Found"),
+    ],
+)
+def test_a_misbehaving_mirror_fails_in_bounded_time_and_the_next_is_tried(
+    tmp_path, mnist_dir, mode, words
+):
+    from ..httpserver import misbehaving_server
+
+    target = tmp_path / "d"
+    start = time.monotonic()
+    with misbehaving_server(mode) as bad, pytest.raises(DatasetError) as info:
+        download_mnist(target, mirrors=(bad,), timeout=2, deadline=2)
+    message = str(info.value)
+    assert words in message and "offline" not in message  # it answered: not offline
+    assert time.monotonic() - start < 30
+    assert list(target.iterdir()) == []  # no partial file left
+    with misbehaving_server(mode) as bad, serve_folder(mnist_dir) as good:
+        download_mnist(target, mirrors=(bad, good), timeout=2, deadline=2)
+    assert find_mnist_dir(str(target), environ={}) == target
+
+
+def test_a_small_gzip_that_inflates_past_any_mnist_file_is_refused(tmp_path):
+    import gzip as gz
+
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    with gz.open(bomb, "wb") as out:
+        header = (
+            (2051).to_bytes(4, "big") + (200_000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+        )
+        out.write(header)
+        block = b"\0" * (1 << 20)
+        for _ in range(160):  # 160 MB of zeros: about 160 KB on disk
+            out.write(block)
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(DatasetError, match="more than 67,108,864 bytes"):
+        read_images(bomb)

@@ -283,6 +283,25 @@ def test_closing_during_a_stalled_download_neither_freezes_nor_aborts(window, qt
     assert "cancelled" in dialog.data.status.text() or "failed" in dialog.data.status.text()
 
 
+def test_a_download_can_be_cancelled_from_its_button(window, qtbot, without_mnist):
+    from digitpad.core.data import default_mnist_dir
+
+    from ..httpserver import misbehaving_server
+
+    dialog = open_dialog(window, qtbot)
+    with misbehaving_server("trickle") as url:  # in progress, a byte at a time
+        dialog.data.mirrors = (url,)
+        click(qtbot, dialog.data.download_button)
+        qtbot.waitUntil(lambda: dialog.data.download_button.text() == "Cancel Download")
+        assert dialog.data.download_button.isEnabled()
+        click(qtbot, dialog.data.download_button)
+        qtbot.waitUntil(lambda: dialog.data.download is None, timeout=15_000)
+    assert "cancelled" in dialog.data.status.text()
+    assert dialog.data.download_button.text().startswith("Download MNIST")
+    folder = default_mnist_dir()
+    assert not folder.exists() or list(folder.iterdir()) == []  # nothing partial kept
+
+
 def test_every_dialog_slot_runs_on_the_gui_thread(
     qtbot, settings, dialogs, library_folder, with_mnist, mnist_dir, monkeypatch
 ):
