@@ -163,6 +163,8 @@ def load_split(folder: Path, split: str) -> Split:
         raise DatasetError(
             f"{labels_path}: {len(labels)} labels for {len(images)} images in {images_path.name}"
         )
+    if len(images) == 0:  # nothing to train on or score: an accuracy of 0 would be a lie
+        raise DatasetError(f"{images_path}: holds no images")
     return Split(images, labels, hashlib.sha256(raw).hexdigest())
 
 

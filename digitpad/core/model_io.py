@@ -29,6 +29,9 @@ HEADER_KEY = "header"
 # No real model is near this; a larger archive is refused before anything is inflated.
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
+# Trained weights are below 10 in magnitude; a few of 3e38 still count as finite but turn
+# every prediction into NaN.
+MAX_ABS_WEIGHT = 1e4
 
 
 class ModelFormatError(Exception):
@@ -296,6 +299,12 @@ def load_model(path: str | os.PathLike) -> Model:
         for name, array in arrays.items():
             if not np.isfinite(array).all():
                 raise ModelFormatError(f"{path}: array {name} holds NaN or infinite values")
+            largest = float(np.abs(array).max()) if array.size else 0.0
+            if largest > MAX_ABS_WEIGHT:
+                raise ModelFormatError(
+                    f"{path}: array {name} holds a weight of {largest:.3g}; trained weights "
+                    f"stay far below {MAX_ABS_WEIGHT:g} (larger ones overflow a prediction)"
+                )
         network.set_params(arrays)
         return Model(network, _metadata(header), path)
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from digitpad.core.paths import file_problem, shown
@@ -14,6 +14,7 @@ from digitpad.core.preprocess import to_ink, to_mnist
 
 MAX_PIXELS = 40_000_000  # a larger image is refused before it is decoded
 MAX_SIDE = 1200  # larger images are decoded at this size
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a larger file is refused unread
 
 
 class ImageError(Exception):
@@ -51,17 +52,31 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
     problem = file_problem(path)
     if problem is not None:
         raise ImageError(f"{shown(path)}: {problem}")
-    reader = QImageReader(str(path))
+    # Python reads the bytes (any file name the system allows, even one that is not
+    # valid UTF-8, which Qt's own file opening would not find); Qt only decodes them.
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImageError(f"{shown(path)}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"{shown(path)}: larger than {MAX_FILE_BYTES >> 20} MB; not a digit")
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
     size = reader.size()
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:
-        raise ImageError(f"{path}: {size.width()}x{size.height()} is too large an image")
+        raise ImageError(f"{shown(path)}: {size.width()}x{size.height()} is too large an image")
     if size.isValid() and max(size.width(), size.height()) > MAX_SIDE:
         # The digit ends up 20 pixels tall: decoding a photo at full size would only cost
-        # time and memory, so let the decoder shrink it (keeping its aspect ratio).
-        reader.setScaledSize(size.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio))
+        # time and memory, so let the decoder shrink it (keeping its aspect ratio, and at
+        # least a pixel each way: a 10000x1 strip would otherwise shrink to nothing).
+        scaled = size.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio)
+        reader.setScaledSize(QSize(max(1, scaled.width()), max(1, scaled.height())))
     image = reader.read()
     if image.isNull():
-        raise ImageError(f"{path}: not a readable image ({reader.errorString()})")
+        raise ImageError(f"{shown(path)}: not a readable image ({reader.errorString()})")
     return qimage_to_gray(image)
 
 

@@ -272,3 +272,14 @@ def test_a_small_gzip_that_inflates_past_any_mnist_file_is_refused(tmp_path):
     assert bomb.stat().st_size < 1_000_000
     with pytest.raises(DatasetError, match="more than 67,108,864 bytes"):
         read_images(bomb)
+
+
+def test_an_empty_test_set_is_refused_not_scored_zero(tmp_path, mnist_dir):
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        shutil.copy(mnist_dir / f"{stem}.gz", tmp_path)
+    with gzip.open(tmp_path / "t10k-images-idx3-ubyte.gz", "wb") as out:
+        out.write((2051).to_bytes(4, "big") + b"\0\0\0\0" + (28).to_bytes(4, "big") * 2)
+    with gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz", "wb") as out:
+        out.write((2049).to_bytes(4, "big") + b"\0\0\0\0")
+    with pytest.raises(DatasetError, match="holds no images"):
+        load_split(tmp_path, "test")

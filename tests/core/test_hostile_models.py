@@ -167,3 +167,10 @@ def test_a_library_of_bad_files_still_lists_and_reads_headers_only(tmp_path):
     assert entries["half.npz"].name == "header fine, weights gone"
     with pytest.raises(ModelFormatError, match="missing"):
         load_model(library.folder / "half.npz")
+
+
+def test_finite_but_enormous_weights_are_refused(saved):
+    arrays = arrays_of(saved)
+    arrays["0.weight"] = np.full_like(arrays["0.weight"], 3e38)  # finite, yet NaN predictions
+    archive(saved, {f"{k}.npy": member_bytes(v) for k, v in arrays.items()})
+    refused(saved, "0.weight holds a weight of 3e\\+38")

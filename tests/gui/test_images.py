@@ -104,3 +104,27 @@ def test_image_bomb_is_refused_before_decoding(tmp_path):
     )
     with pytest.raises(ImageError, match="bomb.png: 30000x30000 is too large"):
         read_gray(path)
+
+
+@pytest.mark.parametrize("width,height", [(10_000, 3), (3, 10_000)])
+def test_a_long_thin_strip_is_decoded_not_called_unreadable(tmp_path, width, height):
+    path = tmp_path / "strip.png"
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.fillRect(width // 3, height // 3, max(1, width // 3), max(1, height // 3), Qt.black)
+    painter.end()
+    assert image.save(str(path))
+    gray = read_gray(path)
+    assert min(gray.shape) >= 1 and max(gray.shape) == 1200  # shrunk, but not to nothing
+    assert image_to_input(path).shape == (28, 28)
+
+
+def test_a_file_name_that_is_not_utf8_is_opened(tmp_path):
+    import os
+
+    name = os.path.join(os.fsencode(tmp_path), b"caf\xe9.png")
+    assert bar_image(200, 200).save(str(tmp_path / "plain.png"))
+    os.rename(tmp_path / "plain.png", name)
+    path = os.fsdecode(name)  # what Python (argv, a file dialog) hands over
+    assert image_to_input(path).shape == (28, 28)
