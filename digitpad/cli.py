@@ -344,7 +344,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     target = Path(args.dir) if args.dir else None
     mirrors = tuple(args.mirror) if args.mirror else None
     kwargs = {"mirrors": mirrors} if mirrors else {}
-    folder = download_mnist(target, progress=progress, timeout=args.timeout, **kwargs)
+    folder = download_mnist(
+        target, progress=progress, timeout=args.timeout, deadline=args.deadline, **kwargs
+    )
     sys.stderr.write("\n")
     _emit(args, {"path": str(folder)}, f"MNIST verified in {folder}")
     return 0
@@ -494,7 +496,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = data_sub.add_parser("download", help="download and verify MNIST (about 11 MB)")
     d.add_argument("--dir", help="where to put it (default: the user data folder)")
     d.add_argument("--mirror", action="append", help="base URL to try (repeatable)")
-    d.add_argument("--timeout", type=float, default=10.0, help="seconds per connection")
+    d.add_argument("--timeout", type=real_number(0), default=10.0, help="seconds per connection")
+    d.add_argument(
+        "--deadline",
+        type=real_number(0),
+        help="seconds one file may take in all (default: a 100 KB/s line's time)",
+    )
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_data)
 
