@@ -9,6 +9,7 @@ import errno
 import json
 import math
 import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -530,8 +531,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui"])
-    # What the world can do to a command ends it with one line and a conventional exit
-    # status; anything else is a bug, and its traceback is shown.
+    if args.command == "gui":
+        return _run(args)
+    # `kill` (SIGTERM) unwinds like Ctrl+C, so temporary files are removed on the way.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with what the world can do to it ending it in one line and a
+    conventional exit status; anything else is a bug, and its traceback is shown."""
     try:
         code = args.func(args)
         sys.stdout.flush()  # a full disk or closed pipe on stdout shows here, not at exit
@@ -542,6 +554,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\ndigitpad {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"\ndigitpad {args.command}: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         # The reader (say `| head`) went away: stop quietly, as command-line tools do.
         _discard_stdout()
@@ -552,6 +567,14 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EBADF):
             _discard_stdout()  # so Python's own flush at exit does not fail again
         return 1
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so ``finally`` blocks run."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _discard_stdout() -> None:

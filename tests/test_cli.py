@@ -330,3 +330,37 @@ def test_a_save_that_fails_after_training_keeps_the_model(capsys, tmp_path, monk
     np.testing.assert_array_equal(
         load(kept).network.layers[0].params["weight"], network.layers[0].params["weight"]
     )
+
+
+def test_a_terminated_download_leaves_no_temporary_file(tmp_path):
+    import signal
+    import time
+
+    from .httpserver import misbehaving_server
+
+    target = tmp_path / "d"
+    with misbehaving_server("trickle") as url:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "digitpad",
+                "data",
+                "download",
+                "--dir",
+                str(target),
+                "--mirror",
+                url,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 60
+        while not list(target.glob(".*.part")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until the download is under way
+        assert list(target.glob(".*.part")), "the download never started"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and "terminated" in err and "Traceback" not in err
+    assert list(target.iterdir()) == []
