@@ -183,7 +183,7 @@ def pendigit_flags(drawn: Drawn, folder: str | None) -> dict | str:
     path = Path(folder) if folder else pendigits.default_dir() or Path("../shared/data/pendigits")
     try:
         digits = pendigits.load(path)
-    except (OSError, ValueError) as exc:
+    except (OSError, DatasetError) as exc:
         return f"skipped: {exc}"
     canvases = [render(pendigits.to_canvas(digit, pen_width=PEN)) for digit in digits]
     return drawn.flags(canvases, [PEN] * len(canvases))

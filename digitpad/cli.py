@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
+from digitpad.core import pendigits
 from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.data import (
@@ -215,7 +216,43 @@ def cmd_train(args: argparse.Namespace) -> int:
 # -- evaluate ----------------------------------------------------------------------------
 
 
+def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
+    """A model on pen-written digits, drawn the way the canvas draws them."""
+    model = load_model(args.model)
+    digits = pendigits.load(args.strokes)
+    if args.writers:
+        wanted = pendigits.parse_writers(args.writers)
+        missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
+        if missing:
+            raise CliError(f"--writers: no digits by writer(s) {missing} in {args.strokes}")
+        _, digits = pendigits.split_by_writer(digits, wanted)
+    images = pendigits.render_inputs(digits)
+    scores = evaluate(model.network, images, pendigits.labels(digits))
+    predicted = model.network.predict(images).argmax(axis=1)
+    per_writer = pendigits.by_writer(digits, predicted)
+    confused = pendigits.most_confused(scores.confusion)
+    payload = {
+        **scores.to_json(),
+        "writers": sorted(per_writer),
+        "per_writer_accuracy": {str(w): acc for w, (acc, _) in per_writer.items()},
+        "most_confused": [{"true": t, "read_as": r, "count": n} for t, r, n in confused],
+    }
+    lines = [
+        f"{args.model} on {scores.n} pen digits by {len(per_writer)} writers "
+        f"({args.strokes}): accuracy {scores.accuracy:.4f}",
+        "per digit: " + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(scores.per_class_accuracy)),
+        "per writer: " + "  ".join(f"{w}:{acc:.3f}" for w, (acc, _) in sorted(per_writer.items())),
+        "most confused: " + ", ".join(f"{t} read as {r} ({n})" for t, r, n in confused),
+    ]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.strokes is not None:
+        return cmd_evaluate_strokes(args)
+    if args.writers:
+        raise CliError("--writers picks writers of --strokes DIR")
     model = load_model(args.model)
     test_split = load_split(find_mnist_dir(args.data), "test")
     images = test_split.as_float()
@@ -464,9 +501,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="score a model on the 10,000 MNIST test images")
+    p = sub.add_parser(
+        "evaluate",
+        help="score a model on the 10,000 MNIST test images, or on pen-written digits",
+    )
     p.add_argument("--model", type=resolve_model, default="default", help=MODEL_HELP)
     p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument(
+        "--strokes",
+        type=Path,
+        metavar="DIR",
+        help="score on the UCI pen-digits strokes in DIR instead (drawn as the canvas draws)",
+    )
+    p.add_argument("--writers", help="with --strokes: only these writers, e.g. 25-30 or 1,4")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

@@ -364,3 +364,52 @@ def test_a_terminated_download_leaves_no_temporary_file(tmp_path):
         _, err = process.communicate(timeout=60)
     assert process.returncode == 143 and "terminated" in err and "Traceback" not in err
     assert list(target.iterdir()) == []
+
+
+# -- evaluate on pen-written digits (issue 11) ----------------------------------------------
+
+
+def test_evaluate_on_held_out_writers_reports_digits_writers_and_confusions(capsys, pendigits_dir):
+    from digitpad.core import pendigits
+
+    code, result = run_json(
+        capsys,
+        "evaluate",
+        "--model",
+        "default",
+        "--strokes",
+        str(pendigits_dir),
+        "--writers",
+        "1-2",
+    )
+    assert code == 0 and result["writers"] == [1, 2]
+    digits = [d for d in pendigits.load(pendigits_dir) if d.writer in (1, 2)]
+    assert result["n"] == len(digits) == 499
+    assert set(result["per_writer_accuracy"]) == {"1", "2"}
+    assert 0.85 <= result["accuracy"] <= 1.0  # measured 0.970 for the default model
+    counts = {(c["true"], c["read_as"]): c["count"] for c in result["most_confused"]}
+    confusion = np.array(result["confusion"])
+    for (true, read), count in counts.items():
+        assert confusion[true, read] == count and true != read
+    overall = sum(
+        acc * sum(d.writer == int(w) for d in digits)
+        for w, acc in result["per_writer_accuracy"].items()
+    ) / len(digits)
+    assert overall == pytest.approx(result["accuracy"])
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["--writers", "5-x"], "'5-x' is not a number or a range"),
+        (["--writers", "40"], "no digits by writer(s) [40]"),
+    ],
+)
+def test_evaluate_strokes_refuses_bad_writers_naming_them(capsys, pendigits_dir, argv, words):
+    assert main(["evaluate", "--strokes", str(pendigits_dir), *argv]) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_evaluate_strokes_on_a_folder_without_them_says_so(capsys, tmp_path):
+    assert main(["evaluate", "--strokes", str(tmp_path)]) == 1
+    assert "holds no pendigits-orig.tra.gz" in capsys.readouterr().err

@@ -4,7 +4,6 @@ canvas so they reach the network by the canvas's own path (``strokes.render``, `
 
 from __future__ import annotations
 
-import errno
 import gzip
 import os
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.core.data import DatasetError
 from digitpad.core.preprocess import SIZE, to_mnist
 from digitpad.core.strokes import CANVAS_SIZE, Stroke, render
 
@@ -32,7 +32,7 @@ _SEGMENT = re.compile(r'\.SEGMENT\s+\S+\s+\S+\s+\S+\s+"([^"]*)"$')
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
-class PenDigitsFormatError(ValueError):
+class PenDigitsFormatError(DatasetError):
     """A pen-digits file that does not parse; the message names the file and the line."""
 
 
@@ -80,7 +80,7 @@ def load(path: str | os.PathLike[str]) -> list[PenDigit]:
     if path.is_dir():
         folder, path = path, path / FILE_NAME
         if not path.is_file():
-            raise FileNotFoundError(errno.ENOENT, f"{folder} holds no {FILE_NAME}", str(path))
+            raise DatasetError(f"{folder}: holds no {FILE_NAME} (the UCI pen-digits file)")
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -294,3 +294,43 @@ def split_by_writer(
         raise ValueError(f"no digits by writer(s) {sorted(missing)}")
     kept = [digit for digit in digits if digit.writer not in held]
     return kept, [digit for digit in digits if digit.writer in held]
+
+
+def parse_writers(text: str) -> set[int]:
+    """'25-30' or '1,3,5-7' -> the writer ids; DatasetError naming the bad part."""
+    chosen: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise DatasetError(
+                f"writers {text!r}: {part.strip()!r} is not a number or a range"
+            ) from None
+        if first < 1 or last < first:
+            raise DatasetError(f"writers {text!r}: {part.strip()!r} is not a range of ids >= 1")
+        chosen.update(range(first, last + 1))
+    return chosen
+
+
+def by_writer(digits: Sequence[PenDigit], predicted: np.ndarray) -> dict[int, tuple[float, int]]:
+    """Each writer's (accuracy, digit count), for predictions made in ``digits``' order."""
+    truth, who = labels(digits), writers(digits)
+    return {
+        int(writer): (
+            float((predicted[who == writer] == truth[who == writer]).mean()),
+            int((who == writer).sum()),
+        )
+        for writer in np.unique(who)
+    }
+
+
+def most_confused(confusion: list[list[int]], count: int = 5) -> list[tuple[int, int, int]]:
+    """(true digit, read as, how often) for the largest off-diagonal cells."""
+    cells = [
+        (true, read, n)
+        for true, row in enumerate(confusion)
+        for read, n in enumerate(row)
+        if true != read and n
+    ]
+    return sorted(cells, key=lambda cell: -cell[2])[:count]

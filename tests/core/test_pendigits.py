@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from digitpad.core import pendigits
+from digitpad.core.data import DatasetError
 from digitpad.core.pendigits import PenDigit, PenDigitsFormatError
 from digitpad.core.preprocess import to_mnist
 from digitpad.core.strokes import render
@@ -70,7 +71,7 @@ def test_an_uncompressed_file_reads_too(tmp_path):
 
 
 def test_a_folder_without_the_file_says_what_it_lacks(tmp_path):
-    with pytest.raises(FileNotFoundError, match=f"holds no {pendigits.FILE_NAME}"):
+    with pytest.raises(DatasetError, match=f"holds no {pendigits.FILE_NAME}"):
         pendigits.load(tmp_path)
 
 

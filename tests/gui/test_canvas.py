@@ -251,3 +251,39 @@ def test_undo_availability_is_announced(canvas, qtbot):
     draw_stroke(canvas, line((60, 40), (60, 240)))
     canvas.undo()
     assert seen[0] is True and seen[-1] is False
+
+
+def test_the_canvas_and_the_core_rasteriser_draw_the_same_ink(window, qtbot):
+    """Training renders pen strokes with core/strokes.py, the canvas paints them with Qt:
+    on the same points and pen they agree pixel for pixel within anti-aliasing, and the
+    network sees the same input (issue 11)."""
+    import numpy as np
+
+    from digitpad.core.preprocess import to_mnist
+    from digitpad.core.strokes import Stroke as CoreStroke
+    from digitpad.core.strokes import render
+    from digitpad.gui.canvas import Clear
+    from digitpad.gui.canvas import Stroke as CanvasStroke
+
+    from .conftest import draw_stroke
+    from .handwriting import DIGITS
+
+    canvas = window.canvas
+    for digit, strokes in DIGITS.items():
+        canvas.clear()
+        for width, stroke in zip((22, 14, 40), strokes, strict=False):
+            canvas.set_pen_width(width)
+            draw_stroke(canvas, stroke)
+        shown = canvas._items[: canvas._cursor]
+        cleared = [i for i, item in enumerate(shown) if isinstance(item, Clear)]
+        since_clear = shown[cleared[-1] if cleared else 0 :]
+        drawn = [item for item in since_clear if isinstance(item, CanvasStroke)]
+        assert drawn, digit
+        core = render(
+            [CoreStroke(np.array([(p.x(), p.y()) for p in s.points]), s.width) for s in drawn]
+        )
+        painted = canvas.pixels()
+        difference = np.abs(painted - core)
+        assert difference.max() <= 0.6, (digit, difference.max())  # only on the edges
+        assert difference.mean() < 0.01, (digit, difference.mean())
+        assert np.abs(to_mnist(painted) - to_mnist(core)).max() < 0.1, digit
