@@ -334,3 +334,61 @@ def most_confused(confusion: list[list[int]], count: int = 5) -> list[tuple[int,
         if true != read and n
     ]
     return sorted(cells, key=lambda cell: -cell[2])[:count]
+
+
+@dataclass(frozen=True)
+class StrokeAugment:
+    """How much each pen digit varies each time it is drawn for training: as people vary
+    on the canvas. Widths are the canvas pen's (gui/canvas.py allows 4-60 px; the thick
+    end is left out, where a digit drawn 140 px tall closes its loops)."""
+
+    pen_width: tuple[float, float] = (8.0, 40.0)
+    height: tuple[float, float] = (140.0, 220.0)  # with shift and turn, inside the canvas
+    shift: float = 20.0  # canvas pixels, each way
+    slant: float = 0.3  # x moves by slant * y (either way)
+    rotation: float = 12.0  # degrees, either way
+    jitter: float = 1.0  # canvas pixels, per point
+    drop: float = 0.3  # the largest share of inner points left out (a faster stroke)
+
+
+def augmented_canvas(
+    digit: PenDigit, rng: np.random.Generator, augment: StrokeAugment = StrokeAugment()
+) -> list[Stroke]:
+    """The digit drawn once more, differently: another pen, size, place, slant, rotation,
+    a little shake, and strokes drawn faster (fewer points)."""
+    width = float(np.exp(rng.uniform(*np.log(augment.pen_width))))
+    base = to_canvas(digit, width, float(rng.uniform(*augment.height)))
+    angle = np.radians(rng.uniform(-augment.rotation, augment.rotation))
+    slant = rng.uniform(-augment.slant, augment.slant)
+    cos, sin = np.cos(angle), np.sin(angle)
+    transform = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, slant], [0.0, 1.0]])
+    centre = CANVAS_SIZE / 2 + rng.uniform(-augment.shift, augment.shift, 2)
+    drop = rng.uniform(0, augment.drop)
+    paths = []
+    for stroke in base:
+        points = stroke.points
+        if len(points) > 2:  # keep the ends, leave out some inner points
+            keep = np.concatenate([[True], rng.random(len(points) - 2) >= drop, [True]])
+            points = points[keep]
+        points = (points - CANVAS_SIZE / 2) @ transform.T + centre
+        paths.append(points + rng.normal(0, augment.jitter, points.shape))
+    # Turned and slanted, a wide digit may reach past an edge: moved back, as a person
+    # draws inside the canvas.
+    ink = np.concatenate(paths)
+    low, high = ink.min(axis=0) - width / 2, ink.max(axis=0) + width / 2
+    move = np.maximum(0.0, -low) - np.maximum(0.0, high - CANVAS_SIZE)
+    return [Stroke(points + move, width) for points in paths]
+
+
+def augmented_inputs(
+    digits: Sequence[PenDigit],
+    rng: np.random.Generator,
+    augment: StrokeAugment = StrokeAugment(),
+) -> np.ndarray:
+    """(N, 28, 28) float32: each digit drawn afresh (``augmented_canvas``) and turned into
+    the network's input as the canvas's pixels are; a new set every call."""
+    inputs = np.empty((len(digits), SIZE, SIZE), np.float32)
+    for index, digit in enumerate(digits):
+        image = to_mnist(render(augmented_canvas(digit, rng, augment)))
+        inputs[index] = image if image is not None else 0.0
+    return inputs

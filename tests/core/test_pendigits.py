@@ -227,3 +227,34 @@ def test_the_default_model_reads_rendered_pen_digits(pen_digits):
     accuracy = float((predicted == pendigits.labels(sample)).mean())
     assert len(sample) == 499
     assert accuracy >= 0.85, f"{accuracy:.3f}"
+
+
+def test_each_drawing_of_a_pen_digit_differs_and_stays_on_the_canvas(pendigits_dir):
+    digits = [d for d in pendigits.load(pendigits_dir) if d.writer == 28][:40]
+    first = pendigits.augmented_inputs(digits, np.random.default_rng(3))
+    again = pendigits.augmented_inputs(digits, np.random.default_rng(3))
+    other = pendigits.augmented_inputs(digits, np.random.default_rng(4))
+    np.testing.assert_array_equal(first, again)  # a seed gives the same set
+    assert np.abs(first - other).mean() > 0.05  # another seed, other drawings
+    assert first.shape == (40, 28, 28) and first.dtype == np.float32
+    rng = np.random.default_rng(5)
+    widths, margins = set(), []
+    for digit in digits:
+        strokes = pendigits.augmented_canvas(digit, rng)
+        widths.add(strokes[0].width)
+        points = np.concatenate([s.points for s in strokes])
+        margins.append(min(points.min(), 280 - points.max()) - strokes[0].width / 2)
+    aug = pendigits.StrokeAugment()
+    assert len(widths) == 40 and aug.pen_width[0] <= min(widths) <= max(widths) <= aug.pen_width[1]
+    assert min(margins) >= -1e-9  # the ink stays on the canvas
+
+
+def test_augmented_pen_digits_are_still_read_as_their_digit(pendigits_dir):
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.model_io import load_model
+
+    digits = [d for d in pendigits.load(pendigits_dir) if d.writer in (1, 2)]
+    inputs = pendigits.augmented_inputs(digits, np.random.default_rng(0))
+    network = load_model(resolve_model("default")).network
+    accuracy = (network.predict(inputs).argmax(axis=1) == pendigits.labels(digits)).mean()
+    assert accuracy > 0.85  # measured 0.956: varied, not mangled
