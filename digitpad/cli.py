@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
-from digitpad.core import pendigits
+from digitpad.core import calibration, pendigits
 from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
+from digitpad.core.calibration import CALIBRATION_KEY, expected_calibration_error
 from digitpad.core.data import (
     DatasetError,
     download_mnist,
@@ -33,8 +34,21 @@ from digitpad.core.library import LibraryError
 from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.paths import shown
+from digitpad.core.preprocess import fit_to_canvas, to_ink, to_mnist
+from digitpad.core.samples import (
+    PersonalSet,
+    Sample,
+    SampleError,
+    SampleStore,
+    export_idx,
+    export_npz,
+    read_export,
+)
 from digitpad.core.training import (
+    FINE_TUNE,
     OPTIMIZERS,
+    PEN_DIGITS_KEY,
+    SAMPLES_RATIO,
     BatchEnd,
     EpochEnd,
     Finished,
@@ -49,16 +63,18 @@ from digitpad.core.training import (
 MODEL_HELP = "a model file (.npz), or the name of a bundled model: " + ", ".join(RECIPES)
 
 
-def whole_number(minimum: int):
-    """An argparse type: an integer of at least ``minimum``, refused with its bound."""
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: an integer of at least ``minimum`` (and at most ``maximum``),
+    refused with its bounds."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
         return value
 
     return parse
@@ -141,31 +157,46 @@ def save_trained(out: Path, network: Network, metadata: ModelMetadata) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    config = with_overrides(
-        RECIPES[args.arch].config,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        optimizer=args.optimizer,
-        seed=args.seed,
-        limit=args.limit,
-        augment=args.augment,
-        validation_fraction=args.val_fraction,
-    )
+    source = load_model(args.from_model) if args.from_model is not None else None
+    try:
+        config = _train_config(args, fine_tune=source is not None)
+    except ValueError as exc:  # settings that are fine alone but not together
+        raise CliError(f"these training settings do not fit together: {exc}") from exc
     out = writable_destination(args.out)  # before the training, not after it
+    pen_folder = _pen_digits_folder(args, config)
+    personal, samples_path = _personal_samples(args, config)
     folder = find_mnist_dir(args.data)
     train_split = load_split(folder, "train")
+    pen_digits = pendigits.load(pen_folder) if pen_folder is not None else []
     count = min(config.limit or len(train_split.labels), len(train_split.labels))
     if count - round(count * config.validation_fraction) < 1:
         raise CliError(
             f"--val-fraction {config.validation_fraction:g} of {count} images leaves none to "
             "train on"
         )
-    network = Network(RECIPES[args.arch].spec(), np.random.default_rng(config.seed))
+    if source is not None:
+        network = source.network.copy()  # from its weights (and keeping its temperature)
+        arch = str(source.metadata.training.get("arch", "custom"))[:40]
+    else:
+        network = Network(RECIPES[args.arch].spec(), np.random.default_rng(config.seed))
+        arch = args.arch
+    test_split = load_split(folder, "test")
+    before = (
+        evaluate(network, test_split.as_float(), test_split.labels) if source is not None else None
+    )
     show = sys.stderr.isatty() or not args.json
     result = None
     try:
-        for event in train(network, train_split.as_float(), train_split.labels, config):
+        events = train(
+            network,
+            train_split.as_float(),
+            train_split.labels,
+            config,
+            pen_digits=pen_digits,
+            personal=personal,
+            personal_baseline=source.network if source is not None else None,
+        )
+        for event in events:
             if (
                 isinstance(event, BatchEnd)
                 and show
@@ -182,9 +213,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                 sys.stderr.flush()
             elif isinstance(event, EpochEnd) and show:
                 val = f" val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
+                held = event.held_out_writers_accuracy
+                pen = f" held_out_writers_acc {held:.4f}" if held is not None else ""
                 sys.stderr.write(
                     f"\nepoch {event.epoch}: train_loss {event.train_loss:.4f} "
-                    f"train_acc {event.train_accuracy:.4f}{val}\n"
+                    f"train_acc {event.train_accuracy:.4f}{val}{pen}\n"
                 )
             elif isinstance(event, Finished):
                 result = event
@@ -194,23 +227,132 @@ def cmd_train(args: argparse.Namespace) -> int:
     except TrainingDiverged as exc:
         raise CliError(str(exc)) from exc
     assert result is not None
-    test_split = load_split(folder, "test")
     scores = evaluate(network, test_split.as_float(), test_split.labels)
-    metadata = run_metadata(args.name or out.stem, args.arch, config, result, scores, train_split)
-    path = save_trained(out, network, metadata)
-    _emit(
-        args,
-        {
-            "path": str(path),
-            "test_accuracy": scores.accuracy,
-            "test_loss": scores.loss,
-            "seconds": round(result.elapsed_s, 1),
-            "history": result.history,
-        },
-        f"saved {path}: test accuracy {scores.accuracy:.4f}, loss {scores.loss:.4f}, "
-        f"trained in {_format_seconds(result.elapsed_s)}",
+    pen_sha256 = pendigits.sha256(pen_folder) if pen_folder is not None else ""
+    metadata = run_metadata(
+        args.name or out.stem, arch, config, result, scores, train_split, pen_sha256
     )
+    if source is not None:
+        metadata.training["fine_tuned_from"] = {
+            "name": source.metadata.name,
+            "path": str(args.from_model),
+            "test_accuracy": before.accuracy,
+        }
+    path = save_trained(out, network, metadata)
+    payload = {
+        "path": str(path),
+        "test_accuracy": scores.accuracy,
+        "test_loss": scores.loss,
+        "seconds": round(result.elapsed_s, 1),
+        "history": result.history,
+    }
+    lines = [
+        f"saved {path}: test accuracy {scores.accuracy:.4f}, loss {scores.loss:.4f}, "
+        f"trained in {_format_seconds(result.elapsed_s)}"
+    ]
+    if result.pen is not None:
+        held = result.pen
+        payload["held_out_writers"] = held.to_json()
+        writers = ",".join(str(w) for w in held.held_out_writers)
+        lines += [
+            f"held-out writers {writers}: accuracy {held.scores.accuracy:.4f} on "
+            f"{held.scores.n} pen digits (digitpad evaluate --strokes DIR --writers {writers})",
+            "  per digit: "
+            + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(held.scores.per_class_accuracy)),
+            "  per writer: " + "  ".join(f"{w}:{a:.3f}" for w, a in held.per_writer.items()),
+            _calibration_line(held.calibration),
+        ]
+    if before is not None:
+        payload["test_accuracy_before"] = before.accuracy
+        lines.append(
+            f"MNIST test accuracy {before.accuracy:.4f} before, {scores.accuracy:.4f} after"
+        )
+    if result.personal is not None:
+        mine = result.personal
+        payload["samples"] = {
+            "path": str(samples_path),
+            "taught": len(personal) - len(mine.ids),
+            **mine.to_json(),
+        }
+        if not len(mine.ids):
+            lines.append("no sample was held out to score it on (keep a digit three times)")
+        elif mine.accuracy_before is None:
+            lines.append(
+                f"your {len(mine.ids)} held-out samples: {mine.accuracy_after:.1%} read right"
+            )
+        else:
+            lines.append(
+                f"your {len(mine.ids)} held-out samples: {mine.accuracy_before:.1%} read right "
+                f"before, {mine.accuracy_after:.1%} after ({len(mine.fixed)} fixed, "
+                f"{len(mine.broken)} broken)"
+            )
+    _emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _personal_samples(
+    args: argparse.Namespace, config: TrainConfig
+) -> tuple[PersonalSet | None, Path | None]:
+    """The user's samples for a run with --samples (None without)."""
+    if not args.samples:
+        if args.db:
+            raise CliError("--db: give --samples too to train on them")
+        return None, None
+    with SampleStore(Path(args.db) if args.db else None, create=False) as store:
+        if store.recovered_from is not None:
+            print(
+                f"digitpad train: {store.path} was damaged; it was moved aside to "
+                f"{store.recovered_from} and a new one started",
+                file=sys.stderr,
+            )
+        personal, path = store.training_set(), store.path
+    taught = int((~personal.held_out).sum())
+    if taught == 0:
+        raise CliError(
+            f"--samples: {path} holds {len(personal)} samples, none to train on; keep some "
+            "first (draw a digit, then press the digit it is)"
+        )
+    return personal, path
+
+
+def _train_config(args: argparse.Namespace, fine_tune: bool) -> TrainConfig:
+    """The recipe's (or fine-tuning's) training settings with the command line's in their
+    place; --samples alone mixes them in at a quarter of each batch."""
+    samples_ratio = args.samples_ratio
+    if args.samples and samples_ratio is None:
+        samples_ratio = SAMPLES_RATIO
+    if samples_ratio and not args.samples:
+        raise CliError("--samples-ratio: give --samples too")
+    return with_overrides(
+        FINE_TUNE if fine_tune else RECIPES[args.arch].config,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        optimizer=args.optimizer,
+        seed=args.seed,
+        limit=args.limit,
+        augment=args.augment,
+        validation_fraction=args.val_fraction,
+        pen_ratio=args.pen_ratio,
+        samples_ratio=samples_ratio,
+    )
+
+
+def _pen_digits_folder(args: argparse.Namespace, config: TrainConfig) -> Path | None:
+    """Where the pen digits of a run with ``config.pen_ratio`` > 0 are: --pendigits, else
+    $DIGITPAD_PENDIGITS_DIR; None for a run on MNIST alone."""
+    if not config.pen_ratio:
+        if args.pendigits:
+            raise CliError("--pendigits: this run has --pen-ratio 0, so it would not use them")
+        return None
+    folder = Path(args.pendigits) if args.pendigits else pendigits.default_dir()
+    if folder is None:
+        raise CliError(
+            f"--arch {args.arch} trains on pen-written digits too (--pen-ratio "
+            f"{config.pen_ratio:g}): give --pendigits DIR or set {pendigits.ENV_VAR} (see "
+            "README), or --pen-ratio 0 to train on MNIST alone"
+        )
+    return folder
 
 
 # -- evaluate ----------------------------------------------------------------------------
@@ -221,14 +363,17 @@ def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     digits = pendigits.load(args.strokes)
     if args.writers:
-        wanted = pendigits.parse_writers(args.writers)
+        wanted = _writers_wanted(args.writers, model.metadata.training, args.model)
         missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
         if missing:
             raise CliError(f"--writers: no digits by writer(s) {missing} in {args.strokes}")
         _, digits = pendigits.split_by_writer(digits, wanted)
     images = pendigits.render_inputs(digits)
-    scores = evaluate(model.network, images, pendigits.labels(digits))
-    predicted = model.network.predict(images).argmax(axis=1)
+    truth = pendigits.labels(digits)
+    scores = evaluate(model.network, images, truth)
+    probabilities = model.network.predict(images)
+    predicted = probabilities.argmax(axis=1)
+    ece = expected_calibration_error(probabilities, truth)
     per_writer = pendigits.by_writer(digits, predicted)
     confused = pendigits.most_confused(scores.confusion)
     payload = {
@@ -236,6 +381,8 @@ def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
         "writers": sorted(per_writer),
         "per_writer_accuracy": {str(w): acc for w, (acc, _) in per_writer.items()},
         "most_confused": [{"true": t, "read_as": r, "count": n} for t, r, n in confused],
+        "expected_calibration_error": ece,
+        "temperature": model.network.temperature,
     }
     lines = [
         f"{args.model} on {scores.n} pen digits by {len(per_writer)} writers "
@@ -243,9 +390,31 @@ def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
         "per digit: " + "  ".join(f"{d}:{a:.3f}" for d, a in enumerate(scores.per_class_accuracy)),
         "per writer: " + "  ".join(f"{w}:{acc:.3f}" for w, (acc, _) in sorted(per_writer.items())),
         "most confused: " + ", ".join(f"{t} read as {r} ({n})" for t, r, n in confused),
+        f"calibration error (ECE) {ece:.4f} with temperature {model.network.temperature:.3f}",
     ]
     _emit(args, payload, "\n".join(lines))
     return 0
+
+
+HELD_OUT = "held-out"
+
+
+def _writers_wanted(text: str, training: dict, model_path: Path) -> set[int]:
+    """--writers: ids and ranges, or ``held-out``: the writers the model's training kept out."""
+    if text.strip() != HELD_OUT:
+        return pendigits.parse_writers(text)
+    record = training.get(PEN_DIGITS_KEY)
+    held = record.get("held_out_writers") if isinstance(record, dict) else None
+    if not (
+        isinstance(held, list)
+        and held
+        and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in held)
+    ):
+        raise CliError(
+            f"--writers {HELD_OUT}: {model_path} records no held-out writers (it was not "
+            "trained on pen digits); give writer ids, e.g. 25-30"
+        )
+    return set(held)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -289,8 +458,13 @@ def _training_config(model_path: Path, stored: object) -> TrainConfig:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Measure a model's familiarity threshold on the digits its training run would use
-    and store it in the file (models trained before the cue existed have none)."""
+    """Store what makes a model's output mean something: the familiarity threshold,
+    measured on the digits its training run would use (models trained before the cue
+    existed have none), or with --strokes the temperature, fitted on pen digits."""
+    if args.strokes is not None:
+        return _calibrate_temperature(args)
+    if args.writers:
+        raise CliError("--writers picks writers of --strokes DIR")
     model = load_model(args.model)
     config = _training_config(args.model, model.metadata.training.get("config"))
     train_split = load_split(find_mnist_dir(args.data), "train")
@@ -306,6 +480,53 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{path}: familiarity threshold {threshold:.3f} (measured on {len(images):,} digits)",
     )
     return 0
+
+
+def _calibrate_temperature(args: argparse.Namespace) -> int:
+    """Fit the temperature on pen digits of some writers (for a model trained on pen digits
+    its training already did, on the writers it held out) and store it in the file."""
+    model = load_model(args.model)
+    digits = pendigits.load(args.strokes)
+    if not args.writers:
+        raise CliError(
+            f"--writers: which writers' digits to fit on, e.g. 25-30 (or {HELD_OUT}); a model "
+            "measured on the writers it was fitted on looks better calibrated than it is"
+        )
+    wanted = _writers_wanted(args.writers, model.metadata.training, args.model)
+    missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
+    if missing:
+        raise CliError(f"--writers: no digits by writer(s) {missing} in {args.strokes}")
+    _, digits = pendigits.split_by_writer(digits, wanted)
+    logits = model.network.logits(pendigits.render_inputs(digits))
+    truth = pendigits.labels(digits)
+    fitted = calibration.fit(logits, truth, pendigits.writers(digits))
+    model.network.temperature = fitted.temperature
+    record = {
+        "pen_digits_sha256": pendigits.sha256(args.strokes),
+        "writers": sorted(wanted),
+        "digits": len(digits),
+        "accuracy": float((logits.argmax(axis=1) == truth).mean()),
+        **fitted.to_json(),
+    }
+    training = {**model.metadata.training, CALIBRATION_KEY: record}
+    path = save_model(
+        args.model, model.network, dataclasses.replace(model.metadata, training=training)
+    )
+    _emit(
+        args,
+        {"path": str(path), **record},
+        f"{path}: fitted on {len(digits):,} pen digits by writers "
+        f"{','.join(str(w) for w in sorted(wanted))} (it reads {record['accuracy']:.2%} of them)"
+        f"\n{_calibration_line(fitted)}",
+    )
+    return 0
+
+
+def _calibration_line(fitted: calibration.TemperatureFit) -> str:
+    return (
+        f"  calibration error (ECE) {fitted.ece_before:.4f} before, {fitted.ece_after:.4f} after "
+        f"temperature scaling (temperature {fitted.temperature:.3f})"
+    )
 
 
 # -- predict -----------------------------------------------------------------------------
@@ -341,6 +562,112 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if results or args.json:
         _emit(args, results, text)
     return 1 if failures else 0
+
+
+# -- samples -----------------------------------------------------------------------------
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    """The user's samples (core/samples.py): add image files, list, export, import."""
+    # Only adding and importing may create the database; a typo elsewhere is an error.
+    create = args.samples_command in ("add", "import")
+    with SampleStore(Path(args.db) if args.db else None, create=create) as store:
+        if store.recovered_from is not None:
+            print(
+                f"digitpad samples: {store.path} was damaged; it was moved aside to "
+                f"{store.recovered_from} and a new one started",
+                file=sys.stderr,
+            )
+        return SAMPLES_COMMANDS[args.samples_command](args, store)
+
+
+def _samples_add(args: argparse.Namespace, store: SampleStore) -> int:
+    try:
+        from digitpad.gui.images import ImageError, read_gray
+    except ImportError as exc:  # Qt decodes the images
+        from digitpad.gui.system_libraries import qt_problem
+
+        raise CliError(qt_problem(window=False) or f"cannot load Qt: {exc}") from exc
+    added, failures = [], []
+    for path in args.images:
+        try:
+            canvas = np.round(fit_to_canvas(to_ink(read_gray(path))) * 255) / 255
+            digit_input = to_mnist(canvas)
+            if digit_input is None:
+                raise ImageError(f"{path}: the image is blank (no digit found)")
+            sample_id = store.add(Sample((), canvas, digit_input, args.label))
+        except (ImageError, SampleError) as exc:
+            message = str(exc)
+            failures.append(message if message.startswith(str(path)) else f"{path}: {message}")
+            continue
+        added.append({"path": path, "id": sample_id, "label": args.label})
+    for failure in failures:
+        print(f"digitpad samples: {failure}", file=sys.stderr)
+    text = "\n".join(f"{a['path']}: kept as a {a['label']} (sample {a['id']})" for a in added)
+    if added or args.json:
+        _emit(args, added, text)
+    return 1 if failures else 0
+
+
+def _samples_list(args: argparse.Namespace, store: SampleStore) -> int:
+    rows = store.summaries(label=args.label, misread_only=args.misread)
+    payload = [
+        {"id": r.id, "label": r.label, "predicted": r.predicted, "created": r.created} for r in rows
+    ]
+    counts = np.bincount([r.label for r in rows], minlength=10) if rows else np.zeros(10, int)
+    lines = [
+        f"{len(rows):,} samples in {store.path}"
+        + (f" ({', '.join(f'{d}: {n}' for d, n in enumerate(counts) if n)})" if rows else ""),
+        *(
+            f"  {r.id:>6}  {r.label}"
+            + (f"  read as {r.predicted}" if r.misread else "")
+            + f"  {r.created}"
+            for r in rows
+        ),
+    ]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _samples_export(args: argparse.Namespace, store: SampleStore) -> int:
+    out = Path(args.out)
+    if out.suffix == ".npz":
+        written, count = export_npz(store, out)
+        paths = [written]
+    elif out.suffix == "" or out.is_dir():
+        both, count = export_idx(store, out)
+        paths = list(both)
+    else:
+        raise CliError(f"{shown(out)}: give a .npz file, or a folder for IDX files")
+    _emit(
+        args,
+        {"count": count, "paths": [str(p) for p in paths]},
+        f"exported {count:,} samples to {', '.join(str(p) for p in paths)}",
+    )
+    return 0
+
+
+def _samples_import(args: argparse.Namespace, store: SampleStore) -> int:
+    path = Path(args.path)
+    if not path.exists():
+        raise CliError(f"{shown(path)}: no such file or folder")
+    samples = read_export(path)
+    ids, skipped = store.add_many(samples)
+    _emit(
+        args,
+        {"added": len(ids), "duplicates": skipped, "ids": ids},
+        f"imported {len(ids):,} samples from {path}"
+        + (f"; {skipped:,} were already stored" if skipped else ""),
+    )
+    return 0
+
+
+SAMPLES_COMMANDS = {
+    "add": _samples_add,
+    "list": _samples_list,
+    "export": _samples_export,
+    "import": _samples_import,
+}
 
 
 # -- bench -------------------------------------------------------------------------------
@@ -496,6 +823,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=whole_number(0))
     p.add_argument("--limit", type=whole_number(10), help="train on N random training images")
     p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument(
+        "--pendigits",
+        metavar="DIR",
+        help=f"folder with the UCI pen-digits strokes (else ${pendigits.ENV_VAR})",
+    )
+    p.add_argument(
+        "--pen-ratio",
+        type=real_number(0, 1, inclusive_low=True),
+        help="share of each batch that is pen digits, drawn afresh (0: MNIST alone)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_model",
+        type=resolve_model,
+        metavar="MODEL",
+        help="fine-tune this model (file or bundled name) instead of training a new one: "
+        "few epochs, a lower learning rate, part of MNIST",
+    )
+    p.add_argument("--samples", action="store_true", help="train on your samples too")
+    p.add_argument("--db", help="with --samples: the samples database (default: the app's)")
+    p.add_argument(
+        "--samples-ratio",
+        type=real_number(0, 1),
+        help=f"with --samples: share of each batch that is your samples (default {SAMPLES_RATIO})",
+    )
     p.add_argument("--name", help="display name stored in the model")
     p.add_argument("--out", required=True, help="model file to write (.npz)")
     p.add_argument("--json", action="store_true")
@@ -513,7 +865,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="score on the UCI pen-digits strokes in DIR instead (drawn as the canvas draws)",
     )
-    p.add_argument("--writers", help="with --strokes: only these writers, e.g. 25-30 or 1,4")
+    p.add_argument(
+        "--writers",
+        help=f"with --strokes: only these writers, e.g. 25-30 or 1,4, or {HELD_OUT} (the "
+        "writers the model's training held out)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -523,6 +879,15 @@ def build_parser() -> argparse.ArgumentParser:
     # Required: it rewrites the file (the bundled models come calibrated).
     p.add_argument("--model", type=resolve_model, required=True, help=MODEL_HELP)
     p.add_argument("--data", help="folder with the MNIST IDX files")
+    p.add_argument(
+        "--strokes",
+        type=Path,
+        metavar="DIR",
+        help="fit the temperature on the UCI pen-digits strokes in DIR instead",
+    )
+    p.add_argument(
+        "--writers", help=f"with --strokes: the writers to fit on, e.g. 25-30, or {HELD_OUT}"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_calibrate)
 
@@ -552,6 +917,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("samples", help="your own digits: add image files, list, export, import")
+    samples_sub = p.add_subparsers(dest="samples_command", required=True)
+    digit = whole_number(0, 9)
+    d = samples_sub.add_parser("add", help="keep image files of a digit as samples")
+    d.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
+    d.add_argument("--label", type=digit, required=True, help="the digit they show")
+    d = samples_sub.add_parser("list", help="list the samples")
+    d.add_argument("--label", type=digit, help="only this digit")
+    d.add_argument("--misread", action="store_true", help="only those the model misread")
+    d = samples_sub.add_parser("export", help="write them to a .npz file or IDX files")
+    d.add_argument("out", metavar="PATH", help="a .npz file, or a folder for IDX files")
+    d = samples_sub.add_parser("import", help="add samples from an export (.npz or IDX folder)")
+    d.add_argument("path", metavar="PATH")
+    for d in samples_sub.choices.values():
+        d.add_argument("--db", help="the samples database (default: in the user data folder)")
+        d.add_argument("--json", action="store_true")
+        d.set_defaults(func=cmd_samples)
 
     p = sub.add_parser("desktop", help="add digitpad to the desktop menu, or remove it (Linux)")
     desktop_sub = p.add_subparsers(dest="desktop_command", required=True)
@@ -595,7 +978,7 @@ def _run(args: argparse.Namespace) -> int:
         code = args.func(args)
         sys.stdout.flush()  # a full disk or closed pipe on stdout shows here, not at exit
         return code
-    except (CliError, DatasetError, ModelFormatError, LibraryError) as exc:
+    except (CliError, DatasetError, ModelFormatError, LibraryError, SampleError) as exc:
         print(f"digitpad {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -25,6 +25,12 @@ def data_folder(variable: str, needed: str, shared: str) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def private_user_data(tmp_path, monkeypatch):
+    """No test writes to the real user data folder (samples, library, rescued models)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The canonical MNIST folder."""
@@ -49,3 +55,11 @@ def mnist_train(mnist_dir):
     from digitpad.core.data import load_split
 
     return load_split(mnist_dir, "train")
+
+
+@pytest.fixture(scope="session")
+def pen_digits(pendigits_dir):
+    """All 7,494 pen digits, read once."""
+    from digitpad.core import pendigits
+
+    return pendigits.load(pendigits_dir)

@@ -3,7 +3,8 @@ unlucky user would feed it, each run a separate process bounded in time and memo
 
     python -m tests.hostile_suite [--mnist DIR] [--only CLASS] [--seed N]
 
-Classes: model files, images, servers, settings, full disk, interrupts, two instances.
+Classes: model files, images, servers, settings, full disk, interrupts, samples, two
+instances.
 Each run ends in one of: handled cleanly (an expected exit status, at most a message),
 traceback (a Python traceback reached the user), crash or hang (killed by a signal, or
 past its time limit), data lost (a file that was there is damaged, or a file that looks
@@ -482,6 +483,110 @@ def interrupt_runs(work: Path, mnist: str, rng: random.Random, mirror: str) -> l
     return runs
 
 
+def samples_runs(work: Path, rng: random.Random) -> list[Run]:
+    """The samples database and its exports: hostile files to import, a damaged database,
+    a full disk and SIGKILL in the middle of an import; the samples there before survive."""
+    from digitpad.core.samples import SampleStore, export_npz
+    from tests.core.test_samples import drawing
+
+    folder = work / "samples"
+    folder.mkdir()
+    export = folder / "export.npz"
+    with SampleStore(folder / "source.sqlite") as source:
+        source.add_many([drawing(seed, seed % 10) for seed in range(1000, 1060)])
+        export_npz(source, export)
+
+    def database(name: str, count: int = 30) -> Path:
+        path = folder / f"{name}.sqlite"
+        with SampleStore(path) as store:
+            store.add_many([drawing(seed, seed % 10) for seed in range(count)])
+        return path
+
+    def kept(path: Path, count: int = 30):
+        def check() -> str | None:
+            with SampleStore(path) as store:
+                if store.recovered_from is not None:
+                    return f"{path.name} was found damaged"
+                ids = {s.id for s in store.summaries()}
+            missing = set(range(1, count + 1)) - ids
+            return f"samples {sorted(missing)[:5]} of {path.name} are gone" if missing else None
+
+        return check
+
+    hostile = {
+        "not a zip": b"PK\x03\x04 then nothing",
+        "pickled objects": None,
+        "wrong shapes": None,
+        "huge declared size": None,
+    }
+    files = {}
+    for name in hostile:
+        path = folder / f"{name.replace(' ', '-')}.npz"
+        if name == "not a zip":
+            path.write_bytes(hostile[name])
+        elif name == "pickled objects":
+            np.savez(path, inputs=np.array([object()], dtype=object), labels=np.array([1]))
+        elif name == "wrong shapes":
+            np.savez(path, inputs=np.zeros((5, 9, 9), np.float32), labels=np.arange(5))
+        else:
+            with zipfile.ZipFile(path, "w") as archive:
+                header = npy_bytes(np.zeros((1,), np.float32))
+                member = header.replace(b"(1,)", b"(4000000000, 28, 28)")
+                archive.writestr("inputs.npy", member)
+                archive.writestr("labels.npy", npy_bytes(np.arange(1)))
+        files[name] = path
+    runs = [
+        Run(
+            "samples",
+            f"import {name}",
+            ["samples", "import", str(path), "--db", str(database(f"into-{index}"))],
+            ok_codes=(1,),
+            check=kept(folder / f"into-{index}.sqlite"),
+        )
+        for index, (name, path) in enumerate(files.items())
+    ]
+    damaged = folder / "damaged.sqlite"
+    damaged.write_bytes(os.urandom(20_000))
+    original = damaged.read_bytes()
+
+    def moved_aside_whole() -> str | None:
+        aside = list(folder.glob("damaged-damaged-*.sqlite"))
+        if len(aside) != 1 or aside[0].read_bytes() != original:
+            return "the damaged database was not kept whole"
+        return None
+
+    runs.append(
+        Run(
+            "samples",
+            "list a damaged database",
+            ["samples", "list", "--db", str(damaged)],
+            check=moved_aside_whole,
+        )
+    )
+    full = database("full")
+    runs.append(
+        Run(
+            "samples",
+            "import with 1 KB more room",
+            ["samples", "import", str(export), "--db", str(full)],
+            file_limit=full.stat().st_size + 1024,
+            check=kept(full),
+        )
+    )
+    for index in range(4):
+        killed = database(f"killed-{index}")
+        runs.append(
+            Run(
+                "samples",
+                f"SIGKILL into an import at {(delay := rng.uniform(0.3, 2.0)):.1f} s",
+                ["samples", "import", str(export), "--db", str(killed)],
+                kill_after=delay,
+                check=kept(killed),
+            )
+        )
+    return runs
+
+
 def valid_or_absent(path: Path):
     def check() -> str | None:
         if not path.exists():
@@ -600,6 +705,7 @@ def main() -> int:
                     for r in full_disk_runs(work, mnist)
                 ]
                 + interrupt_runs(work, mnist, rng, good)
+                + samples_runs(work, rng)
             )
             runs = [r for r in runs if args.only in (None, r.kind)]
             started = time.monotonic()

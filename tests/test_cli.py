@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from digitpad.cli import main
-from digitpad.core.bundled import DEFAULT
+from digitpad.core.bundled import DEFAULT, resolve_model
 from digitpad.core.network import Network
 
 from .conftest import ROOT
@@ -244,6 +244,7 @@ def test_a_bug_still_shows_its_traceback(monkeypatch):
         (["train", "--lr", "nan", "--out", "x.npz"], "--lr"),
         (["train", "--val-fraction", "1", "--out", "x.npz"], "--val-fraction"),
         (["train", "--limit", "3", "--out", "x.npz"], "--limit"),
+        (["train", "--pen-ratio", "1", "--out", "x.npz"], "--pen-ratio"),
         (["bench", "--seconds", "-1"], "--seconds"),
         (["bench", "--batch-size", "0"], "--batch-size"),
     ],
@@ -413,3 +414,223 @@ def test_evaluate_strokes_refuses_bad_writers_naming_them(capsys, pendigits_dir,
 def test_evaluate_strokes_on_a_folder_without_them_says_so(capsys, tmp_path):
     assert main(["evaluate", "--strokes", str(tmp_path)]) == 1
     assert "holds no pendigits-orig.tra.gz" in capsys.readouterr().err
+
+
+def test_training_with_pen_digits_records_them_and_evaluate_reproduces_the_held_out_figure(
+    tmp_path, capsys, mnist_dir, pendigits_dir
+):
+    from digitpad.core import pendigits
+    from digitpad.core.model_io import load_model
+
+    out = tmp_path / "pen.npz"
+    code, result = run_json(
+        capsys,
+        *("train", "--arch", "classic", "--epochs", "1", "--limit", "500"),
+        *("--pen-ratio", "0.25", "--pendigits", str(pendigits_dir)),
+        *("--data", str(mnist_dir), "--out", str(out)),
+    )
+    assert code == 0
+    held = result["held_out_writers"]
+    assert len(held["held_out_writers"]) == 6 and len(held["train_writers"]) == 24
+    assert result["history"][-1]["held_out_writers_accuracy"] == pytest.approx(held["accuracy"])
+    model = load_model(out)
+    record = model.metadata.training["pen_digits"]
+    assert record["sha256"] == pendigits.sha256(pendigits_dir)
+    assert record["held_out_writers"] == held["held_out_writers"]
+    assert model.metadata.metrics["held_out_writers_accuracy"] == held["accuracy"]
+    assert model.metadata.training["config"]["pen_ratio"] == 0.25
+    assert model.network.temperature == pytest.approx(held["temperature"])
+    # What the README promises: evaluate --strokes gives the same figure, by the writers'
+    # ids or by "held-out".
+    ids = ",".join(str(w) for w in held["held_out_writers"])
+    for writers in (ids, "held-out"):
+        code, scores = run_json(
+            capsys,
+            "evaluate",
+            "--model",
+            str(out),
+            "--strokes",
+            str(pendigits_dir),
+            "--writers",
+            writers,
+        )
+        assert code == 0
+        assert scores["accuracy"] == held["accuracy"]
+        assert scores["writers"] == held["held_out_writers"]
+        assert scores["temperature"] == pytest.approx(held["temperature"])
+        assert 0 <= scores["expected_calibration_error"] <= 1
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["--arch", "default"], "--arch default trains on pen-written digits too"),
+        (["--arch", "classic", "--pendigits", "x"], "--pen-ratio 0, so it would not use them"),
+        (
+            ["--arch", "classic", "--batch-size", "1", "--pen-ratio", "0.5"],
+            "do not fit together: pen_ratio leaves no MNIST digits in a batch of 1",
+        ),
+    ],
+)
+def test_train_refuses_pen_settings_that_cannot_work(tmp_path, capsys, monkeypatch, argv, words):
+    monkeypatch.delenv("DIGITPAD_PENDIGITS_DIR", raising=False)
+    assert main(["train", *argv, "--out", str(tmp_path / "m.npz")]) == 1
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_held_out_writers_of_a_model_trained_without_pen_digits_is_an_error(capsys, pendigits_dir):
+    argv = ["--model", "classic", "--strokes", str(pendigits_dir), "--writers", "held-out"]
+    assert main(["evaluate", *argv]) == 1
+    assert "records no held-out writers (it was not trained on pen digits)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_calibrate_with_strokes_fits_and_stores_a_temperature(tmp_path, capsys, pendigits_dir):
+    import shutil
+
+    from digitpad.core.bundled import CLASSIC
+    from digitpad.core.model_io import load_model
+
+    path = tmp_path / "classic.npz"
+    shutil.copy(CLASSIC.path, path)
+    assert main(["calibrate", "--model", str(path), "--strokes", str(pendigits_dir)]) == 1
+    assert "--writers: which writers' digits to fit on" in capsys.readouterr().err
+    code, result = run_json(
+        capsys,
+        "calibrate",
+        "--model",
+        str(path),
+        "--strokes",
+        str(pendigits_dir),
+        "--writers",
+        "1-3",
+    )
+    assert code == 0 and result["writers"] == [1, 2, 3]
+    model = load_model(path)
+    assert model.network.temperature == pytest.approx(result["temperature"])
+    assert model.network.temperature != 1.0
+    assert model.metadata.training["temperature_fit"]["ece_after"] == result["ece_after"]
+    assert 0.8 < result["accuracy"] <= 1
+    # Weights and the rest of the record are as they were.
+    original = load_model(CLASSIC.path)
+    for name, value in original.network.named_params().items():
+        np.testing.assert_array_equal(value, model.network.named_params()[name])
+    assert model.metadata.metrics["test_accuracy"] == original.metadata.metrics["test_accuracy"]
+
+
+def test_samples_add_list_export_import_from_the_command_line(tmp_path, capsys, mnist_test):
+    db, other = str(tmp_path / "mine.sqlite"), str(tmp_path / "other.sqlite")
+    images = [
+        save_digit(mnist_test.as_float()[i], tmp_path / f"d{i}.png", size=140) for i in range(3)
+    ]
+    blank = save_digit(np.zeros((28, 28)), tmp_path / "blank.png")
+    code = main(
+        ["samples", "add", *map(str, images), str(blank), "--label", "4", "--db", db, "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 1  # one file failed, named on stderr; the others were kept
+    added = json.loads(out)
+    assert [a["label"] for a in added] == [4, 4, 4] and [a["id"] for a in added] == [1, 2, 3]
+    assert "blank.png: the image is blank" in err
+    code = main(["samples", "add", str(images[0]), "--label", "7", "--db", db, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out) == []
+    assert "already stored (sample 1, labelled 4)" in err
+    code, listed = run_json(capsys, "samples", "list", "--db", db)
+    assert code == 0 and [row["id"] for row in listed] == [1, 2, 3]
+    assert main(["samples", "list", "--db", db]) == 0
+    assert "3 samples in" in capsys.readouterr().out
+    added = []
+    for target in (tmp_path / "out.npz", tmp_path / "idx"):
+        code, exported = run_json(capsys, "samples", "export", str(target), "--db", db)
+        assert code == 0 and exported["count"] == 3
+        code, imported = run_json(capsys, "samples", "import", str(target), "--db", other)
+        assert code == 0 and imported["added"] + imported["duplicates"] == 3
+        added.append(imported["added"])
+    assert added == [3, 0]  # the same digits as IDX (no strokes, same inputs): skipped
+    code, listed = run_json(capsys, "samples", "list", "--db", other, "--label", "4")
+    assert len(listed) == 3
+    assert main(["samples", "list", "--db", str(tmp_path / "typo.sqlite")]) == 1
+    assert "typo.sqlite: no samples database there" in capsys.readouterr().err
+    assert not (tmp_path / "typo.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["samples", "import", "nowhere.npz"], "nowhere.npz: no such file or folder"),
+        (["samples", "export", "out.txt"], "out.txt: give a .npz file, or a folder"),
+    ],
+)
+def test_samples_commands_refuse_bad_paths_naming_them(tmp_path, capsys, monkeypatch, argv, words):
+    from digitpad.core.samples import SampleStore
+
+    monkeypatch.chdir(tmp_path)
+    SampleStore(tmp_path / "s.sqlite").close()
+    assert main([*argv, "--db", str(tmp_path / "s.sqlite")]) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_a_bad_label_is_refused_by_argparse(capsys):
+    with pytest.raises(SystemExit):
+        main(["samples", "add", "x.png", "--label", "12"])
+    assert "must be from 0 to 9, got 12" in capsys.readouterr().err
+
+
+def _pen_samples(db, pendigits_dir, writer, per_digit):
+    """A samples database of one writer's pen digits, drawn as the canvas draws them."""
+    from digitpad.core import pendigits
+    from digitpad.core.preprocess import to_mnist
+    from digitpad.core.samples import Sample, SampleStore
+    from digitpad.core.strokes import render
+
+    digits = [d for d in pendigits.load(pendigits_dir) if d.writer == writer]
+    with SampleStore(db) as store:
+        for label in range(10):
+            for digit in [d for d in digits if d.label == label][:per_digit]:
+                strokes = tuple(pendigits.to_canvas(digit))
+                canvas = render(strokes)
+                store.add(Sample(strokes, canvas, to_mnist(canvas), label))
+
+
+def test_fine_tuning_a_model_on_your_samples_from_the_command_line(
+    tmp_path, capsys, mnist_dir, pendigits_dir
+):
+    from digitpad.core.model_io import load_model
+
+    db = tmp_path / "mine.sqlite"
+    _pen_samples(db, pendigits_dir, writer=12, per_digit=4)
+    out = tmp_path / "tuned.npz"
+    code, result = run_json(
+        capsys,
+        *("train", "--from", "classic", "--samples", "--db", str(db)),
+        *("--epochs", "1", "--limit", "300", "--data", str(mnist_dir), "--out", str(out)),
+    )
+    assert code == 0
+    mine = result["samples"]
+    # At least one of each digit's four held out, about a fifth in all.
+    assert mine["held_out"] + mine["taught"] == 40 and 10 <= mine["held_out"] <= 20
+    assert 0 <= mine["accuracy_before"] <= 1 and 0 <= mine["accuracy_after"] <= 1
+    assert result["test_accuracy_before"] == pytest.approx(0.9782, abs=1e-4)  # classic's
+    model = load_model(out)
+    assert model.metadata.training["fine_tuned_from"]["name"] == "classic"
+    assert model.metadata.training["samples"]["held_out"] == mine["held_out"]
+    assert model.metadata.training["config"]["samples_ratio"] == 0.25
+    assert model.network.spec == load_model(resolve_model("classic")).network.spec
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["--db", "x.sqlite"], "--db: give --samples too"),
+        (["--samples-ratio", "0.3"], "--samples-ratio: give --samples too"),
+        (["--samples", "--db", "absent.sqlite"], "absent.sqlite: no samples database there"),
+    ],
+)
+def test_train_refuses_sample_options_that_cannot_work(tmp_path, capsys, monkeypatch, argv, words):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--arch", "classic", *argv, "--out", "m.npz"]) == 1
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()

@@ -74,10 +74,13 @@ class DenseStep:
 
 @dataclass(frozen=True)
 class SoftmaxStep:
-    """p_d = e^(z_d - m) / sum_k e^(z_k - m), m the largest logit (the same ratio)."""
+    """p_d = e^(s_d - m) / sum_k e^(s_k - m) with s = z / T, the logits divided by the
+    network's temperature, and m the largest s (the same ratio, in smaller numbers)."""
 
-    logits: np.ndarray  # (10,)
-    shifted_exps: np.ndarray  # (10,) e^(z - max z)
+    logits: np.ndarray  # (10,) z
+    temperature: float  # T
+    scaled: np.ndarray  # (10,) z / T
+    shifted_exps: np.ndarray  # (10,) e^(s - max s)
     total: float
     probabilities: np.ndarray  # (10,)
     order: np.ndarray  # digits by probability, highest first
@@ -166,10 +169,13 @@ def explain_dense(network: Network, trace: Trace, layer: int, unit: int) -> Dens
 
 def explain_softmax(trace: Trace) -> SoftmaxStep:
     logits = trace.logits[0].astype(np.float64)
-    exps = np.exp(logits - logits.max())
+    scaled = logits / trace.temperature
+    exps = np.exp(scaled - scaled.max())
     total = float(exps.sum())
     probabilities = trace.probabilities[0].astype(np.float64)
-    return SoftmaxStep(logits, exps, total, probabilities, np.argsort(-probabilities))
+    return SoftmaxStep(
+        logits, trace.temperature, scaled, exps, total, probabilities, np.argsort(-probabilities)
+    )
 
 
 def follow(

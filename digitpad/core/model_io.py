@@ -26,6 +26,8 @@ from digitpad.core.paths import file_problem, shown
 FORMAT = "digitpad-model"
 FORMAT_VERSION = 1
 HEADER_KEY = "header"
+# In the metrics: what predictions divide the logits by (calibration.py); 1 when absent.
+TEMPERATURE_KEY = "temperature"
 # No real model is near this; a larger archive is refused before anything is inflated.
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
@@ -70,7 +72,7 @@ def save_model(
         "spec": network.spec,
         "name": metadata.name,
         "training": metadata.training,
-        "metrics": metadata.metrics,
+        "metrics": _with_temperature(metadata.metrics, network.temperature),
         "data_sha256": metadata.data_sha256,
         "created": created,
         "digitpad_version": metadata.digitpad_version,
@@ -81,6 +83,14 @@ def save_model(
     with atomic_file(path, exclusive) as out:
         np.savez(out, **arrays)
     return path
+
+
+def _with_temperature(metrics: dict, temperature: float) -> dict:
+    """The network's temperature is the truth: recorded when it is not 1, dropped when it is."""
+    metrics = {key: value for key, value in metrics.items() if key != TEMPERATURE_KEY}
+    if temperature != 1.0:
+        metrics[TEMPERATURE_KEY] = temperature
+    return metrics
 
 
 def _members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -306,6 +316,11 @@ def load_model(path: str | os.PathLike) -> Model:
                     f"stay far below {MAX_ABS_WEIGHT:g} (larger ones overflow a prediction)"
                 )
         network.set_params(arrays)
+        temperature = header.get("metrics", {}).get(TEMPERATURE_KEY, 1.0)
+        try:
+            network.temperature = temperature
+        except ValueError as exc:
+            raise ModelFormatError(f"{path}: {exc}") from exc
         return Model(network, _metadata(header), path)
 
     return _guarded(path, read)

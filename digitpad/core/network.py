@@ -2,7 +2,9 @@
 
 A spec is JSON-serialisable: ``{"input_shape": [1, 28, 28], "layers": [{"type": ...}, ...]}``.
 The last layer must produce the ten class logits; softmax is applied by ``predict``
-and by the loss, never stored as a layer.
+and by the loss, never stored as a layer. ``predict`` and ``trace`` divide the logits by
+the network's ``temperature`` first (1 unless calibrated: ``calibration.py``); training's
+loss never does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from digitpad.core.layers import (
 
 __all__ = ["INPUT_SHAPE", "MAX_LAYER_WEIGHTS", "NUM_CLASSES", "Network", "SpecError", "Trace"]
 
+# The temperatures a network may divide its logits by (calibration.py): far outside what
+# fitting gives (about 0.5-3); beyond them every answer would read 10 % or 100 %.
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0
 NUM_CLASSES = 10
 INPUT_SHAPE = (1, 28, 28)
 
@@ -94,7 +99,8 @@ class Trace:
     input: np.ndarray
     steps: list[TraceStep]
     logits: np.ndarray
-    probabilities: np.ndarray
+    probabilities: np.ndarray  # softmax(logits / temperature)
+    temperature: float = 1.0
 
 
 class Network:
@@ -118,6 +124,7 @@ class Network:
         if list(input_shape) != list(INPUT_SHAPE):
             raise SpecError(f"input_shape must be {list(INPUT_SHAPE)}, got {input_shape!r}")
         rng = rng if rng is not None else np.random.default_rng(0)
+        self._temperature = 1.0
         self.spec = {"input_shape": list(INPUT_SHAPE), "layers": copy.deepcopy(spec["layers"])}
         self.dtype = dtype
         self.layers: list[Layer] = []
@@ -159,6 +166,24 @@ class Network:
         first = self.layers[0]
         if isinstance(first, Conv2D):
             first.needs_input_grad = False
+
+    @property
+    def temperature(self) -> float:
+        """What the logits are divided by before softmax when predicting (calibration.py)."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        if not (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and MIN_TEMPERATURE <= value <= MAX_TEMPERATURE
+        ):
+            raise ValueError(
+                f"temperature must be a number from {MIN_TEMPERATURE} to {MAX_TEMPERATURE}, "
+                f"got {value!r}"
+            )
+        self._temperature = float(value)
 
     # -- introspection -------------------------------------------------------------------
 
@@ -225,6 +250,7 @@ class Network:
     def copy(self) -> Network:
         twin = Network(self.spec, dtype=self.dtype)
         twin.set_params(self.named_params())
+        twin.temperature = self.temperature
         return twin
 
     # -- computation -----------------------------------------------------------------------
@@ -264,7 +290,7 @@ class Network:
 
     def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """images -> probabilities (N, 10), in chunks to bound memory."""
-        return softmax(self.logits(images, batch_size))
+        return softmax(self.logits(images, batch_size) / self.dtype(self.temperature))
 
     def trace(self, images: np.ndarray) -> Trace:
         """Every layer's output (conv maps before and after their activation, pooled maps...)."""
@@ -274,4 +300,5 @@ class Network:
         for name, layer in zip(self.names, self.layers, strict=True):
             out = layer.forward(out)
             steps.append(TraceStep(name, layer.spec(), out))
-        return Trace(input=x, steps=steps, logits=out, probabilities=softmax(out))
+        probabilities = softmax(out / self.dtype(self.temperature))
+        return Trace(x, steps, out, probabilities, self.temperature)

@@ -5,6 +5,7 @@ canvas so they reach the network by the canvas's own path (``strokes.render``, `
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import re
 import zlib
@@ -76,6 +77,19 @@ def default_dir(environ: Mapping[str, str] | None = None) -> Path | None:
 def load(path: str | os.PathLike[str]) -> list[PenDigit]:
     """The digits of ``path``: the UNIPEN file (gzip or plain) or the folder holding
     ``pendigits-orig.tra.gz``. Raises PenDigitsFormatError for a malformed file."""
+    path, raw = _read(path)
+    # Latin-1 decodes any byte, so stray bytes surface as a bad line with its number.
+    return parse(raw.decode("latin-1"), path)
+
+
+def sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of the (decompressed) pen-digits text at ``path``, as its README gives
+    it: what a model file records of the pen digits it was trained on."""
+    return hashlib.sha256(_read(path)[1]).hexdigest()
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
+    """(the file, its decompressed bytes) for a file or a folder holding ``FILE_NAME``."""
     path = Path(path)
     if path.is_dir():
         folder, path = path, path / FILE_NAME
@@ -87,8 +101,7 @@ def load(path: str | os.PathLike[str]) -> list[PenDigit]:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
             raise PenDigitsFormatError(f"{path}: corrupt gzip data ({exc})") from exc
-    # Latin-1 decodes any byte, so stray bytes surface as a bad line with its number.
-    return parse(raw.decode("latin-1"), path)
+    return path, raw
 
 
 def parse(text: str, path: str | os.PathLike[str] = "<text>") -> list[PenDigit]:

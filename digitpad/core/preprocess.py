@@ -36,6 +36,19 @@ def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return (rows @ image.astype(np.float64) @ cols.T).astype(np.float32)
 
 
+def fit_to_canvas(ink: np.ndarray, size: int = 280) -> np.ndarray:
+    """ink (H, W), bright on zero -> (size, size) float32: scaled to fill 80 % of the canvas
+    the longer way, centred, as an opened image is placed on the drawing canvas."""
+    h, w = ink.shape
+    scale = (size * 0.8) / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    fitted = np.clip(resize(ink, new_h, new_w), 0, 1)
+    full = np.zeros((size, size), np.float32)
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    full[top : top + new_h, left : left + new_w] = fitted
+    return full
+
+
 def to_ink(gray: np.ndarray) -> np.ndarray:
     """Any grey image (H, W) in [0, 1], either polarity -> bright ink on a zero background.
 

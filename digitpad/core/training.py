@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from digitpad.core import calibration, pendigits
 from digitpad.core.augment import AugmentConfig, augment_batch
-from digitpad.core.data import Split
+from digitpad.core.data import DatasetError, Split
 from digitpad.core.evaluation import Evaluation, evaluate
 from digitpad.core.familiarity import THRESHOLD_KEY, calibration_images, threshold_for
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
+from digitpad.core.samples import PersonalSet
 
 OPTIMIZERS = ("sgd", "adam")
 # Chance-level cross-entropy over 10 classes is 2.3; a loss this large means the run blew up.
 EXPLODED_LOSS = 1000.0
 SCHEDULES = ("constant", "cosine", "step")
+# Where a model file records its pen digits (training) and how it read the held-out
+# writers' digits (metrics).
+PEN_DIGITS_KEY = "pen_digits"
+HELD_OUT_KEY = "held_out_writers_accuracy"
 
 
 class TrainingDiverged(Exception):
@@ -50,6 +56,13 @@ class TrainConfig:
     validation_fraction: float = 0.1
     limit: int | None = None
     seed: int = 0
+    # The share of each batch that is pen-written digits (pendigits.py), each drawn afresh
+    # as the canvas draws; 0 trains on MNIST alone. Whole writers are held out of them.
+    pen_ratio: float = 0.0
+    pen_held_out: int = 6
+    # The share of each batch that is the user's own samples (samples.py), oversampled so a
+    # few hundred count beside MNIST; those held out (``samples.held_out``) are not used.
+    samples_ratio: float = 0.0
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> ValueError:
@@ -73,11 +86,38 @@ class TrainConfig:
             raise bad("validation_fraction", "must be in [0, 1)")
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 10):
             raise bad("limit", "must be an integer >= 10")
+        if not (math.isfinite(self.pen_ratio) and 0 <= self.pen_ratio < 1):
+            raise bad("pen_ratio", "must be in [0, 1)")
+        if not (math.isfinite(self.samples_ratio) and 0 <= self.samples_ratio < 1):
+            raise bad("samples_ratio", "must be in [0, 1)")
+        mixed = sum(
+            max(1, round(self.batch_size * ratio)) if ratio else 0
+            for ratio in (self.pen_ratio, self.samples_ratio)
+        )
+        if mixed >= self.batch_size:
+            name = "pen_ratio" if self.pen_ratio else "samples_ratio"
+            raise bad(name, f"leaves no MNIST digits in a batch of {self.batch_size}")
+        if not isinstance(self.pen_held_out, int) or self.pen_held_out < 0:
+            raise bad("pen_held_out", "must be an integer >= 0")
 
     def to_json(self) -> dict:
         data = {k: v for k, v in vars(self).items() if k != "augment_config"}
         data["augment_config"] = vars(self.augment_config).copy() if self.augment else None
         return data
+
+
+# Fine-tuning a trained model (``digitpad train --from``): a few short epochs from its
+# weights at a fifth of the default model's rate, each on 6,000 MNIST digits so it keeps
+# what it knew, beside the user's samples (a quarter of each batch).
+FINE_TUNE = TrainConfig(
+    epochs=3,
+    learning_rate=3e-4,
+    schedule="cosine",
+    augment=True,
+    validation_fraction=0.0,
+    limit=6000,
+)
+SAMPLES_RATIO = 0.25
 
 
 def with_overrides(config: TrainConfig, **overrides: object) -> TrainConfig:
@@ -158,6 +198,75 @@ class EpochEnd:
     val_accuracy: float | None
     elapsed_s: float
     network: Network  # a snapshot callers may keep (e.g. to show the filters forming)
+    held_out_writers_accuracy: float | None = None  # pen digits of writers not trained on
+
+
+@dataclass(frozen=True)
+class PenValidation:
+    """How the trained network reads the held-out writers' digits, drawn as on the canvas,
+    and the temperature that makes its probabilities honest on them (calibration.py)."""
+
+    held_out_writers: tuple[int, ...]
+    train_writers: tuple[int, ...]
+    scores: Evaluation  # with the temperature; the answers are the same without it
+    per_writer: dict[int, float]
+    calibration: calibration.TemperatureFit
+
+    def to_json(self) -> dict:
+        return {
+            "held_out_writers": list(self.held_out_writers),
+            "train_writers": list(self.train_writers),
+            "accuracy": self.scores.accuracy,
+            "per_digit_accuracy": self.scores.per_class_accuracy,
+            "per_writer_accuracy": {str(w): a for w, a in self.per_writer.items()},
+            **self.calibration.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class PersonalValidation:
+    """The held-out personal samples read by the model the run was compared with (the
+    model in use, or the one fine-tuned; None for a new network with nothing to compare)
+    and by the trained one: which it learned to read (fixed) and which it no longer reads
+    (broken), by sample id."""
+
+    ids: np.ndarray  # (K,) the held-out samples
+    labels: np.ndarray
+    before: np.ndarray | None  # (K,) what the baseline read
+    after: np.ndarray
+
+    @staticmethod
+    def _accuracy(read: np.ndarray | None, labels: np.ndarray) -> float | None:
+        return float((read == labels).mean()) if read is not None and len(labels) else None
+
+    @property
+    def accuracy_before(self) -> float | None:
+        return self._accuracy(self.before, self.labels)
+
+    @property
+    def accuracy_after(self) -> float | None:
+        return self._accuracy(self.after, self.labels)
+
+    @property
+    def fixed(self) -> list[int]:
+        if self.before is None:
+            return []
+        return self.ids[(self.before != self.labels) & (self.after == self.labels)].tolist()
+
+    @property
+    def broken(self) -> list[int]:
+        if self.before is None:
+            return []
+        return self.ids[(self.before == self.labels) & (self.after != self.labels)].tolist()
+
+    def to_json(self) -> dict:
+        return {
+            "held_out": len(self.ids),
+            "accuracy_before": self.accuracy_before,
+            "accuracy_after": self.accuracy_after,
+            "fixed": self.fixed,
+            "broken": self.broken,
+        }
 
 
 @dataclass(frozen=True)
@@ -168,6 +277,8 @@ class Finished:
     elapsed_s: float
     # The familiarity below which a drawing is "unlike the digits it learned" (familiarity.py).
     familiarity_threshold: float | None = None
+    pen: PenValidation | None = None  # when it trained on pen digits and held writers out
+    personal: PersonalValidation | None = None  # when it trained on the user's samples
 
 
 Event = BatchEnd | EpochEnd | Finished
@@ -180,29 +291,30 @@ def run_metadata(
     finished: Finished,
     scores: Evaluation,
     data: Split,
+    pen_sha256: str = "",
 ) -> ModelMetadata:
-    """What a model file records about the run that made it and how it scored."""
-    return ModelMetadata(
-        name=name,
-        training={
-            "arch": arch,
-            "config": config.to_json(),
-            "history": finished.history,
-            "seconds": round(finished.elapsed_s, 1),
-            "images": int(config.limit or len(data.labels)),
-        },
-        metrics={
-            "test_accuracy": scores.accuracy,
-            "test_loss": scores.loss,
-            "per_class_accuracy": scores.per_class_accuracy,
-            **(
-                {THRESHOLD_KEY: finished.familiarity_threshold}
-                if finished.familiarity_threshold is not None
-                else {}
-            ),
-        },
-        data_sha256=data.sha256,
-    )
+    """What a model file records about the run that made it and how it scored: with pen
+    digits, their hash (``pendigits.sha256``), the writers held out and how it read them."""
+    training = {
+        "arch": arch,
+        "config": config.to_json(),
+        "history": finished.history,
+        "seconds": round(finished.elapsed_s, 1),
+        "images": int(config.limit or len(data.labels)),
+    }
+    metrics = {
+        "test_accuracy": scores.accuracy,
+        "test_loss": scores.loss,
+        "per_class_accuracy": scores.per_class_accuracy,
+    }
+    if finished.familiarity_threshold is not None:
+        metrics[THRESHOLD_KEY] = finished.familiarity_threshold
+    if finished.personal is not None:
+        training["samples"] = finished.personal.to_json()
+    if finished.pen is not None:
+        training[PEN_DIGITS_KEY] = {"sha256": pen_sha256, **finished.pen.to_json()}
+        metrics[HELD_OUT_KEY] = finished.pen.scores.accuracy
+    return ModelMetadata(name=name, training=training, metrics=metrics, data_sha256=data.sha256)
 
 
 def validation_split(
@@ -228,18 +340,132 @@ def calibration_set(images: np.ndarray, labels: np.ndarray, config: TrainConfig)
     return calibration_images(train_images, val_images, config.seed)
 
 
+class PenMix:
+    """The pen digits of a training run: the training writers' digits, each drawn afresh
+    every time a batch takes it, and the held-out writers' digits, drawn once as the canvas
+    draws them (``pendigits.render_inputs``, what ``digitpad evaluate --strokes`` scores).
+
+    Held-out writers are picked with the run's seed on their own random stream, as are the
+    drawings, so a run without pen digits draws exactly the numbers it drew before pen
+    digits existed (the bundled models' recipes stay reproducible)."""
+
+    def __init__(self, digits: Sequence[pendigits.PenDigit], config: TrainConfig) -> None:
+        writers = sorted({digit.writer for digit in digits})
+        if len(writers) <= config.pen_held_out:
+            raise DatasetError(
+                f"holding out {config.pen_held_out} writers of the pen digits' {len(writers)} "
+                "leaves none to train on"
+            )
+        picked = np.random.default_rng([config.seed, 2]).choice(
+            writers, config.pen_held_out, replace=False
+        )
+        self.held_out = tuple(sorted(int(writer) for writer in picked))
+        self.train_writers = tuple(w for w in writers if w not in self.held_out)
+        self.train_digits, self.val_digits = pendigits.split_by_writer(digits, self.held_out)
+        self.train_labels = pendigits.labels(self.train_digits)
+        self.val_images = pendigits.render_inputs(self.val_digits)
+        self.val_labels = pendigits.labels(self.val_digits)
+        self.per_batch = max(1, round(config.batch_size * config.pen_ratio))
+        self._rng = np.random.default_rng([config.seed, 3])
+        self._order = np.zeros(0, np.intp)
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``per_batch`` digits, newly drawn, going through them all in a random
+        order before any comes again: (images (n, 28, 28), labels (n,))."""
+        while len(self._order) < self.per_batch:
+            self._order = np.concatenate(
+                [self._order, self._rng.permutation(len(self.train_digits))]
+            )
+        chosen, self._order = self._order[: self.per_batch], self._order[self.per_batch :]
+        digits = [self.train_digits[i] for i in chosen]
+        return pendigits.augmented_inputs(digits, self._rng), self.train_labels[chosen]
+
+    def validate(self, network: Network) -> PenValidation:
+        """Score the trained network on the held-out writers and fit its temperature on
+        them; sets ``network.temperature``."""
+        logits = network.logits(self.val_images)
+        fitted = calibration.fit(logits, self.val_labels, pendigits.writers(self.val_digits))
+        network.temperature = fitted.temperature
+        scores = evaluate(network, self.val_images, self.val_labels)
+        per_writer = pendigits.by_writer(self.val_digits, logits.argmax(axis=1))
+        return PenValidation(
+            self.held_out,
+            self.train_writers,
+            scores,
+            {writer: accuracy for writer, (accuracy, _) in per_writer.items()},
+            fitted,
+        )
+
+
+class PersonalMix:
+    """The user's own samples in a run: the taught ones, oversampled, each time with the
+    MNIST augmentation (a sample is a drawing like the canvas makes, so the same random
+    rotation, size, slant and thickness apply); the held-out ones read before and after."""
+
+    def __init__(
+        self, personal: PersonalSet, baseline: Network | None, config: TrainConfig
+    ) -> None:
+        taught = ~personal.held_out
+        if not taught.any():
+            raise ValueError("no samples to train on: every sample is held out")
+        self.inputs, self.labels = personal.inputs[taught], personal.labels[taught]
+        self.val_ids = personal.ids[personal.held_out]
+        self.val_inputs = personal.inputs[personal.held_out]
+        self.val_labels = personal.labels[personal.held_out]
+        self.before = self._read(baseline) if baseline is not None else None
+        self.per_batch = max(1, round(config.batch_size * config.samples_ratio))
+        self.augment = config.augment_config if config.augment else None
+        self._rng = np.random.default_rng([config.seed, 4])
+        self._order = np.zeros(0, np.intp)
+
+    def _read(self, network: Network) -> np.ndarray:
+        if not len(self.val_inputs):
+            return np.zeros(0, np.int64)
+        return network.logits(self.val_inputs).argmax(axis=1)
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        while len(self._order) < self.per_batch:
+            self._order = np.concatenate([self._order, self._rng.permutation(len(self.labels))])
+        chosen, self._order = self._order[: self.per_batch], self._order[self.per_batch :]
+        images = self.inputs[chosen]
+        if self.augment is not None:
+            images = augment_batch(images, self._rng, self.augment)
+        return images, self.labels[chosen]
+
+    def validate(self, network: Network) -> PersonalValidation:
+        return PersonalValidation(self.val_ids, self.val_labels, self.before, self._read(network))
+
+
 def train(
     network: Network,
     images: np.ndarray,
     labels: np.ndarray,
     config: TrainConfig,
     should_stop: Callable[[], bool] | None = None,
+    pen_digits: Sequence[pendigits.PenDigit] = (),
+    personal: PersonalSet | None = None,
+    personal_baseline: Network | None = None,
 ) -> Iterator[Event]:
-    """Train network in place on images (N, 28, 28) float32 in [0, 1] and labels (N,).
+    """Train network in place on images (N, 28, 28) float32 in [0, 1] and labels (N,),
+    and on ``pen_digits`` when ``config.pen_ratio`` > 0, and on the user's samples
+    (``personal``) when ``config.samples_ratio`` > 0; their held-out ones are read by
+    ``personal_baseline`` first (the model to compare with) and by the result at the end.
 
     Yields a BatchEnd per batch, an EpochEnd per epoch and lastly Finished. Checks
     should_stop before every batch. Raises TrainingDiverged on a non-finite loss.
     """
+    if bool(config.pen_ratio) != bool(pen_digits):
+        raise ValueError(
+            "pen digits need a pen_ratio above 0"
+            if pen_digits
+            else f"pen_ratio {config.pen_ratio:g} needs pen digits to train on"
+        )
+    if bool(config.samples_ratio) != (personal is not None and len(personal) > 0):
+        raise ValueError(
+            "samples need a samples_ratio above 0"
+            if config.samples_ratio == 0
+            else f"samples_ratio {config.samples_ratio:g} needs samples to train on"
+        )
     rng = np.random.default_rng(config.seed)
     train_images, train_labels, val_images, val_labels = validation_split(
         images, labels, config, rng
@@ -247,7 +473,11 @@ def train(
     n_val, n_train = len(val_images), len(train_images)
     if n_train == 0:
         raise ValueError("no training images left after the validation split")
-    batches = math.ceil(n_train / config.batch_size)
+    pen = PenMix(pen_digits, config) if pen_digits else None
+    mine = PersonalMix(personal, personal_baseline, config) if config.samples_ratio else None
+    mixes = [mix for mix in (pen, mine) if mix is not None]
+    mnist_per_batch = config.batch_size - sum(mix.per_batch for mix in mixes)
+    batches = math.ceil(n_train / mnist_per_batch)
     total_batches = batches * config.epochs
     optimizer = Optimizer(network, config)
     criterion = SoftmaxCrossEntropy()
@@ -261,11 +491,14 @@ def train(
             if should_stop is not None and should_stop():
                 yield Finished(network, True, history, time.perf_counter() - start)
                 return
-            idx = perm[(batch - 1) * config.batch_size : batch * config.batch_size]
+            idx = perm[(batch - 1) * mnist_per_batch : batch * mnist_per_batch]
             x = train_images[idx]
             if config.augment:
                 x = augment_batch(x, rng, config.augment_config)
             y = train_labels[idx]
+            for mix in mixes:
+                mix_x, mix_y = mix.take()
+                x, y = np.concatenate([x, mix_x]), np.concatenate([y, mix_y])
             done = (epoch - 1) * batches + batch - 1
             lr = learning_rate_at(config, done / total_batches)
             logits = network.forward(x[:, None], training=True)
@@ -305,6 +538,10 @@ def train(
             "val_loss": val_loss,
             "val_accuracy": val_accuracy,
         }
+        if pen is not None and len(pen.val_labels):
+            record["held_out_writers_accuracy"] = evaluate(
+                network, pen.val_images, pen.val_labels
+            ).accuracy
         history.append(record)
         yield EpochEnd(
             epoch,
@@ -315,6 +552,17 @@ def train(
             val_accuracy,
             time.perf_counter() - start,
             network.copy(),
+            record.get("held_out_writers_accuracy"),
         )
     threshold = threshold_for(network, calibration_images(train_images, val_images, config.seed))
-    yield Finished(network, False, history, time.perf_counter() - start, threshold)
+    validation = pen.validate(network) if pen is not None and len(pen.val_labels) else None
+    personal_result = mine.validate(network) if mine is not None else None
+    yield Finished(
+        network,
+        False,
+        history,
+        time.perf_counter() - start,
+        threshold,
+        validation,
+        personal_result,
+    )

@@ -118,6 +118,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
         checkable=True,
     ),
     ActionSpec(
+        "teach_confirm",
+        "Samples",
+        "&It Read It Right",
+        ("Return", "Enter"),
+        "Keep the drawing as one of your samples, labelled with the answer shown",
+    ),
+    *(
+        ActionSpec(
+            f"teach_{digit}",
+            "Samples",
+            f"It Is a &{digit}",
+            (str(digit),),
+            f"Keep the drawing as one of your samples, labelled {digit}",
+        )
+        for digit in range(10)
+    ),
+    ActionSpec(
+        "samples_browser",
+        "Samples",
+        "My &Samples…",
+        ("Ctrl+Shift+S",),
+        "Your samples by digit: relabel, delete, open on the canvas, export, import",
+    ),
+    ActionSpec(
         "presentation",
         "View",
         "&Presentation Mode",
@@ -144,7 +168,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", "Help", "&About digitpad", (), "Version, credits and the current model"),
 )
 
-MENUS = ("File", "Edit", "View", "Model", "Help")
+MENUS = ("File", "Edit", "View", "Model", "Samples", "Help")
 # What the mouse and pen do: not actions, but part of the same help.
 GESTURES = (
     ("Draw", "Left mouse button or pen"),
@@ -200,6 +224,10 @@ def shortcuts_html(actions: dict[str, QAction]) -> str:
     """A table of every gesture and every action that has a key, as this platform writes keys."""
     rows = list(GESTURES)
     for spec in ACTIONS:
+        if spec.name.startswith("teach_") and spec.name[-1].isdigit():
+            if spec.name == "teach_0":  # ten actions, one row
+                rows.append(("Keep the drawing as that digit", "0 … 9"))
+            continue
         action = actions[spec.name]
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
         keys = [key for key in keys if key]

@@ -7,6 +7,7 @@ in a history list; undo and redo move a cursor in that list and re-render.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,8 @@ from PySide6.QtGui import (
     QTabletEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from digitpad.core import strokes
 
 CANVAS_SIZE = 280  # canvas pixels per side: ten per MNIST pixel
 # A digit drawn to fill the canvas is ~230 px tall, shrunk to 20 px: a 22 px pen gives
@@ -103,6 +106,32 @@ class DrawingCanvas(QWidget):
     def can_redo(self) -> bool:
         return self._cursor < len(self._items)
 
+    def strokes(self) -> tuple[strokes.Stroke, ...]:
+        """The drawing as the strokes that make it, oldest first, in canvas pixels; empty
+        when it holds a placed image (an opened file is pixels, not strokes)."""
+        self._end()
+        drawn: list[strokes.Stroke] = []
+        pictured = False  # a picture since the last Clear: the drawing is not all strokes
+        for item in self._items[: self._cursor]:
+            if isinstance(item, Clear):
+                drawn, pictured = [], False
+            elif isinstance(item, Picture):
+                pictured = True
+            else:
+                points = np.array([(p.x(), p.y()) for p in item.points], dtype=np.float64)
+                drawn.append(strokes.Stroke(points, item.width, item.erase))
+        return () if pictured else tuple(drawn)
+
+    def show_strokes(self, drawing: Sequence[strokes.Stroke]) -> None:
+        """Replace the drawing with these strokes, one undo step each (undoable)."""
+        self._end()
+        if not self.is_empty():
+            self._push(Clear())
+        for stroke in drawing:
+            points = [QPointF(float(x), float(y)) for x, y in stroke.points]
+            self._push(Stroke(float(stroke.width), bool(stroke.erase), points))
+        self._rerender()
+
     def set_pen_width(self, width: float) -> None:
         self.pen_width = float(np.clip(width, MIN_PEN_WIDTH, MAX_PEN_WIDTH))
 
@@ -144,17 +173,15 @@ class DrawingCanvas(QWidget):
     def place_image(self, ink: np.ndarray) -> None:
         """Put ink (H, W) in [0, 1], bright on black, on the canvas, fitted and centred,
         in place of the drawing (undoable)."""
-        from digitpad.core.preprocess import resize
+        from digitpad.core.preprocess import fit_to_canvas
 
+        self.place_pixels(fit_to_canvas(ink, CANVAS_SIZE))
+
+    def place_pixels(self, full: np.ndarray) -> None:
+        """Put a whole canvas image (280, 280) in [0, 1] in place of the drawing, as it is
+        (a kept sample's pixels; undoable)."""
         self._end()
-        h, w = ink.shape
-        scale = (CANVAS_SIZE * 0.8) / max(h, w)
-        new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-        fitted = np.clip(resize(ink, new_h, new_w), 0, 1)
-        full = np.zeros((CANVAS_SIZE, CANVAS_SIZE), np.float32)
-        top, left = (CANVAS_SIZE - new_h) // 2, (CANVAS_SIZE - new_w) // 2
-        full[top : top + new_h, left : left + new_w] = fitted
-        data = np.ascontiguousarray((full * 255 + 0.5).astype(np.uint8))
+        data = np.ascontiguousarray((np.clip(full, 0, 1) * 255 + 0.5).astype(np.uint8))
         image = QImage(
             data.data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8
         ).copy()

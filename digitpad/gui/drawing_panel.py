@@ -10,6 +10,7 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from digitpad.gui.prediction_view import PredictionView
+from digitpad.gui.teach_bar import TeachBar
 
 PEN_STEP = 2  # what [ and ] change the width by, in canvas pixels
 
@@ -40,6 +41,8 @@ class DrawingPanel(QWidget):
         layout.addLayout(self.tool_buttons)
         layout.addWidget(self.pen_row)
         layout.addWidget(self.prediction)
+        self.teach_row = QVBoxLayout()  # the teach bar, once the actions exist
+        layout.addLayout(self.teach_row)
         self._on_pen_slider_value_changed(self.pen_slider.value())
 
     def use_actions(self, actions: dict[str, QAction]) -> None:
@@ -68,6 +71,9 @@ class DrawingPanel(QWidget):
             if name != "clear":
                 self.secondary.append(button)
         self.tool_buttons.addStretch(1)
+        self.teach_bar = TeachBar(actions)
+        self.teach_row.addWidget(self.teach_bar)
+        self.secondary.append(self.teach_bar)
 
     def _on_eraser_toggled(self, checked: bool) -> None:
         self.canvas.eraser = checked

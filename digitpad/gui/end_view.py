@@ -158,20 +158,34 @@ class EndView(Themed, QWidget):
             self.softmax.setText(f"<p>Draw a digit.</p><p><small>{SOFTMAX_NOTE}</small></p>")
             return
         step = explain_softmax(trace)
+        scaled = step.temperature != 1.0
         rows = "".join(
             f"<tr><td>{d}</td><td align=right>{step.logits[d]:+.2f}</td>"
-            f"<td align=right>{step.shifted_exps[d]:.3g}</td>"
+            + (f"<td align=right>{step.scaled[d]:+.2f}</td>" if scaled else "")
+            + f"<td align=right>{step.shifted_exps[d]:.3g}</td>"
             f"<td align=right><b>{step.probabilities[d]:.1%}</b></td></tr>"
             for d in step.order[:3]
         )
+        if scaled:
+            what = (
+                "e<sup>s</sup> over the sum of e<sup>s</sup> for all ten, with s the logit z "
+                f"divided by T = {step.temperature:.2f}: the model's temperature, fitted so "
+                "that its shares match how often it is right on handwriting it never saw (it "
+                "changes no answer). Subtracting the largest s first changes nothing but "
+                "keeps the numbers small."
+            )
+        else:
+            what = (
+                "e<sup>s</sup> over the sum of e<sup>s</sup> for all ten, with s the logit z "
+                "(subtracting the largest s first changes nothing but keeps the numbers small)."
+            )
         self.softmax.setText(
-            "<p><b>Softmax</b>: each digit's share is e<sup>z</sup> over the sum of "
-            "e<sup>z</sup> for all ten (with z the logit; subtracting the largest logit "
-            "first changes nothing but keeps the numbers small).</p>"
+            f"<p><b>Softmax</b>: each digit's share is {what}</p>"
             "<table cellspacing=4><tr><th>digit</th><th>logit z</th>"
-            "<th>e<sup>z − max</sup></th><th>share</th></tr>"
+            + ("<th>s = z/T</th>" if scaled else "")
+            + "<th>e<sup>s − max</sup></th><th>share</th></tr>"
             f"{rows}</table>"
-            f"<p>sum of e<sup>z − max</sup> over the ten digits = {step.total:.6g}</p>"
+            f"<p>sum of e<sup>s − max</sup> over the ten digits = {step.total:.6g}</p>"
             f"<p><small>{SOFTMAX_NOTE}</small></p>"
         )
 

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
+from digitpad.core.sample_browser import SampleBrowser
+from digitpad.core.samples import PersonalSet, Sample, SampleStore
+from digitpad.core.teaching import Teacher
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import (
     MENUS,
@@ -37,7 +40,9 @@ from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
 from digitpad.gui.presentation import Presentation
+from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
+from digitpad.gui.teach_bar import Teaching
 
 # Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
 # With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
@@ -57,6 +62,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         headless: bool = False,
         library_folder: Path | None = None,
+        samples_path: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -68,6 +74,7 @@ class MainWindow(QMainWindow):
         self.library = Library(library_folder)
         self.library.clean_leftovers()
         self.viewer = ViewerModel()
+        self.teacher = Teacher(self.viewer, samples_path)
         self._create_widgets()
         self._create_actions()
         self._create_menus()
@@ -131,6 +138,13 @@ class MainWindow(QMainWindow):
         )
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
         self.guide_dock.bind(self.actions["guide"])
+        self.teaching = Teaching(
+            self.teacher, self.canvas, self.actions, self.messages, self.catch_up, self
+        )
+        self.teaching.status.connect(self._on_status)
+        self.sample_browser = SampleBrowser(self._samples_store)
+        self.samples_dialog: SamplesDialog | None = None
+        connect_actions(self.actions, {"samples_browser": self._on_samples_browser_triggered})
         # Quit works from the retrain dialog too, not only from this window.
         self.actions["quit"].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.drawing.use_actions(self.actions)
@@ -138,9 +152,13 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         menus = {name: bar.addMenu(f"&{name}") for name in MENUS}
-        for name in ("File", "Edit", "View", "Help"):
+        for name in ("File", "Edit", "View", "Samples", "Help"):
             for action in menu_actions(self.actions, name):
-                if action is self.actions["quit"]:
+                if action in (
+                    self.actions["quit"],
+                    self.actions["teach_0"],
+                    self.actions["samples_browser"],
+                ):
                     menus[name].addSeparator()
                 menus[name].addAction(action)
         self.model_menu = ModelMenu(
@@ -151,6 +169,7 @@ class MainWindow(QMainWindow):
             self.settings,
             self.messages,
             self,
+            self._personal_samples,
         )
         self.model_menu.status.connect(self._on_status)
         self.files = FileActions(
@@ -208,6 +227,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.save_window(self.saveGeometry(), self.pen_slider.value())
         self.presentation.release()
+        self.teacher.close()
         super().closeEvent(event)
 
     def _on_model_menu_idle(self) -> None:
@@ -239,6 +259,12 @@ class MainWindow(QMainWindow):
         since = (time.perf_counter() - self._last_update) * 1000
         self._update_timer.start(int(max(0, FRAME_MS - since)))
 
+    def catch_up(self) -> None:
+        """Run a pending update now: the answer is then the one to what is drawn."""
+        if self._update_timer.isActive():
+            self._update_timer.stop()
+            self._run_update()
+
     def _run_update(self) -> None:
         self._last_update = time.perf_counter()
         self.viewer.update(self.canvas.pixels(), self.canvas.pen_width)
@@ -266,6 +292,36 @@ class MainWindow(QMainWindow):
                 self.files.open_any(Path(url.toLocalFile()))
                 event.acceptProposedAction()
                 return
+
+    # -- samples ---------------------------------------------------------------------------
+
+    def _samples_store(self) -> SampleStore:
+        return self.teacher.store
+
+    def _personal_samples(self) -> PersonalSet:
+        return self.teacher.store.training_set()
+
+    def _on_samples_browser_triggered(self) -> None:
+        if self.samples_dialog is None:
+            self.samples_dialog = SamplesDialog(
+                self.sample_browser, self.open_sample, self.messages, self
+            )
+            self.teacher.kept.connect(self._on_teacher_kept)
+        self.samples_dialog.show()
+        self.samples_dialog.raise_()
+        self.samples_dialog.activateWindow()
+
+    def _on_teacher_kept(self) -> None:
+        if self.samples_dialog is not None and self.samples_dialog.isVisible():
+            self.samples_dialog.refresh()
+
+    def open_sample(self, sample: Sample) -> None:
+        """Put a sample on the canvas: its strokes (undoable one by one), or its image."""
+        if sample.strokes:
+            self.canvas.show_strokes(sample.strokes)
+        else:
+            self.canvas.place_pixels(sample.canvas)
+        self._run_update()
 
     # -- help ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ library's operations (export, rename, delete, revert) and retraining."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -14,6 +15,7 @@ from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
+from digitpad.core.samples import PersonalSet
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
@@ -55,8 +57,11 @@ class ModelMenu(QObject):
         settings: AppSettings,
         messages: Messages,
         window: QWidget,
+        personal_samples: Callable[[], PersonalSet] | None = None,
     ) -> None:
         super().__init__(window)
+        # The user's samples, read when the retrain dialog opens (None: it offers none).
+        self.personal_samples = personal_samples
         self.menu, self.actions, self.viewer = menu, actions, viewer
         self.library, self.settings, self.messages, self.window = (
             library,
@@ -264,7 +269,11 @@ class ModelMenu(QObject):
     def retrain(self) -> None:
         if self.train_dialog is None:
             self.train_dialog = TrainDialog(
-                self._current_network, self.keep_trained, self.settings, self.window
+                self._current_network,
+                self.keep_trained,
+                self.settings,
+                self.personal_samples,
+                self.window,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)

@@ -9,9 +9,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.core.evaluation import Evaluation
+from digitpad.core.samples import PersonalSet
+from digitpad.core.training import PersonalValidation
+from digitpad.gui.samples_dialog import thumbnail
 from digitpad.gui.theme import Themed, fixed_plot, style_plot, theme
 from digitpad.gui.train_progress import accuracy_floor
 
@@ -102,6 +112,42 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             text.setColor((20, 20, 20) if bright else (245, 245, 245))
 
 
+class SampleStrip(QWidget):
+    """A row of held-out samples as the network sees them: "fixed: [7] [1] ..."."""
+
+    MOST = 16  # more would not fit a row; the count says how many in all
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.setObjectName(f"{what}_samples")
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.caption = QLabel()
+        self.row.addWidget(self.caption)
+        self.thumbnails: list[QLabel] = []
+        for _ in range(self.MOST):
+            label = QLabel()
+            self.row.addWidget(label)
+            self.thumbnails.append(label)
+        self.row.addStretch(1)
+
+    def show_samples(self, ids: list[int], samples: PersonalSet | None) -> None:
+        self.caption.setText(f"{self.what} ({len(ids)}):" if ids else f"{self.what}: none")
+        by_id = {}
+        if samples is not None:
+            by_id = {int(i): index for index, i in enumerate(samples.ids)}
+        shown = [i for i in ids if i in by_id][: self.MOST]
+        for label, sample_id in zip(self.thumbnails, shown + [None] * self.MOST, strict=False):
+            if sample_id is None:
+                label.clear()
+                label.setToolTip("")
+                continue
+            index = by_id[sample_id]
+            label.setPixmap(thumbnail(samples.inputs[index]).pixmap(28, 28))
+            label.setToolTip(f"sample {sample_id}, a {int(samples.labels[index])}")
+
+
 class ResultsView(Themed, QWidget):
     """Shown when a run succeeds; the dialog keeps the result until it is saved."""
 
@@ -152,12 +198,24 @@ class ResultsView(Themed, QWidget):
         layout.addWidget(self.per_class, 1, 0)
         layout.addWidget(self.confusion_new, 1, 1)
         layout.addWidget(self.confusion_current, 1, 2)
-        layout.addWidget(self.save_problem, 2, 0, 1, 3)
+        self.personal = QWidget()
+        self.personal_summary = QLabel()
+        self.personal_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.fixed = SampleStrip("fixed")
+        self.broken = SampleStrip("broken")
+        personal = QVBoxLayout(self.personal)
+        personal.setContentsMargins(0, 0, 0, 0)
+        personal.addWidget(self.personal_summary)
+        personal.addWidget(self.fixed)
+        personal.addWidget(self.broken)
+        self.personal.setVisible(False)
+        layout.addWidget(self.personal, 2, 0, 1, 3)
+        layout.addWidget(self.save_problem, 4, 0, 1, 3)
         choice = QHBoxLayout()
         choice.addStretch(1)
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
-        layout.addLayout(choice, 3, 0, 1, 3)
+        layout.addLayout(choice, 5, 0, 1, 3)
         self.start_theming()
 
     def apply_theme(self) -> None:
@@ -165,7 +223,13 @@ class ResultsView(Themed, QWidget):
         for view in (self.confusion_new, self.confusion_current):
             view.apply_theme()
 
-    def show_result(self, new: Evaluation, current: Evaluation | None) -> None:
+    def show_result(
+        self,
+        new: Evaluation,
+        current: Evaluation | None,
+        personal: PersonalValidation | None = None,
+        samples: PersonalSet | None = None,
+    ) -> None:
         lines = [
             f"<b style='color:#e6781e'>New model</b>: {new.accuracy:.2%} accuracy on the "
             f"10,000 MNIST test images (loss {new.loss:.4f})"
@@ -192,7 +256,35 @@ class ResultsView(Themed, QWidget):
         self.per_class.setYRange(floor, 100, padding=0.02)
         self.confusion_new.show_evaluation(new)
         self.confusion_current.show_evaluation(current)
+        self.show_personal(personal, samples)
         self.show_save_problem(None)
+
+    def show_personal(
+        self, personal: PersonalValidation | None, samples: PersonalSet | None
+    ) -> None:
+        """Your held-out samples before and after, and the ones it now reads right (fixed)
+        or no longer reads right (broken), as thumbnails."""
+        self.personal.setVisible(personal is not None)
+        if personal is None:
+            return
+        if not len(personal.ids):
+            self.personal_summary.setText(
+                "<b>Your samples</b>: none held out to score it on (keep three or more of a digit)"
+            )
+            self.fixed.show_samples([], samples)
+            self.broken.show_samples([], samples)
+            return
+        before = (
+            f"{personal.accuracy_before:.0%} read right by the model in use, "
+            if personal.accuracy_before is not None
+            else ""
+        )
+        self.personal_summary.setText(
+            f"<b>Your {len(personal.ids)} held-out samples</b>: {before}"
+            f"{personal.accuracy_after:.0%} by the new one"
+        )
+        self.fixed.show_samples(personal.fixed, samples)
+        self.broken.show_samples(personal.broken, samples)
 
     def show_save_problem(self, message: str | None) -> None:
         """A failed save: say why and offer to retry or to save elsewhere."""

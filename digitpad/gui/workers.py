@@ -24,10 +24,12 @@ from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, 
 from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
+from digitpad.core.samples import PersonalSet
 from digitpad.core.training import (
     BatchEnd,
     EpochEnd,
     Finished,
+    PersonalValidation,
     TrainConfig,
     TrainingDiverged,
     run_metadata,
@@ -95,6 +97,8 @@ class TrainRequest:
     name: str
     arch: str
     current: Network | None  # the model in use, evaluated for comparison
+    start_from: Network | None = None  # fine-tune: these weights (a copy), not new ones
+    personal: PersonalSet | None = None  # the user's samples, when config mixes them in
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class TrainResult:
     metadata: ModelMetadata
     evaluation: Evaluation
     current_evaluation: Evaluation | None
+    personal: PersonalValidation | None = None  # the held-out samples, before and after
 
 
 class TrainWorker(Worker):
@@ -129,10 +134,22 @@ class TrainWorker(Worker):
         request = self.request
         split = load_split(request.data_dir, "train")
         self.check_stop()
-        network = Network(request.spec, np.random.default_rng(request.config.seed))
+        if request.start_from is not None:
+            network = request.start_from.copy()
+        else:
+            network = Network(request.spec, np.random.default_rng(request.config.seed))
         last_emit = last_snapshot = 0.0
         result = None
-        for event in train(network, split.as_float(), split.labels, request.config, self.stopping):
+        events = train(
+            network,
+            split.as_float(),
+            split.labels,
+            request.config,
+            self.stopping,
+            personal=request.personal,
+            personal_baseline=request.current,
+        )
+        for event in events:
             if isinstance(event, BatchEnd):
                 now = time.perf_counter()
                 if now - last_emit >= PROGRESS_INTERVAL_S or event.batch == event.batches:
@@ -159,7 +176,7 @@ class TrainWorker(Worker):
         )
         self.check_stop()
         metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
-        self.succeeded.emit(TrainResult(network, metadata, scores, current))
+        self.succeeded.emit(TrainResult(network, metadata, scores, current, result.personal))
 
 
 class DownloadWorker(Worker):

@@ -127,6 +127,9 @@ def test_softmax_from_the_real_logits(default):
     np.testing.assert_allclose(step.shifted_exps / step.total, step.probabilities, rtol=1e-5)
     assert step.order[0] == int(trace.probabilities[0].argmax())
     assert step.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
+    # Calibrated: the shares come from the logits divided by the temperature.
+    np.testing.assert_allclose(step.scaled, step.logits / trace.temperature)
+    assert step.temperature == trace.temperature != 1.0
 
 
 def test_asking_the_wrong_layer_says_so(default):

@@ -168,3 +168,176 @@ def test_evaluation_stops_when_asked():
     with pytest.raises(EvaluationStopped, match="after 2000 of 3000"):
         evaluate(network, images, labels, should_stop, batch_size=1000)
     assert evaluate(network, images, labels, lambda: False).n == 3000
+
+
+# -- pen digits in the mix ----------------------------------------------------------------
+
+
+def few_writers(pen_digits, count=5):
+    """The digits of the first ``count`` writers: enough to hold some out, quick to draw."""
+    return [digit for digit in pen_digits if digit.writer <= count]
+
+
+def test_a_pen_mix_holds_whole_writers_out_and_draws_each_digit_afresh(pen_digits):
+    from digitpad.core.pendigits import render_inputs
+    from digitpad.core.training import PenMix
+
+    digits = few_writers(pen_digits)
+    config = TrainConfig(batch_size=40, pen_ratio=0.25, pen_held_out=2, seed=3)
+    mix = PenMix(digits, config)
+    assert len(mix.held_out) == 2 and set(mix.held_out) <= {1, 2, 3, 4, 5}
+    assert set(mix.train_writers) == {1, 2, 3, 4, 5} - set(mix.held_out)
+    assert {d.writer for d in mix.train_digits} == set(mix.train_writers)
+    assert {d.writer for d in mix.val_digits} == set(mix.held_out)
+    # The held-out digits are drawn as `digitpad evaluate --strokes` draws them.
+    np.testing.assert_array_equal(mix.val_images, render_inputs(mix.val_digits))
+    assert mix.per_batch == 10
+    # A pass takes every training digit once, in a random order, each drawn anew.
+    count = len(mix.train_digits)
+    taken = [mix.take() for _ in range(-(-count // mix.per_batch))]
+    labels = np.concatenate([y for _, y in taken])
+    np.testing.assert_array_equal(
+        np.bincount(labels[:count], minlength=10), np.bincount(mix.train_labels, minlength=10)
+    )
+    images = np.concatenate([x for x, _ in taken])
+    assert images.shape == (len(labels), 28, 28) and images.max() > 0.9
+    # The same seed holds out the same writers; another seed, others.
+    assert PenMix(digits, config).held_out == mix.held_out
+    others = {
+        PenMix(digits, TrainConfig(pen_ratio=0.25, pen_held_out=2, seed=s)).held_out
+        for s in range(6)
+    }
+    assert len(others) > 1
+
+
+def test_the_same_digit_is_drawn_differently_each_time(pen_digits):
+    from digitpad.core.training import PenMix
+
+    mix = PenMix(few_writers(pen_digits, 2), TrainConfig(pen_ratio=0.5, pen_held_out=1))
+    mix.train_digits = mix.train_digits[:1]  # one digit: every take draws it again
+    mix.train_labels = mix.train_labels[:1]
+    first, second = mix.take()[0], mix.take()[0]
+    assert first.shape == (32, 28, 28)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[0], second[0])
+
+
+def test_training_on_the_mix_fills_each_batch_and_reports_the_held_out_writers(
+    mnist_train, pen_digits
+):
+    images, labels = mnist_train.as_float()[:600], mnist_train.labels[:600]
+    config = TrainConfig(
+        epochs=2, batch_size=40, pen_ratio=0.25, pen_held_out=2, validation_fraction=0.0
+    )
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
+    sizes = []
+    forward = net.forward
+
+    def counting(x, training=False):
+        if training:
+            sizes.append(len(x))
+        return forward(x, training)
+
+    net.forward = counting
+    events = list(train(net, images, labels, config, pen_digits=few_writers(pen_digits)))
+    finished = events[-1]
+    assert isinstance(finished, Finished) and finished.pen is not None
+    # 600 MNIST digits, 30 a batch with 10 pen digits: 20 batches of 40 per epoch.
+    assert sizes == [40] * 40
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert all(0 <= e.held_out_writers_accuracy <= 1 for e in epochs)
+    assert finished.history[-1]["held_out_writers_accuracy"] == epochs[-1].held_out_writers_accuracy
+    pen = finished.pen
+    assert len(pen.held_out_writers) == 2 and not set(pen.held_out_writers) & set(pen.train_writers)
+    assert pen.scores.n == sum(d.writer in pen.held_out_writers for d in pen_digits)
+    assert set(pen.per_writer) == set(pen.held_out_writers)
+    assert net.temperature == pen.calibration.temperature
+    assert 0 <= pen.calibration.ece_after <= 1 and 0 <= pen.calibration.ece_before <= 1
+    recorded = pen.to_json()
+    assert recorded["accuracy"] == pen.scores.accuracy
+    assert recorded["held_out_writers"] == list(pen.held_out_writers)
+
+
+def test_pen_digits_and_the_ratio_go_together(mnist_train, pen_digits):
+    images, labels = mnist_train.as_float()[:100], mnist_train.labels[:100]
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="needs pen digits"):
+        next(train(net, images, labels, TrainConfig(pen_ratio=0.25)))
+    with pytest.raises(ValueError, match="pen_ratio above 0"):
+        next(train(net, images, labels, TrainConfig(), pen_digits=pen_digits[:50]))
+    from digitpad.core.data import DatasetError
+
+    one_writer = [d for d in pen_digits if d.writer == 1]
+    with pytest.raises(DatasetError, match="holding out 6 writers of the pen digits' 1"):
+        next(train(net, images, labels, TrainConfig(pen_ratio=0.25), pen_digits=one_writer))
+    with pytest.raises(ValueError, match="pen_ratio"):
+        TrainConfig(batch_size=1, pen_ratio=0.5)
+    with pytest.raises(ValueError, match="pen_held_out"):
+        TrainConfig(pen_held_out=-1)
+
+
+# -- the user's samples in the mix --------------------------------------------------------
+
+
+def test_fine_tuning_on_a_personal_style_raises_accuracy_on_its_held_out_samples(mnist_train):
+    from dataclasses import replace
+
+    from digitpad.core.model_io import load_model
+    from digitpad.core.samples import PersonalSet
+    from digitpad.core.training import FINE_TUNE
+
+    # A writer whose every digit is upside down: a style the classic model reads badly.
+    count = 300
+    personal = PersonalSet(
+        ids=np.arange(1, count + 1),
+        inputs=np.ascontiguousarray(mnist_train.as_float()[:count, ::-1, :]),
+        labels=mnist_train.labels[:count].astype(np.int64),
+        held_out=np.arange(count) >= 240,
+    )
+    net = load_model(CLASSIC.path).network
+    config = replace(
+        FINE_TUNE, epochs=6, limit=600, samples_ratio=0.5, learning_rate=3e-3, augment=False
+    )
+    baseline = net.copy()
+    events = list(
+        train(
+            net,
+            mnist_train.as_float(),
+            mnist_train.labels,
+            config,
+            personal=personal,
+            personal_baseline=baseline,
+        )
+    )
+    result = events[-1].personal
+    assert list(result.ids) == list(range(241, count + 1))  # only the held-out ones scored
+    assert result.accuracy_before < 0.6
+    assert result.accuracy_after > result.accuracy_before + 0.2
+    assert len(result.fixed) > len(result.broken)
+    recorded = result.to_json()
+    assert recorded["held_out"] == 60 and recorded["fixed"] == result.fixed
+    # Without a model to compare with (a new network), there is no "before".
+    fresh = Network(CLASSIC.spec(), np.random.default_rng(0))
+    config = replace(config, epochs=1)
+    events = list(
+        train(fresh, mnist_train.as_float(), mnist_train.labels, config, personal=personal)
+    )
+    alone = events[-1].personal
+    assert alone.accuracy_before is None and alone.fixed == [] and alone.broken == []
+    assert alone.to_json()["accuracy_before"] is None
+
+
+def test_samples_and_their_ratio_go_together(mnist_train):
+    from digitpad.core.samples import PersonalSet
+
+    images, labels = mnist_train.as_float()[:100], mnist_train.labels[:100]
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="needs samples"):
+        next(train(net, images, labels, TrainConfig(samples_ratio=0.25)))
+    everything_held = PersonalSet(
+        np.arange(3), images[:3], labels[:3].astype(np.int64), np.ones(3, bool)
+    )
+    with pytest.raises(ValueError, match="every sample is held out"):
+        next(train(net, images, labels, TrainConfig(samples_ratio=0.25), personal=everything_held))
+    with pytest.raises(ValueError, match="leaves no MNIST digits in a batch of 4"):
+        TrainConfig(batch_size=4, pen_ratio=0.5, samples_ratio=0.5)

@@ -74,11 +74,14 @@ def open_window(qtbot, settings, library_folder, model="default"):
         model_path=resolve_model(model) if model else None,
         settings=settings,
         library_folder=library_folder,
+        samples_path=library_folder.parent / "samples.sqlite",
     )
     qtbot.addWidget(window, before_close_func=stop_work)
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
+    # Shortcuts (Ctrl+Z, the digit keys) go to the active window only.
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     return window
 
 

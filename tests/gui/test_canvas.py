@@ -287,3 +287,44 @@ def test_the_canvas_and_the_core_rasteriser_draw_the_same_ink(window, qtbot):
         assert difference.max() <= 0.6, (digit, difference.max())  # only on the edges
         assert difference.mean() < 0.01, (digit, difference.mean())
         assert np.abs(to_mnist(painted) - to_mnist(core)).max() < 0.1, digit
+
+
+def test_the_drawing_comes_back_as_its_strokes_and_goes_back_stroke_by_stroke(canvas):
+    canvas.clear()
+    draw_stroke(canvas, line((60, 60), (200, 60)))
+    canvas.set_pen_width(30)
+    draw_stroke(canvas, line((200, 60), (120, 240)))
+    draw_stroke(canvas, line((100, 150), (180, 150)), Qt.MouseButton.RightButton)
+    drawn = canvas.strokes()
+    assert [(s.width, s.erase) for s in drawn] == [(22, False), (30, False), (60, True)]
+    assert drawn[0].points[0] == pytest.approx((60, 60), abs=1.5)
+    pixels = canvas.pixels()
+    canvas.clear()
+    assert canvas.strokes() == ()  # cleared: nothing drawn since
+    canvas.show_strokes(drawn)
+    np.testing.assert_array_equal(canvas.pixels(), pixels)
+    assert len(canvas.strokes()) == 3
+    canvas.undo()  # one stroke at a time
+    assert len(canvas.strokes()) == 2
+    canvas.undo()
+    canvas.undo()
+    assert canvas.is_empty()
+    canvas.undo()  # the clear before them: the drawing as it was
+    np.testing.assert_array_equal(canvas.pixels(), pixels)
+
+
+def test_a_placed_picture_has_no_strokes_until_it_is_cleared(canvas):
+    draw_stroke(canvas, line((60, 60), (200, 200)))
+    canvas.place_image(np.eye(20, dtype=np.float32))
+    draw_stroke(canvas, line((60, 200), (200, 60)))
+    assert canvas.strokes() == ()
+    canvas.clear()
+    draw_stroke(canvas, line((60, 200), (200, 60)))
+    assert len(canvas.strokes()) == 1  # the picture is history now
+
+
+def test_whole_canvas_pixels_go_back_as_they_were(canvas):
+    pixels = np.zeros((280, 280), np.float32)
+    pixels[20:260, 100:140] = 1.0
+    canvas.place_pixels(pixels)
+    np.testing.assert_array_equal(canvas.pixels(), pixels)  # not fitted again

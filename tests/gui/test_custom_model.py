@@ -524,6 +524,7 @@ def test_the_end_view_shows_the_custom_dense_layers_logits_and_softmax(custom_wi
     text = end.softmax.text()
     assert f"<td>{best}</td>" in text and f"{step.probabilities[best]:.1%}" in text
     assert f"{step.logits[best]:+.2f}" in text
+    assert step.temperature == 1.0 and "z/T" not in text  # trained here: not calibrated
     # A dense unit followed: its inputs are gap1's averages, one per conv2 filter.
     click_map(end.dense, 0, 0, 2)
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=5000)

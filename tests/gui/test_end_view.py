@@ -51,6 +51,14 @@ def test_a_network_whose_only_dense_layer_gives_the_logits(window, qtbot):
     end = window.network_view.end_view
     assert end.isVisible() and not end.dense.isVisible() and end.dense_layer is None
     np.testing.assert_array_equal(end.logit_bars.opts["height"], window.viewer.trace.logits[0])
+    # The bundled models' percentages are calibrated: the softmax shows the division.
+    step = explain_softmax(window.viewer.trace)
+    temperature = window.viewer.network.temperature
+    assert temperature != 1.0 and step.temperature == temperature
+    text = end.softmax.text()
+    assert f"divided by T = {temperature:.2f}" in text and "s = z/T" in text
+    best = int(step.order[0])
+    assert f"{step.scaled[best]:+.2f}" in text and f"{step.probabilities[best]:.1%}" in text
 
 
 def test_hovering_a_dense_unit_reads_it(window, qtbot):

@@ -281,10 +281,11 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     assert "its share of 100 %" in window.prediction.text()
 
 
-def test_a_letter_is_called_unlike_the_digits_it_learned(window, qtbot):
-    """The letter A, drawn with the mouse: a best guess, but said not to look like a digit."""
-    draw_stroke(window.canvas, line((80, 240), (140, 40)) + line((140, 40), (200, 240)))
-    draw_stroke(window.canvas, line((105, 160), (175, 160)))
+def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
+    """A scribble drawn with the mouse: a best guess, but said not to look like a digit."""
+    from ..core.test_familiarity import SCRIBBLE
+
+    draw_stroke(window.canvas, SCRIBBLE[0])
     sizes = window.splitter.sizes()
     window._run_update()
     settle(qtbot)

@@ -1,0 +1,774 @@
+"""The user's own digits: each drawing they confirmed or corrected, kept safely in SQLite.
+
+A sample holds what is needed to learn from it and to show it again: the strokes (so it
+reopens on the canvas stroke by stroke), the canvas image, the network's 28x28 input, the
+true label, what the model said and which model said it, and when.
+
+Durability: WAL journal with ``synchronous=FULL``, one transaction per change, so a
+sample ``add`` returned is on disk whatever happens to the process next. A database that
+SQLite finds damaged on opening is moved aside under a timestamped name (never deleted) and
+a fresh one is started; ``SampleStore.recovered_from`` says where it went. Any other file
+(a folder, another program's database, a locked one) is refused and left alone.
+
+Which samples are held out to score a fine-tune is decided once, when a sample is stored:
+the 3rd, 8th, 13th... sample of each digit (one in five, stratified by digit), recorded
+with it so it never changes side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from digitpad.core.atomic import atomic_file
+from digitpad.core.preprocess import SIZE, fit_to_canvas
+from digitpad.core.strokes import CANVAS_SIZE, Stroke
+
+SCHEMA_VERSION = 1
+FILE_NAME = "samples.sqlite"
+APPLICATION_ID = 0x64706164  # "dpad": marks the file as digitpad's samples database
+# A drawing is a few hundred points; a stroke list this long is not one.
+MAX_POINTS = 100_000
+BUSY_TIMEOUT_S = 10.0
+
+_SCHEMA = (
+    """CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+        predicted INTEGER CHECK (predicted BETWEEN 0 AND 9),
+        probabilities BLOB,
+        strokes TEXT NOT NULL,
+        canvas BLOB NOT NULL,
+        network_input BLOB NOT NULL,
+        model_name TEXT NOT NULL DEFAULT '',
+        model_sha256 TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        input_digest TEXT NOT NULL,
+        held_out INTEGER NOT NULL DEFAULT 0 CHECK (held_out IN (0, 1))
+    )""",
+    "CREATE INDEX samples_by_input ON samples (input_digest)",
+    "CREATE INDEX samples_by_label ON samples (label)",
+)
+# Each entry takes the schema from its index's version to the next one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA,)
+
+
+class SampleError(Exception):
+    """A sample that cannot be stored or a store that cannot be used; the message says
+    which value or file is at fault."""
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """One labelled drawing.
+
+    ``strokes`` in canvas pixels (empty for an image opened from a file); ``canvas``
+    (280, 280) float32 in [0, 1], ink white; ``network_input`` (28, 28) float32;
+    ``probabilities`` (10,) or None when no model was loaded. Equality is identity."""
+
+    strokes: tuple[Stroke, ...]
+    canvas: np.ndarray
+    network_input: np.ndarray
+    label: int
+    predicted: int | None = None
+    probabilities: np.ndarray | None = None
+    model_name: str = ""
+    model_sha256: str = ""
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    id: int | None = None
+    held_out: bool | None = None  # decided when it is stored (None: not stored yet)
+
+    def __post_init__(self) -> None:
+        check_label(self.label)
+        if self.predicted is not None:
+            check_label(self.predicted, "predicted digit")
+        if sum(len(stroke.points) for stroke in self.strokes) > MAX_POINTS:
+            raise SampleError(f"a drawing of more than {MAX_POINTS:,} points is no digit")
+        canvas = np.asarray(self.canvas, dtype=np.float32)
+        if canvas.shape != (CANVAS_SIZE, CANVAS_SIZE):
+            raise SampleError(f"the canvas image must be 280x280, got {canvas.shape}")
+        network_input = np.asarray(self.network_input, dtype=np.float32)
+        if network_input.shape != (SIZE, SIZE):
+            raise SampleError(f"the network input must be 28x28, got {network_input.shape}")
+        if not network_input.any():
+            raise SampleError("an empty drawing is no sample: draw a digit first")
+        object.__setattr__(self, "canvas", canvas)
+        object.__setattr__(self, "network_input", network_input)
+        if self.probabilities is not None:
+            probabilities = np.asarray(self.probabilities, dtype=np.float32)
+            if probabilities.shape != (10,):
+                raise SampleError(f"probabilities must be 10 numbers, got {probabilities.shape}")
+            object.__setattr__(self, "probabilities", probabilities)
+
+    @property
+    def misread(self) -> bool:
+        """The model's answer was not the digit the user meant."""
+        return self.predicted is not None and self.predicted != self.label
+
+    @property
+    def digest(self) -> str:
+        """What makes two samples the same drawing, the label aside (so one drawing cannot
+        be stored under two labels): its strokes, or for an image without strokes (an
+        opened file) its canvas pixels."""
+        if self.strokes:
+            return hashlib.sha256(strokes_to_json(self.strokes).encode()).hexdigest()
+        pixels = np.round(self.canvas * 255).astype(np.uint8)
+        return hashlib.sha256(b"canvas:" + pixels.tobytes()).hexdigest()
+
+    @property
+    def input_digest(self) -> str:
+        """The network input to 1/255: the same digit even without its strokes (an IDX
+        export imported back) is the same sample."""
+        return input_digest(self.network_input)
+
+
+def input_digest(network_input: np.ndarray) -> str:
+    pixels = np.round(np.asarray(network_input, dtype=np.float32) * 255).astype(np.uint8)
+    return hashlib.sha256(b"input:" + pixels.tobytes()).hexdigest()
+
+
+def check_label(value: object, what: str = "label") -> int:
+    """A digit 0-9, or SampleError naming the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
+        raise SampleError(f"{what} must be a digit from 0 to 9, got {value!r}")
+    return int(value)
+
+
+def strokes_to_json(strokes: Sequence[Stroke]) -> str:
+    """The strokes as compact JSON: points rounded to 1/100 px, which the canvas never
+    resolves finer (and which makes the digest of one drawing stable)."""
+    return json.dumps(
+        [
+            {
+                "points": np.round(stroke.points, 2).tolist(),
+                "width": round(float(stroke.width), 2),
+                "erase": bool(stroke.erase),
+            }
+            for stroke in strokes
+        ],
+        separators=(",", ":"),
+    )
+
+
+def strokes_from_json(text: str) -> tuple[Stroke, ...]:
+    """The inverse of ``strokes_to_json``; SampleError for anything else."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, list):
+            raise TypeError("not a list")
+        strokes = tuple(
+            Stroke(
+                np.asarray(item["points"], dtype=np.float64),
+                float(item["width"]),
+                bool(item.get("erase", False)),
+            )
+            for item in data
+        )
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        raise SampleError(f"stored strokes are unreadable ({exc})") from exc
+    return strokes
+
+
+def _pack(array: np.ndarray, dtype: type) -> bytes:
+    return zlib.compress(np.ascontiguousarray(array, dtype=dtype).tobytes(), 6)
+
+
+def _unpack(blob: bytes, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    try:
+        raw = zlib.decompressobj().decompress(blob, size + 1)
+    except zlib.error as exc:
+        raise SampleError(f"a stored array is corrupt ({exc})") from exc
+    if len(raw) != size:
+        raise SampleError(f"a stored array has {len(raw)} bytes, expected {size}")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A stored sample as lists show it: without the strokes and the canvas."""
+
+    id: int
+    label: int
+    predicted: int | None
+    network_input: np.ndarray  # (28, 28) float32
+    created: str
+
+    @property
+    def misread(self) -> bool:
+        return self.predicted is not None and self.predicted != self.label
+
+
+def default_path() -> Path:
+    from digitpad.core.data import user_data_dir
+
+    return user_data_dir() / FILE_NAME
+
+
+class SampleStore:
+    """The samples database at ``path``: created with its folder when missing (unless
+    ``create`` is False, for commands that only read), refused with a SampleError when it
+    is something else."""
+
+    def __init__(self, path: Path | None = None, create: bool = True) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.recovered_from: Path | None = None
+        if self.path.is_dir():
+            raise SampleError(f"{self.path}: a folder, not a samples database")
+        if not self.path.exists():
+            if not create:
+                raise SampleError(f"{self.path}: no samples database there")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SampleError(
+                    f"cannot create the folder for samples {self.path.parent} "
+                    f"({exc.strerror or exc})"
+                ) from exc
+        try:
+            self._db = self._open_checked()
+        except _Damaged as exc:
+            self.recovered_from = self._move_aside(str(exc))
+            try:
+                self._db = self._open_checked()
+            except (sqlite3.Error, _Damaged) as again:
+                raise SampleError(
+                    f"{self.path}: cannot start a samples database ({again})"
+                ) from exc
+        except sqlite3.Error as exc:  # locked, unreadable, read-only, not ours...
+            raise SampleError(f"{self.path}: cannot open the samples database ({exc})") from exc
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _open_checked(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            try:
+                application = db.execute("PRAGMA application_id").fetchone()[0]
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                if _is_damage(exc):
+                    raise _Damaged(str(exc)) from exc
+                raise
+            if application not in (0, APPLICATION_ID) or (
+                application == 0 and (version != 0 or tables)
+            ):
+                raise SampleError(
+                    f"{self.path}: another program's database, not digitpad's samples; "
+                    "left as it is"
+                )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise _Damaged("; ".join(str(p) for p in problems[:3]))
+            self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if _is_damage(exc):
+                raise _Damaged(str(exc)) from exc
+            raise
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SampleError(
+                f"{self.path}: written by a newer digitpad (samples schema {version}, this one "
+                f"reads up to {SCHEMA_VERSION}); update digitpad"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated it while we waited for the lock.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for steps in _MIGRATIONS[version:]:
+                for statement in steps:
+                    db.execute(statement)
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            raise
+
+    def _move_aside(self, why: str) -> Path:
+        """Rename the damaged database (and its WAL files) out of the way; its new name."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.stem}-damaged-{stamp}{self.path.suffix}")
+        count = 1
+        while target.exists():
+            count += 1
+            target = self.path.with_name(
+                f"{self.path.stem}-damaged-{stamp}-{count}{self.path.suffix}"
+            )
+        try:
+            self.path.rename(target)
+            for extra in ("-wal", "-shm"):
+                companion = self.path.with_name(self.path.name + extra)
+                if companion.exists():
+                    companion.rename(target.with_name(target.name + extra))
+        except OSError as exc:
+            raise SampleError(
+                f"{self.path} is damaged ({why}) and cannot be moved aside ({exc.strerror or exc})"
+            ) from exc
+        return target
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SampleStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """SQLite's failures while reading, as a SampleError naming the file."""
+        try:
+            yield self._db
+        except sqlite3.Error as exc:
+            raise SampleError(f"{self.path}: cannot read ({exc})") from exc
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: all of it is written, or none (SampleError saying why)."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):  # a full disk, a lock held too long...
+                raise SampleError(f"{self.path}: cannot write ({exc})") from exc
+            raise
+
+    # -- changes -------------------------------------------------------------------------
+
+    def _insert(self, db: sqlite3.Connection, sample: Sample) -> int | None:
+        """Insert in an open transaction; None when the drawing is already stored."""
+        known = db.execute(
+            "SELECT id FROM samples WHERE digest = ? OR input_digest = ?",
+            (sample.digest, sample.input_digest),
+        ).fetchone()
+        if known is not None:
+            return None
+        sample_id = sample.id
+        if (
+            sample_id is not None
+            and db.execute("SELECT 1 FROM samples WHERE id = ?", (sample_id,)).fetchone()
+        ):
+            sample_id = None
+        held = sample.held_out
+        if held is None:  # the 3rd, 8th, 13th... of its digit
+            count = db.execute(
+                "SELECT COUNT(*) FROM samples WHERE label = ?", (sample.label,)
+            ).fetchone()[0]
+            held = count % HELD_OUT_EVERY == HELD_OUT_EVERY // 2
+        cursor = db.execute(
+            "INSERT INTO samples (id, label, predicted, probabilities, strokes, canvas, "
+            "network_input, model_name, model_sha256, created, digest, input_digest, held_out) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sample_id, *_columns(sample), int(held)),
+        )
+        return int(cursor.lastrowid)
+
+    def add(self, sample: Sample) -> int:
+        """Store ``sample`` (under its id when it has one that is free); its id. On return
+        it is on disk. SampleError for a drawing already stored (under any label)."""
+        with self._transaction() as db:
+            sample_id = self._insert(db, sample)
+            if sample_id is None:
+                known = db.execute(
+                    "SELECT id, label FROM samples WHERE digest = ? OR input_digest = ?",
+                    (sample.digest, sample.input_digest),
+                ).fetchone()
+                raise SampleError(
+                    f"this drawing is already stored (sample {known[0]}, labelled {known[1]})"
+                )
+            return sample_id
+
+    def add_many(self, samples: Sequence[Sample]) -> tuple[list[int], int]:
+        """Store several samples in one transaction (all or none), skipping drawings
+        already stored or repeated among them: (the new ids, how many were skipped)."""
+        ids: list[int] = []
+        with self._transaction() as db:
+            for sample in samples:
+                sample_id = self._insert(db, sample)
+                if sample_id is not None:
+                    ids.append(sample_id)
+        return ids, len(samples) - len(ids)
+
+    def relabel(self, sample_id: int, label: int) -> int:
+        """Give a sample another label; the label it had."""
+        label = check_label(label)
+        with self._transaction() as db:
+            old = db.execute("SELECT label FROM samples WHERE id = ?", (sample_id,)).fetchone()
+            if old is None:
+                raise SampleError(f"there is no sample {sample_id}")
+            db.execute("UPDATE samples SET label = ? WHERE id = ?", (label, sample_id))
+        return int(old[0])
+
+    def delete_many(self, ids: Sequence[int]) -> list[Sample]:
+        """Remove samples in one transaction (all or none); they are returned whole, so
+        ``add_many`` can put them back (undo), under their ids and on their side."""
+        removed = [self.get(sample_id) for sample_id in ids]
+        with self._transaction() as db:
+            for sample in removed:
+                db.execute("DELETE FROM samples WHERE id = ?", (sample.id,))
+        return removed
+
+    def delete(self, sample_id: int) -> Sample:
+        return self.delete_many([sample_id])[0]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._reading() as db:
+            return int(db.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
+
+    def counts(self) -> list[int]:
+        """How many samples of each digit."""
+        totals = [0] * 10
+        with self._reading() as db:
+            for label, count in db.execute("SELECT label, COUNT(*) FROM samples GROUP BY label"):
+                totals[label] = count
+        return totals
+
+    def summaries(self, label: int | None = None, misread_only: bool = False) -> list[Summary]:
+        """The samples, oldest first, optionally of one label or only those misread."""
+        query = "SELECT id, label, predicted, network_input, created FROM samples"
+        conditions, values = [], []
+        if label is not None:
+            conditions.append("label = ?")
+            values.append(check_label(label))
+        if misread_only:
+            conditions.append("predicted IS NOT NULL AND predicted != label")
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        with self._reading() as db:
+            rows = db.execute(query + " ORDER BY id", values).fetchall()
+        return [
+            Summary(row[0], row[1], row[2], _unpack(row[3], "<f4", (SIZE, SIZE)), row[4])
+            for row in rows
+        ]
+
+    def get(self, sample_id: int) -> Sample:
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT id, label, predicted, probabilities, strokes, canvas, network_input, "
+                "model_name, model_sha256, created, held_out FROM samples WHERE id = ?",
+                (sample_id,),
+            ).fetchone()
+        if row is None:
+            raise SampleError(f"there is no sample {sample_id}")
+        probabilities = None if row[3] is None else np.frombuffer(row[3], "<f4").copy()
+        return Sample(
+            strokes=strokes_from_json(row[4]),
+            canvas=_unpack(row[5], np.uint8, (CANVAS_SIZE, CANVAS_SIZE)).astype(np.float32) / 255,
+            network_input=_unpack(row[6], "<f4", (SIZE, SIZE)),
+            label=row[1],
+            predicted=row[2],
+            probabilities=probabilities,
+            model_name=row[7],
+            model_sha256=row[8],
+            created=row[9],
+            id=row[0],
+            held_out=bool(row[10]),
+        )
+
+    def all(self) -> list[Sample]:
+        """Every sample, whole, oldest first."""
+        with self._reading() as db:
+            ids = [row[0] for row in db.execute("SELECT id FROM samples ORDER BY id")]
+        return [self.get(sample_id) for sample_id in ids]
+
+    def training_set(self) -> PersonalSet:
+        """Every sample's network input and label, and which are held out."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT id, network_input, label, held_out FROM samples ORDER BY id"
+            ).fetchall()
+        return PersonalSet(
+            np.array([row[0] for row in rows], dtype=np.int64),
+            np.stack([_unpack(row[1], "<f4", (SIZE, SIZE)) for row in rows])
+            if rows
+            else np.zeros((0, SIZE, SIZE), np.float32),
+            np.array([row[2] for row in rows], dtype=np.int64),
+            np.array([bool(row[3]) for row in rows], dtype=bool),
+        )
+
+    def export_arrays(self) -> dict[str, np.ndarray]:
+        """Every sample as the arrays of an export (``EXPORT_ARRAYS``), canvases as bytes."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT network_input, label, predicted, canvas, strokes, created FROM samples "
+                "ORDER BY id"
+            ).fetchall()
+        count = len(rows)
+        inputs = np.zeros((count, SIZE, SIZE), np.float32)
+        canvas = np.zeros((count, CANVAS_SIZE, CANVAS_SIZE), np.uint8)
+        for index, row in enumerate(rows):
+            inputs[index] = _unpack(row[0], "<f4", (SIZE, SIZE))
+            canvas[index] = _unpack(row[3], np.uint8, (CANVAS_SIZE, CANVAS_SIZE))
+        texts = [row[4].encode() for row in rows]
+        return {
+            "inputs": inputs,
+            "labels": np.array([row[1] for row in rows], dtype=np.int64),
+            "predicted": np.array([-1 if row[2] is None else row[2] for row in rows], np.int64),
+            "canvas": canvas,
+            "strokes_utf8": np.frombuffer(b"".join(texts), dtype=np.uint8),
+            "strokes_offsets": np.cumsum([0, *(len(t) for t in texts)]).astype(np.int64),
+            "created": np.array([row[5] for row in rows], dtype="U32"),
+        }
+
+
+class _Damaged(Exception):
+    """The file is a database SQLite finds damaged (or not a database at all)."""
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+# One sample in five is held out to measure what teaching did: of each digit the 3rd, 8th,
+# 13th... kept (so one of each digit kept three times or more).
+HELD_OUT_EVERY = 5
+
+
+@dataclass(frozen=True, eq=False)
+class PersonalSet:
+    """The user's samples as training data: ids (N,), inputs (N, 28, 28) float32, labels
+    (N,), and held_out (N,) bool: the ones kept out of training to score it on."""
+
+    ids: np.ndarray
+    inputs: np.ndarray
+    labels: np.ndarray
+    held_out: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _columns(sample: Sample) -> tuple:
+    """A sample's values in the order of the table's columns after ``id``."""
+    probabilities = sample.probabilities
+    return (
+        sample.label,
+        sample.predicted,
+        None if probabilities is None else probabilities.astype("<f4").tobytes(),
+        strokes_to_json(sample.strokes),
+        _pack(np.round(sample.canvas * 255), np.uint8),
+        _pack(sample.network_input, "<f4"),
+        sample.model_name,
+        sample.model_sha256,
+        sample.created,
+        sample.digest,
+        sample.input_digest,
+    )
+
+
+# -- export and import ---------------------------------------------------------------------
+
+# Arrays of an exported .npz: the network inputs and labels (enough to train on), then what
+# makes a sample whole again. Each sample's strokes are JSON text, all of them one UTF-8
+# byte array cut at ``strokes_offsets`` (N + 1).
+EXPORT_ARRAYS = (
+    "inputs",
+    "labels",
+    "predicted",
+    "canvas",
+    "strokes_utf8",
+    "strokes_offsets",
+    "created",
+)
+IDX_IMAGES, IDX_LABELS = "samples-images-idx3-ubyte", "samples-labels-idx1-ubyte"
+# An import holds at most this many samples: each becomes a whole sample in memory (its
+# canvas 300 KB as float32) before any is stored.
+MAX_IMPORT_SAMPLES = 5_000
+MAX_STROKES_BYTES = 200 * 1024 * 1024
+
+
+def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
+    """Write every sample to ``path`` (.npz, no pickle), with all needed to import them
+    back: (the path, how many)."""
+    arrays = store.export_arrays()
+    with atomic_file(path) as out:
+        np.savez_compressed(out, **arrays)
+    return path, len(arrays["labels"])
+
+
+def export_idx(store: SampleStore, folder: Path) -> tuple[tuple[Path, Path], int]:
+    """Write the network inputs and labels as MNIST-style IDX files in ``folder``."""
+    arrays = store.export_arrays()
+    folder.mkdir(parents=True, exist_ok=True)
+    images = np.round(arrays["inputs"] * 255).astype(np.uint8)
+    labels = arrays["labels"].astype(np.uint8)
+    paths = folder / IDX_IMAGES, folder / IDX_LABELS
+    for path, magic, array in ((paths[0], 2051, images), (paths[1], 2049, labels)):
+        header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+        with atomic_file(path) as out:
+            out.write(header + array.tobytes())
+    return paths, len(labels)
+
+
+def read_export(path: Path) -> list[Sample]:
+    """Samples from an exported .npz or a folder of ``export_idx``'s IDX files;
+    SampleError naming the file and the fault."""
+    from digitpad.core.data import DatasetError, read_images, read_labels
+
+    if path.is_dir():
+        try:
+            images = read_images(_idx_file(path, IDX_IMAGES))
+            labels = read_labels(_idx_file(path, IDX_LABELS))
+        except DatasetError as exc:
+            raise SampleError(str(exc)) from exc
+        if len(images) != len(labels):
+            raise SampleError(f"{path}: {len(images)} images but {len(labels)} labels")
+        if len(labels) > MAX_IMPORT_SAMPLES:
+            raise SampleError(
+                f"{path}: {len(labels):,} samples; an import takes at most {MAX_IMPORT_SAMPLES:,}"
+            )
+        return _samples_from(path, images.astype(np.float32) / 255, labels, {})
+    arrays = _read_npz(path)
+    return _samples_from(path, arrays.pop("inputs"), arrays.pop("labels"), arrays)
+
+
+def _idx_file(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise SampleError(f"{folder}: holds no {stem} (the IDX files an export writes)")
+
+
+# What each array of an export may be: its dtype kinds and its largest size in values.
+_LIMITS = {
+    "inputs": ("f", MAX_IMPORT_SAMPLES * SIZE * SIZE),
+    "labels": ("iu", MAX_IMPORT_SAMPLES),
+    "predicted": ("iu", MAX_IMPORT_SAMPLES),
+    "canvas": ("u", MAX_IMPORT_SAMPLES * CANVAS_SIZE * CANVAS_SIZE),
+    "strokes_utf8": ("u", MAX_STROKES_BYTES),
+    "strokes_offsets": ("iu", MAX_IMPORT_SAMPLES + 1),
+    "created": ("U", MAX_IMPORT_SAMPLES),
+}
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    """The known arrays of an export, each header checked before its data is read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            arrays = {}
+            for name, (kinds, most) in _LIMITS.items():
+                info = members.get(name + ".npy")
+                if info is None:
+                    continue
+                with archive.open(info) as member:
+                    arrays[name] = _read_member(path, name, member, kinds, most)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        raise SampleError(f"{path}: not a readable samples export ({exc})") from exc
+    missing = {"inputs", "labels"} - set(arrays)
+    if missing:
+        raise SampleError(f"{path}: not a samples export (no {', '.join(sorted(missing))} array)")
+    return arrays
+
+
+def _read_member(path: Path, name: str, member: IO[bytes], kinds: str, most: int) -> np.ndarray:
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise SampleError(f"{path}: {name} is in an unknown .npy version {version}")
+    values = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if dtype.hasobject or dtype.kind not in kinds or fortran:
+        raise SampleError(f"{path}: {name} holds {dtype}, not the numbers an export holds")
+    if values > most:
+        raise SampleError(f"{path}: {name} holds {values:,} values; an export has at most {most:,}")
+    data = member.read(values * dtype.itemsize + 1)
+    if len(data) != values * dtype.itemsize:
+        raise SampleError(f"{path}: {name} is cut short or too long")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def _samples_from(
+    path: Path, inputs: np.ndarray, labels: np.ndarray, extra: dict[str, np.ndarray]
+) -> list[Sample]:
+    """Check every array's shape and values against the sample count, then build them."""
+    count = len(labels) if labels.ndim == 1 else -1
+    if count < 0 or count > MAX_IMPORT_SAMPLES:
+        raise SampleError(f"{path}: labels must be a list of at most {MAX_IMPORT_SAMPLES:,}")
+    expected = {
+        "inputs": (count, SIZE, SIZE),
+        "predicted": (count,),
+        "canvas": (count, CANVAS_SIZE, CANVAS_SIZE),
+        "strokes_offsets": (count + 1,),
+        "created": (count,),
+    }
+    arrays = {"inputs": inputs, **extra}
+    for name, shape in expected.items():
+        if name in arrays and arrays[name].shape != shape:
+            raise SampleError(
+                f"{path}: {name} has shape {arrays[name].shape}; {count} samples need {shape}"
+            )
+    if count and (labels.min() < 0 or labels.max() > 9):
+        raise SampleError(f"{path}: labels must be digits 0-9")
+    if not np.isfinite(inputs).all() or (count and (inputs.min() < 0 or inputs.max() > 1)):
+        raise SampleError(f"{path}: inputs must be numbers from 0 to 1")
+    texts = arrays.get("strokes_utf8")
+    offsets = arrays.get("strokes_offsets")
+    if (texts is None) != (offsets is None):
+        raise SampleError(f"{path}: strokes_utf8 and strokes_offsets go together")
+    if offsets is not None and (
+        offsets[0] != 0 or offsets[-1] != len(texts) or (np.diff(offsets) < 0).any()
+    ):
+        raise SampleError(f"{path}: strokes_offsets do not cut strokes_utf8 into samples")
+    samples = []
+    for index in range(count):
+        if "canvas" in arrays:
+            canvas = arrays["canvas"][index].astype(np.float32) / 255
+        else:  # an input without its drawing: shown as the input, enlarged
+            canvas = np.round(fit_to_canvas(inputs[index]) * 255) / 255
+        predicted = int(arrays["predicted"][index]) if "predicted" in arrays else -1
+        try:
+            strokes = ()
+            if texts is not None:
+                piece = texts[offsets[index] : offsets[index + 1]].tobytes()
+                strokes = strokes_from_json(piece.decode("utf-8"))
+            samples.append(
+                Sample(
+                    strokes=strokes,
+                    canvas=canvas,
+                    network_input=inputs[index],
+                    label=int(labels[index]),
+                    predicted=None if predicted < 0 else predicted,
+                    **({"created": str(arrays["created"][index])} if "created" in arrays else {}),
+                )
+            )
+        except (SampleError, UnicodeDecodeError) as exc:
+            raise SampleError(f"{path}: sample {index + 1}: {exc}") from exc
+    return samples

@@ -1,0 +1,125 @@
+"""Teaching: the answer on screen confirmed or corrected becomes a kept sample.
+
+What the window's digit buttons and keys do, without Qt: the drawing, what the model in use
+said about it and the digit the user meant go into the samples store (``samples.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitpad.core.samples import Sample, SampleError, SampleStore, check_label
+from digitpad.core.strokes import Stroke
+from digitpad.core.viewer import Listeners, ViewerModel
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A sample just stored: its id, the digit meant, what the model had said."""
+
+    sample_id: int
+    label: int
+    predicted: int | None
+    count: int  # samples stored in all, this one included
+
+    def message(self) -> str:
+        said = (
+            "it read it right"
+            if self.predicted == self.label
+            else f"it read {self.predicted}"
+            if self.predicted is not None
+            else "no model read it"
+        )
+        return f"Kept as a {self.label} ({said}): {self.count:,} of your samples"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Teacher:
+    """Stores the drawing on screen with the digit the user says it is.
+
+    The store opens on first use, so a broken or unwritable database costs nothing until
+    the user teaches (and then says why). ``kept`` fires after every stored sample."""
+
+    def __init__(self, viewer: ViewerModel, store_path: Path | None = None) -> None:
+        self.viewer = viewer
+        self.store_path = store_path
+        self._store: SampleStore | None = None
+        self._hashes: dict[tuple[str, int, int], str] = {}
+        self.kept = Listeners()
+        # The database was found damaged when it opened, and moved aside (``recovered_from``
+        # of the store says where): whoever opened it, the window says so.
+        self.recovered = Listeners()
+        self.last: Kept | None = None
+
+    @property
+    def store(self) -> SampleStore:
+        """The samples store, opened now if it was not yet (SampleError if it cannot be)."""
+        if self._store is None:
+            self._store = SampleStore(self.store_path)
+            if self._store.recovered_from is not None:
+                self.recovered.emit()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def can_teach(self) -> bool:
+        """Whether there is an answer to confirm or correct: a drawing the model read."""
+        return self.viewer.verdict is not None and self.viewer.input is not None
+
+    def teach(self, label: int, strokes: Sequence[Stroke], canvas: np.ndarray) -> Kept:
+        """Keep the drawing as a ``label``; SampleError (a message for the user) when it
+        cannot be: nothing read yet, a bad label, a drawing already kept, a store that
+        cannot be written."""
+        label = check_label(label)
+        if not self.can_teach():
+            raise SampleError("draw a digit first: there is no answer to correct yet")
+        viewer = self.viewer
+        name, sha256 = self._model_identity()
+        sample = Sample(
+            strokes=tuple(strokes),
+            canvas=canvas,
+            network_input=viewer.input,
+            label=label,
+            predicted=viewer.verdict.digit,
+            probabilities=viewer.probabilities,
+            model_name=name,
+            model_sha256=sha256,
+        )
+        store = self.store
+        sample_id = store.add(sample)
+        self.last = Kept(sample_id, label, viewer.verdict.digit, store.count())
+        self.kept.emit()
+        return self.last
+
+    def _model_identity(self) -> tuple[str, str]:
+        """(name, SHA-256 of its file) of the model that answered; a training run's
+        network has no file."""
+        model = self.viewer.model
+        if self.viewer.training_network is not None or model is None:
+            return ("a training run" if model is not None else ""), ""
+        path = Path(model.path) if model.path else None
+        if path is None:
+            return model.metadata.name, ""
+        try:
+            stat = path.stat()
+            key = (str(path), stat.st_mtime_ns, stat.st_size)
+            if key not in self._hashes:
+                self._hashes[key] = file_sha256(path)
+            return model.metadata.name, self._hashes[key]
+        except OSError:  # the file went since it was loaded: the sample is still worth keeping
+            return model.metadata.name, ""

@@ -1,0 +1,266 @@
+"""Samples > My Samples…: the user's samples as thumbnails grouped by digit, to filter,
+relabel (a digit key), delete (with undo), open on the canvas, export and import.
+
+A view of ``core.sample_browser.SampleBrowser``: it holds the rows and the undo stack;
+this dialog shows them and writes the user's choices back."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.core.sample_browser import SampleBrowser
+from digitpad.core.samples import (
+    IDX_IMAGES,
+    Sample,
+    SampleError,
+    export_idx,
+    export_npz,
+    read_export,
+)
+from digitpad.gui.messages import Messages
+
+THUMBNAIL = 56  # pixels: two per input pixel
+NPZ_FILTER = "Samples archive (*.npz)"
+IDX_FILTER = "MNIST-style IDX files (a folder)"
+
+
+def thumbnail(network_input: np.ndarray) -> QIcon:
+    """The 28x28 input as the network sees it, white on black, enlarged without blur."""
+    pixels = np.ascontiguousarray(np.round(network_input * 255).astype(np.uint8))
+    image = QImage(pixels.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image.scaled(THUMBNAIL, THUMBNAIL)))
+
+
+class SamplesDialog(QDialog):
+    def __init__(
+        self,
+        browser: SampleBrowser,
+        open_sample: Callable[[Sample], None],
+        messages: Messages,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("My Samples")
+        self.setObjectName("samples_dialog")
+        self.browser, self.open_sample, self.messages = browser, open_sample, messages
+        self._create_widgets()
+        self.resize(720, 520)
+        browser.changed.connect(self._on_browser_changed)
+
+    def _create_widgets(self) -> None:
+        self.digit_filter = QComboBox()
+        self.digit_filter.addItems(["All digits", *(f"Only {d}s" for d in range(10))])
+        self.digit_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.misread_only = QCheckBox("Only those it misread")
+        self.misread_only.toggled.connect(self._on_filter_changed)
+        self.summary = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.digit_filter)
+        top.addWidget(self.misread_only)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+
+        self.list = QListWidget()
+        self.list.setObjectName("samples_list")
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.list.setGridSize(QSize(THUMBNAIL + 36, THUMBNAIL + 34))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setToolTip(
+            "Your samples. Select some, then press a digit key to relabel them, Delete to "
+            "delete them; double-click one to open it on the canvas."
+        )
+        self.list.itemDoubleClicked.connect(self._on_list_item_double_clicked)
+        self.list.itemSelectionChanged.connect(self._on_selection_changed)
+
+        self.open_button = QPushButton("Open on Canvas")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.relabel_box = QComboBox()
+        self.relabel_box.addItems(["Relabel as…", *(str(d) for d in range(10))])
+        self.relabel_box.activated.connect(self._on_relabel_activated)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.undo_button = QPushButton("Undo Delete")
+        self.undo_button.clicked.connect(self._on_undo_clicked)
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.import_button = QPushButton("Import…")
+        self.import_button.clicked.connect(self._on_import_clicked)
+        buttons = QHBoxLayout()
+        for widget in (self.open_button, self.relabel_box, self.delete_button, self.undo_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self, self._on_delete_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self._on_delete_clicked)
+        # Before the list's own type-to-find: a digit key relabels the selection.
+        for digit in range(10):
+            QShortcut(QKeySequence(str(digit)), self, functools.partial(self._on_digit_key, digit))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+
+    # -- the browser model ---------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the samples (the database may have changed since)."""
+        try:
+            self.browser.refresh()
+        except SampleError as exc:
+            self.messages.complain("warning", "My Samples", str(exc))
+
+    def _on_browser_changed(self) -> None:
+        selected = set(self.selected_ids())
+        self.list.clear()
+        for row in self.browser.rows:
+            text = str(row.label) if not row.misread else f"{row.label} (read {row.predicted})"
+            item = QListWidgetItem(thumbnail(row.network_input), text)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            item.setToolTip(f"sample {row.id}, kept {row.created}")
+            self.list.addItem(item)
+            item.setSelected(row.id in selected)
+        counts = self.browser.totals
+        total = sum(counts)
+        per_digit = ", ".join(f"{d}: {n}" for d, n in enumerate(counts) if n)
+        self.summary.setText(
+            f"{total:,} samples" + (f" ({per_digit})" if total else "")
+            if total
+            else "No samples yet: draw a digit, then press the digit it is"
+        )
+        self.undo_button.setEnabled(self.browser.can_undo)
+        self._on_selection_changed()
+
+    def selected_ids(self) -> list[int]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
+
+    def _on_selection_changed(self) -> None:
+        count = len(self.list.selectedItems())
+        self.open_button.setEnabled(count == 1)
+        self.relabel_box.setEnabled(count > 0)
+        self.delete_button.setEnabled(count > 0)
+
+    # -- user input ----------------------------------------------------------------------
+
+    def _on_filter_changed(self) -> None:
+        index = self.digit_filter.currentIndex()
+        self.browser.label = None if index == 0 else index - 1
+        self.browser.misread_only = self.misread_only.isChecked()
+        self.refresh()
+
+    def _on_digit_key(self, digit: int) -> None:
+        if self.selected_ids():
+            self._relabel(digit)
+
+    def _relabel(self, label: int) -> None:
+        try:
+            self.browser.relabel(self.selected_ids(), label)
+        except SampleError as exc:
+            self.messages.complain("warning", "Relabel", str(exc))
+
+    def _on_relabel_activated(self, index: int) -> None:
+        if index > 0:
+            self._relabel(index - 1)
+        self.relabel_box.setCurrentIndex(0)
+
+    def _on_delete_clicked(self) -> None:
+        if not self.selected_ids():
+            return
+        try:
+            self.browser.delete(self.selected_ids())
+        except SampleError as exc:
+            self.messages.complain("warning", "Delete", str(exc))
+
+    def _on_undo_clicked(self) -> None:
+        try:
+            self.browser.undo()
+        except SampleError as exc:
+            self.messages.complain("warning", "Undo Delete", str(exc))
+
+    def _on_list_item_double_clicked(self, item: QListWidgetItem) -> None:
+        self._open(item.data(Qt.ItemDataRole.UserRole))
+
+    def _on_open_clicked(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            self._open(ids[0])
+
+    def _open(self, sample_id: int) -> None:
+        try:
+            sample = self.browser.store.get(sample_id)
+        except SampleError as exc:
+            self.messages.complain("warning", "Open on Canvas", str(exc))
+            return
+        self.open_sample(sample)
+
+    def _on_export_clicked(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export Samples", "my-samples.npz", f"{NPZ_FILTER};;{IDX_FILTER}"
+        )
+        if not path:
+            return
+        try:
+            if chosen == IDX_FILTER:
+                paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
+                written = paths[0].parent
+            else:
+                written, count = export_npz(self.browser.store, Path(path).with_suffix(".npz"))
+        except SampleError as exc:
+            self.messages.complain("warning", "Export Samples", str(exc))
+            return
+        except OSError as exc:
+            self.messages.complain("warning", "Export Samples", f"{path}: {exc.strerror or exc}")
+            return
+        self.summary.setText(f"Exported {count:,} samples to {written}")
+
+    def _on_import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import Samples",
+            "",
+            f"{NPZ_FILTER};;Exported IDX images ({IDX_IMAGES} {IDX_IMAGES}.gz)",
+        )
+        if not path:
+            return
+        source = Path(path)
+        if source.suffix != ".npz":
+            source = source.parent  # an IDX file stands for the folder holding the pair
+        try:
+            ids, skipped = self.browser.store.add_many(read_export(source))
+        except SampleError as exc:
+            self.messages.complain("warning", "Import Samples", str(exc))
+            return
+        self.refresh()
+        self.summary.setText(
+            f"Imported {len(ids):,} samples"
+            + (f"; {skipped:,} were already there" if skipped else "")
+        )

@@ -1,0 +1,123 @@
+"""Under the answer: confirm it (Enter) or give the digit it really is (a button or its
+key), and the drawing is kept as one of the user's samples (core/teaching.py)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+
+from digitpad.core.samples import SampleError
+from digitpad.core.teaching import Teacher
+from digitpad.gui.actions import connect_actions
+from digitpad.gui.canvas import DrawingCanvas
+from digitpad.gui.messages import Messages
+
+DIGIT_ACTIONS = tuple(f"teach_{digit}" for digit in range(10))
+
+
+class TeachBar(QWidget):
+    """A row of the ten digits and a tick: the Samples menu's actions as buttons."""
+
+    def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("teach_bar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.caption = QLabel("Right?")
+        self.caption.setToolTip(
+            "Keep this drawing as one of your samples: Enter if the answer is right, "
+            "else the digit it is (its button or key)"
+        )
+        layout.addWidget(self.caption)
+        self.confirm = self._button(actions["teach_confirm"], "✓")
+        layout.addWidget(self.confirm)
+        layout.addSpacing(6)
+        self.digits = [self._button(actions[name], name[-1]) for name in DIGIT_ACTIONS]
+        for button in self.digits:
+            layout.addWidget(button)
+
+    def _button(self, action: QAction, text: str) -> QToolButton:
+        # The menu says "It Is a 7"; the button, which shows the icon text, just "7".
+        action.setIconText(text)
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        button.setMinimumWidth(18)
+        return button
+
+
+class Teaching(QObject):
+    """Wires the teach actions to a Teacher: enabled while there is an answer; each keeps
+    the drawing, clears the canvas for the next one and says what was kept."""
+
+    status = Signal(str, int)
+
+    def __init__(
+        self,
+        teacher: Teacher,
+        canvas: DrawingCanvas,
+        actions: dict[str, QAction],
+        messages: Messages,
+        catch_up: Callable[[], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.teacher, self.canvas, self.actions, self.messages = teacher, canvas, actions, messages
+        # The window updates the answer at most once a frame: a key pressed in between
+        # must not keep the canvas with the answer to what was there before.
+        self.catch_up = catch_up
+        # Actions trigger on the GUI thread: a partial of a bound method is safe here.
+        slots = {
+            name: functools.partial(self._on_digit_triggered, digit)
+            for digit, name in enumerate(DIGIT_ACTIONS)
+        }
+        slots["teach_confirm"] = self._on_teach_confirm_triggered
+        connect_actions(actions, slots)
+        teacher.recovered.connect(self._on_teacher_recovered)
+        teacher.viewer.input_changed.connect(self._on_viewer_changed)
+        teacher.viewer.model_changed.connect(self._on_viewer_changed)
+        self._on_viewer_changed()
+
+    def _on_teacher_recovered(self) -> None:
+        self.messages.complain(
+            "warning",
+            "Samples database replaced",
+            f"Your samples database was damaged, so it was moved aside to "
+            f"{self.teacher.store.recovered_from} (nothing was deleted) and a new one was "
+            "started.",
+        )
+
+    def _on_viewer_changed(self) -> None:
+        enabled = self.teacher.can_teach()
+        for name in (*DIGIT_ACTIONS, "teach_confirm"):
+            self.actions[name].setEnabled(enabled)
+
+    def keep(self, label: int) -> bool:
+        """Keep the drawing as ``label``; whether it was kept (if not, the user is told why
+        and the drawing stays on the canvas)."""
+        self.catch_up()
+        if not self.teacher.can_teach():  # the drawing went in the meantime: nothing to keep
+            return False
+        try:
+            kept = self.teacher.teach(label, self.canvas.strokes(), self.canvas.pixels())
+        except SampleError as exc:
+            self.messages.complain("warning", "Not kept", str(exc))
+            return False
+        self.canvas.clear()  # ready for the next digit; Undo brings this one back
+        self.status.emit(kept.message(), 5000)
+        return True
+
+    def _on_teach_confirm_triggered(self) -> None:
+        self.catch_up()
+        verdict = self.teacher.viewer.verdict
+        if verdict is not None:
+            self.keep(verdict.digit)
+
+    def _on_digit_triggered(self, digit: int, checked: bool = False) -> None:
+        self.keep(digit)

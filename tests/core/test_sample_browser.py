@@ -1,0 +1,36 @@
+"""The samples browser's model, without Qt: filter, group, relabel, delete and undo."""
+
+from __future__ import annotations
+
+from digitpad.core.sample_browser import SampleBrowser
+from digitpad.core.samples import SampleStore
+
+from .test_samples import drawing
+
+
+def test_the_browser_model_filters_groups_and_undoes_deletions(tmp_path):
+    store = SampleStore(tmp_path / "s.sqlite")
+    for seed, (label, predicted) in enumerate([(5, 5), (2, 7), (5, 3), (0, 0)]):
+        store.add(drawing(seed, label, predicted=predicted))
+    browser = SampleBrowser(lambda: store)
+    events = []
+    browser.changed.connect(lambda: events.append(len(browser.rows)))
+    browser.refresh()
+    assert [(r.label, r.id) for r in browser.rows] == [(0, 4), (2, 2), (5, 1), (5, 3)]
+    browser.set_filter(5, misread_only=False)
+    assert [r.id for r in browser.rows] == [1, 3]
+    browser.set_filter(None, misread_only=True)
+    assert [r.id for r in browser.rows] == [2, 3]
+    assert browser.totals == [1, 0, 1, 0, 0, 2, 0, 0, 0, 0]
+    browser.relabel([2], 7)  # now read right: leaves the misread filter
+    assert [r.id for r in browser.rows] == [3]
+    browser.set_filter(None, misread_only=False)
+    browser.delete([1, 4])
+    browser.delete([3])
+    assert [r.id for r in browser.rows] == [2] and browser.can_undo
+    assert browser.undo() == [3]
+    assert browser.undo() == [1, 4]
+    assert not browser.can_undo and browser.undo() == []
+    assert sorted(r.id for r in browser.rows) == [1, 2, 3, 4]
+    assert events and events[-1] == 4
+    store.close()

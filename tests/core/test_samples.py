@@ -1,0 +1,382 @@
+"""The samples store: what goes in comes out, bad samples are refused by name, a damaged
+database is moved aside, and a process killed at any moment loses nothing acknowledged."""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from digitpad.core.preprocess import to_mnist
+from digitpad.core.samples import SCHEMA_VERSION, Sample, SampleError, SampleStore
+from digitpad.core.strokes import Stroke, render
+
+from ..conftest import ROOT
+
+
+def npy(array: np.ndarray) -> bytes:
+    raw = io.BytesIO()
+    np.save(raw, array)
+    return raw.getvalue()
+
+
+def drawing(seed: int, label: int = 7, **extra) -> Sample:
+    """A real drawing: a zigzag of random points, rendered and preprocessed as the canvas does."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(40, 240, (6, 2))
+    strokes = (Stroke(points, 22.0), Stroke(points[:2] + 5, 10.0, erase=True))
+    canvas = render(strokes)
+    return Sample(strokes, canvas, to_mnist(canvas), label, **extra)
+
+
+def test_a_sample_comes_back_as_it_went_in(tmp_path):
+    probabilities = np.linspace(0, 1, 10, dtype=np.float32)
+    sample = drawing(
+        0, 3, predicted=5, probabilities=probabilities, model_name="default", model_sha256="ab" * 32
+    )
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        sample_id = store.add(sample)
+        back = store.get(sample_id)
+    assert back.id == sample_id and back.label == 3 and back.predicted == 5 and back.misread
+    assert back.model_name == "default" and back.model_sha256 == "ab" * 32
+    assert back.created == sample.created
+    np.testing.assert_array_equal(back.probabilities, probabilities)
+    np.testing.assert_array_equal(back.network_input, sample.network_input)
+    np.testing.assert_allclose(back.canvas, sample.canvas, atol=1 / 255)
+    assert len(back.strokes) == 2 and back.strokes[1].erase and not back.strokes[0].erase
+    np.testing.assert_allclose(back.strokes[0].points, sample.strokes[0].points, atol=0.005)
+    assert back.strokes[0].width == 22.0
+    assert back.digest == sample.digest
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"label": 10}, "label must be a digit from 0 to 9, got 10"),
+        ({"label": -1}, "got -1"),
+        ({"label": True}, "got True"),
+        ({"label": "7"}, "got '7'"),
+        ({"predicted": 12}, "predicted digit must be a digit from 0 to 9, got 12"),
+        ({"network_input": np.zeros((28, 28))}, "an empty drawing is no sample"),
+        ({"canvas": np.zeros((28, 28))}, "canvas image must be 280x280"),
+        ({"probabilities": np.ones(3)}, "probabilities must be 10 numbers"),
+    ],
+)
+def test_a_bad_sample_is_refused_naming_the_value(change, message):
+    good = drawing(1)
+    values = {
+        "strokes": good.strokes,
+        "canvas": good.canvas,
+        "network_input": good.network_input,
+        "label": good.label,
+        **change,
+    }
+    with pytest.raises(SampleError, match=message):
+        Sample(**values)
+
+
+def test_the_same_drawing_is_refused_twice_even_under_another_label(tmp_path):
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        first = store.add(drawing(2, 4))
+        with pytest.raises(SampleError, match=f"already stored \\(sample {first}, labelled 4\\)"):
+            store.add(drawing(2, 9))
+        store.add(drawing(3, 4))
+        assert store.count() == 2
+
+
+def test_relabel_delete_and_undo(tmp_path):
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        ids = [store.add(drawing(seed, seed % 10, predicted=1)) for seed in range(5)]
+        assert store.relabel(ids[2], 8) == 2
+        assert store.get(ids[2]).label == 8
+        with pytest.raises(SampleError, match="label must be a digit"):
+            store.relabel(ids[2], 11)
+        with pytest.raises(SampleError, match="there is no sample 999"):
+            store.relabel(999, 1)
+        removed = store.delete(ids[3])
+        assert store.count() == 4
+        with pytest.raises(SampleError, match=f"there is no sample {ids[3]}"):
+            store.get(ids[3])
+        assert store.add(removed) == ids[3]  # undo: back under its own id
+        assert [s.id for s in store.summaries()] == ids
+        assert [s.id for s in store.summaries(label=8)] == [ids[2]]
+        # Predicted 1 throughout: all but the one labelled 1 were misread.
+        assert [s.id for s in store.summaries(misread_only=True)] == [
+            i for i, seed in zip(ids, range(5), strict=True) if seed != 1
+        ]
+        personal = store.training_set()
+        assert personal.ids.tolist() == ids and personal.inputs.shape == (5, 28, 28)
+        assert personal.labels.tolist() == [0, 1, 8, 3, 4]
+        assert not personal.held_out.any()  # one sample of each digit: all taught
+
+
+def test_a_damaged_database_is_moved_aside_and_a_fresh_one_started(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with SampleStore(path) as store:
+        for seed in range(20):
+            store.add(drawing(seed))
+    raw = bytearray(path.read_bytes())
+    raw[4096 : 3 * 4096] = os.urandom(2 * 4096)  # the schema's and a table's pages
+    path.write_bytes(bytes(raw))
+    with SampleStore(path) as store:
+        assert store.recovered_from is not None and store.recovered_from.exists()
+        assert "damaged" in store.recovered_from.name
+        assert store.count() == 0
+        store.add(drawing(1))
+    assert path.exists() and store.recovered_from.read_bytes() == bytes(raw)
+    (tmp_path / "junk.sqlite").write_bytes(b"this is not a database at all" * 100)
+    with SampleStore(tmp_path / "junk.sqlite") as store:
+        assert store.recovered_from is not None and store.count() == 0
+
+
+def test_a_database_from_a_newer_digitpad_is_refused_untouched(tmp_path):
+    path = tmp_path / "s.sqlite"
+    SampleStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()  # all of it in the main file: nothing left in a WAL to hide a write
+    before = path.read_bytes()
+    with pytest.raises(SampleError, match="written by a newer digitpad"):
+        SampleStore(path)
+    assert path.read_bytes() == before
+
+
+WRITER = """
+import sys
+from tests.core.test_samples import drawing
+from digitpad.core.samples import SampleStore
+store = SampleStore(sys.argv[1])
+for seed in range(int(sys.argv[2]), int(sys.argv[2]) + 100_000):
+    sample_id = store.add(drawing(seed))
+    print(sample_id, flush=True)  # acknowledged: add returned
+"""
+
+
+def test_a_writer_killed_at_any_moment_loses_nothing_acknowledged(tmp_path):
+    """Each add is one transaction: a process killed anywhere leaves every acknowledged
+    sample stored and the database whole. (Power loss is ``synchronous=FULL``'s part: a
+    killed process keeps what the system already holds, so this cannot test that.)"""
+    path = tmp_path / "s.sqlite"
+    rng = np.random.default_rng(0)
+    acknowledged: set[int] = set()
+    for run in range(20):
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(run * 100_000)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # Wait for its first sample, so every kill lands among the writes (a minute at
+        # most: a writer that stalls fails the test rather than hanging it).
+        ready, _, _ = select.select([child.stdout], [], [], 60)
+        if not ready:
+            child.kill()
+        first = child.stdout.readline()
+        assert first.strip(), f"the writer stored nothing: {child.communicate()[1][-2000:]}"
+        acknowledged.add(int(first))
+        time.sleep(rng.uniform(0.0, 0.3))
+        child.send_signal(signal.SIGKILL)
+        out, _ = child.communicate(timeout=60)  # its stderr: empty unless it failed
+        # Lines the child printed before it died were acknowledged; a cut-off last
+        # line was not (the number might be partial).
+        lines = out.split("\n")
+        acknowledged.update(int(line) for line in lines[:-1] if line.strip())
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with SampleStore(path) as store:
+        assert store.recovered_from is None
+        stored = {s.id for s in store.summaries()}
+    assert acknowledged <= stored
+    assert len(acknowledged) > 20
+
+
+# -- export and import -------------------------------------------------------------------
+
+
+def test_an_npz_export_imports_back_whole_and_a_second_import_adds_nothing(tmp_path):
+    from digitpad.core.samples import export_npz, read_export
+
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        for seed in range(6):
+            store.add(drawing(seed, seed, predicted=(seed + 1) % 10 if seed % 2 else None))
+        originals = store.all()
+        path, count = export_npz(store, tmp_path / "mine.npz")
+    assert count == 6
+    with SampleStore(tmp_path / "b.sqlite") as other:
+        ids, skipped = other.add_many(read_export(path))
+        assert len(ids) == 6 and skipped == 0
+        again, skipped = other.add_many(read_export(path))
+        assert again == [] and skipped == 6
+        back = other.all()
+    for before, after in zip(originals, back, strict=True):
+        assert (after.label, after.predicted, after.created) == (
+            before.label,
+            before.predicted,
+            before.created,
+        )
+        assert after.digest == before.digest
+        np.testing.assert_array_equal(after.network_input, before.network_input)
+        np.testing.assert_array_equal(after.canvas, before.canvas)
+
+
+def test_an_idx_export_is_mnist_shaped_and_imports_back_once(tmp_path):
+    from digitpad.core.data import read_images, read_labels
+    from digitpad.core.samples import export_idx, read_export
+
+    samples = [drawing(seed, seed % 10) for seed in range(4)]
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        store.add_many(samples)
+        (images_path, labels_path), count = export_idx(store, tmp_path / "idx")
+    assert count == 4
+    images, labels = read_images(images_path), read_labels(labels_path)
+    assert images.shape == (4, 28, 28) and labels.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(images / 255, [s.network_input for s in samples], atol=0.5 / 255)
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        assert len(store.add_many(read_export(tmp_path / "idx"))[0]) == 4
+        assert store.add_many(read_export(tmp_path / "idx")) == ([], 4)
+        assert all(sample.strokes == () for sample in store.all())
+    # Imported back where they came from: the same digits, though without strokes now.
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        assert store.add_many(read_export(tmp_path / "idx")) == ([], 4)
+
+
+@pytest.mark.parametrize(
+    "arrays,message",
+    [
+        ({"labels": np.zeros(2, int)}, "no inputs array"),
+        ({"inputs": np.zeros((2, 28, 28), np.float32), "labels": np.array([1, 12])}, "digits 0-9"),
+        ({"inputs": np.zeros((3, 28, 28), np.float32), "labels": np.array([1, 2])}, "2 samples"),
+        (
+            {"inputs": np.full((1, 28, 28), np.nan, np.float32), "labels": np.array([1])},
+            "numbers from 0 to 1",
+        ),
+        (
+            {
+                "inputs": np.ones((1, 28, 28), np.float32),
+                "labels": np.array([1]),
+                "strokes_utf8": np.frombuffer(b"{not json", np.uint8),
+                "strokes_offsets": np.array([0, 9]),
+            },
+            "stored strokes are unreadable",
+        ),
+        (
+            {
+                "inputs": np.ones((1, 28, 28), np.float32),
+                "labels": np.array([1]),
+                "strokes_utf8": np.frombuffer(b"[]", np.uint8),
+                "strokes_offsets": np.array([0, 90]),
+            },
+            "strokes_offsets do not cut",
+        ),
+        (
+            {"inputs": np.array([[object()]], dtype=object), "labels": np.array([1])},
+            "inputs holds object",
+        ),
+        (
+            {"inputs": np.zeros((1, 28, 28), np.float32), "labels": np.array(["1"])},
+            "labels holds <U1",
+        ),
+        (
+            {"inputs": np.zeros((1, 28, 28), np.float32), "labels": np.array([1])},
+            "sample 1: an empty drawing",
+        ),
+    ],
+)
+def test_a_bad_export_is_refused_naming_the_file_and_the_fault(tmp_path, arrays, message):
+    from digitpad.core.samples import read_export
+
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(SampleError, match=message) as caught:
+        read_export(path)
+    assert str(path) in str(caught.value)
+    # A header declaring 11 TB of data: refused from the header, before any allocation.
+    huge = tmp_path / "huge.npz"
+    with zipfile.ZipFile(huge, "w") as archive:
+        header = np.lib.format.header_data_from_array_1_0(np.zeros((1, 28, 28), np.float32))
+        header["shape"] = (4_000_000_000, 28, 28)
+        raw = io.BytesIO()
+        np.lib.format.write_array_header_1_0(raw, header)
+        archive.writestr("inputs.npy", raw.getvalue())
+        archive.writestr("labels.npy", npy(np.arange(1)))
+    with pytest.raises(SampleError, match="inputs holds 3,136,000,000,000 values"):
+        read_export(huge)
+    (tmp_path / "junk.npz").write_bytes(b"PK junk")
+    with pytest.raises(SampleError, match="junk.npz: not a readable samples export"):
+        read_export(tmp_path / "junk.npz")
+    with pytest.raises(SampleError, match="holds no samples-images-idx3-ubyte"):
+        read_export(tmp_path)
+
+
+def test_one_sample_in_five_of_each_digit_is_held_out_and_stays_so(tmp_path):
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        for seed in range(40):
+            store.add(drawing(seed, seed % 2))  # 20 of each of two digits
+        personal = store.training_set()
+        for digit in (0, 1):
+            mine = personal.held_out[personal.labels == digit]
+            # The 3rd, 8th, 13th and 18th of each digit.
+            assert np.flatnonzero(mine).tolist() == [2, 7, 12, 17]
+        before = dict(zip(personal.ids.tolist(), personal.held_out.tolist(), strict=True))
+        # Deleting, relabelling and adding never move a sample to the other side.
+        store.delete_many([1, 2, 3])
+        store.relabel(10, 5)
+        store.add_many([drawing(seed, 0) for seed in range(100, 110)])
+        after = store.training_set()
+        for sample_id, held in zip(after.ids.tolist(), after.held_out.tolist(), strict=True):
+            assert before.get(sample_id, held) == held
+        deleted = store.delete_many([15, 16])  # the 8th 0 and the 8th 1
+        assert [s.held_out for s in deleted] == [True, True]
+        store.add_many(deleted)  # undo: back on their side
+        again = store.training_set()
+        assert again.held_out[np.isin(again.ids, [15, 16])].all()
+
+
+def test_a_file_that_is_not_ours_is_refused_and_left_alone(tmp_path):
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE samples (x)")
+    db.commit()
+    db.close()
+    before = other.read_bytes()
+    with pytest.raises(SampleError, match="another program's database"):
+        SampleStore(other)
+    assert other.read_bytes() == before and not list(tmp_path.glob("*damaged*"))
+    with pytest.raises(SampleError, match="a folder, not a samples database"):
+        SampleStore(tmp_path)
+    with pytest.raises(SampleError, match="no samples database there"):
+        SampleStore(tmp_path / "absent.sqlite", create=False)
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_a_database_another_process_is_writing_is_not_moved_aside(tmp_path, monkeypatch):
+    import digitpad.core.samples as samples
+
+    path = tmp_path / "s.sqlite"
+    SampleStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another instance in the middle of a write
+    monkeypatch.setattr(samples, "BUSY_TIMEOUT_S", 0.1)
+    try:
+        with SampleStore(path) as store:  # reading is fine meanwhile (WAL)
+            assert store.recovered_from is None
+            with pytest.raises(SampleError, match="cannot write .*locked"):
+                store.add(drawing(1))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not list(tmp_path.glob("*damaged*"))
+    with SampleStore(path) as store:
+        store.add(drawing(1))
+        assert store.count() == 1

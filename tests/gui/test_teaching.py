@@ -1,0 +1,284 @@
+"""Correcting the answer: draw, press the digit it really is (or Enter when it is right),
+and the drawing is kept as a sample, strokes and all, as a person does it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from digitpad.core.bundled import resolve_model
+from digitpad.core.samples import SampleStore
+
+from .conftest import draw_stroke
+from .handwriting import DIGITS
+
+
+def draw(window, strokes):
+    for stroke in strokes:
+        draw_stroke(window.canvas, stroke)
+    window._run_update()
+
+
+def stored(window):
+    path = window.teacher.store.path
+    with SampleStore(path) as store:
+        return [store.get(summary.id) for summary in store.summaries()]
+
+
+def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
+    window, qtbot, dialogs
+):
+    assert not window.actions["teach_3"].isEnabled()  # nothing drawn: nothing to correct
+    draw(window, DIGITS[7])
+    read = window.viewer.verdict.digit
+    assert read == 7 and window.actions["teach_3"].isEnabled()
+    strokes = window.canvas.strokes()
+    input_before = window.viewer.input.copy()
+    QTest.keyClick(window.canvas, Qt.Key.Key_3)
+    samples = stored(window)
+    assert len(samples) == 1
+    sample = samples[0]
+    assert sample.label == 3 and sample.predicted == 7 and sample.misread
+    assert len(sample.strokes) == len(DIGITS[7]) == len(strokes)
+    for kept, drawn in zip(sample.strokes, strokes, strict=True):
+        np.testing.assert_allclose(kept.points, drawn.points, atol=0.005)
+        assert kept.width == drawn.width == 22
+    np.testing.assert_array_equal(sample.network_input, input_before)
+    assert sample.model_name == "default" and len(sample.model_sha256) == 64
+    assert sample.probabilities.argmax() == 7
+    assert window.canvas.is_empty()
+    assert window.statusBar().currentMessage() == "Kept as a 3 (it read 7): 1 of your samples"
+    # A second key at once, before the answer caught up with the cleared canvas: nothing
+    # is kept (the drawing it would label is gone).
+    QTest.keyClick(window.canvas, Qt.Key.Key_5)
+    assert len(stored(window)) == 1 and not dialogs
+    # Undo brings the drawing back; keeping it again is refused by name, and it stays.
+    window.actions["undo"].trigger()
+    window._run_update()
+    assert not window.canvas.is_empty()
+    QTest.keyClick(window.canvas, Qt.Key.Key_3)
+    assert dialogs[-1][:2] == ("warning", "Not kept")
+    assert "already stored (sample 1, labelled 3)" in dialogs[-1][2]
+    assert not window.canvas.is_empty() and len(stored(window)) == 1
+
+
+def test_enter_confirms_the_answer_and_the_buttons_do_what_the_keys_do(window, qtbot, dialogs):
+    draw(window, DIGITS[4])
+    assert window.viewer.verdict.digit == 4
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    draw(window, DIGITS[9])
+    bar = window.drawing.teach_bar
+    assert [button.text() for button in bar.digits] == [str(d) for d in range(10)]
+    qtbot.mouseClick(bar.digits[5], Qt.MouseButton.LeftButton)
+    samples = stored(window)
+    assert [(s.label, s.predicted) for s in samples] == [(4, 4), (5, 9)]
+    assert not samples[0].misread and samples[1].misread
+    assert window.statusBar().currentMessage() == "Kept as a 5 (it read 9): 2 of your samples"
+    assert not dialogs
+
+
+def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot, dialogs):
+    draw(window, DIGITS[2])
+    QTest.keyClick(window.canvas, Qt.Key.Key_2)
+    window.actions["undo"].trigger()  # the clear
+    window._run_update()
+    QTest.keyClick(window.canvas, Qt.Key.Key_8)
+    assert dialogs and dialogs[-1][0] == "warning"
+    assert "already stored (sample 1, labelled 2)" in dialogs[-1][2]
+    assert not window.canvas.is_empty()
+    assert len(stored(window)) == 1
+
+
+def test_a_damaged_samples_database_is_moved_aside_and_the_user_told(window, qtbot, dialogs):
+    path = window.teacher.store_path
+    path.write_bytes(b"not a database, whatever it once was" * 200)
+    draw(window, DIGITS[1])
+    QTest.keyClick(window.canvas, Qt.Key.Key_1)
+    assert dialogs[-1][0] == "warning" and "moved aside to" in dialogs[-1][2]
+    moved = [p for p in path.parent.iterdir() if "damaged" in p.name]
+    assert len(moved) == 1 and str(moved[0]) in dialogs[-1][2]
+    assert moved[0].read_bytes().startswith(b"not a database")
+    assert [s.label for s in stored(window)] == [1]
+
+
+def test_an_unwritable_samples_folder_is_a_message_not_a_crash(
+    qtbot, settings, dialogs, library_folder, tmp_path
+):
+    from digitpad.gui.main_window import MainWindow
+
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    window = MainWindow(
+        model_path=resolve_model("default"),
+        settings=settings,
+        library_folder=library_folder,
+        samples_path=blocker / "s.sqlite",
+    )
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # the keys go to the active window
+    draw(window, DIGITS[7])
+    QTest.keyClick(window.canvas, Qt.Key.Key_7)
+    assert dialogs[-1][0] == "warning" and str(blocker) in dialogs[-1][2]
+    assert not window.canvas.is_empty()
+
+
+# -- the samples browser -------------------------------------------------------------------
+
+
+def keep(window, qtbot, digit, label):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    draw(window, DIGITS[digit])
+    QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{label}"))
+
+
+def open_browser(window, qtbot):
+    window.actions["samples_browser"].trigger()
+    dialog = window.samples_dialog
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)  # its keys go to it
+    return dialog
+
+
+def labels_shown(dialog):
+    return [dialog.list.item(i).text() for i in range(dialog.list.count())]
+
+
+def select(dialog, *rows):
+    dialog.list.clearSelection()
+    for row in rows:
+        dialog.list.item(row).setSelected(True)
+
+
+def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, dialogs):
+    keep(window, qtbot, 7, 7)
+    keep(window, qtbot, 9, 3)  # a 9 kept as a 3: shown as misread
+    keep(window, qtbot, 4, 4)
+    dialog = open_browser(window, qtbot)
+    assert labels_shown(dialog) == ["3 (read 9)", "4", "7"]  # by digit
+    assert "3 samples" in dialog.summary.text()
+    keep(window, qtbot, 1, 1)  # kept while the browser is open: it shows up
+    assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
+    dialog.misread_only.setChecked(True)
+    assert labels_shown(dialog) == ["3 (read 9)"]
+    dialog.activateWindow()  # as a click in it would
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    # Relabelled with a key press: now right.
+    select(dialog, 0)
+    QTest.keyClick(dialog.list, Qt.Key.Key_9)
+    assert labels_shown(dialog) == []
+    dialog.misread_only.setChecked(False)
+    dialog.digit_filter.setCurrentIndex(1 + 9)  # "Only 9s"
+    assert labels_shown(dialog) == ["9"]
+    dialog.digit_filter.setCurrentIndex(0)
+    # Delete two, then undo: back under their ids.
+    select(dialog, 0, 3)
+    ids = sorted(dialog.selected_ids())
+    QTest.keyClick(dialog.list, Qt.Key.Key_Delete)
+    assert labels_shown(dialog) == ["4", "7"]
+    assert dialog.undo_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert labels_shown(dialog) == ["1", "4", "7", "9"]
+    assert sorted(s.id for s in stored(window) if s.label in (1, 9)) == ids
+    assert not dialog.undo_button.isEnabled()
+    assert not dialogs
+
+
+def test_a_sample_opens_on_the_canvas_stroke_by_stroke(window, qtbot):
+    keep(window, qtbot, 4, 4)
+    dialog = open_browser(window, qtbot)
+    assert window.canvas.is_empty()
+    dialog.list.item(0).setSelected(True)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert len(window.canvas.strokes()) == len(DIGITS[4])
+    assert window.viewer.verdict.digit == 4
+    # The same drawing: its points were kept to 1/100 of a canvas pixel.
+    np.testing.assert_allclose(window.viewer.input, stored(window)[0].network_input, atol=2e-3)
+    window.actions["undo"].trigger()
+    assert len(window.canvas.strokes()) == len(DIGITS[4]) - 1
+
+
+def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    from digitpad.gui.samples_dialog import IDX_FILTER, NPZ_FILTER
+
+    keep(window, qtbot, 7, 7)
+    keep(window, qtbot, 2, 2)
+    dialog = open_browser(window, qtbot)
+    target = tmp_path / "exported.npz"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), NPZ_FILTER))
+    )
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert target.is_file() and "Exported 2 samples" in dialog.summary.text()
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(tmp_path / "idx"), IDX_FILTER)),
+    )
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "idx" / "samples-images-idx3-ubyte").is_file()
+    # Importing what is already there adds nothing and says so.
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(target), NPZ_FILTER))
+    )
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert "Imported 0 samples; 2 were already there" in dialog.summary.text()
+    # A broken file: a message naming it, nothing changed.
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"PK\x03\x04 broken")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(broken), NPZ_FILTER))
+    )
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialogs[-1][0] == "warning" and str(broken) in dialogs[-1][2]
+    assert len(stored(window)) == 2
+
+
+# -- fine-tuning on them in the retrain dialog ------------------------------------------------
+
+
+def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
+    window, qtbot, dialogs, monkeypatch, mnist_dir, library_folder
+):
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    window.model_menu.bundled_actions["classic"].trigger()
+    # Three of each of four digits: one of each digit is held out to score the result.
+    for digit in (1, 4, 7, 9):
+        for shift in (0, 6, 12):
+            window.activateWindow()
+            qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+            draw(window, [[(x + shift, y) for x, y in stroke] for stroke in DIGITS[digit]])
+            QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{digit}"))
+    assert len(stored(window)) == 12
+    window.actions["retrain"].trigger()
+    dialog = window.model_menu.train_dialog
+    qtbot.waitExposed(dialog)
+    box = dialog.samples
+    assert box.include.isEnabled() and "12 samples: 8 to learn from, 4 held out" in box.note.text()
+    box.include.setChecked(True)
+    box.fine_tune.setChecked(True)
+    assert not dialog.network_box.isVisible()  # the network is the one in use
+    assert dialog.form.epochs.value() == 3 and dialog.form.images.currentData() == 6000
+    dialog.form.epochs.setValue(1)
+    dialog.form.images.setCurrentIndex(0)  # 1,000 MNIST digits: quick
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.training is None, timeout=120_000)
+    result = dialog.result
+    assert result is not None, dialog.live.status.text()
+    assert result.network.spec == window.viewer.model.network.spec  # the model in use, tuned
+    assert result.metadata.training["config"]["samples_ratio"] == 0.25
+    personal = result.personal
+    assert len(personal.ids) == 4 and sorted(personal.labels.tolist()) == [1, 4, 7, 9]
+    shown = dialog.results.personal_summary.text()
+    assert dialog.results.personal.isVisible() and "Your 4 held-out samples" in shown
+    assert f"{personal.accuracy_before:.0%} read right by the model in use" in shown
+    assert dialog.results.fixed.caption.text().startswith("fixed")
+    qtbot.mouseClick(dialog.results.use_button, Qt.MouseButton.LeftButton)
+    assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
+    assert not dialogs
