@@ -8,7 +8,8 @@ taught sample is used, none held out), then it reads the rest of that writer's d
 the 10,000 MNIST test digits, before and after. It prints per writer and overall, and the
 seconds each fine-tune took.
 
-    python benchmarks/teach_your_handwriting.py [--model default] [--per-digit 2] [--json]
+    python benchmarks/teach_your_handwriting.py [--model default] [--per-digit 2]
+        [--writers W] [--samples-ratio R] [--learning-rate L] [--epochs E] [--json]
 
 MNIST comes from DIGITPAD_MNIST_DIR (or the usual places), pen digits from
 DIGITPAD_PENDIGITS_DIR.
@@ -38,6 +39,9 @@ def main() -> int:
     parser.add_argument("--model", default="default")
     parser.add_argument("--per-digit", type=int, default=2)
     parser.add_argument("--writers", help="these writers instead of the model's held-out ones")
+    parser.add_argument("--samples-ratio", type=float, default=SAMPLES_RATIO)
+    parser.add_argument("--learning-rate", type=float, default=FINE_TUNE.learning_rate)
+    parser.add_argument("--epochs", type=int, default=FINE_TUNE.epochs)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -56,7 +60,12 @@ def main() -> int:
     train_split, test_split = load_split(mnist, "train"), load_split(mnist, "test")
     test_images = test_split.as_float()
     mnist_before = evaluate(model.network, test_images, test_split.labels).accuracy
-    config = replace(FINE_TUNE, samples_ratio=SAMPLES_RATIO)
+    config = replace(
+        FINE_TUNE,
+        samples_ratio=args.samples_ratio,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+    )
 
     rows = []
     for writer in writers:
