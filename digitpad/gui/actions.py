@@ -83,6 +83,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Go back to the model digitpad ships with",
     ),
     ActionSpec(
+        "evaluate",
+        "Model",
+        "&Evaluate…",
+        ("Ctrl+Shift+E",),
+        "Where the model in use errs, on MNIST's test set, your samples or pen-written "
+        "digits, with the digits behind each mistake",
+    ),
+    ActionSpec(
         "retrain",
         "Model",
         "&Retrain…",

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
+from digitpad.core.preprocess import fit_to_canvas
 from digitpad.core.sample_browser import SampleBrowser
-from digitpad.core.samples import PersonalSet, Sample, SampleStore
+from digitpad.core.samples import Sample, SampleStore
 from digitpad.core.teaching import Teacher
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import (
@@ -169,9 +170,10 @@ class MainWindow(QMainWindow):
             self.settings,
             self.messages,
             self,
-            self._personal_samples,
+            self._samples_store,
         )
         self.model_menu.status.connect(self._on_status)
+        self.model_menu.open_input.connect(self._on_model_menu_open_input)
         self.files = FileActions(
             self.actions, self.canvas, self.panels_widget, self.model_menu, self.messages, self
         )
@@ -298,8 +300,10 @@ class MainWindow(QMainWindow):
     def _samples_store(self) -> SampleStore:
         return self.teacher.store
 
-    def _personal_samples(self) -> PersonalSet:
-        return self.teacher.store.training_set()
+    def _on_model_menu_open_input(self, network_input) -> None:
+        """A digit from Model > Evaluate on the canvas, as an opened image would be."""
+        self.canvas.place_pixels(fit_to_canvas(network_input))
+        self._run_update()
 
     def _on_samples_browser_triggered(self) -> None:
         if self.samples_dialog is None:

@@ -15,10 +15,11 @@ from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
-from digitpad.core.samples import PersonalSet
+from digitpad.core.samples import PersonalSet, SampleError, SampleStore
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
+from digitpad.gui.evaluate_dialog import EvaluateDialog
 from digitpad.gui.messages import Messages
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_dialog import TrainDialog
@@ -47,6 +48,7 @@ class ModelMenu(QObject):
 
     status = Signal(str, int)  # a status-bar message and how long to show it (ms)
     idle = Signal()  # no training or download runs any more
+    open_input = Signal(object)  # a (28, 28) digit from Evaluate, to put on the canvas
 
     def __init__(
         self,
@@ -57,11 +59,12 @@ class ModelMenu(QObject):
         settings: AppSettings,
         messages: Messages,
         window: QWidget,
-        personal_samples: Callable[[], PersonalSet] | None = None,
+        samples_store: Callable[[], SampleStore] | None = None,
     ) -> None:
         super().__init__(window)
         # The user's samples, read when the retrain dialog opens (None: it offers none).
-        self.personal_samples = personal_samples
+        self.samples_store = samples_store
+        self.evaluate_dialog: EvaluateDialog | None = None
         self.menu, self.actions, self.viewer = menu, actions, viewer
         self.library, self.settings, self.messages, self.window = (
             library,
@@ -86,6 +89,7 @@ class ModelMenu(QObject):
                 "delete_model": self.delete,
                 "revert": self.revert,
                 "retrain": self.retrain,
+                "evaluate": self.evaluate,
             },
         )
         viewer.model_changed.connect(self._on_viewer_model_changed)
@@ -272,7 +276,7 @@ class ModelMenu(QObject):
                 self._current_network,
                 self.keep_trained,
                 self.settings,
-                self.personal_samples,
+                self._personal_samples,
                 self.window,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
@@ -282,6 +286,30 @@ class ModelMenu(QObject):
         self.train_dialog.show()
         self.train_dialog.raise_()
         self.train_dialog.activateWindow()
+
+    def _personal_samples(self) -> PersonalSet:
+        if self.samples_store is None:
+            raise SampleError("no samples database in use")
+        return self.samples_store().training_set()
+
+    def _store(self) -> SampleStore:
+        if self.samples_store is None:
+            raise SampleError("no samples database in use")
+        return self.samples_store()
+
+    def evaluate(self) -> None:
+        if self.evaluate_dialog is None:
+            self.evaluate_dialog = EvaluateDialog(
+                self._current_network, self._store, self.settings, self.window
+            )
+            self.evaluate_dialog.idle.connect(self._on_train_dialog_idle)
+            self.evaluate_dialog.open_input.connect(self._on_evaluate_dialog_open_input)
+        self.evaluate_dialog.show()
+        self.evaluate_dialog.raise_()
+        self.evaluate_dialog.activateWindow()
+
+    def _on_evaluate_dialog_open_input(self, network_input) -> None:
+        self.open_input.emit(network_input)
 
     def _current_network(self) -> Network | None:
         return self.viewer.network
@@ -309,16 +337,21 @@ class ModelMenu(QObject):
         return None
 
     def busy(self) -> bool:
-        return self.train_dialog is not None and self.train_dialog.busy()
+        return any(
+            dialog is not None and dialog.busy()
+            for dialog in (self.train_dialog, self.evaluate_dialog)
+        )
 
     def stop_work(self) -> None:
-        """Ask training and downloads to stop; ``idle`` follows when they have."""
-        if self.train_dialog is not None:
-            self.train_dialog.stop()
-            self.train_dialog.hide()
+        """Ask training, evaluation and downloads to stop; ``idle`` follows when they have."""
+        for dialog in (self.train_dialog, self.evaluate_dialog):
+            if dialog is not None:
+                dialog.stop()
+                dialog.hide()
 
     def _on_train_dialog_idle(self) -> None:
-        self.idle.emit()
+        if not self.busy():
+            self.idle.emit()
 
     def _on_train_dialog_watching(self, network) -> None:
         if network is not None or self.viewer.training_network is not None:
@@ -326,9 +359,10 @@ class ModelMenu(QObject):
 
     def wait_for_work(self, timeout_ms: int = 15000) -> None:
         """After the event loop has ended: let running threads finish before exit."""
-        if self.train_dialog is not None:
-            self.train_dialog.stop()
-            self.train_dialog.wait(timeout_ms)
+        for dialog in (self.train_dialog, self.evaluate_dialog):
+            if dialog is not None:
+                dialog.stop()
+                dialog.wait(timeout_ms)
 
     def has_unsaved_model(self) -> bool:
         return self.train_dialog is not None and self.train_dialog.has_unsaved_result()

@@ -38,7 +38,10 @@ DIAGONAL_GREY = (150, 150, 150)
 class ConfusionView(pg.GraphicsLayoutWidget):
     """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
     its count, coloured by its share of the row. The diagonal (right answers) is left
-    blank: the per-class plot shows it, and its 4-digit counts would not fit."""
+    blank: the per-class plot shows it, and its 4-digit counts would not fit.
+    ``cell_clicked(true, predicted)`` when a cell is clicked."""
+
+    cell_clicked = Signal(int, int)
 
     def __init__(self, title: str, with_bar: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,12 +78,19 @@ class ConfusionView(pg.GraphicsLayoutWidget):
                 text.setPos(col + 0.5, row + 0.5)
                 self.plot.addItem(text)
                 self.counts.append(text)
+        self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self.setToolTip(
             "Rows: the true digit; columns: what the model answered. Each cell counts one "
             "kind of mistake (the blank diagonal holds the right answers). Colours: the "
             f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
         )
         self.show_evaluation(None)
+
+    def _on_scene_mouse_clicked(self, event: object) -> None:
+        point = self.plot.getViewBox().mapSceneToView(event.scenePos())
+        col, row = int(np.floor(point.x())), int(np.floor(point.y()))
+        if 0 <= row < 10 and 0 <= col < 10:
+            self.cell_clicked.emit(row, col)
 
     def apply_theme(self) -> None:
         background, text, _ = theme()

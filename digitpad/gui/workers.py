@@ -20,8 +20,9 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
+from digitpad.core import pendigits
 from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, load_split
-from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate
+from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate, examine
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet
@@ -177,6 +178,50 @@ class TrainWorker(Worker):
         self.check_stop()
         metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
         self.succeeded.emit(TrainResult(network, metadata, scores, current, result.personal))
+
+
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """What to read, for Model > Evaluate: MNIST's test set in a folder, pen-digits strokes
+    in a folder (drawn as the canvas draws them), or given images (the user's samples)."""
+
+    network: Network  # a copy: the window may switch models meanwhile
+    source: str  # "mnist", "pendigits" or "samples"
+    folder: Path | None = None
+    images: np.ndarray | None = None
+    labels: np.ndarray | None = None
+
+
+class EvaluateWorker(Worker):
+    """Reads the source and runs the network on all of it, keeping every answer."""
+
+    progress = Signal(int, int)  # images done, images in all
+    succeeded = Signal(object)  # evaluation.Examination
+
+    def __init__(self, request: EvaluateRequest) -> None:
+        super().__init__()
+        self.request = request
+
+    def work(self) -> None:
+        with threadpool_limits(limits=1, user_api="blas"):  # the window keeps a core
+            images, labels = self._data()
+            self.check_stop()
+            result = examine(self.request.network, images, labels, self.stopping, self._on_progress)
+        self.succeeded.emit(result)
+
+    def _data(self) -> tuple[np.ndarray, np.ndarray]:
+        request = self.request
+        if request.source == "mnist":
+            test = load_split(request.folder, "test")
+            return test.as_float(), test.labels
+        if request.source == "pendigits":
+            digits = pendigits.load(request.folder)
+            self.check_stop()
+            return pendigits.render_inputs(digits), pendigits.labels(digits)
+        return request.images, request.labels
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.emit(done, total)
 
 
 class DownloadWorker(Worker):

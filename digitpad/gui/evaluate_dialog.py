@@ -1,0 +1,337 @@
+"""Model > Evaluate…: where the model in use errs, on MNIST's test set, on your samples or on
+pen-written digits; click a cell of the mistakes to see the digits behind it, most
+confidently wrong first, and open one on the canvas or keep it as your sample.
+
+The reading runs on a worker thread (``workers.EvaluateWorker``) with progress and Cancel."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from digitpad.core import pendigits
+from digitpad.core.data import DatasetError, find_mnist_dir, has_mnist
+from digitpad.core.evaluation import Examination
+from digitpad.core.network import Network
+from digitpad.core.preprocess import fit_to_canvas
+from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
+from digitpad.gui.samples_dialog import THUMBNAIL, thumbnail
+from digitpad.gui.settings import AppSettings
+from digitpad.gui.theme import Themed
+from digitpad.gui.train_results import ConfusionView
+from digitpad.gui.workers import Background, EvaluateRequest, EvaluateWorker
+
+ERROR = "<span style='color:#d03030'>{}</span>"
+MOST_EXAMPLES = 200  # a cell shows its most confident this many
+
+
+class EvaluateDialog(Themed, QDialog):
+    """``open_input(input 28x28)`` puts a digit on the canvas."""
+
+    open_input = Signal(object)
+    idle = Signal()  # the evaluation running has ended
+
+    def __init__(
+        self,
+        network: Callable[[], Network | None],
+        store: Callable[[], SampleStore],
+        settings: AppSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Evaluate the model")
+        self.setObjectName("evaluate_dialog")
+        self.network, self.store, self.settings = network, store, settings
+        self.pen_folder: Path | None = pendigits.default_dir()
+        self.running: Background | None = None
+        self.result: Examination | None = None
+        self.cell: tuple[int, int] | None = None
+        self._create_widgets()
+        self._update_buttons()
+        self.resize(1000, 640)
+        self.start_theming()
+
+    def apply_theme(self) -> None:
+        self.confusion.apply_theme()
+
+    def _create_widgets(self) -> None:
+        self.source = QComboBox()
+        self.source.addItem("MNIST test set (10,000)", "mnist")
+        self.source.addItem("My samples", "samples")
+        self.source.addItem("Pen-written digits (UCI pen-digits folder)", "pendigits")
+        self.source.currentIndexChanged.connect(self._update_buttons)
+        self.pen_button = QPushButton("Pen-Digits Folder…")
+        self.pen_button.clicked.connect(self._on_pen_button_clicked)
+        self.run_button = QPushButton("Evaluate")
+        self.run_button.setObjectName("evaluate")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self._on_run_button_clicked)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        top = QHBoxLayout()
+        for widget in (self.source, self.pen_button, self.run_button, self.cancel_button):
+            top.addWidget(widget)
+        top.addStretch(1)
+        self.progress = QProgressBar()
+        self.status = QLabel("Choose what to read, then Evaluate.")
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setWordWrap(True)
+
+        self.confusion = ConfusionView("Mistakes: click a cell to see them")
+        self.confusion.setMinimumSize(380, 360)
+        self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
+        self.examples_title = QLabel("")
+        self.examples = QListWidget()
+        self.examples.setObjectName("examples")
+        self.examples.setViewMode(QListWidget.ViewMode.IconMode)
+        self.examples.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.examples.setGridSize(QSize(THUMBNAIL + 30, THUMBNAIL + 34))
+        self.examples.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.examples.setMovement(QListWidget.Movement.Static)
+        self.examples.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.examples.itemSelectionChanged.connect(self._update_buttons)
+        self.examples.itemDoubleClicked.connect(self._on_examples_item_double_clicked)
+        self.open_button = QPushButton("Open on Canvas")
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.keep_button = QPushButton("Add to My Samples")
+        self.keep_button.clicked.connect(self._on_keep_button_clicked)
+        examples_buttons = QHBoxLayout()
+        examples_buttons.addWidget(self.open_button)
+        examples_buttons.addWidget(self.keep_button)
+        examples_buttons.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.examples_title)
+        right.addWidget(self.examples, 1)
+        right.addLayout(examples_buttons)
+        middle = QHBoxLayout()
+        middle.addWidget(self.confusion, 1)
+        middle.addLayout(right, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(middle, 1)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def busy(self) -> bool:
+        return self.running is not None
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.stop()
+
+    def wait(self, timeout_ms: int) -> None:
+        if self.running is not None:
+            self.running.wait(timeout_ms)
+
+    def _update_buttons(self) -> None:
+        running = self.running is not None
+        kind = self.source.currentData()
+        self.pen_button.setVisible(kind == "pendigits")
+        self.run_button.setEnabled(
+            not running and (kind != "pendigits" or self.pen_folder is not None)
+        )
+        self.cancel_button.setEnabled(running)
+        self.source.setEnabled(not running)
+        chosen = self._chosen() is not None
+        self.open_button.setEnabled(chosen)
+        self.keep_button.setEnabled(chosen)
+        if kind == "pendigits":
+            where = str(self.pen_folder) if self.pen_folder else "none chosen"
+            self.pen_button.setToolTip(f"The folder holding {pendigits.FILE_NAME}: {where}")
+
+    # -- a run -------------------------------------------------------------------------------
+
+    def _request(self) -> EvaluateRequest | str:
+        """What to read, or why it cannot be read."""
+        network = self.network()
+        if network is None:
+            return "No model to evaluate: open one from the Model menu."
+        kind = self.source.currentData()
+        if kind == "mnist":
+            folder = self.settings.data_folder()
+            if folder is None or not has_mnist(folder):
+                try:
+                    folder = find_mnist_dir()
+                except DatasetError:
+                    return (
+                        "MNIST was not found: Model > Retrain… downloads it (or lets you "
+                        "choose its folder)."
+                    )
+            return EvaluateRequest(network.copy(), "mnist", folder=folder)
+        if kind == "pendigits":
+            return EvaluateRequest(network.copy(), "pendigits", folder=self.pen_folder)
+        try:
+            personal: PersonalSet = self.store().training_set()
+        except SampleError as exc:
+            return str(exc)
+        if not len(personal):
+            return "No samples yet: draw a digit, then press the digit it is."
+        return EvaluateRequest(
+            network.copy(), "samples", images=personal.inputs, labels=personal.labels
+        )
+
+    def _on_run_button_clicked(self) -> None:
+        if self.running is not None:
+            return
+        request = self._request()
+        if isinstance(request, str):
+            self.status.setText(ERROR.format(html.escape(request)))
+            return
+        worker = EvaluateWorker(request)
+        worker.progress.connect(self._on_worker_progress)
+        worker.succeeded.connect(self._on_worker_succeeded)
+        worker.failed.connect(self._on_worker_failed)
+        worker.cancelled.connect(self._on_worker_cancelled)
+        self.running = Background(worker, self)
+        self.running.done.connect(self._on_running_done)
+        self.progress.setValue(0)
+        self.status.setText(f"Reading {html.escape(self.source.currentText())}…")
+        self._update_buttons()
+        self.running.start()
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self.running is not None:
+            self.status.setText("Cancelling…")
+            self.running.stop()
+
+    def _on_worker_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_worker_succeeded(self, result: Examination) -> None:
+        self.result = result
+        scores = result.evaluation
+        per_digit = "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(scores.per_class_accuracy))
+        self.status.setText(
+            f"<b>{scores.accuracy:.2%}</b> of {scores.n:,} read right "
+            f"({html.escape(self.source.currentText())}).<br><small>{per_digit}</small>"
+        )
+        self.confusion.show_evaluation(scores)
+        worst = _worst_cell(scores.confusion)
+        if worst is not None:
+            self.show_cell(*worst)
+        else:
+            self.cell = None
+            self.examples.clear()
+            self.examples_title.setText("No mistakes.")
+
+    def _on_worker_failed(self, message: str) -> None:
+        self.status.setText(ERROR.format("Could not evaluate: ") + html.escape(message))
+
+    def _on_worker_cancelled(self) -> None:
+        self.status.setText("Cancelled.")
+
+    def _on_running_done(self) -> None:
+        if self.running is not None and not self.running.is_running():
+            self.running.deleteLater()
+            self.running = None
+        self._update_buttons()
+        if self.running is None:
+            self.idle.emit()
+
+    def _on_pen_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Pen-digits folder")
+        if folder:
+            self.pen_folder = Path(folder)
+            self._update_buttons()
+
+    # -- the examples behind a cell -----------------------------------------------------------
+
+    def _on_confusion_cell_clicked(self, true: int, predicted: int) -> None:
+        if self.result is not None:
+            self.show_cell(true, predicted)
+
+    def show_cell(self, true: int, predicted: int) -> None:
+        """List the digits ``true`` read as ``predicted``, the most confident first."""
+        self.cell = (true, predicted)
+        indices = self.result.cell(true, predicted)
+        what = "read right" if true == predicted else f"read as {predicted}"
+        self.examples_title.setText(
+            f"{true}s {what}: {len(indices):,}"
+            + (f" (the {MOST_EXAMPLES} most confident)" if len(indices) > MOST_EXAMPLES else "")
+        )
+        self.examples.clear()
+        for index in indices[:MOST_EXAMPLES]:
+            probabilities = self.result.probabilities[index]
+            item = QListWidgetItem(
+                thumbnail(self.result.images[index]), f"{probabilities[predicted]:.0%}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, int(index))
+            top = np.argsort(probabilities)[::-1][:3]
+            item.setToolTip(
+                f"a {true}, read as {predicted}: "
+                + ", ".join(f"{d} {probabilities[d]:.1%}" for d in top)
+            )
+            self.examples.addItem(item)
+        self._update_buttons()
+
+    def _chosen(self) -> int | None:
+        items = self.examples.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _on_examples_item_double_clicked(self, item: QListWidgetItem) -> None:
+        self.open_input.emit(self.result.images[item.data(Qt.ItemDataRole.UserRole)])
+
+    def _on_open_button_clicked(self) -> None:
+        index = self._chosen()
+        if index is not None:
+            self.open_input.emit(self.result.images[index])
+
+    def _on_keep_button_clicked(self) -> None:
+        """Keep the chosen digit as one of your samples, with its true label."""
+        index = self._chosen()
+        if index is None or self.result is None:
+            return
+        network_input = self.result.images[index].astype(np.float32)
+        canvas = np.round(fit_to_canvas(network_input) * 255) / 255
+        label = int(self.result.labels[index])
+        sample = Sample(
+            strokes=(),
+            canvas=canvas,
+            network_input=network_input,
+            label=label,
+            predicted=int(self.result.predicted[index]),
+            probabilities=self.result.probabilities[index],
+        )
+        try:
+            sample_id = self.store().add(sample)
+        except SampleError as exc:
+            self.examples_title.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
+            return
+        self.examples_title.setText(f"Kept as your sample {sample_id}, labelled {label}.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()  # never waits: the run ends on its own thread
+        super().closeEvent(event)
+
+
+def _worst_cell(confusion: list[list[int]]) -> tuple[int, int] | None:
+    """The largest mistake (true, predicted), or None when there is none."""
+    counts = np.array(confusion)
+    np.fill_diagonal(counts, 0)
+    if not counts.any():
+        return None
+    true, predicted = np.unravel_index(int(counts.argmax()), counts.shape)
+    return int(true), int(predicted)

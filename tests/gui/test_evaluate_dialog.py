@@ -1,0 +1,115 @@
+"""Model > Evaluate…: where the model errs, with the digits behind each mistake, driven as a
+person does it (clicks on the real confusion matrix), on real MNIST, your samples and pen
+digits, in a real worker thread."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from digitpad.core.model_io import load_model
+
+from .handwriting import DIGITS
+from .test_teaching import draw, stored
+
+TIMEOUT_MS = 120_000
+
+
+def open_evaluate(window, qtbot):
+    window.actions["evaluate"].trigger()
+    dialog = window.model_menu.evaluate_dialog
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def run(dialog, qtbot, source):
+    dialog.source.setCurrentIndex(dialog.source.findData(source))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.running is None, timeout=TIMEOUT_MS)
+    assert dialog.result is not None, dialog.status.text()
+    return dialog.result
+
+
+def click_cell(view, true, predicted):
+    """A real left click in the middle of one cell of the confusion matrix."""
+    scene = view.plot.getViewBox().mapViewToScene(QPointF(predicted + 0.5, true + 0.5))
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene))
+
+
+def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
+    window, qtbot, monkeypatch, mnist_dir, mnist_test
+):
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_evaluate(window, qtbot)
+    result = run(dialog, qtbot, "mnist")
+    classic = load_model(window.viewer.model.path)
+    assert result.evaluation.n == 10000
+    assert result.evaluation.accuracy == classic.metadata.metrics["test_accuracy"]
+    assert f"{result.evaluation.accuracy:.2%}" in dialog.status.text()
+    assert dialog.progress.value() == dialog.progress.maximum() == 10000
+    # Clicking a cell lists exactly its digits, most confident answer first.
+    click_cell(dialog.confusion, 9, 4)
+    assert dialog.cell == (9, 4)
+    count = result.evaluation.confusion[9][4]
+    assert dialog.examples.count() == count > 0
+    assert dialog.examples_title.text().startswith(f"9s read as 4: {count}")
+    shown = [dialog.examples.item(i).data(Qt.ItemDataRole.UserRole) for i in range(count)]
+    assert all(mnist_test.labels[i] == 9 for i in shown)
+    confidence = result.probabilities[shown, 4]
+    assert (result.probabilities[shown].argmax(axis=1) == 4).all()
+    assert (np.diff(confidence) <= 0).all()
+    # Open the most confidently wrong one: the window reads it as the mistake said.
+    dialog.examples.item(0).setSelected(True)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert window.viewer.verdict is not None and window.viewer.verdict.digit == 4
+    # Keep it as a sample with its true label.
+    qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
+    assert "labelled 9" in dialog.examples_title.text()
+    kept = stored(window)
+    assert [(s.label, s.predicted) for s in kept] == [(9, 4)]
+    np.testing.assert_allclose(kept[0].network_input, mnist_test.as_float()[shown[0]])
+    qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)  # twice: refused
+    assert "Not kept" in dialog.examples_title.text() and len(stored(window)) == 1
+
+
+def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, monkeypatch):
+    dialog = open_evaluate(window, qtbot)
+    dialog.source.setCurrentIndex(dialog.source.findData("samples"))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert "No samples yet" in dialog.status.text() and dialog.running is None
+    for digit in (3, 5):
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        draw(window, DIGITS[digit])
+        QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{digit}"))
+    result = run(dialog, qtbot, "samples")
+    assert result.evaluation.n == 2 and sorted(result.labels.tolist()) == [3, 5]
+    # Pen digits: a folder chosen, drawn as the canvas draws, read in the background.
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog.pen_folder = None
+    dialog.source.setCurrentIndex(dialog.source.findData("pendigits"))
+    assert not dialog.run_button.isEnabled()
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(pendigits_dir))
+    )
+    qtbot.mouseClick(dialog.pen_button, Qt.MouseButton.LeftButton)
+    result = run(dialog, qtbot, "pendigits")
+    assert result.evaluation.n == 7494 and result.evaluation.accuracy > 0.99
+
+
+def test_an_evaluation_can_be_cancelled(window, qtbot, monkeypatch, mnist_dir):
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    dialog = open_evaluate(window, qtbot)
+    dialog.source.setCurrentIndex(dialog.source.findData("pendigits"))
+    dialog.pen_folder = None
+    dialog.source.setCurrentIndex(dialog.source.findData("mnist"))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert dialog.cancel_button.isEnabled() and window.model_menu.busy()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.running is None, timeout=TIMEOUT_MS)
+    # It stopped, or it had already finished: either way nothing runs and it says which.
+    assert dialog.status.text() in ("Cancelled.",) or dialog.result is not None
+    assert not window.model_menu.busy()
