@@ -42,6 +42,12 @@ def main() -> int:
     parser.add_argument("--samples-ratio", type=float, default=SAMPLES_RATIO)
     parser.add_argument("--learning-rate", type=float, default=FINE_TUNE.learning_rate)
     parser.add_argument("--epochs", type=int, default=FINE_TUNE.epochs)
+    parser.add_argument(
+        "--pen-ratio",
+        type=float,
+        default=0.0,
+        help="also mix in the other writers' pen digits (the held-out writers stay out)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -65,6 +71,7 @@ def main() -> int:
         samples_ratio=args.samples_ratio,
         learning_rate=args.learning_rate,
         epochs=args.epochs,
+        pen_ratio=args.pen_ratio,
     )
 
     rows = []
@@ -88,7 +95,12 @@ def main() -> int:
         before = evaluate(network, rest_inputs, rest_labels).accuracy
         start = time.perf_counter()
         for event in train(
-            network, train_split.as_float(), train_split.labels, config, personal=personal
+            network,
+            train_split.as_float(),
+            train_split.labels,
+            config,
+            personal=personal,
+            pen_digits=digits if args.pen_ratio else (),
         ):
             if isinstance(event, Finished):
                 break
