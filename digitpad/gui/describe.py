@@ -126,6 +126,11 @@ def _handwriting_lines(training: dict, metrics: dict, temperature: float) -> lis
         lines.append(
             f"Percentages calibrated on writers {writers} (temperature {temperature:.2f}{errors})"
         )
+    elif temperature != 1.0 and isinstance(source, dict) and isinstance(source.get("name"), str):
+        lines.append(
+            f"Percentages scaled by temperature {temperature:.2f}, kept from "
+            f"{html.escape(source['name'][:60])} (not fitted again after fine-tuning)"
+        )
     elif temperature != 1.0:
         lines.append(
             f"Percentages scaled by temperature {temperature:.2f} (fitted where, not recorded)"

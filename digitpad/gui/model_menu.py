@@ -278,6 +278,7 @@ class ModelMenu(QObject):
                 self.settings,
                 self._personal_samples,
                 self.window,
+                self._current_name,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)
@@ -310,6 +311,10 @@ class ModelMenu(QObject):
 
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
+
+    def _current_name(self) -> str:
+        model = self.viewer.model
+        return model.metadata.name if model is not None else ""
 
     def _current_network(self) -> Network | None:
         return self.viewer.network

@@ -162,12 +162,14 @@ class TrainDialog(QDialog):
         settings: AppSettings,
         personal_samples: Callable[[], PersonalSet] | None = None,
         parent: QWidget | None = None,
+        current_name: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Retrain the network")
         self.setObjectName("train_dialog")
         self.current_network = current_network
         self.personal_samples = personal_samples
+        self.current_name = current_name
         self.personal: PersonalSet | None = None
         self.keep = keep
         self.training: Background | None = None
@@ -335,6 +337,7 @@ class TrainDialog(QDialog):
             arch,
             current.copy() if current is not None else None,
             start_from=current.copy() if fine_tune else None,
+            start_name=self.current_name() if fine_tune and self.current_name else "",
             personal=self.personal if include else None,
         )
         worker = TrainWorker(request)

@@ -99,6 +99,7 @@ class TrainRequest:
     arch: str
     current: Network | None  # the model in use, evaluated for comparison
     start_from: Network | None = None  # fine-tune: these weights (a copy), not new ones
+    start_name: str = ""  # the fine-tuned model's name, recorded in the new model
     personal: PersonalSet | None = None  # the user's samples, when config mixes them in
 
 
@@ -177,6 +178,11 @@ class TrainWorker(Worker):
         )
         self.check_stop()
         metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
+        if request.start_from is not None:
+            metadata.training["fine_tuned_from"] = {
+                "name": request.start_name,
+                "test_accuracy": current.accuracy if current is not None else None,
+            }
         self.succeeded.emit(TrainResult(network, metadata, scores, current, result.personal))
 
 

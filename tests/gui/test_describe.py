@@ -98,3 +98,8 @@ def test_a_fine_tuned_model_says_from_what_and_on_how_many_of_your_samples():
     assert "Trained on your samples too (4 held out: 75% of them read right)" in info
     # A later calibration on other writers is the one the percentages follow.
     assert "calibrated on writers 9 (temperature 1.20; calibration error 5.0% → 3.0%)" in info
+
+
+def test_a_fine_tuned_model_says_its_temperature_is_its_sources():
+    info = model_info_html(model({"fine_tuned_from": {"name": "classic"}}, temperature=1.91))
+    assert "temperature 1.91, kept from classic (not fitted again after fine-tuning)" in info

@@ -281,4 +281,5 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert dialog.results.fixed.caption.text().startswith("fixed")
     qtbot.mouseClick(dialog.results.use_button, Qt.MouseButton.LeftButton)
     assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
+    assert window.viewer.model.metadata.training["fine_tuned_from"]["name"] == "classic"
     assert not dialogs
