@@ -25,6 +25,21 @@ def data_folder(variable: str, needed: str, shared: str) -> Path:
     return folder
 
 
+# No test takes near this long: one that hangs prints every thread's stack and ends the run,
+# so a deadlock fails with its diagnosis instead of stalling CI.
+HANG_S = 300
+
+
+@pytest.fixture(autouse=True)
+def no_hangs():
+    import faulthandler
+    import sys
+
+    faulthandler.dump_traceback_later(HANG_S, exit=True, file=sys.__stderr__)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
 @pytest.fixture(autouse=True)
 def private_user_data(tmp_path, monkeypatch):
     """No test writes to the real user data folder (samples, library, rescued models)."""

@@ -225,6 +225,7 @@ class ViewerModel:
         self.focus: Focus | None = None
         self.scales: list[float] = []  # per layer, the bound of its colour scale
         self.fixed_scales = True
+        self._given_input: np.ndarray | None = None  # see ``update``
         self._references: np.ndarray | None = None
         self._scale_cache: dict[tuple, list[float]] = {}
         self.model_changed = Listeners()
@@ -344,11 +345,20 @@ class ViewerModel:
             self.fixed_scales = fixed
             self.scales_changed.emit()
 
-    def update(self, pixels: np.ndarray | None, pen_width: float | None = None) -> None:
+    def update(
+        self,
+        pixels: np.ndarray | None,
+        pen_width: float | None = None,
+        network_input: np.ndarray | None = None,
+    ) -> None:
         """The drawing changed: pixels (280, 280) in [0, 1], or None for no drawing.
 
-        With the pen's width, ink too small to read (a dot, a dash) gets no verdict."""
+        With the pen's width, ink too small to read (a dot, a dash) gets no verdict.
+        ``network_input`` (28, 28): the input to read instead of the pixels' own, when the
+        pixels show a digit that already is an input (one of a data set's, from Evaluate):
+        preparing its enlarged picture again would give the network another input."""
         self.pen_width = pen_width
+        self._given_input = network_input
         self._run(pixels)
         before = self.hover
         if before is not None:
@@ -360,7 +370,12 @@ class ViewerModel:
 
     def _run(self, pixels: np.ndarray | None) -> None:
         self.pixels = pixels
-        self.input = to_mnist(pixels) if pixels is not None else None
+        if pixels is None:
+            self.input = None
+        elif self._given_input is not None:
+            self.input = np.asarray(self._given_input, dtype=np.float32)
+        else:
+            self.input = to_mnist(pixels)
         network = self.network
         self.too_small = self.unfamiliar = False
         self.familiarity = None

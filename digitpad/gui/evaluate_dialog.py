@@ -88,7 +88,9 @@ class EvaluateDialog(Themed, QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         top = QHBoxLayout()
-        for widget in (self.source, self.pen_button, self.run_button, self.cancel_button):
+        # The folder button goes last: appearing, it must not move Evaluate from under the
+        # pointer.
+        for widget in (self.source, self.run_button, self.cancel_button, self.pen_button):
             top.addWidget(widget)
         top.addStretch(1)
         self.progress = QProgressBar()
@@ -98,6 +100,9 @@ class EvaluateDialog(Themed, QDialog):
 
         self.confusion = ConfusionView("Mistakes: click a cell to see them")
         self.confusion.setMinimumSize(380, 360)
+        self.confusion.setVisible(False)  # until there is a result
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
         self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
         self.examples_title = QLabel("")
         self.examples = QListWidget()
@@ -122,8 +127,11 @@ class EvaluateDialog(Themed, QDialog):
         right.addWidget(self.examples_title)
         right.addWidget(self.examples, 1)
         right.addLayout(examples_buttons)
+        left = QVBoxLayout()
+        left.addWidget(self.confusion, 1)
+        left.addWidget(self.caption)
         middle = QHBoxLayout()
-        middle.addWidget(self.confusion, 1)
+        middle.addLayout(left, 1)
         middle.addLayout(right, 1)
 
         layout = QVBoxLayout(self)
@@ -206,6 +214,7 @@ class EvaluateDialog(Themed, QDialog):
         worker.cancelled.connect(self._on_worker_cancelled)
         self.running = Background(worker, self)
         self.running.done.connect(self._on_running_done)
+        self._show_nothing()
         self.progress.setValue(0)
         self.status.setText(f"Reading {html.escape(self.source.currentText())}…")
         self._update_buttons()
@@ -216,6 +225,14 @@ class EvaluateDialog(Themed, QDialog):
             self.status.setText("Cancelling…")
             self.running.stop()
 
+    def _show_nothing(self) -> None:
+        """No result (yet, or any more): no matrix that could pass for one without mistakes."""
+        self.result, self.cell = None, None
+        self.confusion.setVisible(False)
+        self.examples.clear()
+        self.examples_title.setText("")
+        self.caption.setText("")
+
     def _on_worker_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
@@ -223,12 +240,22 @@ class EvaluateDialog(Themed, QDialog):
     def _on_worker_succeeded(self, result: Examination) -> None:
         self.result = result
         scores = result.evaluation
-        per_digit = "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(scores.per_class_accuracy))
+        counts = np.array(scores.confusion).sum(axis=1)
+        per_digit = "  ".join(
+            f"{d}: {a:.1%}" if counts[d] else f"{d}: none"
+            for d, a in enumerate(scores.per_class_accuracy)
+        )
         self.status.setText(
             f"<b>{scores.accuracy:.2%}</b> of {scores.n:,} read right "
             f"({html.escape(self.source.currentText())}).<br><small>{per_digit}</small>"
         )
         self.confusion.show_evaluation(scores)
+        self.confusion.setVisible(True)
+        self.caption.setText(
+            "Rows: the digit it is; columns: what the model read. Each cell counts one kind of "
+            "mistake; its colour is the share of that digit's images (5 % and more: the "
+            "brightest). Under each digit on the right: how sure the model was of its answer."
+        )
         worst = _worst_cell(scores.confusion)
         if worst is not None:
             self.show_cell(*worst)
@@ -269,7 +296,7 @@ class EvaluateDialog(Themed, QDialog):
         indices = self.result.cell(true, predicted)
         what = "read right" if true == predicted else f"read as {predicted}"
         self.examples_title.setText(
-            f"{true}s {what}: {len(indices):,}"
+            f"{len(indices):,} {true}s {what}"
             + (f" (the {MOST_EXAMPLES} most confident)" if len(indices) > MOST_EXAMPLES else "")
         )
         self.examples.clear()
@@ -318,9 +345,9 @@ class EvaluateDialog(Themed, QDialog):
         try:
             sample_id = self.store().add(sample)
         except SampleError as exc:
-            self.examples_title.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
+            self.status.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
             return
-        self.examples_title.setText(f"Kept as your sample {sample_id}, labelled {label}.")
+        self.status.setText(f"Kept as your sample {sample_id}, labelled {label}.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()  # never waits: the run ends on its own thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.canvas.changed.connect(self._schedule_update)
         self.canvas.stroke_finished.connect(self._schedule_update)
         self._last_update = 0.0
+        # (canvas pixels, input): while the canvas shows exactly these pixels, the viewer
+        # reads this input (a digit from Evaluate or a kept sample) rather than its own.
+        self._exact: tuple[np.ndarray, np.ndarray] | None = None
         self._update_timer = QTimer(self)
         self._update_timer.setSingleShot(True)
         self._update_timer.timeout.connect(self._run_update)
@@ -269,7 +273,14 @@ class MainWindow(QMainWindow):
 
     def _run_update(self) -> None:
         self._last_update = time.perf_counter()
-        self.viewer.update(self.canvas.pixels(), self.canvas.pen_width)
+        pixels = self.canvas.pixels()
+        exact = None
+        if self._exact is not None:
+            if np.array_equal(pixels, self._exact[0]):
+                exact = self._exact[1]
+            else:  # drawn on (or undone): the drawing is the input again
+                self._exact = None
+        self.viewer.update(pixels, self.canvas.pen_width, network_input=exact)
 
     # -- small slots -----------------------------------------------------------------------
 
@@ -301,9 +312,9 @@ class MainWindow(QMainWindow):
         return self.teacher.store
 
     def _on_model_menu_open_input(self, network_input) -> None:
-        """A digit from Model > Evaluate on the canvas, as an opened image would be."""
-        self.canvas.place_pixels(fit_to_canvas(network_input))
-        self._run_update()
+        """A digit from Model > Evaluate on the canvas, read as the very input Evaluate read
+        (its enlarged picture prepared again would be another input) until it is drawn on."""
+        self._show_exact(fit_to_canvas(network_input), network_input)
 
     def _on_samples_browser_triggered(self) -> None:
         if self.samples_dialog is None:
@@ -320,11 +331,18 @@ class MainWindow(QMainWindow):
             self.samples_dialog.refresh()
 
     def open_sample(self, sample: Sample) -> None:
-        """Put a sample on the canvas: its strokes (undoable one by one), or its image."""
+        """Put a sample on the canvas: its strokes (undoable one by one), or its image,
+        read as the input it was kept with."""
         if sample.strokes:
             self.canvas.show_strokes(sample.strokes)
+            self._exact = (self.canvas.pixels().copy(), sample.network_input)
+            self._run_update()
         else:
-            self.canvas.place_pixels(sample.canvas)
+            self._show_exact(sample.canvas, sample.network_input)
+
+    def _show_exact(self, picture: np.ndarray, network_input: np.ndarray) -> None:
+        self.canvas.place_pixels(picture)
+        self._exact = (self.canvas.pixels().copy(), network_input)
         self._run_update()
 
     # -- help ------------------------------------------------------------------------------

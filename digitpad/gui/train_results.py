@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
+    QSizePolicy,
     QWidget,
 )
 
@@ -125,7 +125,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
 class SampleStrip(QWidget):
     """A row of held-out samples as the network sees them: "fixed: [7] [1] ..."."""
 
-    MOST = 16  # more would not fit a row; the count says how many in all
+    MOST = 10  # more would not fit a row; the count says how many in all
 
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +141,8 @@ class SampleStrip(QWidget):
             self.row.addWidget(label)
             self.thumbnails.append(label)
         self.row.addStretch(1)
+        # Never wider than the window gives: a long row is cut, not the window widened.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def show_samples(self, ids: list[int], samples: PersonalSet | None) -> None:
         self.caption.setText(f"{self.what} ({len(ids)}):" if ids else f"{self.what}: none")
@@ -208,21 +210,25 @@ class ResultsView(Themed, QWidget):
         layout.addWidget(self.per_class, 1, 0)
         layout.addWidget(self.confusion_new, 1, 1)
         layout.addWidget(self.confusion_current, 1, 2)
-        self.personal = QWidget()
+        # Your samples' result: a line above the plots, the fixed and broken ones in the
+        # buttons' row, so the plots keep their height.
         self.personal_summary = QLabel()
         self.personal_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.personal_summary.setWordWrap(True)
+        self.personal_summary.setVisible(False)
         self.fixed = SampleStrip("fixed")
         self.broken = SampleStrip("broken")
-        personal = QVBoxLayout(self.personal)
-        personal.setContentsMargins(0, 0, 0, 0)
-        personal.addWidget(self.personal_summary)
-        personal.addWidget(self.fixed)
-        personal.addWidget(self.broken)
+        self.personal = QWidget()
+        strips = QHBoxLayout(self.personal)
+        strips.setContentsMargins(0, 0, 0, 0)
+        strips.addWidget(self.fixed)
+        strips.addWidget(self.broken)
         self.personal.setVisible(False)
-        layout.addWidget(self.personal, 2, 0, 1, 3)
+        self.personal.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.personal_summary, 2, 0, 1, 3)
         layout.addWidget(self.save_problem, 4, 0, 1, 3)
         choice = QHBoxLayout()
-        choice.addStretch(1)
+        choice.addWidget(self.personal, 1)
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
         layout.addLayout(choice, 5, 0, 1, 3)
@@ -275,6 +281,7 @@ class ResultsView(Themed, QWidget):
         """Your held-out samples before and after, and the ones it now reads right (fixed)
         or no longer reads right (broken), as thumbnails."""
         self.personal.setVisible(personal is not None)
+        self.personal_summary.setVisible(personal is not None)
         if personal is None:
             return
         if not len(personal.ids):
@@ -284,14 +291,16 @@ class ResultsView(Themed, QWidget):
             self.fixed.show_samples([], samples)
             self.broken.show_samples([], samples)
             return
+        count = len(personal.ids)
+        right_after = int((personal.after == personal.labels).sum())
         before = (
-            f"{personal.accuracy_before:.0%} read right by the model in use, "
-            if personal.accuracy_before is not None
+            f"{int((personal.before == personal.labels).sum())} of {count} read right by the "
+            "model in use, "
+            if personal.before is not None
             else ""
         )
         self.personal_summary.setText(
-            f"<b>Your {len(personal.ids)} held-out samples</b>: {before}"
-            f"{personal.accuracy_after:.0%} by the new one"
+            f"<b>Your {count} held-out samples</b>: {before}{right_after} of {count} by the new one"
         )
         self.fixed.show_samples(personal.fixed, samples)
         self.broken.show_samples(personal.broken, samples)

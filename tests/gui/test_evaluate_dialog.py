@@ -43,7 +43,9 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
     window.model_menu.bundled_actions["classic"].trigger()
     dialog = open_evaluate(window, qtbot)
+    assert not dialog.confusion.isVisible()  # no matrix before there is a result
     result = run(dialog, qtbot, "mnist")
+    assert dialog.confusion.isVisible()
     classic = load_model(window.viewer.model.path)
     assert result.evaluation.n == 10000
     assert result.evaluation.accuracy == classic.metadata.metrics["test_accuracy"]
@@ -54,24 +56,35 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert dialog.cell == (9, 4)
     count = result.evaluation.confusion[9][4]
     assert dialog.examples.count() == count > 0
-    assert dialog.examples_title.text().startswith(f"9s read as 4: {count}")
+    assert dialog.examples_title.text().startswith(f"{count} 9s read as 4")
     shown = [dialog.examples.item(i).data(Qt.ItemDataRole.UserRole) for i in range(count)]
     assert all(mnist_test.labels[i] == 9 for i in shown)
     confidence = result.probabilities[shown, 4]
     assert (result.probabilities[shown].argmax(axis=1) == 4).all()
     assert (np.diff(confidence) <= 0).all()
-    # Open the most confidently wrong one: the window reads it as the mistake said.
+    # Open the most confidently wrong one: the window reads the very input Evaluate read,
+    # so it makes the same mistake with the same certainty, and every panel shows why.
     dialog.examples.item(0).setSelected(True)
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
-    assert window.viewer.verdict is not None and window.viewer.verdict.digit == 4
+    np.testing.assert_array_equal(window.viewer.input, mnist_test.as_float()[shown[0]])
+    assert window.viewer.verdict.digit == 4
+    np.testing.assert_allclose(
+        window.viewer.probabilities, result.probabilities[shown[0]], atol=1e-6
+    )
+    # Drawn on, it is a drawing again.
+    from .conftest import draw_stroke, line
+
+    draw_stroke(window.canvas, line((20, 20), (60, 20)))
+    window._run_update()
+    assert not np.array_equal(window.viewer.input, mnist_test.as_float()[shown[0]])
     # Keep it as a sample with its true label.
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
-    assert "labelled 9" in dialog.examples_title.text()
+    assert "labelled 9" in dialog.status.text()
     kept = stored(window)
     assert [(s.label, s.predicted) for s in kept] == [(9, 4)]
     np.testing.assert_allclose(kept[0].network_input, mnist_test.as_float()[shown[0]])
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)  # twice: refused
-    assert "Not kept" in dialog.examples_title.text() and len(stored(window)) == 1
+    assert "Not kept" in dialog.status.text() and len(stored(window)) == 1
 
 
 def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, monkeypatch):
@@ -86,6 +99,7 @@ def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, 
         QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{digit}"))
     result = run(dialog, qtbot, "samples")
     assert result.evaluation.n == 2 and sorted(result.labels.tolist()) == [3, 5]
+    assert "0: none" in dialog.status.text()  # digits without samples are not "0.0 %"
     # Pen digits: a folder chosen, drawn as the canvas draws, read in the background.
     from PySide6.QtWidgets import QFileDialog
 

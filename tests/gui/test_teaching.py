@@ -277,7 +277,8 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert len(personal.ids) == 4 and sorted(personal.labels.tolist()) == [1, 4, 7, 9]
     shown = dialog.results.personal_summary.text()
     assert dialog.results.personal.isVisible() and "Your 4 held-out samples" in shown
-    assert f"{personal.accuracy_before:.0%} read right by the model in use" in shown
+    right = int((personal.before == personal.labels).sum())
+    assert f"{right} of 4 read right by the model in use" in shown
     assert dialog.results.fixed.caption.text().startswith("fixed")
     qtbot.mouseClick(dialog.results.use_button, Qt.MouseButton.LeftButton)
     assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
