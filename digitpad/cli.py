@@ -298,13 +298,7 @@ def _personal_samples(
         if args.db:
             raise CliError("--db: give --samples too to train on them")
         return None, None
-    with SampleStore(Path(args.db) if args.db else None, create=False) as store:
-        if store.recovered_from is not None:
-            print(
-                f"digitpad train: {store.path} was damaged; it was moved aside to "
-                f"{store.recovered_from} and a new one started",
-                file=sys.stderr,
-            )
+    with _samples_store(args, create=False) as store:
         personal, path = store.training_set(), store.path
     taught = int((~personal.held_out).sum())
     if taught == 0:
@@ -571,14 +565,20 @@ def cmd_samples(args: argparse.Namespace) -> int:
     """The user's samples (core/samples.py): add image files, list, export, import."""
     # Only adding and importing may create the database; a typo elsewhere is an error.
     create = args.samples_command in ("add", "import")
-    with SampleStore(Path(args.db) if args.db else None, create=create) as store:
-        if store.recovered_from is not None:
-            print(
-                f"digitpad samples: {store.path} was damaged; it was moved aside to "
-                f"{store.recovered_from} and a new one started",
-                file=sys.stderr,
-            )
+    with _samples_store(args, create) as store:
         return SAMPLES_COMMANDS[args.samples_command](args, store)
+
+
+def _samples_store(args: argparse.Namespace, create: bool) -> SampleStore:
+    """The samples database of --db (or the app's), saying so when it was found damaged."""
+    store = SampleStore(Path(args.db) if args.db else None, create=create)
+    if store.recovered_from is not None:
+        print(
+            f"digitpad {args.command}: {store.path} was damaged; it was moved aside to "
+            f"{store.recovered_from} and a new one started",
+            file=sys.stderr,
+        )
+    return store
 
 
 def _samples_add(args: argparse.Namespace, store: SampleStore) -> int:

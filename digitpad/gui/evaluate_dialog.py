@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
@@ -34,7 +33,7 @@ from digitpad.core.evaluation import Examination
 from digitpad.core.network import Network
 from digitpad.core.preprocess import fit_to_canvas
 from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
-from digitpad.gui.samples_dialog import THUMBNAIL, thumbnail
+from digitpad.gui.samples_dialog import thumbnail, thumbnail_list
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import Themed
 from digitpad.gui.train_results import ConfusionView
@@ -105,14 +104,7 @@ class EvaluateDialog(Themed, QDialog):
         self.caption.setWordWrap(True)
         self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
         self.examples_title = QLabel("")
-        self.examples = QListWidget()
-        self.examples.setObjectName("examples")
-        self.examples.setViewMode(QListWidget.ViewMode.IconMode)
-        self.examples.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.examples.setGridSize(QSize(THUMBNAIL + 30, THUMBNAIL + 34))
-        self.examples.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.examples.setMovement(QListWidget.Movement.Static)
-        self.examples.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.examples = thumbnail_list("examples", QAbstractItemView.SelectionMode.SingleSelection)
         self.examples.itemSelectionChanged.connect(self._update_buttons)
         self.examples.itemDoubleClicked.connect(self._on_examples_item_double_clicked)
         self.open_button = QPushButton("Open on Canvas")

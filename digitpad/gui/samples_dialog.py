@@ -51,6 +51,19 @@ def thumbnail(network_input: np.ndarray) -> QIcon:
     return QIcon(QPixmap.fromImage(image.scaled(THUMBNAIL, THUMBNAIL)))
 
 
+def thumbnail_list(name: str, selection: QAbstractItemView.SelectionMode) -> QListWidget:
+    """A grid of digits as the network sees them, each with a line of text under it."""
+    view = QListWidget()
+    view.setObjectName(name)
+    view.setViewMode(QListWidget.ViewMode.IconMode)
+    view.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+    view.setGridSize(QSize(THUMBNAIL + 36, THUMBNAIL + 34))
+    view.setResizeMode(QListWidget.ResizeMode.Adjust)
+    view.setMovement(QListWidget.Movement.Static)
+    view.setSelectionMode(selection)
+    return view
+
+
 class SamplesDialog(QDialog):
     def __init__(
         self,
@@ -80,14 +93,9 @@ class SamplesDialog(QDialog):
         top.addStretch(1)
         top.addWidget(self.summary)
 
-        self.list = QListWidget()
-        self.list.setObjectName("samples_list")
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.list.setGridSize(QSize(THUMBNAIL + 36, THUMBNAIL + 34))
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list = thumbnail_list(
+            "samples_list", QAbstractItemView.SelectionMode.ExtendedSelection
+        )
         self.list.setToolTip(
             "Your samples. Select some, then press a digit key to relabel them, Delete to "
             "delete them; double-click one to open it on the canvas."
