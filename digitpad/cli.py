@@ -45,9 +45,7 @@ from digitpad.core.samples import (
     read_export,
 )
 from digitpad.core.training import (
-    FINE_TUNE,
     OPTIMIZERS,
-    PEN_DIGITS_KEY,
     SAMPLES_RATIO,
     BatchEnd,
     EpochEnd,
@@ -55,6 +53,8 @@ from digitpad.core.training import (
     TrainConfig,
     TrainingDiverged,
     calibration_set,
+    fine_tune_config,
+    held_out_writers_of,
     run_metadata,
     train,
     with_overrides,
@@ -159,7 +159,7 @@ def save_trained(out: Path, network: Network, metadata: ModelMetadata) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     source = load_model(args.from_model) if args.from_model is not None else None
     try:
-        config = _train_config(args, fine_tune=source is not None)
+        config = _train_config(args, source.metadata.training if source is not None else None)
     except ValueError as exc:  # settings that are fine alone but not together
         raise CliError(f"these training settings do not fit together: {exc}") from exc
     out = writable_destination(args.out)  # before the training, not after it
@@ -195,6 +195,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             pen_digits=pen_digits,
             personal=personal,
             personal_baseline=source.network if source is not None else None,
+            # a fine-tune keeps out the writers its source never saw, so they stay unseen
+            held_out_writers=held_out_writers_of(source.metadata.training) if source else None,
         )
         for event in events:
             if (
@@ -309,16 +311,19 @@ def _personal_samples(
     return personal, path
 
 
-def _train_config(args: argparse.Namespace, fine_tune: bool) -> TrainConfig:
-    """The recipe's (or fine-tuning's) training settings with the command line's in their
-    place; --samples alone mixes them in at a quarter of each batch."""
+def _train_config(args: argparse.Namespace, source_training: dict | None) -> TrainConfig:
+    """The recipe's (or, from a model that recorded ``source_training``, fine-tuning's)
+    training settings with the command line's in their place; --samples alone mixes them
+    in at a quarter of each batch."""
     samples_ratio = args.samples_ratio
     if args.samples and samples_ratio is None:
         samples_ratio = SAMPLES_RATIO
     if samples_ratio and not args.samples:
         raise CliError("--samples-ratio: give --samples too")
     return with_overrides(
-        FINE_TUNE if fine_tune else RECIPES[args.arch].config,
+        fine_tune_config(source_training)
+        if source_training is not None
+        else RECIPES[args.arch].config,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.lr,
@@ -397,13 +402,8 @@ def _writers_wanted(text: str, training: dict, model_path: Path) -> set[int]:
     """--writers: ids and ranges, or ``held-out``: the writers the model's training kept out."""
     if text.strip() != HELD_OUT:
         return pendigits.parse_writers(text)
-    record = training.get(PEN_DIGITS_KEY)
-    held = record.get("held_out_writers") if isinstance(record, dict) else None
-    if not (
-        isinstance(held, list)
-        and held
-        and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in held)
-    ):
+    held = held_out_writers_of(training)
+    if held is None:
         raise CliError(
             f"--writers {HELD_OUT}: {model_path} records no held-out writers (it was not "
             "trained on pen digits); give writer ids, e.g. 25-30"

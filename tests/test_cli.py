@@ -459,6 +459,19 @@ def test_training_with_pen_digits_records_them_and_evaluate_reproduces_the_held_
         assert scores["writers"] == held["held_out_writers"]
         assert scores["temperature"] == pytest.approx(held["temperature"])
         assert 0 <= scores["expected_calibration_error"] <= 1
+    # Fine-tuning it with pen digits keeps its held-out writers out (seed 99 alone would
+    # pick others), so "held-out" still means writers it never saw.
+    writers = sorted({digit.writer for digit in pendigits.load(pendigits_dir)})
+    by_seed = sorted(np.random.default_rng([99, 2]).choice(writers, 6, replace=False).tolist())
+    assert by_seed != held["held_out_writers"]
+    code, tuned = run_json(
+        capsys,
+        *("train", "--from", str(out), "--epochs", "1", "--limit", "500", "--seed", "99"),
+        *("--pen-ratio", "0.25", "--pendigits", str(pendigits_dir)),
+        *("--data", str(mnist_dir), "--out", str(tmp_path / "tuned.npz")),
+    )
+    assert code == 0
+    assert tuned["held_out_writers"]["held_out_writers"] == held["held_out_writers"]
 
 
 @pytest.mark.parametrize(

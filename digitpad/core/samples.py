@@ -70,6 +70,10 @@ class SampleError(Exception):
     which value or file is at fault."""
 
 
+class AlreadyStored(SampleError):
+    """The drawing is stored already (under some label): nothing is wrong, nothing kept."""
+
+
 @dataclass(frozen=True, eq=False)
 class Sample:
     """One labelled drawing.
@@ -398,7 +402,7 @@ class SampleStore:
 
     def add(self, sample: Sample) -> int:
         """Store ``sample`` (under its id when it has one that is free); its id. On return
-        it is on disk. SampleError for a drawing already stored (under any label)."""
+        it is on disk. AlreadyStored for a drawing already stored (under any label)."""
         with self._transaction() as db:
             sample_id = self._insert(db, sample)
             if sample_id is None:
@@ -406,7 +410,7 @@ class SampleStore:
                     "SELECT id, label FROM samples WHERE digest = ? OR input_digest = ?",
                     (sample.digest, sample.input_digest),
                 ).fetchone()
-                raise SampleError(
+                raise AlreadyStored(
                     f"this drawing is already stored (sample {known[0]}, labelled {known[1]})"
                 )
             return sample_id

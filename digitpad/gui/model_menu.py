@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWi
 
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
-from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
+from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError, SampleStore
 from digitpad.core.viewer import ViewerModel
@@ -278,7 +278,7 @@ class ModelMenu(QObject):
                 self.settings,
                 self._personal_samples,
                 self.window,
-                self._current_name,
+                self._current_metadata,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)
@@ -312,9 +312,9 @@ class ModelMenu(QObject):
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
 
-    def _current_name(self) -> str:
+    def _current_metadata(self) -> ModelMetadata | None:
         model = self.viewer.model
-        return model.metadata.name if model is not None else ""
+        return model.metadata if model is not None else None
 
     def _current_network(self) -> Network | None:
         return self.viewer.network

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
-from digitpad.core.samples import SampleError
+from digitpad.core.samples import AlreadyStored, SampleError
 from digitpad.core.teaching import Teacher
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import DrawingCanvas
@@ -106,8 +106,12 @@ class Teaching(QObject):
             return False
         try:
             kept = self.teacher.teach(label, self.canvas.strokes(), self.canvas.pixels())
+        except AlreadyStored as exc:  # harmless: said where "Kept as..." is said
+            self.status.emit(f"Not kept: {exc}", 8000)
+            return False
         except SampleError as exc:
-            self.messages.complain("warning", "Not kept", str(exc))
+            text = str(exc)
+            self.messages.complain("warning", "Not kept", text[:1].upper() + text[1:])
             return False
         self.canvas.clear()  # ready for the next digit; Undo brings this one back
         self.status.emit(kept.message(), 5000)

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError
-from digitpad.core.training import FINE_TUNE, SAMPLES_RATIO, TrainConfig
+from digitpad.core.training import SAMPLES_RATIO, TrainConfig, fine_tune_config
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_architecture import ArchitectureEditor
 from digitpad.gui.train_data import DataSource
@@ -85,11 +86,14 @@ class TrainingForm(QGroupBox):
             widget.setObjectName(label.lower().replace(" ", "_"))
             form.addRow(label, widget)
 
-    def use_fine_tuning(self) -> None:
-        """The settings of ``digitpad train --from``: few epochs, a lower rate, part of MNIST."""
-        self.epochs.setValue(FINE_TUNE.epochs)
-        self.learning_rate.setValue(FINE_TUNE.learning_rate)
-        self.images.setCurrentIndex(IMAGE_CHOICES.index(FINE_TUNE.limit))
+    def use_fine_tuning(self, source_training: dict) -> None:
+        """The settings of ``digitpad train --from``: few epochs, a lower rate, part of MNIST,
+        augmented only if the model in use learned from augmented digits."""
+        config = fine_tune_config(source_training)
+        self.epochs.setValue(config.epochs)
+        self.learning_rate.setValue(config.learning_rate)
+        self.images.setCurrentIndex(IMAGE_CHOICES.index(config.limit))
+        self.augment.setChecked(config.augment)
 
     def config(self, samples_ratio: float = 0.0) -> TrainConfig:
         count = self.images.currentData()
@@ -162,14 +166,14 @@ class TrainDialog(QDialog):
         settings: AppSettings,
         personal_samples: Callable[[], PersonalSet] | None = None,
         parent: QWidget | None = None,
-        current_name: Callable[[], str] | None = None,
+        current_metadata: Callable[[], ModelMetadata | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Retrain the network")
         self.setObjectName("train_dialog")
         self.current_network = current_network
         self.personal_samples = personal_samples
-        self.current_name = current_name
+        self.current_metadata = current_metadata
         self.personal: PersonalSet | None = None
         self.keep = keep
         self.training: Background | None = None
@@ -313,6 +317,7 @@ class TrainDialog(QDialog):
             return
         # Compared against the model in use when the run starts, whatever it was before.
         current = self.current_network()
+        source = self.current_metadata() if self.current_metadata is not None else None
         fine_tune = self.samples.fine_tune.isChecked() and current is not None
         include = self.samples.include.isChecked() and self.personal is not None
         if fine_tune:
@@ -337,7 +342,7 @@ class TrainDialog(QDialog):
             arch,
             current.copy() if current is not None else None,
             start_from=current.copy() if fine_tune else None,
-            start_name=self.current_name() if fine_tune and self.current_name else "",
+            start_name=source.name if fine_tune and source is not None else "",
             personal=self.personal if include else None,
         )
         worker = TrainWorker(request)
@@ -382,7 +387,8 @@ class TrainDialog(QDialog):
 
     def _on_samples_fine_tune_toggled(self, checked: bool) -> None:
         if checked:
-            self.form.use_fine_tuning()
+            source = self.current_metadata() if self.current_metadata is not None else None
+            self.form.use_fine_tuning(source.training if source is not None else {})
         self._update_buttons()
 
     def _on_worker_succeeded(self, result: TrainResult) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -325,6 +327,37 @@ def test_fine_tuning_on_a_personal_style_raises_accuracy_on_its_held_out_samples
     alone = events[-1].personal
     assert alone.accuracy_before is None and alone.fixed == [] and alone.broken == []
     assert alone.to_json()["accuracy_before"] is None
+
+
+def test_fine_tuning_distorts_mnist_only_for_a_model_that_learned_from_distorted_digits():
+    from digitpad.core.bundled import DEFAULT
+    from digitpad.core.model_io import load_model
+    from digitpad.core.training import FINE_TUNE, fine_tune_config
+
+    assert fine_tune_config(load_model(DEFAULT.path).metadata.training).augment is True
+    assert fine_tune_config(load_model(CLASSIC.path).metadata.training).augment is False
+    for recorded in ({}, {"config": "augment"}, {"config": {"augment": "yes"}}):
+        assert fine_tune_config(recorded) == replace(FINE_TUNE, augment=False)
+
+
+def test_samples_are_taught_exactly_as_drawn_even_when_mnist_is_distorted(mnist_train):
+    from digitpad.core.samples import PersonalSet
+    from digitpad.core.training import PersonalMix
+
+    personal = PersonalSet(
+        ids=np.arange(1, 11),
+        inputs=mnist_train.as_float()[:10],
+        labels=mnist_train.labels[:10].astype(np.int64),
+        held_out=np.zeros(10, bool),
+    )
+    config = TrainConfig(augment=True, samples_ratio=0.25, batch_size=64)
+    mix = PersonalMix(personal, None, config)
+    for _ in range(5):
+        images, labels = mix.take()
+        assert len(images) == 16
+        for image, label in zip(images, labels, strict=True):
+            match = [i for i in range(10) if np.array_equal(personal.inputs[i], image)]
+            assert match and personal.labels[match[0]] == label
 
 
 def test_samples_and_their_ratio_go_together(mnist_train):
