@@ -3,8 +3,8 @@
 For each writer the model's training held out of the pen digits (the bundled default: six),
 that writer's first ``--per-digit`` digits of each class are the "corrected" samples (drawn
 as the canvas draws them, as a user's corrections are kept). The model is fine-tuned on
-them as ``digitpad train --from MODEL --samples`` does (``training.FINE_TUNE``; here every
-taught sample is used, none held out), then it reads the rest of that writer's digits and
+them as ``digitpad train --from MODEL --samples`` does (``training.fine_tune_config``; here
+every taught sample is used, none held out), then it reads the rest of that writer's digits and
 the 10,000 MNIST test digits, before and after. It prints per writer and overall, and the
 seconds each fine-tune took.
 
@@ -31,7 +31,14 @@ from digitpad.core.data import find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
 from digitpad.core.model_io import load_model
 from digitpad.core.samples import PersonalSet
-from digitpad.core.training import FINE_TUNE, PEN_DIGITS_KEY, SAMPLES_RATIO, Finished, train
+from digitpad.core.training import (
+    FINE_TUNE,
+    PEN_DIGITS_KEY,
+    SAMPLES_RATIO,
+    Finished,
+    fine_tune_config,
+    train,
+)
 
 
 def main() -> int:
@@ -67,7 +74,7 @@ def main() -> int:
     test_images = test_split.as_float()
     mnist_before = evaluate(model.network, test_images, test_split.labels).accuracy
     config = replace(
-        FINE_TUNE,
+        fine_tune_config(model.metadata.training),
         samples_ratio=args.samples_ratio,
         learning_rate=args.learning_rate,
         epochs=args.epochs,

@@ -21,7 +21,9 @@ class SampleBrowser:
         self.misread_only = False
         self.rows: list[Summary] = []
         self.totals = [0] * 10  # samples of each digit in all, whatever the filter
-        self._deleted: list[list[Sample]] = []  # an undo stack of deletions
+        # The undo stack: each step is the samples a deletion removed, or the labels a
+        # relabelling replaced ({id: old label}).
+        self._undo: list[list[Sample] | dict[int, int]] = []
         self.changed = Listeners()
 
     @property
@@ -41,30 +43,45 @@ class SampleBrowser:
         self.refresh()
 
     def relabel(self, ids: Sequence[int], label: int) -> None:
-        for sample_id in ids:
-            self.store.relabel(sample_id, label)
+        """Give these samples ``label``, all or none, as one step to undo."""
+        label = check_label(label)
+        old = self.store.relabel_many(dict.fromkeys(ids, label))
+        if any(before != label for before in old.values()):
+            self._undo.append(old)
         self.refresh()
 
     def delete(self, ids: Sequence[int]) -> None:
         """Delete these samples, all or none, as one step to undo."""
         if not ids:
             return
-        self._deleted.append(self.store.delete_many(ids))
+        self._undo.append(self.store.delete_many(ids))
         self.refresh()
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._deleted)
+        return bool(self._undo)
+
+    @property
+    def undo_text(self) -> str:
+        """What Undo would undo: "Undo Delete", "Undo Relabel" or "Undo"."""
+        if not self._undo:
+            return "Undo"
+        return "Undo Relabel" if isinstance(self._undo[-1], dict) else "Undo Delete"
 
     def undo(self) -> list[int]:
-        """Put back the samples of the last deletion, under their old ids; those ids."""
-        if not self._deleted:
+        """Undo the last deletion (the samples come back under their old ids) or relabelling;
+        the ids of the samples it touched."""
+        if not self._undo:
             return []
-        batch = self._deleted.pop()
+        step = self._undo.pop()
         try:
-            restored, _ = self.store.add_many(batch)  # one already back again is skipped
+            if isinstance(step, dict):
+                self.store.relabel_many(step)
+                touched = list(step)
+            else:  # one already back again is skipped
+                touched, _ = self.store.add_many(step)
         except BaseException:
-            self._deleted.append(batch)  # nothing was written: it can be tried again
+            self._undo.append(step)  # nothing was written: it can be tried again
             raise
         self.refresh()
-        return restored
+        return touched

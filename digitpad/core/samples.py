@@ -23,7 +23,7 @@ import json
 import sqlite3
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -428,13 +428,21 @@ class SampleStore:
 
     def relabel(self, sample_id: int, label: int) -> int:
         """Give a sample another label; the label it had."""
-        label = check_label(label)
+        return self.relabel_many({sample_id: label})[sample_id]
+
+    def relabel_many(self, labels: Mapping[int, int]) -> dict[int, int]:
+        """Give each sample id its label in one transaction (all or none); the labels they
+        had, so the same call with those undoes it."""
+        labels = {int(sample_id): check_label(label) for sample_id, label in labels.items()}
+        old: dict[int, int] = {}
         with self._transaction() as db:
-            old = db.execute("SELECT label FROM samples WHERE id = ?", (sample_id,)).fetchone()
-            if old is None:
-                raise SampleError(f"there is no sample {sample_id}")
-            db.execute("UPDATE samples SET label = ? WHERE id = ?", (label, sample_id))
-        return int(old[0])
+            for sample_id, label in labels.items():
+                row = db.execute("SELECT label FROM samples WHERE id = ?", (sample_id,)).fetchone()
+                if row is None:
+                    raise SampleError(f"there is no sample {sample_id}")
+                old[sample_id] = int(row[0])
+                db.execute("UPDATE samples SET label = ? WHERE id = ?", (label, sample_id))
+        return old
 
     def delete_many(self, ids: Sequence[int]) -> list[Sample]:
         """Remove samples in one transaction (all or none); they are returned whole, so

@@ -220,6 +220,7 @@ class EvaluateDialog(Themed, QDialog):
     def _show_nothing(self) -> None:
         """No result (yet, or any more): no matrix that could pass for one without mistakes."""
         self.result, self.cell = None, None
+        self.confusion.mark(None)
         self.confusion.setVisible(False)
         self.examples.clear()
         self.examples_title.setText("")
@@ -238,8 +239,8 @@ class EvaluateDialog(Themed, QDialog):
             for d, a in enumerate(scores.per_class_accuracy)
         )
         self.status.setText(
-            f"<b>{scores.accuracy:.2%}</b> of {scores.n:,} read right "
-            f"({html.escape(self.source.currentText())}).<br><small>{per_digit}</small>"
+            f"<b>{scores.accuracy:.2%}</b> of {html.escape(self._what_was_read(scores.n))} "
+            f"read right.<br><small>{per_digit}</small>"
         )
         self.confusion.show_evaluation(scores)
         self.confusion.setVisible(True)
@@ -253,8 +254,17 @@ class EvaluateDialog(Themed, QDialog):
             self.show_cell(*worst)
         else:
             self.cell = None
+            self.confusion.mark(None)
             self.examples.clear()
             self.examples_title.setText("No mistakes.")
+
+    def _what_was_read(self, count: int) -> str:
+        kind = self.source.currentData()
+        if kind == "mnist":
+            return f"the {count:,} digits of MNIST's test set"
+        if kind == "samples":
+            return f"your {count:,} samples"
+        return f"{count:,} pen-written digits ({self.pen_folder})"
 
     def _on_worker_failed(self, message: str) -> None:
         self.status.setText(ERROR.format("Could not evaluate: ") + html.escape(message))
@@ -285,11 +295,19 @@ class EvaluateDialog(Themed, QDialog):
     def show_cell(self, true: int, predicted: int) -> None:
         """List the digits ``true`` read as ``predicted``, the most confident first."""
         self.cell = (true, predicted)
+        self.confusion.mark(self.cell)
         indices = self.result.cell(true, predicted)
         what = "read right" if true == predicted else f"read as {predicted}"
+        order = "most confident first" if true == predicted else "most confidently wrong first"
         self.examples_title.setText(
-            f"{len(indices):,} {true}s {what}"
-            + (f" (the {MOST_EXAMPLES} most confident)" if len(indices) > MOST_EXAMPLES else "")
+            f"<b>{true}s {what}: {len(indices):,}</b>"
+            + (
+                f" (the {MOST_EXAMPLES} most confident)"
+                if len(indices) > MOST_EXAMPLES
+                else f" ({order})"
+                if len(indices) > 1
+                else ""
+            )
         )
         self.examples.clear()
         for index in indices[:MOST_EXAMPLES]:

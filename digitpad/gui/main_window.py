@@ -41,6 +41,7 @@ from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
+from digitpad.gui.placement import uncover
 from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
@@ -315,6 +316,7 @@ class MainWindow(QMainWindow):
         """A digit from Model > Evaluate on the canvas, read as the very input Evaluate read
         (its enlarged picture prepared again would be another input) until it is drawn on."""
         self._show_exact(fit_to_canvas(network_input), network_input)
+        uncover(self.model_menu.evaluate_dialog, self.canvas)
 
     def _on_samples_browser_triggered(self) -> None:
         if self.samples_dialog is None:
@@ -339,6 +341,7 @@ class MainWindow(QMainWindow):
             self._run_update()
         else:
             self._show_exact(sample.canvas, sample.network_input)
+        uncover(self.samples_dialog, self.canvas)
 
     def _show_exact(self, picture: np.ndarray, network_input: np.ndarray) -> None:
         self.canvas.place_pixels(picture)

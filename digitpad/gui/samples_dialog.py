@@ -7,6 +7,7 @@ this dialog shows them and writes the user's choices back."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,7 +111,7 @@ class SamplesDialog(QDialog):
         self.relabel_box.activated.connect(self._on_relabel_activated)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self._on_delete_clicked)
-        self.undo_button = QPushButton("Undo Delete")
+        self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self._on_undo_clicked)
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._on_export_clicked)
@@ -150,7 +151,21 @@ class SamplesDialog(QDialog):
     def _on_browser_changed(self) -> None:
         selected = set(self.selected_ids())
         self.list.clear()
+        shown = Counter(row.label for row in self.browser.rows)
+        heading_font = self.list.font()
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.6)
+        heading_font.setBold(True)
+        group = None
         for row in self.browser.rows:
+            if row.label != group:  # each digit's samples start with a tile naming them
+                group = row.label
+                count = shown[group]
+                heading = QListWidgetItem(f"{group}s · {count}")
+                heading.setFont(heading_font)
+                heading.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable: no sample
+                heading.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                heading.setToolTip(f"{count} of your samples labelled {group} shown")
+                self.list.addItem(heading)
             text = str(row.label) if not row.misread else f"{row.label} (read {row.predicted})"
             item = QListWidgetItem(thumbnail(row.network_input), text)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
@@ -166,10 +181,15 @@ class SamplesDialog(QDialog):
             else "No samples yet: draw a digit, then press the digit it is"
         )
         self.undo_button.setEnabled(self.browser.can_undo)
+        self.undo_button.setText(self.browser.undo_text)
         self._on_selection_changed()
 
     def selected_ids(self) -> list[int]:
-        return [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
+        return [
+            item.data(Qt.ItemDataRole.UserRole)
+            for item in self.list.selectedItems()
+            if item.data(Qt.ItemDataRole.UserRole) is not None
+        ]
 
     def _on_selection_changed(self) -> None:
         count = len(self.list.selectedItems())
@@ -209,10 +229,11 @@ class SamplesDialog(QDialog):
             self.messages.complain("warning", "Delete", str(exc))
 
     def _on_undo_clicked(self) -> None:
+        what = self.browser.undo_text
         try:
             self.browser.undo()
         except SampleError as exc:
-            self.messages.complain("warning", "Undo Delete", str(exc))
+            self.messages.complain("warning", what, str(exc))
 
     def _on_list_item_double_clicked(self, item: QListWidgetItem) -> None:
         self._open(item.data(Qt.ItemDataRole.UserRole))

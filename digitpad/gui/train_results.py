@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -33,6 +34,8 @@ NEW_COLOUR, CURRENT_COLOUR = (230, 120, 20), (120, 140, 170)
 CONFUSION_TOP = 0.05
 CONFUSION_MAP = "viridis"
 DIAGONAL_GREY = (150, 150, 150)
+BAR_LABEL = "% of the digit's images"
+MARKER_COLOUR = (255, 80, 60)  # the outlined cell: red-orange, on no part of viridis
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
@@ -55,9 +58,16 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setTicks(ticks)
         self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+        # The diagonal is a layer of its own under the mistakes (their image leaves it
+        # transparent): a grey view background would also fill the margins the locked
+        # aspect leaves above and below the matrix.
+        diagonal = np.zeros((10, 10, 4), np.ubyte)
+        diagonal[np.arange(10), np.arange(10)] = (*DIAGONAL_GREY, 255)
+        self.diagonal = pg.ImageItem(diagonal, axisOrder="row-major")
+        self.diagonal.setRect(0, 0, 10, 10)
+        self.plot.addItem(self.diagonal)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get(CONFUSION_MAP))
-        self.plot.getViewBox().setBackgroundColor(DIAGONAL_GREY)  # shows on the diagonal
         self.plot.addItem(self.image)
         self.bar = pg.ColorBarItem(
             values=(0, 100 * CONFUSION_TOP),
@@ -66,10 +76,18 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             width=8,
         )
         self.bar.setImageItem(self.image)
+        self.bar.axis.setLabel(BAR_LABEL)
         if with_bar:  # side by side, the two matrices share one bar
             self.addItem(self.bar, row=0, col=1)
+        # The cell whose digits are listed beside (Evaluate): outlined.
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)
+        self.marker.setPen(pg.mkPen(MARKER_COLOUR, width=3, cosmetic=True))
+        self.marker.setVisible(False)
+        self.marker.setZValue(5)
+        self.plot.addItem(self.marker)
         font = QFont()
-        font.setPointSizeF(6.5)
+        font.setPointSizeF(8.5)
+        font.setBold(True)
         self.counts = []
         for row in range(10):
             for col in range(10):
@@ -86,6 +104,12 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         )
         self.show_evaluation(None)
 
+    def mark(self, cell: tuple[int, int] | None) -> None:
+        """Outline the cell (true, predicted), or none."""
+        if cell is not None:
+            self.marker.setRect(cell[1], cell[0], 1, 1)
+        self.marker.setVisible(cell is not None)
+
     def _on_scene_mouse_clicked(self, event: object) -> None:
         point = self.plot.getViewBox().mapSceneToView(event.scenePos())
         col, row = int(np.floor(point.x())), int(np.floor(point.y()))
@@ -100,6 +124,8 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             self.plot.getAxis(side).setTextPen(text)
             self.plot.getAxis(side).setPen(text)
         self.bar.axis.setTextPen(text)
+        self.bar.axis.setPen(text)
+        self.bar.axis.setLabel(BAR_LABEL, color=text.name())
 
     def show_evaluation(self, evaluation: Evaluation | None) -> None:
         counts = (

@@ -30,7 +30,14 @@ def test_the_browser_model_filters_groups_and_undoes_deletions(tmp_path):
     assert [r.id for r in browser.rows] == [2] and browser.can_undo
     assert browser.undo() == [3]
     assert browser.undo() == [1, 4]
-    assert not browser.can_undo and browser.undo() == []
+    assert browser.undo_text == "Undo Relabel"
+    assert browser.undo() == [2]  # the relabelling, last of all
+    assert store.get(2).label == 2
+    assert not browser.can_undo and browser.undo() == [] and browser.undo_text == "Undo"
     assert sorted(r.id for r in browser.rows) == [1, 2, 3, 4]
+    browser.relabel([1, 2], 5)  # one already a 5: both go back as they were
+    browser.relabel([1], 5)  # nothing changes: nothing to undo
+    assert browser.undo() == [1, 2] and not browser.can_undo
+    assert [store.get(1).label, store.get(2).label] == [5, 2]
     assert events and events[-1] == 4
     store.close()

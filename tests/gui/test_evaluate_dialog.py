@@ -56,7 +56,9 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert dialog.cell == (9, 4)
     count = result.evaluation.confusion[9][4]
     assert dialog.examples.count() == count > 0
-    assert dialog.examples_title.text().startswith(f"{count} 9s read as 4")
+    assert f"9s read as 4: {count}" in dialog.examples_title.text()
+    marked = dialog.confusion.marker  # the clicked cell is outlined, and only it
+    assert marked.isVisible() and marked.rect().getRect() == (4.0, 9.0, 1.0, 1.0)
     shown = [dialog.examples.item(i).data(Qt.ItemDataRole.UserRole) for i in range(count)]
     assert all(mnist_test.labels[i] == 9 for i in shown)
     confidence = result.probabilities[shown, 4]

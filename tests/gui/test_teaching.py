@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from digitpad.core.bundled import resolve_model
@@ -146,14 +147,25 @@ def open_browser(window, qtbot):
     return dialog
 
 
+def sample_items(dialog):
+    """The list's samples, without the tile that heads each digit's group."""
+    items = [dialog.list.item(i) for i in range(dialog.list.count())]
+    return [item for item in items if item.data(Qt.ItemDataRole.UserRole) is not None]
+
+
 def labels_shown(dialog):
-    return [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    return [item.text() for item in sample_items(dialog)]
+
+
+def headings(dialog):
+    items = [dialog.list.item(i) for i in range(dialog.list.count())]
+    return [item.text() for item in items if item.data(Qt.ItemDataRole.UserRole) is None]
 
 
 def select(dialog, *rows):
     dialog.list.clearSelection()
     for row in rows:
-        dialog.list.item(row).setSelected(True)
+        sample_items(dialog)[row].setSelected(True)
 
 
 def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, dialogs):
@@ -162,7 +174,10 @@ def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, d
     keep(window, qtbot, 4, 4)
     dialog = open_browser(window, qtbot)
     assert labels_shown(dialog) == ["3 (read 9)", "4", "7"]  # by digit
+    assert headings(dialog) == ["3s · 1", "4s · 1", "7s · 1"]
     assert "3 samples" in dialog.summary.text()
+    dialog.list.selectAll()  # the headings are not samples: never selected
+    assert len(dialog.selected_ids()) == 3 == len(dialog.list.selectedItems())
     keep(window, qtbot, 1, 1)  # kept while the browser is open: it shows up
     assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
     dialog.misread_only.setChecked(True)
@@ -186,6 +201,16 @@ def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, d
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     assert labels_shown(dialog) == ["1", "4", "7", "9"]
     assert sorted(s.id for s in stored(window) if s.label in (1, 9)) == ids
+    # Then the relabelling is undone too (Ctrl+Z), all the samples it changed at once.
+    assert dialog.undo_button.text() == "Undo Relabel"
+    QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
+    assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
+    select(dialog, 0, 2, 3)
+    QTest.keyClick(dialog.list, Qt.Key.Key_5)
+    assert labels_shown(dialog) == ["3 (read 9)", "5 (read 7)", "5 (read 4)", "5 (read 1)"]
+    assert headings(dialog) == ["3s · 1", "5s · 3"]
+    QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
+    assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
     assert not dialog.undo_button.isEnabled()
     assert not dialogs
 
@@ -194,7 +219,7 @@ def test_a_sample_opens_on_the_canvas_stroke_by_stroke(window, qtbot):
     keep(window, qtbot, 4, 4)
     dialog = open_browser(window, qtbot)
     assert window.canvas.is_empty()
-    dialog.list.item(0).setSelected(True)
+    select(dialog, 0)
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     assert len(window.canvas.strokes()) == len(DIGITS[4])
     assert window.viewer.verdict.digit == 4

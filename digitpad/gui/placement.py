@@ -1,0 +1,35 @@
+"""Where a dialog goes so it does not hide the widget it just changed (the canvas)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QWidget
+
+GAP = 12  # pixels between the widget and the dialog moved beside it
+
+
+def uncover(dialog: QWidget | None, widget: QWidget) -> None:
+    """Move ``dialog`` beside ``widget`` if it covers any of it: to its right, narrowed to
+    the room there (not below the dialog's smallest size), else to its left. A dialog
+    that fits on neither side stays where it is."""
+    if dialog is None or not dialog.isVisible() or not widget.isVisible():
+        return
+    covered = QRect(widget.mapToGlobal(QPoint(0, 0)), widget.size())
+    frame = dialog.frameGeometry()
+    if not frame.intersects(covered):
+        return
+    screen = (dialog.screen() or widget.screen()).availableGeometry()
+    border = frame.width() - dialog.width()  # the window frame's share of the width
+    smallest = dialog.minimumSizeHint().expandedTo(dialog.minimumSize()).width() + border
+    right_room = screen.right() + 1 - (covered.right() + 1 + GAP)
+    left_room = covered.left() - GAP - screen.left()
+    if right_room >= smallest:
+        width = min(frame.width(), right_room)
+        x = covered.right() + 1 + GAP
+    elif left_room >= smallest:
+        width = min(frame.width(), left_room)
+        x = covered.left() - GAP - width
+    else:
+        return
+    dialog.resize(width - border, dialog.height())
+    dialog.move(x, frame.y())

@@ -1,0 +1,47 @@
+"""A dialog that hides the canvas moves beside it when it puts something there."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QDialog, QWidget
+
+from digitpad.gui.placement import GAP, uncover
+
+
+def shown(qtbot, widget, x, y, width, height):
+    qtbot.addWidget(widget)
+    widget.setGeometry(x, y, width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def on_screen(widget):
+    return QRect(widget.mapToGlobal(QPoint(0, 0)), widget.size())
+
+
+def test_a_dialog_over_the_widget_moves_to_its_right_narrowed_to_the_room(qtbot):
+    canvas = shown(qtbot, QWidget(), 0, 0, 300, 300)
+    dialog = shown(qtbot, QDialog(), 100, 50, 600, 300)
+    dialog.setMinimumWidth(200)
+    screen = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().intersects(on_screen(canvas))
+    uncover(dialog, canvas)
+    frame = dialog.frameGeometry()
+    assert not frame.intersects(on_screen(canvas))
+    assert on_screen(canvas).right() + GAP <= frame.left() <= on_screen(canvas).right() + 2 * GAP
+    assert frame.right() <= screen.right()
+    assert 200 <= dialog.width() < 600  # narrowed to the room beside
+    assert dialog.geometry().top() == 50  # only moved sideways
+
+
+def test_a_dialog_clear_of_the_widget_or_with_no_room_stays_put(qtbot):
+    canvas = shown(qtbot, QWidget(), 0, 0, 300, 300)
+    clear = shown(qtbot, QDialog(), 400, 0, 200, 200)
+    uncover(clear, canvas)
+    assert clear.geometry() == QRect(400, 0, 200, 200)
+    wide = shown(qtbot, QDialog(), 50, 50, 300, 200)
+    wide.setMinimumWidth(wide.screen().availableGeometry().width())  # fits on no side
+    before = wide.geometry()
+    uncover(wide, canvas)
+    assert wide.geometry() == before
