@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from digitpad.core.familiarity import FLAGGED_SHARE
@@ -20,8 +20,12 @@ _POINTS = re.compile(r"font-size:(\d+)pt")
 
 
 class PredictionView(QLabel):
+    """Always as tall as its tallest answer at its width: the canvas above it must not
+    move when an answer appears in the middle of a drawing."""
+
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reserved: dict[tuple, int] = {}
         self.setObjectName("prediction")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextFormat(Qt.TextFormat.RichText)  # only our own markup and numbers
@@ -40,47 +44,95 @@ class PredictionView(QLabel):
             self._on_viewer_changed()  # zoomed, or presentation mode: sizes and colours anew
         super().changeEvent(event)
 
-    def _show(self, markup: str) -> None:
-        """The answer's markup, its type sizes scaled with View > Zoom and its secondary
-        text in the muted colour of the moment."""
+    def _scaled(self, markup: str) -> str:
+        """The markup with its type sizes scaled with View > Zoom and its secondary text in
+        the muted colour of the moment."""
         scale = font_scale(self)
         markup = markup.replace("{muted}", muted_text())
-        self.setText(_POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", markup))
+        return _POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", markup)
 
     def _on_viewer_changed(self) -> None:
-        verdict = self.viewer.verdict
-        if self.viewer.model is None:
-            self._show("<span style='font-size:16pt'>No model: open one from the Model menu</span>")
-        elif self.viewer.too_small:
-            self._show(
-                "<span style='font-size:18pt'>Too small to read</span><br>"
-                "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger."
-                "</span>"
-            )
+        verdict, viewer = self.viewer.verdict, self.viewer
+        if viewer.model is None:
+            markup = "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
+        elif viewer.too_small:
+            markup = TOO_SMALL
         elif verdict is None:
-            self._show("<span style='font-size:22pt'>Draw a digit</span>")
-        elif self.viewer.unfamiliar:
-            self._show(
-                "<span style='font-size:18pt'>Doesn't look like the digits it learned</span><br>"
-                f"<span style='font-size:14pt'>best guess </span>"
-                f"<span style='font-size:26pt; font-weight:600'>{verdict.digit}</span>"
-                f"<span style='font-size:14pt'>&nbsp;{verdict.confidence:.0%}</span>"
-                "<br><span style='font-size:9pt; color:{muted}'>its logits are all low: "
-                f"familiarity {self.viewer.familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of "
-                f"digits score above {self.viewer.familiarity_threshold:.1f}</span>"
+            markup = "<span style='font-size:22pt'>Draw a digit</span>"
+        elif viewer.unfamiliar:
+            markup = unfamiliar_markup(
+                verdict.digit, verdict.confidence, viewer.familiarity, viewer.familiarity_threshold
             )
         elif verdict.sure:
-            self._show(
-                f"<span style='font-size:48pt; font-weight:600'>{verdict.digit}</span>"
-                f"<span style='font-size:16pt'>&nbsp;&nbsp;{verdict.confidence:.0%} sure</span>"
-                + SHARE_NOTE
-            )
+            markup = sure_markup(verdict.digit, verdict.confidence)
         else:
-            self._show(
-                f"<span style='font-size:16pt'>Not sure:</span> "
-                f"<span style='font-size:32pt; font-weight:600'>{verdict.digit}</span>"
-                f"<span style='font-size:14pt'> {verdict.confidence:.0%} or </span>"
-                f"<span style='font-size:32pt; font-weight:600'>{verdict.runner_up}</span>"
-                f"<span style='font-size:14pt'> {verdict.runner_up_confidence:.0%}</span>"
-                + SHARE_NOTE
+            markup = unsure_markup(
+                verdict.digit, verdict.confidence, verdict.runner_up, verdict.runner_up_confidence
             )
+        self.setText(self._scaled(markup))
+
+    # -- the height kept ---------------------------------------------------------------------
+
+    def heightForWidth(self, width: int) -> int:
+        return max(super().heightForWidth(width), self._tallest(width))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self._tallest(hint.width())))
+
+    def _tallest(self, width: int) -> int:
+        """The height of the tallest answer at ``width``, measured by a label like this."""
+        key = (width, self.font().key(), font_scale(self))
+        if key not in self._reserved:
+            probe = QLabel()
+            probe.setFont(self.font())
+            probe.setTextFormat(Qt.TextFormat.RichText)
+            probe.setWordWrap(True)
+            heights = []
+            for markup in TALLEST:
+                probe.setText(self._scaled(markup))
+                heights.append(probe.heightForWidth(width))
+            self._reserved[key] = max(heights)
+        return self._reserved[key]
+
+
+def sure_markup(digit: int, confidence: float) -> str:
+    return (
+        f"<span style='font-size:48pt; font-weight:600'>{digit}</span>"
+        f"<span style='font-size:16pt'>&nbsp;&nbsp;{confidence:.0%} sure</span>" + SHARE_NOTE
+    )
+
+
+def unsure_markup(digit: int, confidence: float, runner_up: int, second: float) -> str:
+    return (
+        f"<span style='font-size:16pt'>Not sure:</span> "
+        f"<span style='font-size:32pt; font-weight:600'>{digit}</span>"
+        f"<span style='font-size:14pt'> {confidence:.0%} or </span>"
+        f"<span style='font-size:32pt; font-weight:600'>{runner_up}</span>"
+        f"<span style='font-size:14pt'> {second:.0%}</span>" + SHARE_NOTE
+    )
+
+
+def unfamiliar_markup(digit: int, confidence: float, familiarity: float, threshold: float) -> str:
+    return (
+        "<span style='font-size:18pt'>Doesn't look like the digits it learned</span><br>"
+        f"<span style='font-size:14pt'>best guess </span>"
+        f"<span style='font-size:26pt; font-weight:600'>{digit}</span>"
+        f"<span style='font-size:14pt'>&nbsp;{confidence:.0%}</span>"
+        "<br><span style='font-size:9pt; color:{muted}'>its logits are all low: "
+        f"familiarity {familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of "
+        f"digits score above {threshold:.1f}</span>"
+    )
+
+
+TOO_SMALL = (
+    "<span style='font-size:18pt'>Too small to read</span><br>"
+    "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger.</span>"
+)
+# The widest text each kind of answer can show: the label is always as tall as the tallest.
+TALLEST = (
+    sure_markup(8, 1.0),
+    unsure_markup(8, 0.48, 0, 0.48),
+    unfamiliar_markup(8, 1.0, -10.0, -10.0),
+    TOO_SMALL,
+)

@@ -184,6 +184,10 @@ class TrainDialog(QDialog):
     def _create_views(self, settings: AppSettings) -> None:
         self.network_box = ArchitectureEditor()
         self.network_box.changed.connect(self._update_buttons)
+        # In the network box's place while fine-tuning: why there is no network to choose.
+        self.fine_tune_note = QLabel()
+        self.fine_tune_note.setObjectName("fine_tune_note")
+        self.fine_tune_note.setWordWrap(True)
         self.form = TrainingForm()
         self.samples = SamplesBox()
         self.samples.fine_tune.toggled.connect(self._on_samples_fine_tune_toggled)
@@ -211,7 +215,7 @@ class TrainDialog(QDialog):
         left_column = QWidget()
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
-        for box in (self.network_box, self.form, self.samples, self.data):
+        for box in (self.network_box, self.fine_tune_note, self.form, self.samples, self.data):
             left.addWidget(box)
         left.addLayout(run_row)
         left.addWidget(self.follow)
@@ -293,6 +297,14 @@ class TrainDialog(QDialog):
         self.network_box.setEnabled(not training)
         # Fine-tuning keeps the network in use: choosing another one would mean nothing.
         self.network_box.setVisible(not fine_tune)
+        self.fine_tune_note.setVisible(fine_tune)
+        if fine_tune:
+            source = self.current_metadata() if self.current_metadata is not None else None
+            name = source.name if source is not None and source.name else "the model in use"
+            self.fine_tune_note.setText(
+                f"<b>Network</b>: {html.escape(name)}, the model in use, trained on from its "
+                "weights (untick <i>Fine-tune</i> to train a new network instead)."
+            )
         self.train_button.setEnabled(
             not self.busy()
             and self.data.folder is not None

@@ -18,6 +18,8 @@ from digitpad.gui.theme import Themed, fixed_plot, style_plot
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss
 PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
 
+VALIDATION_TITLE = "Validation accuracy"
+
 
 def accuracy_floor(values: list[float]) -> float:
     """The accuracy axis's lower end, in percent: 90, or a round 10 below the lowest value.
@@ -48,7 +50,11 @@ class ProgressView(Themed, QWidget):
             [], [], pen=pg.mkPen((230, 120, 20), width=2), symbol="o", symbolSize=7
         )
         self.accuracy_plot.setLabel("bottom", "epoch")
-        self.accuracy_plot.setLabel("left", "accuracy (%)")
+        self.accuracy_plot.setLabel("left", "held-out 10 % read right (%)")
+        self.accuracy_plot.setToolTip(
+            "After each epoch, the share of the validation images read right: a tenth of the "
+            "training images, set aside before the run and never trained on."
+        )
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setMinimumHeight(170)
             fixed_plot(plot)
@@ -79,7 +85,7 @@ class ProgressView(Themed, QWidget):
 
     def apply_theme(self) -> None:
         style_plot(self.loss_plot, "Training loss (smoothed)")
-        style_plot(self.accuracy_plot, "Validation accuracy after each epoch")
+        style_plot(self.accuracy_plot, VALIDATION_TITLE)
 
     def reset(self, epochs: int) -> None:
         """A new run: empty curves on axes that fit it, no filters yet, no progress."""

@@ -51,6 +51,32 @@ def test_empty_canvas_shows_no_guess(window, qtbot):
     assert "Draw a digit" in window.findChild(QLabel, "prediction").text()
 
 
+def test_the_canvas_stays_put_when_the_answer_appears_and_goes(window, qtbot):
+    """The answer under the canvas changes height with what it says; the canvas must not
+    move under the pen between one stroke and the next."""
+    window.resize(1024, 600)  # a narrow column: the answers wrap to different heights
+    qtbot.waitUntil(lambda: window.canvas.width() < 320, timeout=5000)
+
+    def square():
+        rect = window.canvas._view_rect()
+        return rect.translated(window.canvas.mapTo(window, rect.topLeft()) - rect.topLeft())
+
+    empty = square()
+    draw_stroke(window.canvas, DIGITS[4][0])
+    window._run_update()
+    QApplication.processEvents()
+    assert window.viewer.verdict is not None and square() == empty
+    for stroke in DIGITS[4][1:]:
+        draw_stroke(window.canvas, stroke)
+    window._run_update()
+    QApplication.processEvents()
+    assert window.viewer.verdict.sure and square() == empty
+    window.actions["clear"].trigger()
+    window._run_update()
+    QApplication.processEvents()
+    assert window.viewer.verdict is None and square() == empty
+
+
 @pytest.mark.parametrize("digit", range(10))
 def test_handwritten_digits_are_recognised(window, qtbot, digit):
     predicted, probabilities = draw_digit(window, qtbot, DIGITS[digit])

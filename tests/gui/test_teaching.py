@@ -290,7 +290,8 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert box.include.isEnabled() and "12 samples: 8 to learn from, 4 held out" in box.note.text()
     box.include.setChecked(True)
     box.fine_tune.setChecked(True)
-    assert not dialog.network_box.isVisible()  # the network is the one in use
+    assert not dialog.network_box.isVisible()  # the network is the one in use, as it says
+    assert dialog.fine_tune_note.isVisible() and "classic" in dialog.fine_tune_note.text()
     assert dialog.form.epochs.value() == 3 and dialog.form.images.currentData() == 6000
     # classic never learned from distorted digits: fine-tuning it on them would cost it
     assert dialog.form.augment.isEnabled() and not dialog.form.augment.isChecked()
