@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # A 1920x1080 screen like a user's, not the plugin's 800x800: windows open at the size
+    # they open at for users (a first size never exceeds the screen).
+    screen = Path(__file__).resolve().parent / "offscreen_screen.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -33,6 +33,7 @@ from digitpad.core.evaluation import Examination
 from digitpad.core.network import Network
 from digitpad.core.preprocess import fit_to_canvas
 from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
+from digitpad.gui.placement import fitted_size
 from digitpad.gui.samples_dialog import thumbnail, thumbnail_list
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import Themed
@@ -66,7 +67,7 @@ class EvaluateDialog(Themed, QDialog):
         self.cell: tuple[int, int] | None = None
         self._create_widgets()
         self._update_buttons()
-        self.resize(1000, 640)
+        self.resize(fitted_size(self, 1000, 640))
         self.start_theming()
 
     def apply_theme(self) -> None:

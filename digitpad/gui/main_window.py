@@ -41,7 +41,7 @@ from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
-from digitpad.gui.placement import uncover
+from digitpad.gui.placement import fitted_size, uncover
 from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self._split = False  # the first show divides the width (sizes set before it are lost)
         self.setCentralWidget(splitter)
-        self.resize(1180, 720)
+        self.resize(fitted_size(self, 1180, 720))
 
     def _create_actions(self) -> None:
         self.actions = create_actions(self)

@@ -1,8 +1,10 @@
-"""Where a dialog goes so it does not hide the widget it just changed (the canvas)."""
+"""Where windows go: a first size that fits the screen, and a dialog moved aside so it
+does not hide the widget it just changed (the canvas)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 GAP = 12  # pixels between the widget and the dialog moved beside it
@@ -33,3 +35,16 @@ def uncover(dialog: QWidget | None, widget: QWidget) -> None:
         return
     dialog.resize(width - border, dialog.height())
     dialog.move(x, frame.y())
+
+
+# Room left for a window manager's title bar and borders, which a window's own size leaves
+# out: without it a window as tall as the screen has its status bar below the bottom edge.
+FRAME_ALLOWANCE = QSize(16, 64)
+
+
+def fitted_size(widget: QWidget, width: int, height: int) -> QSize:
+    """``width`` x ``height``, or less where the screen's free area (less room for the
+    window's frame) is smaller: a window's first size before it has a saved one."""
+    room = (widget.screen() or QGuiApplication.primaryScreen()).availableGeometry().size()
+    room -= FRAME_ALLOWANCE
+    return QSize(max(1, min(width, room.width())), max(1, min(height, room.height())))

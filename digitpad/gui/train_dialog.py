@@ -35,6 +35,7 @@ from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.training import SAMPLES_RATIO, TrainConfig, fine_tune_config
+from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_architecture import ArchitectureEditor
 from digitpad.gui.train_data import DataSource
@@ -240,7 +241,8 @@ class TrainDialog(QDialog):
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addLayout(right, 1)
-        self.resize(1180, 720)  # the main window's size; it stays a window of its own
+        # The main window's size; it stays a window of its own.
+        self.resize(fitted_size(self, 1180, 720))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -323,7 +323,7 @@ def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
     first = open_window(qtbot, settings, tmp_path / "lib")
     first.pen_slider.setValue(30)
     first.model_menu.bundled_actions["classic"].trigger()
-    first.resize(first.minimumSizeHint().width(), 560)  # the offscreen screen is 800 wide
+    first.resize(first.minimumSizeHint().width(), 560)  # not the first size
     size = first.size()
     first.close()
     second = MainWindow(settings=settings, library_folder=tmp_path / "lib")

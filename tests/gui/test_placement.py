@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QDialog, QWidget
 
-from digitpad.gui.placement import GAP, uncover
+from digitpad.gui.placement import FRAME_ALLOWANCE, GAP, fitted_size, uncover
 
 
 def shown(qtbot, widget, x, y, width, height):
@@ -22,7 +22,8 @@ def on_screen(widget):
 
 def test_a_dialog_over_the_widget_moves_to_its_right_narrowed_to_the_room(qtbot):
     canvas = shown(qtbot, QWidget(), 0, 0, 300, 300)
-    dialog = shown(qtbot, QDialog(), 100, 50, 600, 300)
+    wide = canvas.screen().availableGeometry().width() - 150  # too wide to fit beside
+    dialog = shown(qtbot, QDialog(), 100, 50, wide, 300)
     dialog.setMinimumWidth(200)
     screen = dialog.screen().availableGeometry()
     assert dialog.frameGeometry().intersects(on_screen(canvas))
@@ -31,7 +32,7 @@ def test_a_dialog_over_the_widget_moves_to_its_right_narrowed_to_the_room(qtbot)
     assert not frame.intersects(on_screen(canvas))
     assert on_screen(canvas).right() + GAP <= frame.left() <= on_screen(canvas).right() + 2 * GAP
     assert frame.right() <= screen.right()
-    assert 200 <= dialog.width() < 600  # narrowed to the room beside
+    assert 200 <= dialog.width() < wide  # narrowed to the room beside
     assert dialog.geometry().top() == 50  # only moved sideways
 
 
@@ -45,3 +46,12 @@ def test_a_dialog_clear_of_the_widget_or_with_no_room_stays_put(qtbot):
     before = wide.geometry()
     uncover(wide, canvas)
     assert wide.geometry() == before
+
+
+def test_a_first_size_leaves_room_for_the_frame_on_any_screen(qtbot):
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    room = widget.screen().availableGeometry().size() - FRAME_ALLOWANCE
+    assert fitted_size(widget, 640, 480) == QSize(640, 480)
+    assert fitted_size(widget, 10_000, 480) == QSize(room.width(), 480)
+    assert fitted_size(widget, 640, 10_000) == QSize(640, room.height())
