@@ -45,6 +45,7 @@ from digitpad.core.samples import (
     read_export,
 )
 from digitpad.core.training import (
+    FINE_TUNED_FROM_KEY,
     OPTIMIZERS,
     SAMPLES_RATIO,
     BatchEnd,
@@ -54,6 +55,7 @@ from digitpad.core.training import (
     TrainingDiverged,
     calibration_set,
     fine_tune_config,
+    fine_tuned_from,
     held_out_writers_of,
     run_metadata,
     train,
@@ -235,11 +237,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.name or out.stem, arch, config, result, scores, train_split, pen_sha256
     )
     if source is not None:
-        metadata.training["fine_tuned_from"] = {
-            "name": source.metadata.name,
-            "path": str(args.from_model),
-            "test_accuracy": before.accuracy,
-        }
+        metadata.training[FINE_TUNED_FROM_KEY] = fine_tuned_from(
+            source.metadata, before.accuracy, str(args.from_model)
+        )
     path = save_trained(out, network, metadata)
     payload = {
         "path": str(path),

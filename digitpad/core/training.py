@@ -133,6 +133,30 @@ def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | Non
     return None
 
 
+FINE_TUNED_FROM_KEY = "fine_tuned_from"
+
+
+def fine_tuned_from(
+    source: ModelMetadata, test_accuracy: float | None, path: str | None = None
+) -> dict:
+    """What a fine-tuned model records of the model it started from: its name, where it
+    was, how it read MNIST, and what it had learned of pen-written digits (a fine-tune on
+    MNIST and samples alone keeps that, but does not measure it again)."""
+    record: dict = {"name": source.name, "test_accuracy": test_accuracy}
+    if path is not None:
+        record["path"] = path
+    pen = source.training.get(PEN_DIGITS_KEY)
+    if not isinstance(pen, Mapping):  # a fine-tune of a fine-tune: the first source's
+        earlier = source.training.get(FINE_TUNED_FROM_KEY)
+        pen = earlier.get(PEN_DIGITS_KEY) if isinstance(earlier, Mapping) else None
+    if isinstance(pen, Mapping):
+        record[PEN_DIGITS_KEY] = {
+            **pen,
+            "accuracy": source.metrics.get(HELD_OUT_KEY, pen.get("accuracy")),
+        }
+    return record
+
+
 def fine_tune_config(source_training: Mapping[str, object]) -> TrainConfig:
     """FINE_TUNE for a model whose file recorded ``source_training``: MNIST is augmented
     only if the model learned from augmented digits. (``classic`` never did: it reads them

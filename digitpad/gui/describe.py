@@ -45,8 +45,10 @@ def model_info_html(model: Model | None) -> str:
         def field(key: str) -> str:
             return html.escape(str(config.get(key, "?")))[:40]
 
+        epochs = field("epochs")
         lines.append(
-            f"Trained on {training['images']:,} images for {field('epochs')} epochs "
+            f"Trained on {training['images']:,} images for {epochs} "
+            f"epoch{'' if epochs == '1' else 's'} "
             f"({field('optimizer')}, learning rate {field('learning_rate')}, augmentation "
             f"{'on' if config.get('augment') is True else 'off'})"
         )
@@ -101,6 +103,22 @@ def _handwriting_lines(training: dict, metrics: dict, temperature: float) -> lis
             f"draws ({share_text})"
         )
         record = pen
+    elif isinstance(source, dict) and isinstance(source.get(PEN_DIGITS_KEY), dict):
+        # Fine-tuned from a model that learned pen digits: it still knows them, unmeasured.
+        learned = source[PEN_DIGITS_KEY]
+        trained, writers = learned.get("train_writers"), _writers(learned)
+        read = _fraction(learned.get("accuracy"))
+        lines.append(
+            f"Its source also learned pen-written digits of "
+            f"{len(trained) if isinstance(trained, list) else '?'} writers"
+            + (
+                f"; it read writers it never saw ({writers}) at {read:.2%} before this "
+                "fine-tune (not measured again)"
+                if writers is not None and read is not None
+                else ""
+            )
+        )
+        record = None
     else:
         record = fit if isinstance(fit, dict) else None
         read = _fraction(record.get("accuracy")) if record is not None else None

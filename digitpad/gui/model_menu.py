@@ -160,6 +160,8 @@ class ModelMenu(QObject):
 
     def _on_viewer_model_changed(self) -> None:
         self._check_current()
+        if self.train_dialog is not None:
+            self.train_dialog.model_changed()
 
     # -- switching -------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +58,7 @@ class TrainingForm(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Training", parent)
+        self._before_fine_tuning: tuple[int, float, int, bool] | None = None
         form = QFormLayout(self)
         self.epochs = QSpinBox(minimum=1, maximum=100, value=2)
         self.batch_size = QSpinBox(minimum=1, maximum=1024, value=64)
@@ -89,12 +92,33 @@ class TrainingForm(QGroupBox):
 
     def use_fine_tuning(self, source_training: dict) -> None:
         """The settings of ``digitpad train --from``: few epochs, a lower rate, part of MNIST,
-        augmented only if the model in use learned from augmented digits."""
+        augmented only if the model in use learned from augmented digits. The settings they
+        replace come back with ``use_new_network``."""
+        if self._before_fine_tuning is None:
+            self._before_fine_tuning = self._settings()
         config = fine_tune_config(source_training)
-        self.epochs.setValue(config.epochs)
-        self.learning_rate.setValue(config.learning_rate)
-        self.images.setCurrentIndex(IMAGE_CHOICES.index(config.limit))
-        self.augment.setChecked(config.augment)
+        self._apply((config.epochs, config.learning_rate, config.limit, config.augment))
+
+    def use_new_network(self) -> None:
+        """The settings as they were before ``use_fine_tuning``."""
+        if self._before_fine_tuning is not None:
+            self._apply(self._before_fine_tuning)
+            self._before_fine_tuning = None
+
+    def _settings(self) -> tuple[int, float, int, bool]:
+        return (
+            self.epochs.value(),
+            self.learning_rate.value(),
+            self.images.currentData(),
+            self.augment.isChecked(),
+        )
+
+    def _apply(self, settings: tuple[int, float, int, bool]) -> None:
+        epochs, learning_rate, images, augment = settings
+        self.epochs.setValue(epochs)
+        self.learning_rate.setValue(learning_rate)
+        self.images.setCurrentIndex(IMAGE_CHOICES.index(images))
+        self.augment.setChecked(augment)
 
     def config(self, samples_ratio: float = 0.0) -> TrainConfig:
         count = self.images.currentData()
@@ -186,10 +210,21 @@ class TrainDialog(QDialog):
         self.network_box = ArchitectureEditor()
         self.network_box.changed.connect(self._update_buttons)
         # In the network box's place while fine-tuning: why there is no network to choose.
+        # The two share a stack as tall as the taller, so nothing below them moves (the
+        # Fine-tune box just clicked least of all).
         self.fine_tune_note = QLabel()
         self.fine_tune_note.setObjectName("fine_tune_note")
         self.fine_tune_note.setWordWrap(True)
+        self.fine_tune_note.setAlignment(Qt.AlignmentFlag.AlignTop)
+        note_box = QGroupBox("Network")
+        QVBoxLayout(note_box).addWidget(self.fine_tune_note)
+        # The editor alone sets the stack's height: the note fits in what it leaves.
+        note_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.network_stack = QStackedWidget()
+        self.network_stack.addWidget(self.network_box)
+        self.network_stack.addWidget(note_box)
         self.form = TrainingForm()
+        self.form.epochs.valueChanged.connect(self._on_form_epochs_changed)
         self.samples = SamplesBox()
         self.samples.fine_tune.toggled.connect(self._on_samples_fine_tune_toggled)
         self.samples.include.toggled.connect(self._update_buttons)
@@ -216,7 +251,7 @@ class TrainDialog(QDialog):
         left_column = QWidget()
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
-        for box in (self.network_box, self.fine_tune_note, self.form, self.samples, self.data):
+        for box in (self.network_stack, self.form, self.samples, self.data):
             left.addWidget(box)
         left.addLayout(run_row)
         left.addWidget(self.follow)
@@ -298,14 +333,13 @@ class TrainDialog(QDialog):
         self.samples.setEnabled(not training)
         self.network_box.setEnabled(not training)
         # Fine-tuning keeps the network in use: choosing another one would mean nothing.
-        self.network_box.setVisible(not fine_tune)
-        self.fine_tune_note.setVisible(fine_tune)
+        self.network_stack.setCurrentIndex(1 if fine_tune else 0)
         if fine_tune:
             source = self.current_metadata() if self.current_metadata is not None else None
             name = source.name if source is not None and source.name else "the model in use"
             self.fine_tune_note.setText(
-                f"<b>Network</b>: {html.escape(name)}, the model in use, trained on from its "
-                "weights (untick <i>Fine-tune</i> to train a new network instead)."
+                f"The model in use, <b>{html.escape(name)}</b>, trained further from its "
+                "weights. Untick <i>Fine-tune</i> to train a new network instead."
             )
         self.train_button.setEnabled(
             not self.busy()
@@ -341,7 +375,8 @@ class TrainDialog(QDialog):
         else:
             arch = self.network_box.arch()
             spec = self.network_box.spec()
-            default_name = f"{arch} {self.form.epochs.value()} epochs"
+            epochs = self.form.epochs.value()
+            default_name = f"{arch} {epochs} epoch{'s' if epochs != 1 else ''}"
         name = self.form.name.text().strip() or default_name
         try:
             config = self.form.config(SAMPLES_RATIO if include else 0.0)
@@ -356,7 +391,7 @@ class TrainDialog(QDialog):
             arch,
             current.copy() if current is not None else None,
             start_from=current.copy() if fine_tune else None,
-            start_name=source.name if fine_tune and source is not None else "",
+            start_metadata=source if fine_tune else None,
             personal=self.personal if include else None,
         )
         worker = TrainWorker(request)
@@ -399,10 +434,26 @@ class TrainDialog(QDialog):
     def _on_worker_evaluating(self) -> None:
         self.live.status.setText("Evaluating on the 10,000 test images… (Cancel stops it)")
 
+    def _on_form_epochs_changed(self, epochs: int) -> None:
+        if not self.busy() and self.result is None and not self.live.loss_x:
+            self.live.reset(epochs)  # the empty plots' epoch axes follow the setting
+
     def _on_samples_fine_tune_toggled(self, checked: bool) -> None:
         if checked:
-            source = self.current_metadata() if self.current_metadata is not None else None
-            self.form.use_fine_tuning(source.training if source is not None else {})
+            self._use_fine_tuning()
+        else:
+            self.form.use_new_network()
+        self._update_buttons()
+
+    def _use_fine_tuning(self) -> None:
+        source = self.current_metadata() if self.current_metadata is not None else None
+        self.form.use_fine_tuning(source.training if source is not None else {})
+
+    def model_changed(self) -> None:
+        """Another model is in use: a fine-tune waiting to start takes that model's settings
+        (and says its name)."""
+        if self.samples.fine_tune.isChecked() and not self.busy():
+            self._use_fine_tuning()
         self._update_buttons()
 
     def _on_worker_succeeded(self, result: TrainResult) -> None:

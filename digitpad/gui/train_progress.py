@@ -18,7 +18,7 @@ from digitpad.gui.theme import Themed, fixed_plot, style_plot
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss
 PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
 
-VALIDATION_TITLE = "Validation accuracy"
+VALIDATION_TITLE = "Held-out MNIST accuracy"
 
 
 def accuracy_floor(values: list[float]) -> float:
@@ -44,13 +44,14 @@ class ProgressView(Themed, QWidget):
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen((40, 110, 200), width=2))
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
+        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)  # 0.04, not 40 (x0.001)
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setObjectName("accuracy_plot")
         self.accuracy_curve = self.accuracy_plot.plot(
             [], [], pen=pg.mkPen((230, 120, 20), width=2), symbol="o", symbolSize=7
         )
         self.accuracy_plot.setLabel("bottom", "epoch")
-        self.accuracy_plot.setLabel("left", "held-out 10 % read right (%)")
+        self.accuracy_plot.setLabel("left", "accuracy (%)")
         self.accuracy_plot.setToolTip(
             "After each epoch, the share of the validation images read right: a tenth of the "
             "training images, set aside before the run and never trained on."

@@ -27,12 +27,14 @@ from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet
 from digitpad.core.training import (
+    FINE_TUNED_FROM_KEY,
     BatchEnd,
     EpochEnd,
     Finished,
     PersonalValidation,
     TrainConfig,
     TrainingDiverged,
+    fine_tuned_from,
     run_metadata,
     train,
 )
@@ -99,7 +101,7 @@ class TrainRequest:
     arch: str
     current: Network | None  # the model in use, evaluated for comparison
     start_from: Network | None = None  # fine-tune: these weights (a copy), not new ones
-    start_name: str = ""  # the fine-tuned model's name, recorded in the new model
+    start_metadata: ModelMetadata | None = None  # the fine-tuned model's, recorded in the new
     personal: PersonalSet | None = None  # the user's samples, when config mixes them in
 
 
@@ -178,11 +180,10 @@ class TrainWorker(Worker):
         )
         self.check_stop()
         metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
-        if request.start_from is not None:
-            metadata.training["fine_tuned_from"] = {
-                "name": request.start_name,
-                "test_accuracy": current.accuracy if current is not None else None,
-            }
+        if request.start_from is not None and request.start_metadata is not None:
+            metadata.training[FINE_TUNED_FROM_KEY] = fine_tuned_from(
+                request.start_metadata, current.accuracy if current is not None else None
+            )
         self.succeeded.emit(TrainResult(network, metadata, scores, current, result.personal))
 
 

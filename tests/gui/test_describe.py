@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,22 @@ def test_a_fine_tuned_model_says_from_what_and_on_how_many_of_your_samples():
 def test_a_fine_tuned_model_says_its_temperature_is_its_sources():
     info = model_info_html(model({"fine_tuned_from": {"name": "classic"}}, temperature=1.91))
     assert "temperature 1.91, kept from classic (not fitted again after fine-tuning)" in info
+
+
+def test_a_fine_tune_of_a_model_that_learned_pen_digits_says_it_still_knows_them():
+    from digitpad.core.bundled import DEFAULT
+    from digitpad.core.model_io import load_model
+    from digitpad.core.training import fine_tuned_from
+
+    source = load_model(DEFAULT.path).metadata
+    record = fine_tuned_from(source, 0.99, "default.npz")
+    assert record["name"] == "default" and record["path"] == "default.npz"
+    assert record["pen_digits"]["accuracy"] == source.metrics["held_out_writers_accuracy"]
+    info = model_info_html(model({"fine_tuned_from": record}, temperature=0.67))
+    assert "Not trained on pen-written digits" not in info
+    assert "Its source also learned pen-written digits of 24 writers" in info
+    assert "it read writers it never saw (3, 7, 8, 12, 19, 25) at 99.93% before" in info
+    assert "kept from default (not fitted again after fine-tuning)" in info
+    # A fine-tune of that fine-tune still knows where the pen digits came from.
+    again = fine_tuned_from(replace(source, training={"fine_tuned_from": record}), 0.99)
+    assert again["pen_digits"]["held_out_writers"] == [3, 7, 8, 12, 19, 25]

@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from digitpad.core.data import FILES
 from digitpad.core.model_io import load_model
@@ -640,3 +640,38 @@ def test_the_window_shows_the_network_learning(window, qtbot, with_mnist):
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
     assert all(network is None for network in shown)
+
+
+def test_fine_tuning_follows_the_model_in_use_and_unticking_it_restores_the_settings(window, qtbot):
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_dialog(window, qtbot)
+    form, box = dialog.form, dialog.samples.fine_tune
+    mine = (4, 0.002, 10_000, True)  # the user's own choices for a new network
+    form.epochs.setValue(mine[0])
+    form.learning_rate.setValue(mine[1])
+    form.images.setCurrentIndex(form.images.findData(mine[2]))
+    form.augment.setChecked(mine[3])
+    QApplication.processEvents()  # laid out
+    where = box.mapTo(dialog, box.rect().topLeft())
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    for _ in range(5):  # the layout settles in a few passes
+        QApplication.processEvents()
+    assert box.isChecked()
+    assert box.mapTo(dialog, box.rect().topLeft()) == where  # nothing moved under the pointer
+    assert dialog.fine_tune_note.isVisible() and "classic" in dialog.fine_tune_note.text()
+    assert (form.epochs.value(), form.images.currentData()) == (3, 6000)
+    assert not form.augment.isChecked()  # classic never learned from distorted digits
+    # Another model chosen while the dialog is open: its name and its settings.
+    window.model_menu.bundled_actions["default"].trigger()
+    assert "default" in dialog.fine_tune_note.text() and form.augment.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert not box.isChecked() and dialog.network_box.isVisible()
+    assert (
+        form.epochs.value(),
+        form.learning_rate.value(),
+        form.images.currentData(),
+        form.augment.isChecked(),
+    ) == mine
+    # The empty plots' epoch axis follows the setting.
+    form.epochs.setValue(5)
+    assert dialog.live.loss_plot.getAxis("bottom")._tickLevels[0][-1] == (5, "5")
