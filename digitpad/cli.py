@@ -44,6 +44,7 @@ from digitpad.core.samples import (
     export_npz,
     read_export,
 )
+from digitpad.core.teaching import a_digit
 from digitpad.core.training import (
     FINE_TUNED_FROM_KEY,
     OPTIMIZERS,
@@ -603,7 +604,9 @@ def _samples_add(args: argparse.Namespace, store: SampleStore) -> int:
         added.append({"path": path, "id": sample_id, "label": args.label})
     for failure in failures:
         print(f"digitpad samples: {failure}", file=sys.stderr)
-    text = "\n".join(f"{a['path']}: kept as a {a['label']} (sample {a['id']})" for a in added)
+    text = "\n".join(
+        f"{a['path']}: kept as {a_digit(a['label'])} (sample {a['id']})" for a in added
+    )
     if added or args.json:
         _emit(args, added, text)
     return 1 if failures else 0

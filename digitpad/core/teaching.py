@@ -35,7 +35,12 @@ class Kept:
             if self.predicted is not None
             else "no model read it"
         )
-        return f"Kept as a {self.label} ({said}): {self.count:,} of your samples"
+        return f"Kept as {a_digit(self.label)} ({said}): {self.count:,} of your samples"
+
+
+def a_digit(digit: int) -> str:
+    """'a 7', 'an 8': the digit with its article, as it is read aloud."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
 def file_sha256(path: Path) -> str:

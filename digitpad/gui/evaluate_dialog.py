@@ -33,6 +33,7 @@ from digitpad.core.evaluation import Examination
 from digitpad.core.network import Network
 from digitpad.core.preprocess import fit_to_canvas
 from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
+from digitpad.core.teaching import a_digit
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.samples_dialog import thumbnail, thumbnail_list
 from digitpad.gui.settings import AppSettings
@@ -319,7 +320,7 @@ class EvaluateDialog(Themed, QDialog):
             item.setData(Qt.ItemDataRole.UserRole, int(index))
             top = np.argsort(probabilities)[::-1][:3]
             item.setToolTip(
-                f"a {true}, read as {predicted}: "
+                f"{a_digit(true)}, read as {predicted}: "
                 + ", ".join(f"{d} {probabilities[d]:.1%}" for d in top)
             )
             self.examples.addItem(item)

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             self.teacher, self.canvas, self.actions, self.messages, self.catch_up, self
         )
         self.teaching.status.connect(self._on_status)
+        self.teaching.kept.connect(self.prediction.say_under_next)
         self.sample_browser = SampleBrowser(self._samples_store)
         self.samples_dialog: SamplesDialog | None = None
         connect_actions(self.actions, {"samples_browser": self._on_samples_browser_triggered})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -26,6 +27,9 @@ class PredictionView(QLabel):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reserved: dict[tuple, int] = {}
+        # Under "Draw a digit" until a drawing follows (what was just kept); shown once the
+        # cleared canvas reached the viewer, which may still hold the kept drawing's answer.
+        self._note, self._note_shown = "", False
         self.setObjectName("prediction")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextFormat(Qt.TextFormat.RichText)  # only our own markup and numbers
@@ -58,7 +62,8 @@ class PredictionView(QLabel):
         elif viewer.too_small:
             markup = TOO_SMALL
         elif verdict is None:
-            markup = "<span style='font-size:22pt'>Draw a digit</span>"
+            markup = DRAW_A_DIGIT + (NOTE.format(html.escape(self._note)) if self._note else "")
+            self._note_shown = bool(self._note)
         elif viewer.unfamiliar:
             markup = unfamiliar_markup(
                 verdict.digit, verdict.confidence, viewer.familiarity, viewer.familiarity_threshold
@@ -69,7 +74,15 @@ class PredictionView(QLabel):
             markup = unsure_markup(
                 verdict.digit, verdict.confidence, verdict.runner_up, verdict.runner_up_confidence
             )
+        if verdict is not None and self._note_shown:  # a new drawing: the note is done
+            self._note, self._note_shown = "", False
         self.setText(self._scaled(markup))
+
+    def say_under_next(self, text: str) -> None:
+        """Show ``text`` small under "Draw a digit" (the canvas just cleared), until the next
+        answer: said where the user looks, and in presentation mode too."""
+        self._note, self._note_shown = text, False
+        self._on_viewer_changed()
 
     # -- the height kept ---------------------------------------------------------------------
 
@@ -125,6 +138,8 @@ def unfamiliar_markup(digit: int, confidence: float, familiarity: float, thresho
     )
 
 
+DRAW_A_DIGIT = "<span style='font-size:22pt'>Draw a digit</span>"
+NOTE = "<br><span style='font-size:11pt; color:{{muted}}'>{}</span>"
 TOO_SMALL = (
     "<span style='font-size:18pt'>Too small to read</span><br>"
     "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger.</span>"
@@ -135,4 +150,5 @@ TALLEST = (
     unsure_markup(8, 0.48, 0, 0.48),
     unfamiliar_markup(8, 1.0, -10.0, -10.0),
     TOO_SMALL,
+    DRAW_A_DIGIT + NOTE.format("Kept as an 8 (it read 0): 10,000 of your samples"),
 )

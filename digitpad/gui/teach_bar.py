@@ -57,6 +57,7 @@ class Teaching(QObject):
     the drawing, clears the canvas for the next one and says what was kept."""
 
     status = Signal(str, int)
+    kept = Signal(str)  # what was kept, said where the drawing was (the canvas is cleared)
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class Teaching(QObject):
             return False
         self.canvas.clear()  # ready for the next digit; Undo brings this one back
         self.status.emit(kept.message(), 5000)
+        self.kept.emit(kept.message())
         return True
 
     def _on_teach_confirm_triggered(self) -> None:

@@ -7,6 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
 
 from digitpad.core.bundled import resolve_model
 from digitpad.core.samples import SampleStore
@@ -50,6 +51,11 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     assert sample.probabilities.argmax() == 7
     assert window.canvas.is_empty()
     assert window.statusBar().currentMessage() == "Kept as a 3 (it read 7): 1 of your samples"
+    # Said under the answer too, where the user looks (the status bar hides in presentation
+    # mode), until the next drawing.
+    answer = window.findChild(QLabel, "prediction")
+    window._run_update()
+    assert "Draw a digit" in answer.text() and "Kept as a 3 (it read 7)" in answer.text()
     # A second key at once, before the answer caught up with the cleared canvas: nothing
     # is kept (the drawing it would label is gone).
     QTest.keyClick(window.canvas, Qt.Key.Key_5)
@@ -58,6 +64,7 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     window.actions["undo"].trigger()
     window._run_update()
     assert not window.canvas.is_empty()
+    assert "Kept as" not in answer.text()  # the drawing is back: its answer shows
     QTest.keyClick(window.canvas, Qt.Key.Key_3)
     assert window.statusBar().currentMessage() == (
         "Not kept: this drawing is already stored (sample 1, labelled 3)"
