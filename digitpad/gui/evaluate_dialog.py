@@ -113,10 +113,14 @@ class EvaluateDialog(Themed, QDialog):
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.keep_button = QPushButton("Add to My Samples")
         self.keep_button.clicked.connect(self._on_keep_button_clicked)
+        # What Add to My Samples did, beside it: the reading's summary above stays.
+        self.kept_status = QLabel()
+        self.kept_status.setObjectName("kept_status")
+        self.kept_status.setTextFormat(Qt.TextFormat.RichText)
         examples_buttons = QHBoxLayout()
         examples_buttons.addWidget(self.open_button)
         examples_buttons.addWidget(self.keep_button)
-        examples_buttons.addStretch(1)
+        examples_buttons.addWidget(self.kept_status, 1)
         right = QVBoxLayout()
         right.addWidget(self.examples_title)
         right.addWidget(self.examples, 1)
@@ -301,16 +305,18 @@ class EvaluateDialog(Themed, QDialog):
         indices = self.result.cell(true, predicted)
         what = "read right" if true == predicted else f"read as {predicted}"
         order = "most confident first" if true == predicted else "most confidently wrong first"
+        count = len(indices)
         self.examples_title.setText(
-            f"<b>{true}s {what}: {len(indices):,}</b>"
+            f"<b>{true} {what}</b>: {count:,} image{'' if count == 1 else 's'}"
             + (
-                f" (the {MOST_EXAMPLES} most confident)"
-                if len(indices) > MOST_EXAMPLES
-                else f" ({order})"
-                if len(indices) > 1
+                f" (the {MOST_EXAMPLES} most confident shown)"
+                if count > MOST_EXAMPLES
+                else f", {order}"
+                if count > 1
                 else ""
             )
         )
+        self.kept_status.setText("")
         self.examples.clear()
         for index in indices[:MOST_EXAMPLES]:
             probabilities = self.result.probabilities[index]
@@ -355,11 +361,11 @@ class EvaluateDialog(Themed, QDialog):
             probabilities=self.result.probabilities[index],
         )
         try:
-            sample_id = self.store().add(sample)
+            self.store().add(sample)
         except SampleError as exc:
-            self.status.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
+            self.kept_status.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
             return
-        self.status.setText(f"Kept as your sample {sample_id}, labelled {label}.")
+        self.kept_status.setText(f"Kept as {a_digit(label)} in My Samples.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()  # never waits: the run ends on its own thread

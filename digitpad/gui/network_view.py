@@ -204,7 +204,9 @@ class NetworkView(QWidget):
 
     def _on_viewer_input_changed(self) -> None:
         self.network_input.show_input(self.viewer.input)
-        self.probabilities.show_probabilities(self.viewer.probabilities)
+        self.probabilities.show_probabilities(
+            self.viewer.probabilities, answered=not self.viewer.too_small
+        )
         self._show_maps()
 
     def _maps_layer(self) -> int:

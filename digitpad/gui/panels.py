@@ -214,6 +214,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName("probabilities")
         self.setToolTip("Softmax output: the network's probability for each digit.")
+        self._title = "Softmax probabilities"
         self.start_theming()
         fixed_plot(self, digits=True)
         self.setYRange(0, 1, padding=0.02)
@@ -228,15 +229,21 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.setMinimumSize(220, 130)
 
     def apply_theme(self) -> None:
-        style_plot(self, "Softmax probabilities")
+        style_plot(self, self._title)
 
-    def show_probabilities(self, probabilities: np.ndarray | None) -> None:
+    def show_probabilities(self, probabilities: np.ndarray | None, answered: bool = True) -> None:
+        """The bars; the winner highlighted only when the answer gives it (a dot or a dash
+        still goes through the network, but "Too small to read" names no digit)."""
         values = np.zeros(10) if probabilities is None else np.asarray(probabilities)
         brushes = [self._normal] * 10
-        if probabilities is not None:
+        if probabilities is not None and answered:
             brushes[int(values.argmax())] = self._winner
         self.values = values
         self.bars.setOpts(height=values, brushes=brushes)
+        title = "Softmax probabilities" + ("" if answered else " (too small: no answer)")
+        if title != self._title:
+            self._title = title
+            style_plot(self, title)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -77,6 +85,7 @@ class SamplesDialog(QDialog):
         self.setWindowTitle("My Samples")
         self.setObjectName("samples_dialog")
         self.browser, self.open_sample, self.messages = browser, open_sample, messages
+        self._laid_out_columns = 0  # the row width the list was last filled for
         self._create_widgets()
         self.resize(720, 520)
         browser.changed.connect(self._on_browser_changed)
@@ -156,8 +165,11 @@ class SamplesDialog(QDialog):
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.6)
         heading_font.setBold(True)
         group = None
+        columns = self._columns()
         for row in self.browser.rows:
-            if row.label != group:  # each digit's samples start with a tile naming them
+            if row.label != group:  # each digit's samples start a row, under a tile naming them
+                while self.list.count() % columns:
+                    self.list.addItem(self._filler())
                 group = row.label
                 count = shown[group]
                 heading = QListWidgetItem(f"{group}s · {count}")
@@ -180,9 +192,26 @@ class SamplesDialog(QDialog):
             if total
             else "No samples yet: draw a digit, then press the digit it is"
         )
+        self._laid_out_columns = columns
         self.undo_button.setEnabled(self.browser.can_undo)
         self.undo_button.setText(self.browser.undo_text)
         self._on_selection_changed()
+
+    def _columns(self) -> int:
+        """How many tiles the list shows in a row at its present width."""
+        return max(1, self.list.viewport().width() // self.list.gridSize().width())
+
+    @staticmethod
+    def _filler() -> QListWidgetItem:
+        """An empty, unselectable tile: the rest of a row before the next digit's heading."""
+        item = QListWidgetItem()
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        return item
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.isVisible() and self._columns() != self._laid_out_columns:
+            self._on_browser_changed()  # the rows are as wide as before no more
 
     def selected_ids(self) -> list[int]:
         return [

@@ -46,7 +46,13 @@ class ConfusionView(pg.GraphicsLayoutWidget):
 
     cell_clicked = Signal(int, int)
 
-    def __init__(self, title: str, with_bar: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        with_bar: bool = True,
+        parent: QWidget | None = None,
+        count_points: float = 8.5,
+    ) -> None:
         super().__init__(parent)
         self.plot = self.addPlot(row=0, col=0, title=title)
         fixed_plot(self.plot)
@@ -86,8 +92,8 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         self.marker.setZValue(5)
         self.plot.addItem(self.marker)
         font = QFont()
-        font.setPointSizeF(8.5)
-        font.setBold(True)
+        font.setPointSizeF(count_points)
+        font.setBold(count_points >= 8)  # bold where the cells have room for it
         self.counts = []
         for row in range(10):
             for col in range(10):
@@ -211,8 +217,11 @@ class ResultsView(Themed, QWidget):
         )
         self.per_class.addItem(self.new_bars)
         self.per_class.addItem(self.current_bars)
-        self.confusion_new = ConfusionView("Mistakes, new model")
-        self.confusion_current = ConfusionView("Mistakes, current model", with_bar=False)
+        # Two side by side: smaller cells, smaller counts (two digits must not touch).
+        self.confusion_new = ConfusionView("Mistakes, new model", count_points=6.5)
+        self.confusion_current = ConfusionView(
+            "Mistakes, current model", with_bar=False, count_points=6.5
+        )
         for view in (self.confusion_new, self.confusion_current):
             view.setMinimumSize(270, 250)
         self.save_problem = QLabel()

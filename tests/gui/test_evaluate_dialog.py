@@ -56,7 +56,7 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert dialog.cell == (9, 4)
     count = result.evaluation.confusion[9][4]
     assert dialog.examples.count() == count > 0
-    assert f"9s read as 4: {count}" in dialog.examples_title.text()
+    assert f"9 read as 4</b>: {count} images" in dialog.examples_title.text()
     marked = dialog.confusion.marker  # the clicked cell is outlined, and only it
     assert marked.isVisible() and marked.rect().getRect() == (4.0, 9.0, 1.0, 1.0)
     shown = [dialog.examples.item(i).data(Qt.ItemDataRole.UserRole) for i in range(count)]
@@ -81,12 +81,14 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert not np.array_equal(window.viewer.input, mnist_test.as_float()[shown[0]])
     # Keep it as a sample with its true label.
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
-    assert "labelled 9" in dialog.status.text()
+    summary = dialog.status.text()
+    assert dialog.kept_status.text() == "Kept as a 9 in My Samples."
     kept = stored(window)
     assert [(s.label, s.predicted) for s in kept] == [(9, 4)]
     np.testing.assert_allclose(kept[0].network_input, mnist_test.as_float()[shown[0]])
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)  # twice: refused
-    assert "Not kept" in dialog.status.text() and len(stored(window)) == 1
+    assert "Not kept" in dialog.kept_status.text() and len(stored(window)) == 1
+    assert dialog.status.text() == summary  # the reading's summary stays
 
 
 def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, monkeypatch):

@@ -165,8 +165,14 @@ def labels_shown(dialog):
 
 
 def headings(dialog):
+    """The tiles that head each digit's group (each starts a row; empty tiles fill rows)."""
     items = [dialog.list.item(i) for i in range(dialog.list.count())]
-    return [item.text() for item in items if item.data(Qt.ItemDataRole.UserRole) is None]
+    found = []
+    for index, item in enumerate(items):
+        if item.data(Qt.ItemDataRole.UserRole) is None and item.text():
+            assert index % dialog._columns() == 0, f"{item.text()} does not start a row"
+            found.append(item.text())
+    return found
 
 
 def select(dialog, *rows):

@@ -277,8 +277,15 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     with qtbot.waitSignal(window.prediction_updated) as blocker:
         window._run_update()
     assert blocker.args[0] is None
+    # The network still ran (its bars show), but no bar is picked out as an answer.
+    chart = window.network_view.probabilities
+    brushes = chart.bars.opts["brushes"]
+    assert chart.values.max() > 0 and all(brush is chart._normal for brush in brushes)
+    assert "no answer" in chart.getPlotItem().titleLabel.text
     draw_seven(window, qtbot)
     assert "its share of 100 %" in window.prediction.text()
+    assert chart.bars.opts["brushes"][7] is chart._winner
+    assert "no answer" not in chart.getPlotItem().titleLabel.text
 
 
 def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
