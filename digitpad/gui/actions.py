@@ -7,6 +7,7 @@ actions themselves, so the help can never disagree with the keys that work.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -228,6 +229,17 @@ def plain_text(action: QAction) -> str:
     return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
 
 
+# Standard shortcuts also bind keys few keyboards have (Undo, Open, Zoom In, F14, Exit):
+# listed, they puzzle more than they help. Named keys that every keyboard has stay.
+_NAMED_KEYS = {"Backspace", "Del", "Delete", "Enter", "Esc", "Return", "Space", "Tab"}
+_DEDICATED_KEY = re.compile(r"F(1[3-9]|[2-3][0-9])|[A-Z][a-z]+( [A-Z][a-z]+)*")
+
+
+def on_a_keyboard(key: str) -> bool:
+    """Whether a key sequence, as this platform writes it, is typed on an ordinary keyboard."""
+    return key in _NAMED_KEYS or _DEDICATED_KEY.fullmatch(key) is None
+
+
 def shortcuts_html(actions: dict[str, QAction]) -> str:
     """A table of every gesture and every action that has a key, as this platform writes keys."""
     rows = list(GESTURES)
@@ -238,7 +250,7 @@ def shortcuts_html(actions: dict[str, QAction]) -> str:
             continue
         action = actions[spec.name]
         keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
-        keys = [key for key in keys if key]
+        keys = [key for key in keys if key and on_a_keyboard(key)]
         if keys:
             rows.append((plain_text(action), " or ".join(keys)))
     cells = "".join(

@@ -59,7 +59,7 @@ class EvaluateDialog(Themed, QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Evaluate the model")
+        self.setWindowTitle("Evaluate Model")
         self.setObjectName("evaluate_dialog")
         self.network, self.store, self.settings = network, store, settings
         self.pen_folder: Path | None = pendigits.default_dir()

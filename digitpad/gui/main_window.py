@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
     # -- help ------------------------------------------------------------------------------
 
     def _on_shortcuts_triggered(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", shortcuts_html(self.actions))
+        QMessageBox.information(self, "Keyboard Shortcuts", shortcuts_html(self.actions))
 
     def _on_about_triggered(self) -> None:
         QMessageBox.about(self, "About digitpad", about_html(self.viewer.model))

@@ -218,7 +218,7 @@ class ModelMenu(QObject):
             self.load(Path(path))
 
     def show_info(self) -> None:
-        QMessageBox.information(self.window, "Model info", model_info_html(self.viewer.model))
+        QMessageBox.information(self.window, "Model Info", model_info_html(self.viewer.model))
 
     def revert(self) -> None:
         self.load(DEFAULT.path)

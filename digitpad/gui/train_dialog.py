@@ -194,7 +194,7 @@ class TrainDialog(QDialog):
         current_metadata: Callable[[], ModelMetadata | None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Retrain the network")
+        self.setWindowTitle("Retrain")
         self.setObjectName("train_dialog")
         self.current_network = current_network
         self.personal_samples = personal_samples
@@ -482,7 +482,7 @@ class TrainDialog(QDialog):
             return
         name = self.result.metadata.name
         self.result = None
-        self.results.setVisible(False)
+        self.results.show_kept()  # the comparison stays to read; only the choice is made
         self.live.status.setText(f"Saved “{html.escape(name)}” and switched to it.")
 
     def _on_results_use_requested(self) -> None:

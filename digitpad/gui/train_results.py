@@ -281,6 +281,9 @@ class ResultsView(Themed, QWidget):
         personal: PersonalValidation | None = None,
         samples: PersonalSet | None = None,
     ) -> None:
+        self.discard_button.setVisible(True)  # a new result: the choice is open again
+        self.use_button.setVisible(True)
+        self.show_save_problem(None)
         lines = [
             f"<b style='color:#e6781e'>New model</b>: {new.accuracy:.2%} accuracy on the "
             f"10,000 MNIST test images (loss {new.loss:.4f})"
@@ -339,6 +342,11 @@ class ResultsView(Themed, QWidget):
         )
         self.fixed.show_samples(personal.fixed, samples)
         self.broken.show_samples(personal.broken, samples)
+
+    def show_kept(self) -> None:
+        """The result was saved and is in use: nothing left to choose."""
+        for button in (self.discard_button, self.save_as_button, self.use_button):
+            button.setVisible(False)
 
     def show_save_problem(self, message: str | None) -> None:
         """A failed save: say why and offer to retry or to save elsewhere."""

@@ -110,7 +110,9 @@ def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
     click(qtbot, dialog.results.use_button)
-    assert not dialog.results.isVisible()
+    # The comparison stays to read; the choice is made, so its buttons go.
+    assert dialog.results.isVisible() and not dialog.results.use_button.isVisible()
+    assert not dialog.results.discard_button.isVisible()
     assert "Saved" in dialog.live.status.text() and "Keep the new model" not in (
         dialog.live.status.text()
     )
@@ -130,6 +132,7 @@ def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
     small_run(dialog)
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
+    assert dialog.results.use_button.isVisible()  # a new result: a new choice
     assert dialog.result.current_evaluation.accuracy == pytest.approx(
         window.viewer.model.metadata.metrics["test_accuracy"]
     )

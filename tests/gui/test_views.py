@@ -168,6 +168,17 @@ def test_shortcuts_help_lists_every_key(window, dialogs):
     text = dialogs[-1][2]
     for key in ("F5", "Ctrl+Y", "F1", "Ctrl+Shift+Z", "Ctrl+E", "Ctrl+M", "Esc", "[", "]"):
         assert key in text, key
+    # Not the keys of special keyboards that standard shortcuts also bind ("Ctrl+Z or Undo").
+    for key in ("Undo", "Zoom In", "F14", "Exit", "Open"):
+        assert f"<b>{key}" not in text and f" or {key}" not in text, key
+
+
+def test_keys_on_an_ordinary_keyboard():
+    from digitpad.gui.actions import on_a_keyboard
+
+    typed = ["Ctrl+Z", "Ctrl+Shift+E", "F5", "F12", "Esc", "Del", "Return", "[", "E", "0"]
+    assert all(on_a_keyboard(key) for key in typed)
+    assert not any(on_a_keyboard(key) for key in ["Undo", "Zoom In", "F14", "Exit", "Help"])
 
 
 def test_text_from_a_model_file_is_never_markup(
