@@ -295,6 +295,8 @@ class MosaicPanel(Themed, QWidget):
         )
         self.bar.setImageItem(self.image)
         self._bar_widths = (self.bar.minimumWidth(), self.bar.maximumWidth())
+        # Room above and below the bar for the half of its end labels that overhangs it.
+        self.bar.layout.setContentsMargins(0, 7, 0, 7)
         self.plot.addItem(self.bar, row=1, col=1)
         self.readout = QLabel(" ")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
