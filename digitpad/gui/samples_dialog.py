@@ -259,10 +259,15 @@ class SamplesDialog(QDialog):
 
     def _on_undo_clicked(self) -> None:
         what = self.browser.undo_text
+        if not self.browser.can_undo:
+            return
         try:
-            self.browser.undo()
+            touched = self.browser.undo()
         except SampleError as exc:
             self.messages.complain("warning", what, str(exc))
+            return
+        if not touched:  # deleted, then imported back: already there
+            self.summary.setText(f"{what}: those samples are stored again already")
 
     def _on_list_item_double_clicked(self, item: QListWidgetItem) -> None:
         self._open(item.data(Qt.ItemDataRole.UserRole))

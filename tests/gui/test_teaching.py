@@ -328,3 +328,16 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
     assert window.viewer.model.metadata.training["fine_tuned_from"]["name"] == "classic"
     assert not dialogs
+
+
+def test_undoing_a_deletion_of_samples_stored_again_says_so(window, qtbot, dialogs):
+    keep(window, qtbot, 4, 4)
+    dialog = open_browser(window, qtbot)
+    select(dialog, 0)
+    (sample,) = stored(window)
+    QTest.keyClick(dialog.list, Qt.Key.Key_Delete)
+    window.teacher.store.add(sample)  # as an import of an earlier export would
+    dialog.refresh()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    assert dialog.summary.text() == "Undo Delete: those samples are stored again already"
+    assert len(stored(window)) == 1 and not dialog.undo_button.isEnabled() and not dialogs
