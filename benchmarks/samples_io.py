@@ -3,7 +3,8 @@
 Fills a samples database with N distinct drawings (one real drawing of 120 points, its
 strokes shifted and its network input marked per sample, so none is a duplicate), then runs
 each step in a fresh process and prints its wall-clock time and how far the step raised the
-process's peak resident memory (``ru_maxrss``) above what importing digitpad took.
+process's peak resident memory (``ru_maxrss``) above what importing digitpad took. The last
+step imports through the My Samples window (offscreen): the time the window cannot answer.
 """
 
 from __future__ import annotations
@@ -29,6 +30,29 @@ if step == "export npz":
 elif step == "export idx":
     with SampleStore(work / "source.sqlite") as store:
         count = export_idx(store, work / "idx")[1]
+elif step == "import npz in My Samples":  # the click, the import and the thumbnails shown
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QFileDialog
+    from digitpad.core.sample_browser import SampleBrowser
+    from digitpad.gui.messages import Messages
+    from digitpad.gui.samples_dialog import NPZ_FILTER, SamplesDialog
+    app = QApplication([])
+    target = work / "gui.sqlite"
+    target.unlink(missing_ok=True)
+    store = SampleStore(target)
+    dialog = SamplesDialog(SampleBrowser(lambda: store), lambda sample: None, Messages(None, True))
+    dialog.show()
+    app.processEvents()
+    chosen = (str(work / "export.npz"), NPZ_FILTER)
+    QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: chosen)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    QTest.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    app.processEvents()
+    count = store.count()
 else:
     source = work / ("export.npz" if step == "import npz" else "idx")
     target = work / f"{step.replace(' ', '-')}.sqlite"
@@ -74,7 +98,8 @@ def main() -> int:
         start = time.perf_counter()
         fill(work / "source.sqlite", args.count)
         print(f"{args.count:,} samples stored in {time.perf_counter() - start:.1f} s")
-        for step in ("export npz", "export idx", "import npz", "import idx"):
+        steps = ("export npz", "export idx", "import npz", "import idx", "import npz in My Samples")
+        for step in steps:
             child = subprocess.run(
                 [sys.executable, "-c", STEP, step, str(work)], capture_output=True, text=True
             )
@@ -82,11 +107,8 @@ def main() -> int:
                 print(f"{step}: failed\n{child.stderr.strip().splitlines()[-1]}")
                 continue
             result = json.loads(child.stdout)
-            size = sum(
-                p.stat().st_size
-                for p in [work / "export.npz", *(work / "idx").glob("*")]
-                if p.exists() and step.startswith("export") and step.split()[1] in str(p)
-            )
+            written = {"export npz": [work / "export.npz"], "export idx": (work / "idx").glob("*")}
+            size = sum(path.stat().st_size for path in written.get(step, []))
             print(
                 f"{step}: {result['count']:,} samples in {result['seconds']:.1f} s, "
                 f"peak memory +{result['peak_mb']:.0f} MB"

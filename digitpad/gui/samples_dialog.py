@@ -6,9 +6,10 @@ this dialog shows them and writes the user's choices back."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QKeySequence, QPixmap, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,6 +45,16 @@ from digitpad.gui.messages import Messages
 THUMBNAIL = 56  # pixels: two per input pixel
 NPZ_FILTER = "Samples archive (*.npz)"
 IDX_FILTER = "MNIST-style IDX files (a folder)"
+
+
+@contextlib.contextmanager
+def waiting() -> Iterator[None]:
+    """The busy cursor while the window cannot answer (an import or export in progress)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def thumbnail(network_input: np.ndarray) -> QIcon:
@@ -258,11 +270,13 @@ class SamplesDialog(QDialog):
         if not path:
             return
         try:
-            if chosen == IDX_FILTER:
-                paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
-                written = paths[0].parent
-            else:
-                written, count = export_npz(self.browser.store, Path(path).with_suffix(".npz"))
+            with waiting():
+                if chosen == IDX_FILTER:
+                    paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
+                    written = paths[0].parent
+                else:
+                    target = Path(path).with_suffix(".npz")
+                    written, count = export_npz(self.browser.store, target)
         except SampleError as exc:
             self.messages.complain("warning", "Export Samples", str(exc))
             return
@@ -284,7 +298,12 @@ class SamplesDialog(QDialog):
         if source.suffix != ".npz":
             source = source.parent  # an IDX file stands for the folder holding the pair
         try:
-            ids, skipped = self.browser.store.add_many(read_export(source))
+            samples = read_export(source)
+            # Thousands take seconds (about 1 ms each): say what is under way meanwhile.
+            self.summary.setText(f"Importing {len(samples):,} samples from {source}…")
+            self.summary.repaint()
+            with waiting():
+                ids, skipped = self.browser.store.add_many(samples)
         except SampleError as exc:
             self.messages.complain("warning", "Import Samples", str(exc))
             return
