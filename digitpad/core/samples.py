@@ -910,10 +910,14 @@ class _NpzSamples(ExportedSamples):
             yield stream
 
     def _read(self, stream: IO[bytes], member: _Member, start: int, stop: int) -> np.ndarray:
-        data = self._read_bytes(stream, member, (stop - start) * member.row_bytes, start)
+        size = (stop - start) * member.row_bytes
+        data = self._read_bytes(stream, member, size, start, member.row_bytes)
         return np.frombuffer(data, member.dtype).reshape(stop - start, *member.shape[1:])
 
-    def _read_bytes(self, stream: IO[bytes], member: _Member, size: int, index: int) -> bytes:
+    def _read_bytes(
+        self, stream: IO[bytes], member: _Member, size: int, index: int, row_bytes: int = 0
+    ) -> bytes:
+        """``size`` bytes of the member, from sample ``index`` on (``row_bytes`` a sample)."""
         try:
             data = stream.read(size)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
@@ -921,7 +925,8 @@ class _NpzSamples(ExportedSamples):
                 f"{self.path}: {member.name} is unreadable from sample {index + 1} on ({exc})"
             ) from exc
         if len(data) != size:
-            raise SampleError(f"{self.path}: {member.name} is cut short at sample {index + 1}")
+            first = index + (len(data) // row_bytes if row_bytes else 0)
+            raise SampleError(f"{self.path}: {member.name} is cut short at sample {first + 1}")
         return data
 
 

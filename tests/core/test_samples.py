@@ -472,7 +472,7 @@ def test_an_export_written_by_savez_compressed_imports(tmp_path):
     "member,declared,message",
     [
         # A size consistent with the header, but the data stops sooner: found while reading.
-        ("inputs.npy", 128 + 40 * 784 * 4, "inputs is cut short at sample 1"),
+        ("inputs.npy", 128 + 40 * 784 * 4, "inputs is cut short at sample 21"),
         ("labels.npy", 128 + 40 * 8, "labels is cut short or too long"),
         ("inputs.npy", 128 + 10 * 784 * 4, "inputs is cut short or too long"),
     ],
