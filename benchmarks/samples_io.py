@@ -3,7 +3,8 @@
 Fills a samples database with N distinct drawings (one real drawing of 120 points, its
 strokes shifted and its network input marked per sample, so none is a duplicate), then runs
 each step in a fresh process and prints its wall-clock time and how far the step raised the
-process's peak resident memory (``ru_maxrss``) above what importing digitpad took. The last
+process's peak resident memory (``ru_maxrss``) above its resident memory when the step
+began (Linux: /proc/self/statm), which importing numpy and digitpad took. The last
 step imports through the My Samples window (offscreen): the time the window cannot answer.
 """
 
@@ -22,7 +23,10 @@ import json, resource, sys, time
 from pathlib import Path
 from digitpad.core.samples import SampleStore, export_idx, export_npz, read_export
 step, work = sys.argv[1], Path(sys.argv[2])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def resident_kb():  # now, not the peak (importing numpy peaks higher than it stays)
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() // 1024
+base = resident_kb()
 start = time.perf_counter()
 if step == "export npz":
     with SampleStore(work / "source.sqlite") as store:
@@ -48,7 +52,7 @@ elif step == "import npz in My Samples":  # the click, the import and the thumbn
     app.processEvents()
     chosen = (str(work / "export.npz"), NPZ_FILTER)
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: chosen)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = resident_kb()
     start = time.perf_counter()
     QTest.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     app.processEvents()

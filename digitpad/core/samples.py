@@ -694,13 +694,12 @@ def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
             # Level 1, as in the database: deflating the canvases is most of an export's time.
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
         ):
-            chunks = CHUNK_SAMPLES
             _write_npy(
                 archive,
                 "inputs",
                 "<f4",
                 (count, SIZE, SIZE),
-                store.export_chunks("network_input", chunks),
+                store.export_chunks("network_input", CHUNK_SAMPLES),
             )
             _write_npy(archive, "labels", "<i8", (count,), [columns["labels"]])
             _write_npy(archive, "predicted", "<i8", (count,), [columns["predicted"]])
@@ -709,14 +708,14 @@ def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
                 "canvas",
                 np.uint8,
                 (count, CANVAS_SIZE, CANVAS_SIZE),
-                store.export_chunks("canvas", chunks),
+                store.export_chunks("canvas", CHUNK_SAMPLES),
             )
             _write_npy(
                 archive,
                 "strokes_utf8",
                 np.uint8,
                 (int(offsets[-1]),),
-                (b"".join(texts) for texts in store.export_chunks("strokes", chunks)),
+                (b"".join(texts) for texts in store.export_chunks("strokes", CHUNK_SAMPLES)),
             )
             _write_npy(archive, "strokes_offsets", "<i8", (count + 1,), [offsets])
             _write_npy(archive, "created", "<U32", (count,), [columns["created"]])
