@@ -3,8 +3,8 @@
 Fills a samples database with N distinct drawings (one real drawing of 120 points, its
 strokes shifted and its network input marked per sample, so none is a duplicate), then runs
 each step in a fresh process and prints its wall-clock time and how far the step raised the
-process's peak resident memory (``ru_maxrss``) above its resident memory when the step
-began (Linux: /proc/self/statm), which importing numpy and digitpad took. The last
+process's peak resident memory above its resident memory when the step began (Linux:
+VmHWM reset through /proc/self/clear_refs, then read from /proc/self/status). The last
 step imports through the My Samples window (offscreen): the time the window cannot answer.
 """
 
@@ -19,14 +19,18 @@ import time
 from pathlib import Path
 
 STEP = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from digitpad.core.samples import SampleStore, export_idx, export_npz, read_export
 step, work = sys.argv[1], Path(sys.argv[2])
-def resident_kb():  # now, not the peak (importing numpy peaks higher than it stays)
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() // 1024
-base = resident_kb()
+def memory_kb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+def start_measuring():  # the peak from now on (ru_maxrss keeps the parent's, from the fork)
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    return memory_kb("VmRSS:")
+base = start_measuring()
 start = time.perf_counter()
 if step == "export npz":
     with SampleStore(work / "source.sqlite") as store:
@@ -52,7 +56,7 @@ elif step == "import npz in My Samples":  # the click, the import and the thumbn
     app.processEvents()
     chosen = (str(work / "export.npz"), NPZ_FILTER)
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: chosen)
-    base = resident_kb()
+    base = start_measuring()
     start = time.perf_counter()
     QTest.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     app.processEvents()
@@ -64,7 +68,7 @@ else:
     with SampleStore(target) as store:
         count = len(store.add_many(read_export(source))[0])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = memory_kb("VmHWM:")
 print(json.dumps({"count": count, "seconds": seconds, "peak_mb": (peak - base) / 1024}))
 """
 
