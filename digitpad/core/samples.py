@@ -18,12 +18,13 @@ with it so it never changes side.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import sqlite3
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,7 +187,9 @@ def strokes_from_json(text: str) -> tuple[Stroke, ...]:
 
 
 def _pack(array: np.ndarray, dtype: type) -> bytes:
-    return zlib.compress(np.ascontiguousarray(array, dtype=dtype).tobytes(), 6)
+    # Level 1: a canvas compresses 4x faster than at 6 for 20 % more bytes (4.5 KB, not
+    # 3.8), which is most of the time an import of thousands of samples takes.
+    return zlib.compress(np.ascontiguousarray(array, dtype=dtype).tobytes(), 1)
 
 
 def _unpack(blob: bytes, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
@@ -372,8 +375,11 @@ class SampleStore:
 
     # -- changes -------------------------------------------------------------------------
 
-    def _insert(self, db: sqlite3.Connection, sample: Sample) -> int | None:
-        """Insert in an open transaction; None when the drawing is already stored."""
+    def _insert(self, db: sqlite3.Connection, sample: Sample, counts: dict[int, int]) -> int | None:
+        """Insert in an open transaction; None when the drawing is already stored.
+        ``counts``: how many of each digit are stored, kept up to date by this transaction's
+        inserts (counted once per digit: counting before each insert made an import of N
+        samples take time in N squared)."""
         known = db.execute(
             "SELECT id FROM samples WHERE digest = ? OR input_digest = ?",
             (sample.digest, sample.input_digest),
@@ -386,25 +392,27 @@ class SampleStore:
             and db.execute("SELECT 1 FROM samples WHERE id = ?", (sample_id,)).fetchone()
         ):
             sample_id = None
-        held = sample.held_out
-        if held is None:  # the 3rd, 8th, 13th... of its digit
-            count = db.execute(
+        if sample.label not in counts:
+            counts[sample.label] = db.execute(
                 "SELECT COUNT(*) FROM samples WHERE label = ?", (sample.label,)
             ).fetchone()[0]
-            held = count % HELD_OUT_EVERY == HELD_OUT_EVERY // 2
+        held = sample.held_out
+        if held is None:  # the 3rd, 8th, 13th... of its digit
+            held = counts[sample.label] % HELD_OUT_EVERY == HELD_OUT_EVERY // 2
         cursor = db.execute(
             "INSERT INTO samples (id, label, predicted, probabilities, strokes, canvas, "
             "network_input, model_name, model_sha256, created, digest, input_digest, held_out) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (sample_id, *_columns(sample), int(held)),
         )
+        counts[sample.label] += 1
         return int(cursor.lastrowid)
 
     def add(self, sample: Sample) -> int:
         """Store ``sample`` (under its id when it has one that is free); its id. On return
         it is on disk. AlreadyStored for a drawing already stored (under any label)."""
         with self._transaction() as db:
-            sample_id = self._insert(db, sample)
+            sample_id = self._insert(db, sample, {})
             if sample_id is None:
                 known = db.execute(
                     "SELECT id, label FROM samples WHERE digest = ? OR input_digest = ?",
@@ -415,16 +423,22 @@ class SampleStore:
                 )
             return sample_id
 
-    def add_many(self, samples: Sequence[Sample]) -> tuple[list[int], int]:
+    def add_many(self, samples: Iterable[Sample]) -> tuple[list[int], int]:
         """Store several samples in one transaction (all or none), skipping drawings
-        already stored or repeated among them: (the new ids, how many were skipped)."""
+        already stored or repeated among them: (the new ids, how many were skipped).
+
+        ``samples`` may be any iterable, read once (an import's, read from its file as it
+        goes): an exception it raises midway rolls back what was stored before."""
         ids: list[int] = []
+        seen = 0
+        counts: dict[int, int] = {}
         with self._transaction() as db:
             for sample in samples:
-                sample_id = self._insert(db, sample)
+                seen += 1
+                sample_id = self._insert(db, sample, counts)
                 if sample_id is not None:
                     ids.append(sample_id)
-        return ids, len(samples) - len(ids)
+        return ids, seen - len(ids)
 
     def relabel(self, sample_id: int, label: int) -> int:
         """Give a sample another label; the label it had."""
@@ -533,29 +547,50 @@ class SampleStore:
             np.array([bool(row[3]) for row in rows], dtype=bool),
         )
 
-    def export_arrays(self) -> dict[str, np.ndarray]:
-        """Every sample as the arrays of an export (``EXPORT_ARRAYS``), canvases as bytes."""
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees the samples as they were on entry (one read transaction),
+        so the several passes of an export agree though another process adds meanwhile."""
+        with self._reading() as db:
+            db.execute("BEGIN DEFERRED")
+            try:
+                yield
+            finally:
+                if db.in_transaction:
+                    db.execute("COMMIT")
+
+    def export_columns(self) -> dict[str, np.ndarray]:
+        """The small arrays of an export, oldest sample first: labels, predicted (-1 for
+        none), created, and strokes_offsets (N + 1: where each sample's strokes, UTF-8 JSON,
+        start and end in strokes_utf8)."""
         with self._reading() as db:
             rows = db.execute(
-                "SELECT network_input, label, predicted, canvas, strokes, created FROM samples "
+                "SELECT label, predicted, created, length(CAST(strokes AS BLOB)) FROM samples "
                 "ORDER BY id"
             ).fetchall()
-        count = len(rows)
-        inputs = np.zeros((count, SIZE, SIZE), np.float32)
-        canvas = np.zeros((count, CANVAS_SIZE, CANVAS_SIZE), np.uint8)
-        for index, row in enumerate(rows):
-            inputs[index] = _unpack(row[0], "<f4", (SIZE, SIZE))
-            canvas[index] = _unpack(row[3], np.uint8, (CANVAS_SIZE, CANVAS_SIZE))
-        texts = [row[4].encode() for row in rows]
         return {
-            "inputs": inputs,
-            "labels": np.array([row[1] for row in rows], dtype=np.int64),
-            "predicted": np.array([-1 if row[2] is None else row[2] for row in rows], np.int64),
-            "canvas": canvas,
-            "strokes_utf8": np.frombuffer(b"".join(texts), dtype=np.uint8),
-            "strokes_offsets": np.cumsum([0, *(len(t) for t in texts)]).astype(np.int64),
-            "created": np.array([row[5] for row in rows], dtype="U32"),
+            "labels": np.array([row[0] for row in rows], dtype=np.int64),
+            "predicted": np.array([-1 if row[1] is None else row[1] for row in rows], np.int64),
+            "created": np.array([row[2] for row in rows], dtype="U32"),
+            "strokes_offsets": np.cumsum([0, *(row[3] for row in rows)]).astype(np.int64),
         }
+
+    def export_chunks(self, column: str, size: int) -> Iterator[np.ndarray | list[bytes]]:
+        """One large column of every sample, oldest first, ``size`` samples at a time:
+        "network_input" (k, 28, 28) float32, "canvas" (k, 280, 280) uint8, or "strokes"
+        (k UTF-8 JSON texts), so an export never holds all of them."""
+        arrays = {"network_input": ("<f4", (SIZE, SIZE)), "canvas": (np.uint8, (CANVAS_SIZE,) * 2)}
+        with self._reading() as db:
+            cursor = db.execute(f"SELECT {column} FROM samples ORDER BY id")
+            while rows := cursor.fetchmany(size):
+                if column == "strokes":
+                    yield [row[0].encode() for row in rows]
+                    continue
+                dtype, shape = arrays[column]
+                chunk = np.empty((len(rows), *shape), dtype)
+                for index, row in enumerate(rows):
+                    chunk[index] = _unpack(row[0], dtype, shape)
+                yield chunk
 
 
 class _Damaged(Exception):
@@ -618,55 +653,355 @@ EXPORT_ARRAYS = (
     "created",
 )
 IDX_IMAGES, IDX_LABELS = "samples-images-idx3-ubyte", "samples-labels-idx1-ubyte"
-# An import holds at most this many samples: each becomes a whole sample in memory (its
-# canvas 300 KB as float32) before any is stored.
-MAX_IMPORT_SAMPLES = 5_000
-MAX_STROKES_BYTES = 200 * 1024 * 1024
+# Exports and imports move the large arrays (inputs, canvases, strokes) this many samples at
+# a time, so their memory does not grow with the number of samples (a chunk of canvases is
+# 5 MB as bytes; larger chunks were no faster).
+CHUNK_SAMPLES = 64
+# An import holds at most this many samples (MNIST's 70,000 digits fit). It bounds what a
+# hostile file can make us hold whole before the first sample is stored (labels, dates and
+# stroke offsets, about 150 bytes a sample) and how long it keeps the database locked.
+MAX_IMPORT_SAMPLES = 100_000
+# Strokes are streamed too; these bound the JSON a file can make us parse: one drawing's is
+# a few KB (MAX_POINTS points at most), all of them about 10 KB a sample of the largest import.
+MAX_SAMPLE_STROKES_BYTES = 64 * MAX_POINTS
+MAX_STROKES_BYTES = 1024 * 1024 * 1024
+# What each array of an export may be: its dtype kinds, its largest size in values and its
+# widest value in bytes (a date of a million characters would be 4 MB a sample).
+_LIMITS = {
+    "inputs": ("f", MAX_IMPORT_SAMPLES * SIZE * SIZE, 8),
+    "labels": ("iu", MAX_IMPORT_SAMPLES, 8),
+    "predicted": ("iu", MAX_IMPORT_SAMPLES, 8),
+    "canvas": ("u", MAX_IMPORT_SAMPLES * CANVAS_SIZE * CANVAS_SIZE, 1),
+    "strokes_utf8": ("u", MAX_STROKES_BYTES, 1),
+    "strokes_offsets": ("iu", MAX_IMPORT_SAMPLES + 1, 8),
+    "created": ("U", MAX_IMPORT_SAMPLES, 4 * 64),
+}
+# Read a chunk at a time while importing; the others are read whole and checked first.
+_STREAMED = ("inputs", "canvas", "strokes_utf8")
+_IDX_IMAGE_HEADER = 16  # magic, count, rows, columns: 4 bytes each
 
 
 def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
-    """Write every sample to ``path`` (.npz, no pickle), with all needed to import them
-    back: (the path, how many)."""
-    arrays = store.export_arrays()
-    with atomic_file(path) as out:
-        np.savez_compressed(out, **arrays)
-    return path, len(arrays["labels"])
+    """Write every sample to ``path`` (.npz, compressed, no pickle, as ``np.savez_compressed``
+    writes), with all needed to import them back: (the path, how many). The large arrays go
+    into the archive a chunk at a time; the file appears whole or not at all."""
+    with store.snapshot():
+        columns = store.export_columns()
+        count = len(columns["labels"])
+        offsets = columns["strokes_offsets"]
+        with (
+            atomic_file(path) as out,
+            # Level 1, as in the database: deflating the canvases is most of an export's time.
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        ):
+            _write_npy(
+                archive,
+                "inputs",
+                "<f4",
+                (count, SIZE, SIZE),
+                store.export_chunks("network_input", CHUNK_SAMPLES),
+            )
+            _write_npy(archive, "labels", "<i8", (count,), [columns["labels"]])
+            _write_npy(archive, "predicted", "<i8", (count,), [columns["predicted"]])
+            _write_npy(
+                archive,
+                "canvas",
+                np.uint8,
+                (count, CANVAS_SIZE, CANVAS_SIZE),
+                store.export_chunks("canvas", CHUNK_SAMPLES),
+            )
+            _write_npy(
+                archive,
+                "strokes_utf8",
+                np.uint8,
+                (int(offsets[-1]),),
+                (b"".join(texts) for texts in store.export_chunks("strokes", CHUNK_SAMPLES)),
+            )
+            _write_npy(archive, "strokes_offsets", "<i8", (count + 1,), [offsets])
+            _write_npy(archive, "created", "<U32", (count,), [columns["created"]])
+    return path, count
+
+
+def _write_npy(
+    archive: zipfile.ZipFile,
+    name: str,
+    dtype: np.typing.DTypeLike,
+    shape: tuple[int, ...],
+    chunks: Iterable[np.ndarray | bytes],
+) -> None:
+    """One .npy member, its header first (as ``np.save`` writes it), then its data as it
+    comes; SampleError if the data is not the size the header declared."""
+    dtype = np.dtype(dtype)
+    header = {
+        "descr": np.lib.format.dtype_to_descr(dtype),
+        "fortran_order": False,
+        "shape": shape,
+    }
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    written = 0
+    # zip64 whatever the size: the size is not known to zipfile before the data is written.
+    with archive.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array_header_1_0(member, header)
+        for chunk in chunks:
+            if not isinstance(chunk, bytes):  # its bytes as they are, not a copy
+                chunk = memoryview(np.ascontiguousarray(chunk, dtype)).cast("B")
+            member.write(chunk)
+            written += len(chunk)
+    if written != expected:  # cannot happen in one snapshot of the database; never a short file
+        raise SampleError(f"{name}: {written:,} bytes written where {expected:,} were declared")
 
 
 def export_idx(store: SampleStore, folder: Path) -> tuple[tuple[Path, Path], int]:
-    """Write the network inputs and labels as MNIST-style IDX files in ``folder``."""
-    arrays = store.export_arrays()
+    """Write the network inputs and labels as MNIST-style IDX files in ``folder``, the
+    inputs a chunk at a time."""
+    from digitpad.core.data import IMAGES_MAGIC, LABELS_MAGIC
+
     folder.mkdir(parents=True, exist_ok=True)
-    images = np.round(arrays["inputs"] * 255).astype(np.uint8)
-    labels = arrays["labels"].astype(np.uint8)
     paths = folder / IDX_IMAGES, folder / IDX_LABELS
-    for path, magic, array in ((paths[0], 2051, images), (paths[1], 2049, labels)):
-        header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-        with atomic_file(path) as out:
-            out.write(header + array.tobytes())
-    return paths, len(labels)
+    with store.snapshot():
+        labels = store.export_columns()["labels"].astype(np.uint8)
+        count = len(labels)
+        with atomic_file(paths[0]) as out:
+            out.write(_idx_header(IMAGES_MAGIC, (count, SIZE, SIZE)))
+            for inputs in store.export_chunks("network_input", CHUNK_SAMPLES):
+                out.write(np.round(inputs * 255).astype(np.uint8).tobytes())
+        with atomic_file(paths[1]) as out:
+            out.write(_idx_header(LABELS_MAGIC, (count,)) + labels.tobytes())
+    return paths, count
 
 
-def read_export(path: Path) -> list[Sample]:
-    """Samples from an exported .npz or a folder of ``export_idx``'s IDX files;
-    SampleError naming the file and the fault."""
-    from digitpad.core.data import DatasetError, read_images, read_labels
+def _idx_header(magic: int, shape: tuple[int, ...]) -> bytes:
+    return magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in shape)
 
-    if path.is_dir():
+
+@dataclass(frozen=True, eq=False)
+class ExportedSamples:
+    """The samples of an export, ``len()`` of them, their headers and small arrays checked.
+
+    Iterating reads the file again and builds each ``Sample`` as it goes, the large arrays
+    a chunk at a time; a fault found there (an input out of range, strokes that are not
+    JSON, data cut short) is a SampleError naming the file and the sample, raised before
+    that sample is yielded, so ``SampleStore.add_many`` stores none of them."""
+
+    path: Path
+    labels: np.ndarray  # (N,) digits
+    predicted: np.ndarray | None  # (N,) digits, -1 for none
+    created: np.ndarray | None  # (N,) str
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __iter__(self) -> Iterator[Sample]:
+        for chunk in self._chunks():
+            inputs = chunk.inputs.reshape(len(chunk.inputs), -1)
+            good = (np.isfinite(inputs) & (inputs >= 0) & (inputs <= 1)).all(axis=1)
+            if not good.all():
+                first = chunk.start + int(np.argmin(good)) + 1
+                raise SampleError(
+                    f"{self.path}: sample {first}: inputs must be numbers from 0 to 1"
+                )
+            for offset in range(len(chunk.inputs)):
+                yield self._sample(chunk, offset)
+
+    def _sample(self, chunk: _Chunk, offset: int) -> Sample:
+        index = chunk.start + offset
+        network_input = chunk.inputs[offset].copy()  # not a view keeping the chunk alive
         try:
-            images = read_images(_idx_file(path, IDX_IMAGES))
-            labels = read_labels(_idx_file(path, IDX_LABELS))
-        except DatasetError as exc:
-            raise SampleError(str(exc)) from exc
-        if len(images) != len(labels):
-            raise SampleError(f"{path}: {len(images)} images but {len(labels)} labels")
-        if len(labels) > MAX_IMPORT_SAMPLES:
-            raise SampleError(
-                f"{path}: {len(labels):,} samples; an import takes at most {MAX_IMPORT_SAMPLES:,}"
+            if chunk.canvas is not None:
+                canvas = chunk.canvas[offset].astype(np.float32) / 255
+            else:  # an input without its drawing: shown as the input, enlarged
+                canvas = np.round(fit_to_canvas(network_input) * 255) / 255
+            strokes = ()
+            if chunk.strokes is not None:
+                strokes = strokes_from_json(chunk.strokes[offset].decode("utf-8"))
+            predicted = -1 if self.predicted is None else int(self.predicted[index])
+            return Sample(
+                strokes=strokes,
+                canvas=canvas,
+                network_input=network_input,
+                label=int(self.labels[index]),
+                predicted=None if predicted < 0 else predicted,
+                **({} if self.created is None else {"created": str(self.created[index])}),
             )
-        return _samples_from(path, images.astype(np.float32) / 255, labels, {})
-    arrays = _read_npz(path)
-    return _samples_from(path, arrays.pop("inputs"), arrays.pop("labels"), arrays)
+        except (SampleError, UnicodeDecodeError) as exc:
+            raise SampleError(f"{self.path}: sample {index + 1}: {exc}") from exc
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class _Chunk:
+    """Samples ``start`` (0-based) on: inputs (k, 28, 28) float32, canvas (k, 280, 280)
+    uint8 or None, strokes k UTF-8 texts or None."""
+
+    start: int
+    inputs: np.ndarray
+    canvas: np.ndarray | None
+    strokes: list[bytes] | None
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A .npy member of an export whose header was checked: where its data starts in the
+    member, and the archive's CRC and size of it (to notice a file changed since)."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    start: int
+    crc: int
+    file_size: int
+
+    @property
+    def row_bytes(self) -> int:
+        return int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
+
+
+@dataclass(frozen=True, eq=False)
+class _NpzSamples(ExportedSamples):
+    members: Mapping[str, _Member] = field(default_factory=dict)  # those of _STREAMED held
+    strokes_offsets: np.ndarray | None = None
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        count = len(self)
+        try:
+            with zipfile.ZipFile(self.path) as archive, contextlib.ExitStack() as stack:
+                streams = {
+                    name: stack.enter_context(self._open(archive, member))
+                    for name, member in self.members.items()
+                }
+                for start in range(0, count, CHUNK_SAMPLES):
+                    stop = min(count, start + CHUNK_SAMPLES)
+                    rows = {
+                        name: self._read(streams[name], member, start, stop)
+                        for name, member in self.members.items()
+                        if name != "strokes_utf8"
+                    }
+                    strokes = None
+                    if "strokes_utf8" in streams:
+                        lengths = np.diff(self.strokes_offsets[start : stop + 1])
+                        member = self.members["strokes_utf8"]
+                        strokes = [
+                            self._read_bytes(streams["strokes_utf8"], member, int(n), start + i)
+                            for i, n in enumerate(lengths)
+                        ]
+                    yield _Chunk(
+                        start,
+                        rows["inputs"].astype(np.float32),
+                        rows.get("canvas"),
+                        strokes,
+                    )
+                for name, stream in streams.items():
+                    if stream.read(1):  # also has zipfile check the CRC of the whole member
+                        raise SampleError(f"{self.path}: {name} is longer than its header says")
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError) as exc:
+            raise SampleError(f"{self.path}: no longer a readable samples export ({exc})") from exc
+
+    @contextlib.contextmanager
+    def _open(self, archive: zipfile.ZipFile, member: _Member) -> Iterator[IO[bytes]]:
+        """The member, past its header, refused if it is not the one checked."""
+        info = archive.getinfo(member.name + ".npy")
+        if (info.CRC, info.file_size) != (member.crc, member.file_size):
+            raise SampleError(f"{self.path}: changed since it was checked; import it again")
+        with archive.open(info) as stream:
+            stream.read(member.start)
+            yield stream
+
+    def _read(self, stream: IO[bytes], member: _Member, start: int, stop: int) -> np.ndarray:
+        size = (stop - start) * member.row_bytes
+        data = self._read_bytes(stream, member, size, start, member.row_bytes)
+        return np.frombuffer(data, member.dtype).reshape(stop - start, *member.shape[1:])
+
+    def _read_bytes(
+        self, stream: IO[bytes], member: _Member, size: int, index: int, row_bytes: int = 0
+    ) -> bytes:
+        """``size`` bytes of the member, from sample ``index`` on (``row_bytes`` a sample)."""
+        try:
+            data = stream.read(size)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            raise SampleError(
+                f"{self.path}: {member.name} is unreadable from sample {index + 1} on ({exc})"
+            ) from exc
+        if len(data) != size:
+            first = index + (len(data) // row_bytes if row_bytes else 0)
+            raise SampleError(f"{self.path}: {member.name} is cut short at sample {first + 1}")
+        return data
+
+
+@dataclass(frozen=True, eq=False)
+class _IdxSamples(ExportedSamples):
+    images: Path = Path()
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        count = len(self)
+        try:
+            with _idx_stream(self.images) as stream:
+                stream.read(_IDX_IMAGE_HEADER)
+                for start in range(0, count, CHUNK_SAMPLES):
+                    stop = min(count, start + CHUNK_SAMPLES)
+                    size = (stop - start) * SIZE * SIZE
+                    data = stream.read(size)
+                    if len(data) != size:
+                        raise SampleError(f"{self.images}: cut short at sample {start + 1}")
+                    images = np.frombuffer(data, np.uint8).reshape(stop - start, SIZE, SIZE)
+                    yield _Chunk(start, images.astype(np.float32) / 255, None, None)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise SampleError(f"{self.images}: no longer readable ({exc})") from exc
+
+
+def read_export(path: Path) -> ExportedSamples:
+    """The samples of an exported .npz or a folder of ``export_idx``'s IDX files, to be
+    iterated (or given to ``SampleStore.add_many``): every header, size and small array
+    checked now, SampleError naming the file and the fault."""
+    if path.is_dir():
+        return _read_idx(path)
+    return _read_npz(path)
+
+
+def _read_idx(folder: Path) -> _IdxSamples:
+    from digitpad.core.data import IMAGES_MAGIC, DatasetError, read_labels
+
+    images = _idx_file(folder, IDX_IMAGES)
+    try:
+        labels = read_labels(_idx_file(folder, IDX_LABELS))
+    except DatasetError as exc:
+        raise SampleError(str(exc)) from exc
+    try:
+        with _idx_stream(images) as stream:
+            header = stream.read(_IDX_IMAGE_HEADER)
+            dims = [int.from_bytes(header[i : i + 4], "big") for i in range(0, len(header), 4)]
+            if len(dims) != 4 or dims[0] != IMAGES_MAGIC or dims[2:] != [SIZE, SIZE]:
+                raise SampleError(f"{images}: not an IDX file of 28x28 images (header {dims})")
+            count = dims[1]
+            if count != len(labels):
+                raise SampleError(f"{folder}: {count:,} images but {len(labels):,} labels")
+            if count > MAX_IMPORT_SAMPLES:
+                raise SampleError(
+                    f"{folder}: {count:,} samples; an import takes at most {MAX_IMPORT_SAMPLES:,}"
+                )
+            # All of the data must be there: a file cut short is refused now, not midway.
+            left = count * SIZE * SIZE
+            while left > 0 and (block := stream.read(min(left, 1024 * 1024))):
+                left -= len(block)
+            if left or stream.read(1):
+                raise SampleError(f"{images}: its header declares {count:,} images, its data not")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SampleError(f"{images}: not a readable IDX file ({exc})") from exc
+    return _IdxSamples(folder, labels, None, None, images=images)
+
+
+@contextlib.contextmanager
+def _idx_stream(path: Path) -> Iterator[IO[bytes]]:
+    """The IDX file's bytes, decompressed as they are read if it is gzipped."""
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        if not gzipped:
+            yield handle
+            return
+        with gzip.GzipFile(fileobj=handle) as inflating:
+            yield inflating
 
 
 def _idx_file(folder: Path, stem: str) -> Path:
@@ -676,64 +1011,33 @@ def _idx_file(folder: Path, stem: str) -> Path:
     raise SampleError(f"{folder}: holds no {stem} (the IDX files an export writes)")
 
 
-# What each array of an export may be: its dtype kinds and its largest size in values.
-_LIMITS = {
-    "inputs": ("f", MAX_IMPORT_SAMPLES * SIZE * SIZE),
-    "labels": ("iu", MAX_IMPORT_SAMPLES),
-    "predicted": ("iu", MAX_IMPORT_SAMPLES),
-    "canvas": ("u", MAX_IMPORT_SAMPLES * CANVAS_SIZE * CANVAS_SIZE),
-    "strokes_utf8": ("u", MAX_STROKES_BYTES),
-    "strokes_offsets": ("iu", MAX_IMPORT_SAMPLES + 1),
-    "created": ("U", MAX_IMPORT_SAMPLES),
-}
-
-
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    """The known arrays of an export, each header checked before its data is read."""
+def _read_npz(path: Path) -> _NpzSamples:
+    """The export's arrays: each header checked before its data, the small ones read whole
+    and checked against the sample count; the large ones are read by iterating."""
+    members: dict[str, _Member] = {}
+    small: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            members = {info.filename: info for info in archive.infolist()}
-            arrays = {}
-            for name, (kinds, most) in _LIMITS.items():
-                info = members.get(name + ".npy")
+            infos = {info.filename: info for info in archive.infolist()}
+            for name, limits in _LIMITS.items():
+                info = infos.get(name + ".npy")
                 if info is None:
                     continue
-                with archive.open(info) as member:
-                    arrays[name] = _read_member(path, name, member, kinds, most)
+                with archive.open(info) as stream:
+                    member = _read_header(path, name, stream, info, *limits)
+                    if name in _STREAMED:
+                        members[name] = member
+                    else:
+                        small[name] = _read_data(path, member, stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise SampleError(f"{path}: not a readable samples export ({exc})") from exc
-    missing = {"inputs", "labels"} - set(arrays)
+    missing = {"inputs", "labels"} - {*members, *small}
     if missing:
         raise SampleError(f"{path}: not a samples export (no {', '.join(sorted(missing))} array)")
-    return arrays
-
-
-def _read_member(path: Path, name: str, member: IO[bytes], kinds: str, most: int) -> np.ndarray:
-    version = np.lib.format.read_magic(member)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-    elif version in ((2, 0), (3, 0)):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
-    else:
-        raise SampleError(f"{path}: {name} is in an unknown .npy version {version}")
-    values = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    if dtype.hasobject or dtype.kind not in kinds or fortran:
-        raise SampleError(f"{path}: {name} holds {dtype}, not the numbers an export holds")
-    if values > most:
-        raise SampleError(f"{path}: {name} holds {values:,} values; an export has at most {most:,}")
-    data = member.read(values * dtype.itemsize + 1)
-    if len(data) != values * dtype.itemsize:
-        raise SampleError(f"{path}: {name} is cut short or too long")
-    return np.frombuffer(data, dtype=dtype).reshape(shape)
-
-
-def _samples_from(
-    path: Path, inputs: np.ndarray, labels: np.ndarray, extra: dict[str, np.ndarray]
-) -> list[Sample]:
-    """Check every array's shape and values against the sample count, then build them."""
-    count = len(labels) if labels.ndim == 1 else -1
-    if count < 0 or count > MAX_IMPORT_SAMPLES:
+    labels = small["labels"]
+    if labels.ndim != 1:
         raise SampleError(f"{path}: labels must be a list of at most {MAX_IMPORT_SAMPLES:,}")
+    count = len(labels)
     expected = {
         "inputs": (count, SIZE, SIZE),
         "predicted": (count,),
@@ -741,46 +1045,77 @@ def _samples_from(
         "strokes_offsets": (count + 1,),
         "created": (count,),
     }
-    arrays = {"inputs": inputs, **extra}
+    shapes = {name: member.shape for name, member in members.items()}
+    shapes.update((name, array.shape) for name, array in small.items())
     for name, shape in expected.items():
-        if name in arrays and arrays[name].shape != shape:
+        if name in shapes and shapes[name] != shape:
             raise SampleError(
-                f"{path}: {name} has shape {arrays[name].shape}; {count} samples need {shape}"
+                f"{path}: {name} has shape {shapes[name]}; {count} samples need {shape}"
             )
     if count and (labels.min() < 0 or labels.max() > 9):
         raise SampleError(f"{path}: labels must be digits 0-9")
-    if not np.isfinite(inputs).all() or (count and (inputs.min() < 0 or inputs.max() > 1)):
-        raise SampleError(f"{path}: inputs must be numbers from 0 to 1")
-    texts = arrays.get("strokes_utf8")
-    offsets = arrays.get("strokes_offsets")
-    if (texts is None) != (offsets is None):
+    predicted = small.get("predicted")
+    if count and predicted is not None and (predicted.min() < -1 or predicted.max() > 9):
+        raise SampleError(f"{path}: predicted must be digits 0-9 (or -1 for none)")
+    offsets = small.get("strokes_offsets")
+    if ("strokes_utf8" in members) != (offsets is not None):
         raise SampleError(f"{path}: strokes_utf8 and strokes_offsets go together")
-    if offsets is not None and (
-        offsets[0] != 0 or offsets[-1] != len(texts) or (np.diff(offsets) < 0).any()
-    ):
-        raise SampleError(f"{path}: strokes_offsets do not cut strokes_utf8 into samples")
-    samples = []
-    for index in range(count):
-        if "canvas" in arrays:
-            canvas = arrays["canvas"][index].astype(np.float32) / 255
-        else:  # an input without its drawing: shown as the input, enlarged
-            canvas = np.round(fit_to_canvas(inputs[index]) * 255) / 255
-        predicted = int(arrays["predicted"][index]) if "predicted" in arrays else -1
-        try:
-            strokes = ()
-            if texts is not None:
-                piece = texts[offsets[index] : offsets[index + 1]].tobytes()
-                strokes = strokes_from_json(piece.decode("utf-8"))
-            samples.append(
-                Sample(
-                    strokes=strokes,
-                    canvas=canvas,
-                    network_input=inputs[index],
-                    label=int(labels[index]),
-                    predicted=None if predicted < 0 else predicted,
-                    **({"created": str(arrays["created"][index])} if "created" in arrays else {}),
-                )
+    if offsets is not None:
+        if len(shapes["strokes_utf8"]) != 1:
+            raise SampleError(f"{path}: strokes_utf8 must be a list of bytes")
+        lengths = np.diff(offsets.astype(np.int64))
+        if offsets[0] != 0 or offsets[-1] != shapes["strokes_utf8"][0] or (lengths < 0).any():
+            raise SampleError(f"{path}: strokes_offsets do not cut strokes_utf8 into samples")
+        if count and lengths.max() > MAX_SAMPLE_STROKES_BYTES:
+            index = int(np.argmax(lengths))
+            raise SampleError(
+                f"{path}: sample {index + 1}: its strokes are {lengths[index]:,} bytes; a drawing "
+                f"has at most {MAX_SAMPLE_STROKES_BYTES:,}"
             )
-        except (SampleError, UnicodeDecodeError) as exc:
-            raise SampleError(f"{path}: sample {index + 1}: {exc}") from exc
-    return samples
+    return _NpzSamples(
+        path,
+        labels,
+        predicted,
+        small.get("created"),
+        members=members,
+        strokes_offsets=None if offsets is None else offsets.astype(np.int64),
+    )
+
+
+def _read_header(
+    path: Path,
+    name: str,
+    stream: IO[bytes],
+    info: zipfile.ZipInfo,
+    kinds: str,
+    most: int,
+    widest: int,
+) -> _Member:
+    """A member's .npy header, checked against its limits and against the size the archive
+    gives it, before any of its data is read."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise SampleError(f"{path}: {name} is in an unknown .npy version {version}")
+    if dtype.hasobject or dtype.kind not in kinds or fortran or dtype.itemsize > widest:
+        raise SampleError(f"{path}: {name} holds {dtype}, not the numbers an export holds")
+    if any(n < 0 for n in shape):
+        raise SampleError(f"{path}: {name} has a negative size {shape}")
+    values = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if values > most:
+        raise SampleError(f"{path}: {name} holds {values:,} values; an export has at most {most:,}")
+    start = stream.tell()
+    if info.file_size != start + values * dtype.itemsize:
+        raise SampleError(f"{path}: {name} is cut short or too long")
+    return _Member(name, tuple(shape), dtype, start, info.CRC, info.file_size)
+
+
+def _read_data(path: Path, member: _Member, stream: IO[bytes]) -> np.ndarray:
+    size = member.file_size - member.start
+    data = stream.read(size + 1)
+    if len(data) != size:  # the archive's sizes lie
+        raise SampleError(f"{path}: {member.name} is cut short or too long")
+    return np.frombuffer(data, dtype=member.dtype).reshape(member.shape)

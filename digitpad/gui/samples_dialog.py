@@ -6,9 +6,10 @@ this dialog shows them and writes the user's choices back."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -51,6 +53,16 @@ from digitpad.gui.messages import Messages
 THUMBNAIL = 56  # pixels: two per input pixel
 NPZ_FILTER = "Samples archive (*.npz)"
 IDX_FILTER = "MNIST-style IDX files (a folder)"
+
+
+@contextlib.contextmanager
+def waiting() -> Iterator[None]:
+    """The busy cursor while the window cannot answer (an import or export in progress)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def thumbnail(network_input: np.ndarray) -> QIcon:
@@ -292,11 +304,13 @@ class SamplesDialog(QDialog):
         if not path:
             return
         try:
-            if chosen == IDX_FILTER:
-                paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
-                written = paths[0].parent
-            else:
-                written, count = export_npz(self.browser.store, Path(path).with_suffix(".npz"))
+            with waiting():
+                if chosen == IDX_FILTER:
+                    paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
+                    written = paths[0].parent
+                else:
+                    target = Path(path).with_suffix(".npz")
+                    written, count = export_npz(self.browser.store, target)
         except SampleError as exc:
             self.messages.complain("warning", "Export Samples", str(exc))
             return
@@ -318,7 +332,12 @@ class SamplesDialog(QDialog):
         if source.suffix != ".npz":
             source = source.parent  # an IDX file stands for the folder holding the pair
         try:
-            ids, skipped = self.browser.store.add_many(read_export(source))
+            samples = read_export(source)
+            # Thousands take seconds (about 1 ms each): say what is under way meanwhile.
+            self.summary.setText(f"Importing {len(samples):,} samples from {source}…")
+            self.summary.repaint()
+            with waiting():
+                ids, skipped = self.browser.store.add_many(samples)
         except SampleError as exc:
             self.messages.complain("warning", "Import Samples", str(exc))
             return

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -36,6 +37,37 @@ def drawing(seed: int, label: int = 7, **extra) -> Sample:
     strokes = (Stroke(points, 22.0), Stroke(points[:2] + 5, 10.0, erase=True))
     canvas = render(strokes)
     return Sample(strokes, canvas, to_mnist(canvas), label, **extra)
+
+
+def many_samples(count: int, start: int = 0) -> Iterator[Sample]:
+    """``count`` distinct samples, made cheaply: one drawing's strokes shifted by 1/100 px
+    per sample and its input marked with the sample's number in binary (so neither its
+    strokes nor its input repeat), on a canvas of one ink square (quick to compress)."""
+    base = drawing(0)
+    bits = 1 << np.arange(20)
+    canvas = np.zeros((280, 280), np.float32)
+    canvas[100:180, 120:160] = 1
+    for index in range(start, start + count):
+        marked = base.network_input.copy()
+        marked[0, :20] = (index & bits) > 0
+        shift = np.array([index % 1000, index // 1000]) * 0.01
+        strokes = tuple(Stroke(s.points + shift, s.width, s.erase) for s in base.strokes)
+        yield Sample(strokes, canvas, marked, index % 10, predicted=(index + 1) % 10)
+
+
+def declare_size(path, member: str, size: int) -> None:
+    """Make the zip archive at ``path`` declare ``size`` bytes for ``member`` uncompressed
+    (in its local header and its central directory), whatever its data holds."""
+    raw = bytearray(path.read_bytes())
+    name = member.encode()
+    for signature, field in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = raw.find(signature)
+        while at >= 0:
+            name_at = at + (30 if signature == b"PK\x03\x04" else 46)
+            if raw[name_at : name_at + len(name)] == name:
+                raw[at + field : at + field + 4] = size.to_bytes(4, "little")
+            at = raw.find(signature, at + 4)
+    path.write_bytes(bytes(raw))
 
 
 def test_a_sample_comes_back_as_it_went_in(tmp_path):
@@ -299,7 +331,7 @@ def test_a_bad_export_is_refused_naming_the_file_and_the_fault(tmp_path, arrays,
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)
     with pytest.raises(SampleError, match=message) as caught:
-        read_export(path)
+        list(read_export(path))  # some faults are found only while the samples are read
     assert str(path) in str(caught.value)
     # A header declaring 11 TB of data: refused from the header, before any allocation.
     huge = tmp_path / "huge.npz"
@@ -317,6 +349,182 @@ def test_a_bad_export_is_refused_naming_the_file_and_the_fault(tmp_path, arrays,
         read_export(tmp_path / "junk.npz")
     with pytest.raises(SampleError, match="holds no samples-images-idx3-ubyte"):
         read_export(tmp_path)
+
+
+MANY = 6_000  # more than the 5,000 an import once took
+
+
+@pytest.fixture(scope="module")
+def many_stored(tmp_path_factory):
+    path = tmp_path_factory.mktemp("many") / "many.sqlite"
+    with SampleStore(path) as store:
+        store.add_many(many_samples(MANY))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["npz", "idx"])
+def test_thousands_of_samples_go_out_and_come_back_once(tmp_path, many_stored, kind):
+    from digitpad.core.samples import CHUNK_SAMPLES, export_idx, export_npz, read_export
+
+    with SampleStore(many_stored) as store:
+        if kind == "npz":
+            path, count = export_npz(store, tmp_path / "all.npz")
+        else:
+            path, count = export_idx(store, tmp_path / "idx")[0][0].parent, MANY
+        last = store.get(store.summaries()[-1].id)
+    assert count == MANY
+    if kind == "npz":  # a plain .npz, as np.savez_compressed wrote before
+        with np.load(path) as arrays:
+            assert arrays["inputs"].shape == (MANY, 28, 28) and arrays["inputs"].dtype == "<f4"
+            assert arrays["canvas"].shape == (MANY, 280, 280)
+            assert arrays["labels"].tolist() == [i % 10 for i in range(MANY)]
+            assert arrays["created"].dtype == "<U32" and len(arrays["strokes_offsets"]) == MANY + 1
+            assert all(
+                info.compress_type == zipfile.ZIP_DEFLATED
+                for info in zipfile.ZipFile(path).infolist()
+            )
+    exported = read_export(path)
+    assert len(exported) == MANY and MANY > 20 * CHUNK_SAMPLES
+    with SampleStore(tmp_path / "into.sqlite") as store:
+        ids, skipped = store.add_many(exported)
+        assert len(ids) == MANY and skipped == 0
+        back = store.get(ids[-1])
+        assert store.add_many(read_export(path)) == ([], MANY)
+        assert store.count() == MANY
+    assert back.label == last.label
+    np.testing.assert_allclose(back.network_input, last.network_input, atol=0.5 / 255)
+    if kind == "npz":
+        assert back.digest == last.digest and back.created == last.created
+        assert back.predicted == last.predicted
+        np.testing.assert_array_equal(back.canvas, last.canvas)
+
+
+def without_drawings(count: int, **faults) -> dict[str, np.ndarray]:
+    """The arrays of an export of ``count`` distinct inputs, with strokes that are all
+    empty drawings ("[]"): for files larger than the 5,000 samples an import once took."""
+    inputs = np.zeros((count, 28, 28), np.float32)
+    inputs[:, 10:18, 12:16] = 1
+    inputs[:, 0, :16] = (np.arange(count)[:, None] >> np.arange(16)) & 1
+    texts = [b"[]"] * count
+    for index, text in faults.get("strokes", {}).items():
+        texts[index] = text
+    for index, value in faults.get("inputs", {}).items():
+        inputs[index, 20, 20] = value
+    return {
+        "inputs": inputs,
+        "labels": np.arange(count) % 10,
+        "strokes_utf8": np.frombuffer(b"".join(texts), np.uint8),
+        "strokes_offsets": np.cumsum([0, *(len(text) for text in texts)]),
+    }
+
+
+@pytest.mark.parametrize(
+    "faults,message",
+    [
+        ({"inputs": {5_899: 2.0}}, "sample 5900: inputs must be numbers from 0 to 1"),
+        ({"inputs": {5_999: np.nan}}, "sample 6000: inputs must be numbers from 0 to 1"),
+        ({"strokes": {5_999: b"{not json"}}, "sample 6000: stored strokes are unreadable"),
+        ({"strokes": {5_950: b"[\xff]"}}, "sample 5951: 'utf-8' codec can't decode"),
+    ],
+)
+def test_a_fault_late_in_a_large_import_stores_none_of_it(tmp_path, faults, message):
+    from digitpad.core.samples import read_export
+
+    path = tmp_path / "late.npz"
+    np.savez(path, **without_drawings(6_000, **faults))
+    exported = read_export(path)  # nothing wrong in the headers and small arrays
+    assert len(exported) == 6_000
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        before = store.add_many(many_samples(30, start=10_000))[0]
+        with pytest.raises(SampleError, match=message) as caught:
+            store.add_many(exported)
+        assert str(path) in str(caught.value)
+        assert [s.id for s in store.summaries()] == before
+    with SampleStore(tmp_path / "s.sqlite") as store:  # and so on disk
+        assert store.count() == 30
+
+
+def test_an_export_written_by_savez_compressed_imports(tmp_path):
+    """What export_npz wrote before it streamed: the same arrays by np.savez_compressed."""
+    from digitpad.core.samples import export_npz, read_export
+
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        store.add_many(many_samples(300))
+        originals = store.all()
+        new = export_npz(store, tmp_path / "new.npz")[0]
+    with np.load(new) as arrays:
+        np.savez_compressed(tmp_path / "old.npz", **{name: arrays[name] for name in arrays.files})
+    with SampleStore(tmp_path / "b.sqlite") as store:
+        assert len(store.add_many(read_export(tmp_path / "old.npz"))[0]) == 300
+        back = store.all()
+        assert store.add_many(read_export(new)) == ([], 300)
+    for before, after in zip(originals, back, strict=True):
+        assert (after.label, after.predicted, after.created, after.digest) == (
+            before.label,
+            before.predicted,
+            before.created,
+            before.digest,
+        )
+        np.testing.assert_array_equal(after.canvas, before.canvas)
+
+
+@pytest.mark.parametrize(
+    "member,declared,message",
+    [
+        # A size consistent with the header, but the data stops sooner: found while reading.
+        ("inputs.npy", 128 + 40 * 784 * 4, "inputs is cut short at sample 21"),
+        ("labels.npy", 128 + 40 * 8, "labels is cut short or too long"),
+        ("inputs.npy", 128 + 10 * 784 * 4, "inputs is cut short or too long"),
+    ],
+)
+def test_an_archive_lying_about_a_members_size_is_refused(tmp_path, member, declared, message):
+    from digitpad.core.samples import read_export
+
+    path = tmp_path / "lies.npz"
+    arrays = without_drawings(20)
+    header = np.lib.format.header_data_from_array_1_0(arrays["inputs"])
+    if member == "inputs.npy" and declared == 128 + 40 * 784 * 4:  # the header lies as well
+        header["shape"] = (40, 28, 28)
+        arrays["labels"] = np.arange(40) % 10
+        del arrays["strokes_utf8"], arrays["strokes_offsets"]
+    with zipfile.ZipFile(path, "w") as archive:
+        raw = io.BytesIO()
+        np.lib.format.write_array_header_1_0(raw, header)
+        archive.writestr("inputs.npy", raw.getvalue() + arrays.pop("inputs").tobytes())
+        for name, array in arrays.items():
+            archive.writestr(name + ".npy", npy(array))
+    declare_size(path, member, declared)
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        with pytest.raises(SampleError, match=message) as caught:
+            store.add_many(read_export(path))
+        assert store.count() == 0
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "arrays,message",
+    [
+        # 100,000 dates of a million characters: 400 GB from a header.
+        ({"created": ("<U1000000", (100_000,))}, "created holds <U1000000"),
+        ({"labels": ("<i8", (-5,))}, "labels has a negative size"),
+        ({"canvas": ("<u2", (1, 280, 280))}, "canvas holds uint16"),
+    ],
+)
+def test_a_header_asking_for_too_much_is_refused_before_its_data(tmp_path, arrays, message):
+    from digitpad.core.samples import read_export
+
+    path = tmp_path / "wide.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("inputs.npy", npy(np.ones((1, 28, 28), np.float32)))
+        if "labels" not in arrays:
+            archive.writestr("labels.npy", npy(np.array([1])))
+        for name, (dtype, shape) in arrays.items():
+            header = {"descr": dtype, "fortran_order": False, "shape": shape}
+            raw = io.BytesIO()
+            np.lib.format.write_array_header_1_0(raw, header)
+            archive.writestr(name + ".npy", raw.getvalue())
+    with pytest.raises(SampleError, match=message):
+        read_export(path)
 
 
 def test_one_sample_in_five_of_each_digit_is_held_out_and_stays_so(tmp_path):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 from digitpad.core.bundled import resolve_model
 from digitpad.core.samples import SampleStore
 
+from ..core.test_samples import without_drawings
 from .conftest import draw_stroke
 from .handwriting import DIGITS
 
@@ -243,7 +244,7 @@ def test_a_sample_opens_on_the_canvas_stroke_by_stroke(window, qtbot):
 
 
 def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypatch, tmp_path):
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QApplication, QFileDialog
 
     from digitpad.gui.samples_dialog import IDX_FILTER, NPZ_FILTER
 
@@ -269,6 +270,7 @@ def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypat
     )
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert "Imported 0 samples; 2 were already there" in dialog.summary.text()
+    assert QApplication.overrideCursor() is None  # the busy cursor went with the import
     # A broken file: a message naming it, nothing changed.
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 broken")
@@ -278,6 +280,15 @@ def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypat
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert dialogs[-1][0] == "warning" and str(broken) in dialogs[-1][2]
     assert len(stored(window)) == 2
+    # A fault found only while reading (an input of 2.0 in the last of 300): nothing kept.
+    late = tmp_path / "late.npz"
+    np.savez(late, **without_drawings(300, inputs={299: 2.0}))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(late), NPZ_FILTER))
+    )
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialogs[-1][0] == "warning" and f"{late}: sample 300: inputs" in dialogs[-1][2]
+    assert len(stored(window)) == 2 and QApplication.overrideCursor() is None
 
 
 # -- fine-tuning on them in the retrain dialog ------------------------------------------------
