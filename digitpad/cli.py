@@ -44,7 +44,7 @@ from digitpad.core.samples import (
     export_npz,
     read_export,
 )
-from digitpad.core.teaching import a_digit
+from digitpad.core.teaching import a_digit, n_samples
 from digitpad.core.training import (
     FINE_TUNED_FROM_KEY,
     OPTIMIZERS,
@@ -659,8 +659,8 @@ def _samples_import(args: argparse.Namespace, store: SampleStore) -> int:
     _emit(
         args,
         {"added": len(ids), "duplicates": skipped, "ids": ids},
-        f"imported {len(ids):,} samples from {path}"
-        + (f"; {skipped:,} were already stored" if skipped else ""),
+        f"imported {n_samples(len(ids))} from {path}"
+        + (f"; {skipped:,} {'was' if skipped == 1 else 'were'} already stored" if skipped else ""),
     )
     return 0
 

@@ -43,6 +43,11 @@ def a_digit(digit: int) -> str:
     return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
+def n_samples(count: int) -> str:
+    """'1 sample', '2,000 samples'."""
+    return f"{count:,} sample{'' if count == 1 else 's'}"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -48,6 +48,7 @@ from digitpad.core.samples import (
     export_npz,
     read_export,
 )
+from digitpad.core.teaching import n_samples
 from digitpad.gui.messages import Messages
 
 THUMBNAIL = 56  # pixels: two per input pixel
@@ -317,7 +318,7 @@ class SamplesDialog(QDialog):
         except OSError as exc:
             self.messages.complain("warning", "Export Samples", f"{path}: {exc.strerror or exc}")
             return
-        self.summary.setText(f"Exported {count:,} samples to {written}")
+        self.summary.setText(f"Exported {n_samples(count)} to {written}")
 
     def _on_import_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -334,7 +335,7 @@ class SamplesDialog(QDialog):
         try:
             samples = read_export(source)
             # Thousands take seconds (about 1 ms each): say what is under way meanwhile.
-            self.summary.setText(f"Importing {len(samples):,} samples from {source}…")
+            self.summary.setText(f"Importing {n_samples(len(samples))} from {source}…")
             self.summary.repaint()
             with waiting():
                 ids, skipped = self.browser.store.add_many(samples)
@@ -343,6 +344,10 @@ class SamplesDialog(QDialog):
             return
         self.refresh()
         self.summary.setText(
-            f"Imported {len(ids):,} samples"
-            + (f"; {skipped:,} were already there" if skipped else "")
+            f"Imported {n_samples(len(ids))}"
+            + (
+                f"; {skipped:,} {'was' if skipped == 1 else 'were'} already there"
+                if skipped
+                else ""
+            )
         )
