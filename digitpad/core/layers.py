@@ -275,7 +275,10 @@ class Conv2D(Layer):
         out += self.params["bias"][:, None]
         if training:
             self._cache = (x.shape, cols)
-        return np.ascontiguousarray(out.reshape(self.filters, n, ho, wo).transpose(1, 0, 2, 3))
+        # A view, not a copy: the maps keep the matrix product's channel-first memory
+        # (F, N, Ho, Wo), which elementwise layers and pooling preserve (NumPy's ufuncs
+        # keep their input's memory order) and the next convolution's im2col reads as is.
+        return out.reshape(self.filters, n, ho, wo).transpose(1, 0, 2, 3)
 
     def backward(self, d_out: np.ndarray) -> np.ndarray | None:
         """d_out : (N, F, Ho, Wo) -> d_x (N, C, H, W); fills grads."""
@@ -283,6 +286,8 @@ class Conv2D(Layer):
         n, c, h, w = x_shape
         k, s, p = self.kernel, self.stride, self.pad
         _, f, ho, wo = d_out.shape
+        # No copy when d_out is channel-first in memory, as forward's output and every
+        # gradient shaped like it are.
         d_flat = np.ascontiguousarray(d_out.transpose(1, 0, 2, 3)).reshape(f, n * ho * wo)
         self.grads["bias"][...] = d_flat.sum(axis=1)
         d_weight = d_flat @ cols.T  # (F, k*k*C)
@@ -294,7 +299,7 @@ class Conv2D(Layer):
         for i in range(k):
             for j in range(k):
                 d_source[:, :, i : i + s * ho : s, j : j + s * wo : s] += d_cols[i, j]
-        return np.ascontiguousarray(d_source[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3))
+        return d_source[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3)  # a view, as forward
 
 
 @register
@@ -412,15 +417,23 @@ class MaxPool2D(Layer):
     def backward(self, d_out: np.ndarray) -> np.ndarray:
         """Routes each gradient to the one input that won (the first on ties)."""
         x, out = self._cache
-        d_x = np.zeros(x.shape, dtype=d_out.dtype)
-        unclaimed = np.ones(out.shape, dtype=bool)
-        won = np.empty(out.shape, dtype=bool)
-        # In-place ufuncs writing straight into the strided views: no temporaries.
-        for corner, d_corner in zip(self._corners(x), self._corners(d_x), strict=True):
+        # Every array here follows x's memory order (channel-first after a convolution):
+        # ufuncs over arrays of mixed orders run several times slower.
+        d_x = np.empty_like(x, dtype=d_out.dtype)
+        d_x[:, :, 2 * out.shape[2] :] = 0  # an odd last row or column gets no gradient
+        d_x[:, :, :, 2 * out.shape[3] :] = 0
+        unclaimed = np.ones_like(out, dtype=bool)
+        won = np.empty_like(out, dtype=bool)
+        # In-place ufuncs writing straight into the strided views: no temporaries. Each
+        # corner's view is written whole (zeros where it lost), so d_x needs no zero fill.
+        corners = list(zip(self._corners(x), self._corners(d_x), strict=True))
+        for corner, d_corner in corners[:3]:
             np.equal(corner, out, out=won)
             won &= unclaimed
             np.multiply(d_out, won, out=d_corner)
             unclaimed ^= won  # won is a subset of unclaimed: this clears exactly those
+        # Whatever the first three left unclaimed the last corner won (it holds the max).
+        np.multiply(d_out, unclaimed, out=corners[3][1])
         return d_x
 
 
@@ -486,13 +499,17 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Caches the input shape."""
+        """Caches x (a reference, for its shape and memory order)."""
         if training:
-            self._shape = x.shape
-        return x.reshape(x.shape[0], -1)
+            self._x = x
+        return x.reshape(x.shape[0], -1)  # copies when x is channel-first in memory
 
     def backward(self, d_out: np.ndarray) -> np.ndarray:
-        return d_out.reshape(self._shape)
+        """d_out (N, D) -> d_x (N, C, H, W) in x's memory order, which the pooling
+        backward before it then reads in step (mixed orders run several times slower)."""
+        d_x = np.empty_like(self._x, dtype=d_out.dtype)
+        d_x[...] = d_out.reshape(self._x.shape)
+        return d_x
 
 
 @register

@@ -23,6 +23,8 @@ from digitpad.core.layers import (
     RESHAPE,
     Conv2D,
     Layer,
+    MaxPool2D,
+    ReLU,
     SpecError,
     softmax,
 )
@@ -81,6 +83,23 @@ def _build_layer(
             f"layer {index} ({kind}) takes the network past {MAX_PARAMETERS:,} parameters in all"
         )
     return cls.from_spec(spec, index, shape, rng, dtype)
+
+
+def pooling_before_relu(layers: list[Layer]) -> list[Layer]:
+    """The layers in the order forward and backward run them: each ReLU directly followed
+    by a 2x2 max pooling swapped with it.
+
+    The two commute exactly, max(relu(a), relu(b)) = relu(max(a, b)), and so do their
+    gradients, ties included (a window whose maximum is <= 0 passes no gradient either
+    way; otherwise both route it to the first input holding the maximum), so pooling first
+    leaves the ReLU a quarter of the values. ``trace`` keeps the spec's order: it shows
+    each layer's own output.
+    """
+    order = list(layers)
+    for i in range(len(order) - 1):
+        if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool2D:
+            order[i], order[i + 1] = order[i + 1], order[i]
+    return order
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,7 @@ class Network:
         first = self.layers[0]
         if isinstance(first, Conv2D):
             first.needs_input_grad = False
+        self.run_order = pooling_before_relu(self.layers)
 
     @property
     def temperature(self) -> float:
@@ -268,14 +288,14 @@ class Network:
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x : (N, 1, 28, 28) -> logits (N, 10); training=True caches for backward."""
-        for layer in self.layers:
+        for layer in self.run_order:
             x = layer.forward(x, training)
         return x
 
     def backward(self, d_logits: np.ndarray) -> None:
         """d_logits : (N, 10); fills every layer's grads."""
         d = d_logits
-        for layer in reversed(self.layers):
+        for layer in reversed(self.run_order):
             d = layer.backward(d)
             if d is None:
                 break
@@ -299,6 +319,8 @@ class Network:
         out = x
         for name, layer in zip(self.names, self.layers, strict=True):
             out = layer.forward(out)
-            steps.append(TraceStep(name, layer.spec(), out))
+            # Layers may return views in channel-first memory (layers.py); what callers
+            # keep is a plain (N, C, H, W) array (no copy for one image).
+            steps.append(TraceStep(name, layer.spec(), np.ascontiguousarray(out)))
         probabilities = softmax(out / self.dtype(self.temperature))
         return Trace(x, steps, out, probabilities, self.temperature)
