@@ -130,6 +130,15 @@ def test_bench_json(capsys):
     assert set(result["train_images_per_s"]) == {"classic", "default"}
     assert all(v > 0 for v in result["train_images_per_s"].values())
     assert "torch_train_images_per_s" in result and "ratio" in result
+    assert "torch_forward_latency_ms" in result
+    assert result["matmul_gflops"] > 0
+    # The default model's training cost, from its spec (README: about 25 MFLOP an image).
+    assert 24e6 < result["train_flops_per_image"]["default"] < 26e6
+    assert result["forward_flops_per_image"]["default"] == pytest.approx(8.6e6, rel=0.02)
+    for arch, rate in result["train_images_per_s"].items():
+        limit = result["matmul_gflops"] * 1e9 / result["train_flops_per_image"][arch]
+        assert result["machine_limit_images_per_s"][arch] == pytest.approx(limit)
+        assert result["fraction_of_machine"][arch] == pytest.approx(rate / limit)
 
 
 def test_data_download_from_local_mirror(tmp_path, capsys, mnist_dir):

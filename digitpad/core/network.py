@@ -182,6 +182,7 @@ class Network:
             self.shapes.append(shape)
         if shape != (NUM_CLASSES,):
             raise SpecError(f"the last layer must output {NUM_CLASSES} class scores, got {shape}")
+        self.flops_per_image = flops  # forward pass, for one image
         first = self.layers[0]
         if isinstance(first, Conv2D):
             first.needs_input_grad = False
@@ -270,6 +271,16 @@ class Network:
     def copy(self) -> Network:
         twin = Network(self.spec, dtype=self.dtype)
         twin.set_params(self.named_params())
+        twin.temperature = self.temperature
+        return twin
+
+    def replica(self) -> Network:
+        """A network sharing this one's parameter arrays (not copies: an update to either
+        is an update to both) with its own grads and caches, so that another thread can
+        run forward and backward on it at the same time (``training.BatchGradients``)."""
+        twin = Network(self.spec, dtype=self.dtype)
+        for mine, theirs in zip(self.layers, twin.layers, strict=True):
+            theirs.params = mine.params
         twin.temperature = self.temperature
         return twin
 

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from digitpad.core.augment import AugmentConfig, augment_batch
-from digitpad.core.bundled import CLASSIC
+from digitpad.core.bundled import CLASSIC, DEFAULT
 from digitpad.core.evaluation import evaluate
 from digitpad.core.network import Network
 from digitpad.core.training import (
     BatchEnd,
+    BatchGradients,
     EpochEnd,
     Finished,
     TrainConfig,
@@ -24,6 +25,47 @@ def run(network, images, labels, config, should_stop=None):
     events = list(train(network, images, labels, config, should_stop))
     assert isinstance(events[-1], Finished)
     return events
+
+
+@pytest.mark.parametrize("workers, batch", [(2, 64), (2, 7), (3, 10), (2, 1)])
+def test_batch_gradients_on_threads_match_one_thread(workers, batch):
+    """Parts of a batch on replicas, each on its thread: the whole batch's loss, logits and
+    mean gradients (float64, so only rounding may differ)."""
+    rng = np.random.default_rng(7)
+    x = rng.random((batch, 1, 28, 28))
+    labels = rng.integers(0, 10, batch)
+    net = Network(DEFAULT.spec(), np.random.default_rng(8), dtype=np.float64)
+    with BatchGradients(net, 1) as gradients:
+        loss, logits = gradients(x, labels)
+    expected = {name: grad.copy() for name, grad in net.named_grads().items()}
+    for grad in net.named_grads().values():
+        grad[...] = np.nan  # nothing may be left over from the sequential step
+    with BatchGradients(net, workers) as gradients:
+        for _ in range(2):  # the second step must not add to the first one's grads
+            threaded_loss, threaded_logits = gradients(x, labels)
+    assert threaded_loss == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(threaded_logits, logits, rtol=1e-12)
+    for name, grad in net.named_grads().items():
+        np.testing.assert_allclose(grad, expected[name], rtol=1e-9, atol=1e-15, err_msg=name)
+
+
+def test_a_replica_shares_parameters_but_not_grads():
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
+    twin = net.replica()
+    net.named_params()["0.weight"][...] = 0.5
+    assert (twin.named_params()["0.weight"] == 0.5).all()
+    twin.named_grads()["0.weight"][...] = 1.0
+    assert not (net.named_grads()["0.weight"] == 1.0).any()
+
+
+def test_two_workers_train_like_one(mnist_train):
+    images, labels = mnist_train.as_float()[:640], mnist_train.labels[:640]
+    config = TrainConfig(epochs=1, batch_size=64, validation_fraction=0.0)
+    one, two = (Network(CLASSIC.spec(), np.random.default_rng(0)) for _ in range(2))
+    list(train(one, images, labels, config))
+    list(train(two, images, labels, config, workers=2))
+    for name, param in two.named_params().items():
+        np.testing.assert_allclose(param, one.named_params()[name], rtol=1e-3, atol=1e-5)
 
 
 def test_training_on_a_real_subset_learns(mnist_train, mnist_test):
