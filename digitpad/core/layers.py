@@ -19,6 +19,9 @@ PADDINGS = ("valid", "same")
 MAX_LAYER_WEIGHTS = 16_000_000
 # One image's largest intermediate array, im2col included (network.py's cost limits).
 MAX_VALUES_PER_IMAGE = 32_000_000
+# The im2col columns a convolution holds at once when not training (16 MB of float32):
+# small enough to stay near the cache, large enough for fast matrix products.
+INFERENCE_COLUMNS = 4_000_000
 
 # What a layer does to the picture, for the GUI and the receptive-field arithmetic.
 CONV, ACTIVATION, POOL, GLOBAL_POOL, RESHAPE, DENSE = (
@@ -266,12 +269,24 @@ class Conv2D(Layer):
         return self.params["weight"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """x : (N, C, H, W) -> feature maps (N, F, Ho, Wo). Caches the im2col columns."""
-        n, _, h, w = x.shape
+        """x : (N, C, H, W) -> feature maps (N, F, Ho, Wo). Caches the im2col columns.
+
+        Without training the batch goes through im2col in chunks of at most
+        ``INFERENCE_COLUMNS`` values, so reading thousands of images never holds all their
+        columns at once (they are k*k times the input).
+        """
+        n, c, h, w = x.shape
         ho = conv_output_size(h, self.kernel, self.stride, self.pad)
         wo = conv_output_size(w, self.kernel, self.stride, self.pad)
-        cols = self._im2col(x)
-        out = self._weight_matrix() @ cols  # (F, k*k*C) @ (k*k*C, N*P) -> (F, N*P)
+        weights = self._weight_matrix()
+        out = np.empty((self.filters, n * ho * wo), dtype=np.result_type(x, weights))
+        columns_per_image = c * self.kernel**2 * ho * wo
+        per_chunk = n if training else max(1, INFERENCE_COLUMNS // columns_per_image)
+        for start in range(0, n, per_chunk):
+            stop = min(n, start + per_chunk)
+            cols = self._im2col(x[start:stop])
+            # (F, k*k*C) @ (k*k*C, n*P) -> (F, n*P): these images' columns of the output
+            np.matmul(weights, cols, out=out[:, start * ho * wo : stop * ho * wo])
         out += self.params["bias"][:, None]
         if training:
             self._cache = (x.shape, cols)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digitpad.core import layers
 from digitpad.core.layers import (
     ACTIVATION,
     ACTIVATIONS,
@@ -121,9 +122,29 @@ def test_conv_matches_loop_reference(n, c, h, w, f, k, s, padding):
     np.testing.assert_allclose(layer.grads["bias"], ref_db, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
+@pytest.mark.parametrize("columns", [1, 150, 10**9])
+def test_conv_inference_in_chunks_matches_loop_reference(
+    monkeypatch, columns, n, c, h, w, f, k, s, padding
+):
+    """Without training the batch goes through im2col in chunks (one image, a few, all)."""
+    monkeypatch.setattr(layers, "INFERENCE_COLUMNS", columns)
+    layer = Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64)
+    layer.params["bias"][:] = RNG.normal(size=f)
+    x = RNG.normal(size=(n + 2, c, h, w))
+    pad = k // 2 if padding == "same" else 0
+    expected = conv_reference(x, layer.params["weight"], layer.params["bias"], s, pad)
+    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 6, 6), (1, 2, 7, 5), (3, 1, 4, 8)])
-def test_pools_match_loop_reference(shape):
+@pytest.mark.parametrize("memory", ["batch-first", "channel-first", "ties"])
+def test_pools_match_loop_reference(shape, memory):
     x = RNG.normal(size=shape)
+    if memory == "ties":  # few distinct values: most windows hold their maximum twice
+        x = RNG.integers(-1, 2, size=shape).astype(np.float64)
+    if memory != "batch-first":  # as a convolution leaves its maps: (C, N, H, W) in memory
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     pool = MaxPool2D()
     out = pool.forward(x, training=True)
     np.testing.assert_allclose(out, pool_reference(x, np.max))
