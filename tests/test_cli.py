@@ -39,11 +39,14 @@ def test_python_dash_m_shows_help():
         assert command in result.stdout
 
 
-def test_train_then_evaluate(tmp_path, capsys, mnist_dir):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_train_then_evaluate(tmp_path, capsys, mnist_dir, workers):
     out = tmp_path / "small.npz"
     code, result = run_json(
         capsys,
         "train",
+        "--workers",
+        workers,
         "--arch",
         "classic",
         "--epochs",
