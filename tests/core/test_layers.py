@@ -106,7 +106,11 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
-def test_conv_matches_loop_reference(n, c, h, w, f, k, s, padding):
+@pytest.mark.parametrize("weight_gradient", ["per image", "whole batch"])
+def test_conv_matches_loop_reference(monkeypatch, weight_gradient, n, c, h, w, f, k, s, padding):
+    # Both ways of computing the weight gradient (Conv2D.backward picks by weight count).
+    threshold = 10**9 if weight_gradient == "per image" else 0
+    monkeypatch.setattr(layers, "SMALL_WEIGHT_GRADIENT", threshold)
     layer = Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64)
     layer.params["bias"][:] = RNG.normal(size=f)
     x = RNG.normal(size=(n, c, h, w))
