@@ -4,6 +4,8 @@ Every layer is one class that registers itself in ``LAYER_TYPES`` under its spec
 says everything the rest of digitpad needs to know about it (see ``Layer``): adding a
 layer type means one class here and its tests. Arrays are batch-first: images
 ``(N, C, H, W)``, vectors ``(N, D)``; shapes given without the batch are per image.
+Only their memory order may differ: a convolution returns a view of its matrix
+product, images innermost (``Conv2D.forward``), and the layers after it keep that order.
 """
 
 from __future__ import annotations
@@ -246,27 +248,28 @@ class Conv2D(Layer):
         }
 
     def _im2col(self, x: np.ndarray) -> np.ndarray:
-        """x (N, C, H, W) -> cols (k*k*C, N*Ho*Wo): one column per output pixel of the batch.
+        """x (N, C, H, W) -> cols (k*k*C, Ho*Wo*N): one column per output pixel of the batch.
 
-        Channels go before images (C, N, ...) so that the whole batch is a single large
-        matrix product, which BLAS runs far faster than one small product per image.
+        The whole batch is a single large matrix product, which BLAS runs far faster than
+        one small product per image. Images are innermost in memory, (C, H, W, N): each of
+        the k*k shifted copies below then moves runs of Wo*N values, not rows of Wo.
         """
         n, c, h, w = x.shape
         k, s, p = self.kernel, self.stride, self.pad
         ho, wo = conv_output_size(h, k, s, p), conv_output_size(w, k, s, p)
-        source = np.empty((c, n, h + 2 * p, w + 2 * p), dtype=x.dtype)
+        source = np.empty((c, h + 2 * p, w + 2 * p, n), dtype=x.dtype)
         if p:
+            source[:, :p] = 0
+            source[:, p + h :] = 0
             source[:, :, :p] = 0
-            source[:, :, p + h :] = 0
-            source[:, :, :, :p] = 0
-            source[:, :, :, p + w :] = 0
-        source[:, :, p : p + h, p : p + w] = x.transpose(1, 0, 2, 3)
-        cols = np.empty((k, k, c, n, ho, wo), dtype=x.dtype)
+            source[:, :, p + w :] = 0
+        source[:, p : p + h, p : p + w] = x.transpose(1, 2, 3, 0)
+        cols = np.empty((k, k, c, ho, wo, n), dtype=x.dtype)
         # A loop over the k*k kernel offsets, each a whole-batch strided copy.
         for i in range(k):
             for j in range(k):
-                cols[i, j] = source[:, :, i : i + s * ho : s, j : j + s * wo : s]
-        return cols.reshape(k * k * c, n * ho * wo)
+                cols[i, j] = source[:, i : i + s * ho : s, j : j + s * wo : s]
+        return cols.reshape(k * k * c, ho * wo * n)
 
     def _weight_matrix(self) -> np.ndarray:
         """weight (F, C, k, k) -> (F, k*k*C), ordered like the im2col rows."""
@@ -275,7 +278,7 @@ class Conv2D(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x : (N, C, H, W) -> feature maps (N, F, Ho, Wo). Caches the im2col columns.
 
-        Without training the batch goes through im2col in chunks of at most
+        Without training a large batch goes through im2col in chunks of at most
         ``INFERENCE_COLUMNS`` values, so reading thousands of images never holds all their
         columns at once (they are k*k times the input).
         """
@@ -283,21 +286,25 @@ class Conv2D(Layer):
         ho = conv_output_size(h, self.kernel, self.stride, self.pad)
         wo = conv_output_size(w, self.kernel, self.stride, self.pad)
         weights = self._weight_matrix()
-        out = np.empty((self.filters, n * ho * wo), dtype=np.result_type(x, weights))
-        columns_per_image = c * self.kernel**2 * ho * wo
-        per_chunk = n if training else max(1, INFERENCE_COLUMNS // columns_per_image)
-        for start in range(0, n, per_chunk):
-            stop = min(n, start + per_chunk)
-            cols = self._im2col(x[start:stop])
-            # (F, k*k*C) @ (k*k*C, n*P) -> (F, n*P): these images' columns of the output
-            np.matmul(weights, cols, out=out[:, start * ho * wo : stop * ho * wo])
+        per_chunk = max(1, INFERENCE_COLUMNS // (c * self.kernel**2 * ho * wo))
+        if training or n <= per_chunk:
+            cols = self._im2col(x)
+            out = weights @ cols  # (F, k*k*C) @ (k*k*C, Ho*Wo*N) -> (F, Ho*Wo*N)
+        else:
+            out = np.empty((self.filters, ho, wo, n), dtype=np.result_type(x, weights))
+            for start in range(0, n, per_chunk):
+                part = x[start : start + per_chunk]
+                products = weights @ self._im2col(part)
+                out[..., start : start + len(part)] = products.reshape(self.filters, ho, wo, -1)
+            out = out.reshape(self.filters, -1)
         out += self.params["bias"][:, None]
         if training:
             self._cache = (x.shape, cols)
-        # A view, not a copy: the maps keep the matrix product's channel-first memory
-        # (F, N, Ho, Wo), which elementwise layers and pooling preserve (NumPy's ufuncs
-        # keep their input's memory order) and the next convolution's im2col reads as is.
-        return out.reshape(self.filters, n, ho, wo).transpose(1, 0, 2, 3)
+        # A view, not a copy: the maps keep the matrix product's memory order
+        # (F, Ho, Wo, N), which elementwise layers and pooling preserve (NumPy's ufuncs
+        # keep their input's memory order) and the next convolution's im2col reads in
+        # long runs. Pooling's strided views, too, then step over whole runs of N images.
+        return out.reshape(self.filters, ho, wo, n).transpose(3, 0, 1, 2)
 
     def backward(self, d_out: np.ndarray) -> np.ndarray | None:
         """d_out : (N, F, Ho, Wo) -> d_x (N, C, H, W); fills grads."""
@@ -305,29 +312,30 @@ class Conv2D(Layer):
         n, c, h, w = x_shape
         k, s, p = self.kernel, self.stride, self.pad
         _, f, ho, wo = d_out.shape
-        # No copy when d_out is channel-first in memory, as forward's output and every
+        # No copy when d_out is (F, Ho, Wo, N) in memory, as forward's output and every
         # gradient shaped like it are.
-        d_flat = np.ascontiguousarray(d_out.transpose(1, 0, 2, 3)).reshape(f, n * ho * wo)
+        d_flat = np.ascontiguousarray(d_out.transpose(1, 2, 3, 0)).reshape(f, ho * wo * n)
         self.grads["bias"][...] = d_flat.sum(axis=1)
         if f * k * k * c <= SMALL_WEIGHT_GRADIENT:
-            # The sum of one product per image: BLAS runs a product this skinny over the
-            # whole batch's pixels (inner dimension N*P, 43,264 for classic at batch 64)
-            # four to five times slower than N products of P (0.37 -> 0.08 ms there).
-            per_image = cols.reshape(-1, n, ho * wo).transpose(1, 0, 2)  # (N, k*k*C, P)
-            d_per_image = d_flat.reshape(f, n, ho * wo).transpose(1, 2, 0)  # (N, P, F)
-            d_weight = np.matmul(per_image, d_per_image).sum(axis=0)  # (k*k*C, F)
+            # The sum of one product per output row: BLAS runs a product this skinny over
+            # the whole batch's pixels (inner dimension Ho*Wo*N, 43,264 for classic at
+            # batch 64) four to five times slower than Ho products of Wo*N.
+            rows = cols.reshape(-1, ho, wo * n).transpose(1, 0, 2)  # (Ho, k*k*C, Wo*N)
+            d_rows = d_flat.reshape(f, ho, wo * n).transpose(1, 2, 0)  # (Ho, Wo*N, F)
+            d_weight = np.matmul(rows, d_rows).sum(axis=0)  # (k*k*C, F)
         else:
-            # (k*k*C, N*P) @ (N*P, F): ~5 % faster than d_flat @ cols.T in BLAS.
+            # (k*k*C, Ho*Wo*N) @ (Ho*Wo*N, F): ~5 % faster than d_flat @ cols.T in BLAS.
             d_weight = cols @ d_flat.T  # (k*k*C, F)
         self.grads["weight"][...] = d_weight.reshape(k, k, c, f).transpose(3, 2, 0, 1)
         if not self.needs_input_grad:
             return None
-        d_cols = (self._weight_matrix().T @ d_flat).reshape(k, k, c, n, ho, wo)
-        d_source = np.zeros((c, n, h + 2 * p, w + 2 * p), dtype=d_out.dtype)
+        d_cols = (self._weight_matrix().T @ d_flat).reshape(k, k, c, ho, wo, n)
+        d_source = np.zeros((c, h + 2 * p, w + 2 * p, n), dtype=d_out.dtype)
         for i in range(k):
             for j in range(k):
-                d_source[:, :, i : i + s * ho : s, j : j + s * wo : s] += d_cols[i, j]
-        return d_source[:, :, p : p + h, p : p + w].transpose(1, 0, 2, 3)  # a view, as forward
+                d_source[:, i : i + s * ho : s, j : j + s * wo : s] += d_cols[i, j]
+        # A view in forward's memory order, (C, H, W, N).
+        return d_source[:, p : p + h, p : p + w].transpose(3, 0, 1, 2)
 
 
 @register
