@@ -248,7 +248,7 @@ class Conv2D(Layer):
         }
 
     def _im2col(self, x: np.ndarray) -> np.ndarray:
-        """x (N, C, H, W) -> cols (k*k*C, Ho*Wo*N): one column per output pixel of the batch.
+        """x (N, C, H, W) -> cols (C*k*k, Ho*Wo*N): one column per output pixel of the batch.
 
         The whole batch is a single large matrix product, which BLAS runs far faster than
         one small product per image. Images are innermost in memory, (C, H, W, N): each of
@@ -264,16 +264,18 @@ class Conv2D(Layer):
             source[:, :, :p] = 0
             source[:, :, p + w :] = 0
         source[:, p : p + h, p : p + w] = x.transpose(1, 2, 3, 0)
-        cols = np.empty((k, k, c, ho, wo, n), dtype=x.dtype)
+        # Rows ordered (C, k, k) like the weights' own memory, so that the weight matrix
+        # is a view of them, not a copy.
+        cols = np.empty((c, k, k, ho, wo, n), dtype=x.dtype)
         # A loop over the k*k kernel offsets, each a whole-batch strided copy.
         for i in range(k):
             for j in range(k):
-                cols[i, j] = source[:, i : i + s * ho : s, j : j + s * wo : s]
-        return cols.reshape(k * k * c, ho * wo * n)
+                cols[:, i, j] = source[:, i : i + s * ho : s, j : j + s * wo : s]
+        return cols.reshape(c * k * k, ho * wo * n)
 
     def _weight_matrix(self) -> np.ndarray:
-        """weight (F, C, k, k) -> (F, k*k*C), ordered like the im2col rows."""
-        return self.params["weight"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
+        """weight (F, C, k, k) -> (F, C*k*k), ordered like the im2col rows (a view)."""
+        return self.params["weight"].reshape(self.filters, -1)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x : (N, C, H, W) -> feature maps (N, F, Ho, Wo). Caches the im2col columns.
@@ -289,7 +291,7 @@ class Conv2D(Layer):
         per_chunk = max(1, INFERENCE_COLUMNS // (c * self.kernel**2 * ho * wo))
         if training or n <= per_chunk:
             cols = self._im2col(x)
-            out = weights @ cols  # (F, k*k*C) @ (k*k*C, Ho*Wo*N) -> (F, Ho*Wo*N)
+            out = weights @ cols  # (F, C*k*k) @ (C*k*k, Ho*Wo*N) -> (F, Ho*Wo*N)
         else:
             out = np.empty((self.filters, ho, wo, n), dtype=np.result_type(x, weights))
             for start in range(0, n, per_chunk):
@@ -320,20 +322,20 @@ class Conv2D(Layer):
             # The sum of one product per output row: BLAS runs a product this skinny over
             # the whole batch's pixels (inner dimension Ho*Wo*N, 43,264 for classic at
             # batch 64) four to five times slower than Ho products of Wo*N.
-            rows = cols.reshape(-1, ho, wo * n).transpose(1, 0, 2)  # (Ho, k*k*C, Wo*N)
+            rows = cols.reshape(-1, ho, wo * n).transpose(1, 0, 2)  # (Ho, C*k*k, Wo*N)
             d_rows = d_flat.reshape(f, ho, wo * n).transpose(1, 2, 0)  # (Ho, Wo*N, F)
-            d_weight = np.matmul(rows, d_rows).sum(axis=0)  # (k*k*C, F)
+            d_weight = np.matmul(rows, d_rows).sum(axis=0)  # (C*k*k, F)
         else:
-            # (k*k*C, Ho*Wo*N) @ (Ho*Wo*N, F): ~5 % faster than d_flat @ cols.T in BLAS.
-            d_weight = cols @ d_flat.T  # (k*k*C, F)
-        self.grads["weight"][...] = d_weight.reshape(k, k, c, f).transpose(3, 2, 0, 1)
+            # (C*k*k, Ho*Wo*N) @ (Ho*Wo*N, F): ~5 % faster than d_flat @ cols.T in BLAS.
+            d_weight = cols @ d_flat.T  # (C*k*k, F)
+        self.grads["weight"][...] = d_weight.T.reshape(f, c, k, k)
         if not self.needs_input_grad:
             return None
-        d_cols = (self._weight_matrix().T @ d_flat).reshape(k, k, c, ho, wo, n)
+        d_cols = (self._weight_matrix().T @ d_flat).reshape(c, k, k, ho, wo, n)
         d_source = np.zeros((c, h + 2 * p, w + 2 * p, n), dtype=d_out.dtype)
         for i in range(k):
             for j in range(k):
-                d_source[:, i : i + s * ho : s, j : j + s * wo : s] += d_cols[i, j]
+                d_source[:, i : i + s * ho : s, j : j + s * wo : s] += d_cols[:, i, j]
         # A view in forward's memory order, (C, H, W, N).
         return d_source[:, p : p + h, p : p + w].transpose(3, 0, 1, 2)
 
