@@ -94,7 +94,7 @@ def numpy_train_step(
 
     def step() -> None:
         gradients(x, y)
-        optimizer.step(1e-3)
+        optimizer.step(1e-3, gradients)
 
     return step, gradients
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -143,14 +144,25 @@ class Optimizer:
         }
         self.steps = 0
 
-    def step(self, learning_rate: float) -> None:
+    def step(self, learning_rate: float, gradients: BatchGradients | None = None) -> None:
+        """Updates every parameter from its grad. Given the ``gradients`` that filled them,
+        each of its workers updates a share of every parameter: the update is elementwise,
+        so the result is the same to the bit."""
         self.steps += 1
+        if gradients is None:
+            self._update(learning_rate, 0, 1)
+        else:
+            gradients.share(functools.partial(self._update, learning_rate))
+
+    def _update(self, learning_rate: float, part: int, parts: int) -> None:
+        """The update of part ``part`` of ``parts`` of every parameter's flat values."""
         c = self.config
-        for name, param in self.params.items():
-            grad = self.grads[name]
+        for name, whole in self.params.items():
+            share = slice(whole.size * part // parts, whole.size * (part + 1) // parts)
+            param, grad = whole.reshape(-1)[share], self.grads[name].reshape(-1)[share]
             if c.weight_decay and name.endswith("weight"):
                 grad = grad + c.weight_decay * param
-            first, second = self.state[name]
+            first, second = (moment.reshape(-1)[share] for moment in self.state[name])
             if c.optimizer == "sgd":
                 first *= c.momentum
                 first += grad
@@ -220,6 +232,17 @@ class BatchGradients:
             loss * (part.stop - part.start) for (loss, _), part in zip(results, parts, strict=True)
         ]
         return sum(losses) / n, np.concatenate([logits for _, logits in results])
+
+    def share(self, work: Callable[[int, int], None]) -> None:
+        """Runs ``work(part, parts)`` for every part, one per worker, and waits for all."""
+        parts = len(self.replicas)
+        if self._pool is None:
+            work(0, 1)
+            return
+        others = [self._pool.submit(work, part, parts) for part in range(1, parts)]
+        work(0, parts)
+        for future in others:
+            future.result()
 
     def _part(
         self, index: int, x: np.ndarray, labels: np.ndarray, batch: int
@@ -581,7 +604,7 @@ def train(
                 loss, logits = gradients(x[:, None], y)
                 if not math.isfinite(loss) or loss > EXPLODED_LOSS:
                     raise TrainingDiverged(epoch, batch, lr, loss)
-                optimizer.step(lr)
+                optimizer.step(lr, gradients)
                 batch_correct = int((logits.argmax(axis=1) == y).sum())
                 loss_sum += loss * len(y)
                 correct += batch_correct

@@ -14,6 +14,7 @@ from digitpad.core.training import (
     BatchGradients,
     EpochEnd,
     Finished,
+    Optimizer,
     TrainConfig,
     TrainingDiverged,
     learning_rate_at,
@@ -47,6 +48,26 @@ def test_batch_gradients_on_threads_match_one_thread(workers, batch):
     np.testing.assert_allclose(threaded_logits, logits, rtol=1e-12)
     for name, grad in net.named_grads().items():
         np.testing.assert_allclose(grad, expected[name], rtol=1e-9, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("optimizer, weight_decay", [("adam", 0.0), ("sgd", 1e-3), ("adam", 1e-3)])
+def test_an_update_shared_by_workers_is_the_same_to_the_bit(optimizer, weight_decay):
+    config = TrainConfig(optimizer=optimizer, weight_decay=weight_decay)
+    rng = np.random.default_rng(9)
+    x, labels = rng.random((16, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 16)
+    alone, shared = (Network(DEFAULT.spec(), np.random.default_rng(0)) for _ in range(2))
+    with BatchGradients(alone) as one, BatchGradients(shared, 3) as three:
+        optimizers = Optimizer(alone, config), Optimizer(shared, config)
+        for _ in range(3):
+            one(x, labels)
+            three(x, labels)
+            shared.set_params(alone.named_params())  # the same start for both updates
+            for name, grad in alone.named_grads().items():
+                shared.named_grads()[name][...] = grad
+            optimizers[0].step(1e-3)
+            optimizers[1].step(1e-3, three)
+            for name, param in shared.named_params().items():
+                np.testing.assert_array_equal(param, alone.named_params()[name], err_msg=name)
 
 
 def test_a_replica_shares_parameters_but_not_grads():
