@@ -22,7 +22,7 @@ MAX_LAYER_WEIGHTS = 16_000_000
 # One image's largest intermediate array, im2col included (network.py's cost limits).
 MAX_VALUES_PER_IMAGE = 32_000_000
 # Up to this many weights a convolution's weight gradient is summed from one matrix
-# product per image (Conv2D.backward); the default model's second convolution (18,432)
+# product per output row (Conv2D.backward); the default model's second convolution (18,432)
 # runs as fast either way, its first (288) and classic's (72) four times faster so.
 SMALL_WEIGHT_GRADIENT = 4096
 # The im2col columns a convolution holds at once when not training (16 MB of float32):
@@ -455,7 +455,7 @@ class MaxPool2D(Layer):
     def backward(self, d_out: np.ndarray) -> np.ndarray:
         """Routes each gradient to the one input that won (the first on ties)."""
         x, out = self._cache
-        # Every array here follows x's memory order (channel-first after a convolution):
+        # Every array here follows x's memory order (images innermost after a convolution):
         # ufuncs over arrays of mixed orders run several times slower.
         d_x = np.empty_like(x, dtype=d_out.dtype)
         d_x[:, :, 2 * out.shape[2] :] = 0  # an odd last row or column gets no gradient
@@ -540,7 +540,7 @@ class Flatten(Layer):
         """Caches x (a reference, for its shape and memory order)."""
         if training:
             self._x = x
-        return x.reshape(x.shape[0], -1)  # copies when x is channel-first in memory
+        return x.reshape(x.shape[0], -1)  # a view even with images innermost in memory
 
     def backward(self, d_out: np.ndarray) -> np.ndarray:
         """d_out (N, D) -> d_x (N, C, H, W) in x's memory order, which the pooling

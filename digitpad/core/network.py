@@ -334,7 +334,7 @@ class Network:
         out = x
         for name, layer in zip(self.names, self.layers, strict=True):
             out = layer.forward(out)
-            # Layers may return views in channel-first memory (layers.py); what callers
+            # Layers may return views with images innermost in memory (layers.py); what callers
             # keep is a plain (N, C, H, W) array (no copy for one image).
             steps.append(TraceStep(name, layer.spec(), np.ascontiguousarray(out)))
         probabilities = softmax(out / self.dtype(self.temperature))

@@ -142,13 +142,15 @@ def test_conv_inference_in_chunks_matches_loop_reference(
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 6, 6), (1, 2, 7, 5), (3, 1, 4, 8)])
-@pytest.mark.parametrize("memory", ["batch-first", "channel-first", "ties"])
+@pytest.mark.parametrize("memory", ["batch-first", "channel-first", "images-innermost", "ties"])
 def test_pools_match_loop_reference(shape, memory):
     x = RNG.normal(size=shape)
     if memory == "ties":  # few distinct values: most windows hold their maximum twice
         x = RNG.integers(-1, 2, size=shape).astype(np.float64)
-    if memory != "batch-first":  # as a convolution leaves its maps: (C, N, H, W) in memory
+    if memory == "channel-first":  # (C, N, H, W) in memory
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    if memory in ("images-innermost", "ties"):  # as a convolution leaves its maps
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
     pool = MaxPool2D()
     out = pool.forward(x, training=True)
     np.testing.assert_allclose(out, pool_reference(x, np.max))
