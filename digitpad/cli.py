@@ -200,6 +200,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             personal_baseline=source.network if source is not None else None,
             # a fine-tune keeps out the writers its source never saw, so they stay unseen
             held_out_writers=held_out_writers_of(source.metadata.training) if source else None,
+            workers=args.workers,
         )
         for event in events:
             if (
@@ -679,18 +680,31 @@ SAMPLES_COMMANDS = {
 def cmd_bench(args: argparse.Namespace) -> int:
     from digitpad.bench import run
 
-    result = run(batch_size=args.batch_size, seconds=args.seconds, data=args.data)
+    result = run(
+        batch_size=args.batch_size, seconds=args.seconds, data=args.data, workers=args.workers
+    )
     lines = [
         f"machine: {result['machine']}",
-        f"training data: {result['data']}, batch size {result['batch_size']}",
+        f"float32 matrix product (512 x 512): {result['matmul_gflops']:.0f} GFLOP/s",
+        f"training data: {result['data']}, batch size {result['batch_size']}, NumPy on "
+        f"{result['workers']} worker thread(s)",
     ]
     for name, ms in result["forward_latency_ms"].items():
-        lines.append(f"forward, batch 1, {name}: {ms:.3f} ms (median)")
+        line = f"forward, batch 1, {name}: {ms:.3f} ms (median)"
+        if result["torch_forward_latency_ms"]:
+            line += f", PyTorch {result['torch_forward_latency_ms'][name]:.3f} ms"
+        lines.append(line)
     for arch, rate in result["train_images_per_s"].items():
-        line = f"training, {arch}: NumPy {rate:,.0f} images/s"
+        lines.append(
+            f"training, {arch}: {result['train_flops_per_image'][arch] / 1e6:.1f} MFLOP an "
+            f"image (forward {result['forward_flops_per_image'][arch] / 1e6:.1f}), at most "
+            f"{result['machine_limit_images_per_s'][arch]:,.0f} images/s here"
+        )
+        line = f"  NumPy {rate:,.0f} images/s ({result['fraction_of_machine'][arch]:.0%} of that)"
         if result["ratio"]:
             line += (
-                f", PyTorch {result['torch_train_images_per_s'][arch]:,.0f} images/s, "
+                f", PyTorch {result['torch_train_images_per_s'][arch]:,.0f} images/s "
+                f"({result['torch_fraction_of_machine'][arch]:.0%}), "
                 f"ratio {result['ratio'][arch]:.2f}"
             )
         lines.append(line)
@@ -851,6 +865,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=real_number(0, 1),
         help=f"with --samples: share of each batch that is your samples (default {SAMPLES_RATIO})",
     )
+    p.add_argument(
+        "--workers",
+        type=whole_number(1),
+        default=1,
+        help="threads sharing each batch (2 on two cores trains faster; the model then "
+        "differs from one worker's in float rounding)",
+    )
     p.add_argument("--name", help="display name stored in the model")
     p.add_argument("--out", required=True, help="model file to write (.npz)")
     p.add_argument("--json", action="store_true")
@@ -903,6 +924,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure forward latency and training throughput")
     p.add_argument("--batch-size", type=whole_number(1), default=64)
     p.add_argument("--seconds", type=real_number(0), default=3.0, help="timing per measurement")
+    p.add_argument(
+        "--workers",
+        type=whole_number(1),
+        help="threads NumPy trains on, each on a part of the batch (default: one per core)",
+    )
     p.add_argument("--data", help="folder with the MNIST IDX files")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

@@ -39,11 +39,14 @@ def test_python_dash_m_shows_help():
         assert command in result.stdout
 
 
-def test_train_then_evaluate(tmp_path, capsys, mnist_dir):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_train_then_evaluate(tmp_path, capsys, mnist_dir, workers):
     out = tmp_path / "small.npz"
     code, result = run_json(
         capsys,
         "train",
+        "--workers",
+        workers,
         "--arch",
         "classic",
         "--epochs",
@@ -130,6 +133,15 @@ def test_bench_json(capsys):
     assert set(result["train_images_per_s"]) == {"classic", "default"}
     assert all(v > 0 for v in result["train_images_per_s"].values())
     assert "torch_train_images_per_s" in result and "ratio" in result
+    assert "torch_forward_latency_ms" in result
+    assert result["matmul_gflops"] > 0
+    # The default model's training cost, from its spec (README: about 25 MFLOP an image).
+    assert 24e6 < result["train_flops_per_image"]["default"] < 26e6
+    assert result["forward_flops_per_image"]["default"] == pytest.approx(8.6e6, rel=0.02)
+    for arch, rate in result["train_images_per_s"].items():
+        limit = result["matmul_gflops"] * 1e9 / result["train_flops_per_image"][arch]
+        assert result["machine_limit_images_per_s"][arch] == pytest.approx(limit)
+        assert result["fraction_of_machine"][arch] == pytest.approx(rate / limit)
 
 
 def test_data_download_from_local_mirror(tmp_path, capsys, mnist_dir):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitpad.core.network import NUM_CLASSES, Network
+from digitpad.core.network import NUM_CLASSES, PREDICT_BATCH, Network
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def evaluate(
     images: np.ndarray,
     labels: np.ndarray,
     should_stop: Callable[[], bool] | None = None,
-    batch_size: int = 1000,
+    batch_size: int = PREDICT_BATCH,
 ) -> Evaluation:
     """images (N, 28, 28) float32 in [0, 1], labels (N,) -> Evaluation.
 
@@ -76,7 +76,7 @@ def examine(
     labels: np.ndarray,
     should_stop: Callable[[], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    batch_size: int = 1000,
+    batch_size: int = PREDICT_BATCH,
 ) -> Examination:
     """``evaluate``, keeping every image's probabilities; ``progress(done, total)`` after
     each batch."""

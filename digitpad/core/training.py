@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from digitpad.core import calibration, pendigits
 from digitpad.core.augment import AugmentConfig, augment_batch
@@ -186,14 +190,25 @@ class Optimizer:
         }
         self.steps = 0
 
-    def step(self, learning_rate: float) -> None:
+    def step(self, learning_rate: float, gradients: BatchGradients | None = None) -> None:
+        """Updates every parameter from its grad. Given the ``gradients`` that filled them,
+        each of its workers updates a share of every parameter: the update is elementwise,
+        so the result is the same to the bit."""
         self.steps += 1
+        if gradients is None:
+            self._update(learning_rate, 0, 1)
+        else:
+            gradients.share(functools.partial(self._update, learning_rate))
+
+    def _update(self, learning_rate: float, part: int, parts: int) -> None:
+        """The update of part ``part`` of ``parts`` of every parameter's flat values."""
         c = self.config
-        for name, param in self.params.items():
-            grad = self.grads[name]
+        for name, whole in self.params.items():
+            share = slice(whole.size * part // parts, whole.size * (part + 1) // parts)
+            param, grad = whole.reshape(-1)[share], self.grads[name].reshape(-1)[share]
             if c.weight_decay and name.endswith("weight"):
                 grad = grad + c.weight_decay * param
-            first, second = self.state[name]
+            first, second = (moment.reshape(-1)[share] for moment in self.state[name])
             if c.optimizer == "sgd":
                 first *= c.momentum
                 first += grad
@@ -206,6 +221,88 @@ class Optimizer:
                 second += (1 - beta2) * grad * grad
                 correction = math.sqrt(1 - beta2**self.steps) / (1 - beta1**self.steps)
                 param -= (learning_rate * correction) * first / (np.sqrt(second) + eps)
+
+
+class BatchGradients:
+    """Forward, loss and backward for one batch: fills the network's grads.
+
+    With ``workers`` > 1 the batch is split into that many parts, each run on its own
+    thread on a replica sharing the network's parameters (``Network.replica``), and their
+    grads are summed into the network's: the same gradient up to float rounding. NumPy and
+    BLAS release the GIL, so the parts' element-wise work and matrix products overlap on
+    the machine's cores; meanwhile BLAS is held to one thread, or each part's products
+    would compete for the same cores. One worker is the plain sequential step, with BLAS
+    as the caller set it (the app limits it to one thread so the window keeps a core).
+    Use as a context manager, or call ``close`` to end the threads.
+    """
+
+    def __init__(self, network: Network, workers: int = 1) -> None:
+        if not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+        self.network = network
+        self.replicas = [network] + [network.replica() for _ in range(workers - 1)]
+        self.criteria = [SoftmaxCrossEntropy() for _ in self.replicas]
+        self._pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
+        self._blas = ThreadpoolController() if workers > 1 else None
+
+    def __enter__(self) -> BatchGradients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __call__(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+        """x (N, 1, 28, 28), labels (N,) -> (mean loss, logits (N, 10)); fills grads."""
+        n = len(labels)
+        if self._pool is None or n < len(self.replicas):
+            return self._part(0, x, labels, n)
+        bounds = np.linspace(0, n, len(self.replicas) + 1).astype(int)
+        parts = [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+        with self._blas.limit(limits=1, user_api="blas"):
+            others = [
+                self._pool.submit(self._part, i, x[part], labels[part], n)
+                for i, part in enumerate(parts[1:], start=1)
+            ]
+            results = [self._part(0, x[parts[0]], labels[parts[0]], n)]
+            results += [future.result() for future in others]
+        grads = self.network.named_grads()
+        for replica in self.replicas[1:]:
+            for name, grad in replica.named_grads().items():
+                grads[name] += grad
+        losses = [
+            loss * (part.stop - part.start) for (loss, _), part in zip(results, parts, strict=True)
+        ]
+        return sum(losses) / n, np.concatenate([logits for _, logits in results])
+
+    def share(self, work: Callable[[int, int], None]) -> None:
+        """Runs ``work(part, parts)`` for every part, one per worker, and waits for all."""
+        parts = len(self.replicas)
+        if self._pool is None:
+            work(0, 1)
+            return
+        others = [self._pool.submit(work, part, parts) for part in range(1, parts)]
+        work(0, parts)
+        for future in others:
+            future.result()
+
+    def _part(
+        self, index: int, x: np.ndarray, labels: np.ndarray, batch: int
+    ) -> tuple[float, np.ndarray]:
+        """A part of a batch of ``batch`` images, on replica ``index``: its mean loss and
+        logits; the grads it leaves are its share of the whole batch's mean loss."""
+        network, criterion = self.replicas[index], self.criteria[index]
+        logits = network.forward(x, training=True)
+        loss = criterion.forward(logits, labels)
+        d_logits = criterion.backward()
+        if len(labels) != batch:
+            d_logits *= len(labels) / batch
+        network.backward(d_logits)
+        return loss, logits
 
 
 def learning_rate_at(config: TrainConfig, progress: float) -> float:
@@ -499,6 +596,7 @@ def train(
     personal: PersonalSet | None = None,
     personal_baseline: Network | None = None,
     held_out_writers: Sequence[int] | None = None,
+    workers: int = 1,
 ) -> Iterator[Event]:
     """Train network in place on images (N, 28, 28) float32 in [0, 1] and labels (N,),
     and on ``pen_digits`` when ``config.pen_ratio`` > 0, and on the user's samples
@@ -509,6 +607,8 @@ def train(
 
     Yields a BatchEnd per batch, an EpochEnd per epoch and lastly Finished. Checks
     should_stop before every batch. Raises TrainingDiverged on a non-finite loss.
+    ``workers`` threads share each batch (``BatchGradients``); results then differ from
+    one worker's in float rounding only.
     """
     if bool(config.pen_ratio) != bool(pen_digits):
         raise ValueError(
@@ -536,80 +636,79 @@ def train(
     batches = math.ceil(n_train / mnist_per_batch)
     total_batches = batches * config.epochs
     optimizer = Optimizer(network, config)
-    criterion = SoftmaxCrossEntropy()
     history: list[dict] = []
     start = time.perf_counter()
     seen = 0
-    for epoch in range(1, config.epochs + 1):
-        perm = rng.permutation(n_train)
-        loss_sum = correct = count = 0.0
-        for batch in range(1, batches + 1):
-            if should_stop is not None and should_stop():
-                yield Finished(network, True, history, time.perf_counter() - start)
-                return
-            idx = perm[(batch - 1) * mnist_per_batch : batch * mnist_per_batch]
-            x = train_images[idx]
-            if config.augment:
-                x = augment_batch(x, rng, config.augment_config)
-            y = train_labels[idx]
-            for mix in mixes:
-                mix_x, mix_y = mix.take()
-                x, y = np.concatenate([x, mix_x]), np.concatenate([y, mix_y])
-            done = (epoch - 1) * batches + batch - 1
-            lr = learning_rate_at(config, done / total_batches)
-            logits = network.forward(x[:, None], training=True)
-            loss = criterion.forward(logits, y)
-            if not math.isfinite(loss) or loss > EXPLODED_LOSS:
-                raise TrainingDiverged(epoch, batch, lr, loss)
-            network.backward(criterion.backward())
-            optimizer.step(lr)
-            batch_correct = int((logits.argmax(axis=1) == y).sum())
-            loss_sum += loss * len(y)
-            correct += batch_correct
-            count += len(y)
-            seen += len(y)
-            elapsed = time.perf_counter() - start
-            rate = seen / elapsed if elapsed > 0 else 0.0
-            remaining = (total_batches - done - 1) * config.batch_size
-            yield BatchEnd(
+    with BatchGradients(network, workers) as gradients:
+        for epoch in range(1, config.epochs + 1):
+            perm = rng.permutation(n_train)
+            loss_sum = correct = count = 0.0
+            for batch in range(1, batches + 1):
+                if should_stop is not None and should_stop():
+                    yield Finished(network, True, history, time.perf_counter() - start)
+                    return
+                idx = perm[(batch - 1) * mnist_per_batch : batch * mnist_per_batch]
+                x = train_images[idx]
+                if config.augment:
+                    x = augment_batch(x, rng, config.augment_config)
+                y = train_labels[idx]
+                for mix in mixes:
+                    mix_x, mix_y = mix.take()
+                    x, y = np.concatenate([x, mix_x]), np.concatenate([y, mix_y])
+                done = (epoch - 1) * batches + batch - 1
+                lr = learning_rate_at(config, done / total_batches)
+                loss, logits = gradients(x[:, None], y)
+                if not math.isfinite(loss) or loss > EXPLODED_LOSS:
+                    raise TrainingDiverged(epoch, batch, lr, loss)
+                optimizer.step(lr, gradients)
+                batch_correct = int((logits.argmax(axis=1) == y).sum())
+                loss_sum += loss * len(y)
+                correct += batch_correct
+                count += len(y)
+                seen += len(y)
+                elapsed = time.perf_counter() - start
+                rate = seen / elapsed if elapsed > 0 else 0.0
+                remaining = (total_batches - done - 1) * config.batch_size
+                yield BatchEnd(
+                    epoch,
+                    config.epochs,
+                    batch,
+                    batches,
+                    loss,
+                    batch_correct / len(y),
+                    lr,
+                    rate,
+                    elapsed,
+                    remaining / rate if rate else 0.0,
+                )
+            val_loss = val_accuracy = None
+            if n_val:
+                scores = evaluate(network, val_images, val_labels)
+                val_loss, val_accuracy = scores.loss, scores.accuracy
+            record = {
+                "epoch": epoch,
+                "train_loss": loss_sum / count,
+                "train_accuracy": correct / count,
+                "val_loss": val_loss,
+                "val_accuracy": val_accuracy,
+            }
+            if pen is not None and len(pen.val_labels):
+                record["held_out_writers_accuracy"] = evaluate(
+                    network, pen.val_images, pen.val_labels
+                ).accuracy
+            history.append(record)
+            yield EpochEnd(
                 epoch,
                 config.epochs,
-                batch,
-                batches,
-                loss,
-                batch_correct / len(y),
-                lr,
-                rate,
-                elapsed,
-                remaining / rate if rate else 0.0,
+                record["train_loss"],
+                record["train_accuracy"],
+                val_loss,
+                val_accuracy,
+                time.perf_counter() - start,
+                network.copy(),
+                record.get("held_out_writers_accuracy"),
             )
-        val_loss = val_accuracy = None
-        if n_val:
-            scores = evaluate(network, val_images, val_labels)
-            val_loss, val_accuracy = scores.loss, scores.accuracy
-        record = {
-            "epoch": epoch,
-            "train_loss": loss_sum / count,
-            "train_accuracy": correct / count,
-            "val_loss": val_loss,
-            "val_accuracy": val_accuracy,
-        }
-        if pen is not None and len(pen.val_labels):
-            record["held_out_writers_accuracy"] = evaluate(
-                network, pen.val_images, pen.val_labels
-            ).accuracy
-        history.append(record)
-        yield EpochEnd(
-            epoch,
-            config.epochs,
-            record["train_loss"],
-            record["train_accuracy"],
-            val_loss,
-            val_accuracy,
-            time.perf_counter() - start,
-            network.copy(),
-            record.get("held_out_writers_accuracy"),
-        )
+
     threshold = threshold_for(network, calibration_images(train_images, val_images, config.seed))
     validation = pen.validate(network) if pen is not None and len(pen.val_labels) else None
     personal_result = mine.validate(network) if mine is not None else None

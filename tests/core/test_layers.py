@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from digitpad.core import layers
 from digitpad.core.layers import (
     ACTIVATION,
     ACTIVATIONS,
@@ -105,7 +106,11 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
-def test_conv_matches_loop_reference(n, c, h, w, f, k, s, padding):
+@pytest.mark.parametrize("weight_gradient", ["per image", "whole batch"])
+def test_conv_matches_loop_reference(monkeypatch, weight_gradient, n, c, h, w, f, k, s, padding):
+    # Both ways of computing the weight gradient (Conv2D.backward picks by weight count).
+    threshold = 10**9 if weight_gradient == "per image" else 0
+    monkeypatch.setattr(layers, "SMALL_WEIGHT_GRADIENT", threshold)
     layer = Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64)
     layer.params["bias"][:] = RNG.normal(size=f)
     x = RNG.normal(size=(n, c, h, w))
@@ -121,9 +126,31 @@ def test_conv_matches_loop_reference(n, c, h, w, f, k, s, padding):
     np.testing.assert_allclose(layer.grads["bias"], ref_db, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("n,c,h,w,f,k,s,padding", CONV_CASES)
+@pytest.mark.parametrize("columns", [1, 150, 10**9])
+def test_conv_inference_in_chunks_matches_loop_reference(
+    monkeypatch, columns, n, c, h, w, f, k, s, padding
+):
+    """Without training the batch goes through im2col in chunks (one image, a few, all)."""
+    monkeypatch.setattr(layers, "INFERENCE_COLUMNS", columns)
+    layer = Conv2D(c, f, k, s, padding, rng=RNG, dtype=np.float64)
+    layer.params["bias"][:] = RNG.normal(size=f)
+    x = RNG.normal(size=(n + 2, c, h, w))
+    pad = k // 2 if padding == "same" else 0
+    expected = conv_reference(x, layer.params["weight"], layer.params["bias"], s, pad)
+    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 6, 6), (1, 2, 7, 5), (3, 1, 4, 8)])
-def test_pools_match_loop_reference(shape):
+@pytest.mark.parametrize("memory", ["batch-first", "channel-first", "images-innermost", "ties"])
+def test_pools_match_loop_reference(shape, memory):
     x = RNG.normal(size=shape)
+    if memory == "ties":  # few distinct values: most windows hold their maximum twice
+        x = RNG.integers(-1, 2, size=shape).astype(np.float64)
+    if memory == "channel-first":  # (C, N, H, W) in memory
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    if memory in ("images-innermost", "ties"):  # as a convolution leaves its maps
+        x = np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
     pool = MaxPool2D()
     out = pool.forward(x, training=True)
     np.testing.assert_allclose(out, pool_reference(x, np.max))

@@ -154,6 +154,44 @@ def test_whole_network_gradient_check_float64():
             )
 
 
+def _grads_in_order(net, layers, x, labels):
+    criterion = SoftmaxCrossEntropy()
+    out = x
+    for layer in layers:
+        out = layer.forward(out, training=True)
+    loss = criterion.forward(out, labels)
+    d = criterion.backward()
+    for layer in reversed(layers):
+        d = layer.backward(d)
+        if d is None:
+            break
+    return loss, out, {k: v.copy() for k, v in net.named_grads().items()}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pooling_before_relu_gives_the_spec_orders_results_exactly(dtype):
+    net = Network(DEFAULT.spec(), np.random.default_rng(5), dtype=dtype)
+    assert net.run_order != net.layers  # both ReLU + max-pool pairs are swapped
+    assert [type(layer).__name__ for layer in net.run_order[:3]] == ["Conv2D", "MaxPool2D", "ReLU"]
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 1, 28, 28)).astype(dtype)
+    # Ties: blank regions make every window of conv1's output equal to its bias (its
+    # biases are set positive here), and a blank image makes whole maps tie.
+    x[:, :, :10] = 0
+    x[1] = 0
+    for layer in net.layers:
+        if "bias" in layer.params:
+            layer.params["bias"][...] = rng.uniform(-0.1, 0.1, layer.params["bias"].shape)
+    net.layers[0].params["bias"][:4] = 0.05
+    labels = np.array([1, 2, 3, 4])
+    spec_loss, spec_logits, spec_grads = _grads_in_order(net, net.layers, x, labels)
+    run_loss, run_logits, run_grads = _grads_in_order(net, net.run_order, x, labels)
+    assert run_loss == spec_loss
+    np.testing.assert_array_equal(run_logits, spec_logits)
+    for name, grad in spec_grads.items():
+        np.testing.assert_array_equal(run_grads[name], grad, err_msg=name)
+
+
 def test_copy_is_independent():
     net = Network(CLASSIC.spec())
     twin = net.copy()

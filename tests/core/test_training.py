@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 
 from digitpad.core.augment import AugmentConfig, augment_batch
-from digitpad.core.bundled import CLASSIC
+from digitpad.core.bundled import CLASSIC, DEFAULT
 from digitpad.core.evaluation import evaluate
 from digitpad.core.network import Network
 from digitpad.core.training import (
     BatchEnd,
+    BatchGradients,
     EpochEnd,
     Finished,
+    Optimizer,
     TrainConfig,
     TrainingDiverged,
     learning_rate_at,
@@ -26,6 +28,67 @@ def run(network, images, labels, config, should_stop=None):
     events = list(train(network, images, labels, config, should_stop))
     assert isinstance(events[-1], Finished)
     return events
+
+
+@pytest.mark.parametrize("workers, batch", [(2, 64), (2, 7), (3, 10), (2, 1)])
+def test_batch_gradients_on_threads_match_one_thread(workers, batch):
+    """Parts of a batch on replicas, each on its thread: the whole batch's loss, logits and
+    mean gradients (float64, so only rounding may differ)."""
+    rng = np.random.default_rng(7)
+    x = rng.random((batch, 1, 28, 28))
+    labels = rng.integers(0, 10, batch)
+    net = Network(DEFAULT.spec(), np.random.default_rng(8), dtype=np.float64)
+    with BatchGradients(net, 1) as gradients:
+        loss, logits = gradients(x, labels)
+    expected = {name: grad.copy() for name, grad in net.named_grads().items()}
+    for grad in net.named_grads().values():
+        grad[...] = np.nan  # nothing may be left over from the sequential step
+    with BatchGradients(net, workers) as gradients:
+        for _ in range(2):  # the second step must not add to the first one's grads
+            threaded_loss, threaded_logits = gradients(x, labels)
+    assert threaded_loss == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(threaded_logits, logits, rtol=1e-12)
+    for name, grad in net.named_grads().items():
+        np.testing.assert_allclose(grad, expected[name], rtol=1e-9, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("optimizer, weight_decay", [("adam", 0.0), ("sgd", 1e-3), ("adam", 1e-3)])
+def test_an_update_shared_by_workers_is_the_same_to_the_bit(optimizer, weight_decay):
+    config = TrainConfig(optimizer=optimizer, weight_decay=weight_decay)
+    rng = np.random.default_rng(9)
+    x, labels = rng.random((16, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 16)
+    alone, shared = (Network(DEFAULT.spec(), np.random.default_rng(0)) for _ in range(2))
+    with BatchGradients(alone) as one, BatchGradients(shared, 3) as three:
+        optimizers = Optimizer(alone, config), Optimizer(shared, config)
+        for _ in range(3):
+            one(x, labels)
+            three(x, labels)
+            shared.set_params(alone.named_params())  # the same start for both updates
+            for name, grad in alone.named_grads().items():
+                shared.named_grads()[name][...] = grad
+            optimizers[0].step(1e-3)
+            optimizers[1].step(1e-3, three)
+            for name, param in shared.named_params().items():
+                np.testing.assert_array_equal(param, alone.named_params()[name], err_msg=name)
+
+
+def test_a_replica_shares_parameters_but_not_grads():
+    net = Network(CLASSIC.spec(), np.random.default_rng(0))
+    twin = net.replica()
+    net.named_params()["0.weight"][...] = 0.5
+    assert (twin.named_params()["0.weight"] == 0.5).all()
+    twin.named_grads()["0.weight"][...] = 1.0
+    assert not (net.named_grads()["0.weight"] == 1.0).any()
+
+
+def test_two_workers_train_like_one(mnist_train):
+    images, labels = mnist_train.as_float()[:640], mnist_train.labels[:640]
+    config = TrainConfig(epochs=1, batch_size=64, validation_fraction=0.0)
+    one, two = (Network(CLASSIC.spec(), np.random.default_rng(0)) for _ in range(2))
+    list(train(one, images, labels, config))
+    list(train(two, images, labels, config, workers=2))
+    for name, param in two.named_params().items():
+        np.testing.assert_allclose(param, one.named_params()[name], rtol=1e-3, atol=1e-5)
 
 
 def test_training_on_a_real_subset_learns(mnist_train, mnist_test):
