@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resource_path("digitpad.svg"))))
         # Headless (screenshots, scripts): problems go to stderr, never to a modal dialog.
         self.messages = Messages(self, headless)
+        self.headless = headless
         self.settings = AppSettings(settings)
         self.library = Library(library_folder)
         self.library.clean_leftovers()
@@ -129,7 +130,9 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self._split = False  # the first show divides the width (sizes set before it are lost)
         self.setCentralWidget(splitter)
-        self.resize(fitted_size(self, 1180, 720))
+        # On a screen, a first size that fits it; a screenshot has no screen to fit (the
+        # offscreen one is 800 px wide) and is taken at the size the window is made for.
+        self.resize(QSize(1180, 720) if self.headless else fitted_size(self, 1180, 720))
 
     def _create_actions(self) -> None:
         self.actions = create_actions(self)
