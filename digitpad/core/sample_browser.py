@@ -75,9 +75,8 @@ class SampleBrowser:
             return []
         step = self._undo.pop()
         try:
-            if isinstance(step, dict):
-                self.store.relabel_many(step)
-                touched = list(step)
+            if isinstance(step, dict):  # those deleted since are gone: the others go back
+                touched = list(self.store.relabel_many(step, missing_ok=True))
             else:  # one already back again is skipped
                 touched, _ = self.store.add_many(step)
         except BaseException:

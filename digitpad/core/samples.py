@@ -444,14 +444,17 @@ class SampleStore:
         """Give a sample another label; the label it had."""
         return self.relabel_many({sample_id: label})[sample_id]
 
-    def relabel_many(self, labels: Mapping[int, int]) -> dict[int, int]:
+    def relabel_many(self, labels: Mapping[int, int], missing_ok: bool = False) -> dict[int, int]:
         """Give each sample id its label in one transaction (all or none); the labels they
-        had, so the same call with those undoes it."""
+        had, so the same call with those undoes it. An id no longer stored is a SampleError,
+        or passed over with ``missing_ok`` (an undo of samples deleted since)."""
         labels = {int(sample_id): check_label(label) for sample_id, label in labels.items()}
         old: dict[int, int] = {}
         with self._transaction() as db:
             for sample_id, label in labels.items():
                 row = db.execute("SELECT label FROM samples WHERE id = ?", (sample_id,)).fetchone()
+                if row is None and missing_ok:
+                    continue
                 if row is None:
                     raise SampleError(f"there is no sample {sample_id}")
                 old[sample_id] = int(row[0])
@@ -571,7 +574,7 @@ class SampleStore:
         return {
             "labels": np.array([row[0] for row in rows], dtype=np.int64),
             "predicted": np.array([-1 if row[1] is None else row[1] for row in rows], np.int64),
-            "created": np.array([row[2] for row in rows], dtype="U32"),
+            "created": np.array([row[2] for row in rows], dtype="U64"),
             "strokes_offsets": np.cumsum([0, *(row[3] for row in rows)]).astype(np.int64),
         }
 
@@ -718,7 +721,7 @@ def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
                 (b"".join(texts) for texts in store.export_chunks("strokes", CHUNK_SAMPLES)),
             )
             _write_npy(archive, "strokes_offsets", "<i8", (count + 1,), [offsets])
-            _write_npy(archive, "created", "<U32", (count,), [columns["created"]])
+            _write_npy(archive, "created", "<U64", (count,), [columns["created"]])
     return path, count
 
 

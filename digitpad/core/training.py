@@ -125,8 +125,12 @@ SAMPLES_RATIO = 0.25
 
 
 def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | None:
-    """The pen-digit writers a model's training kept out (its file's record), or None."""
+    """The pen-digit writers a model's training kept out (its file's record), or None. A
+    fine-tune without pen digits keeps its source's: they are still writers it never saw."""
     record = training.get(PEN_DIGITS_KEY)
+    if not isinstance(record, Mapping):
+        source = training.get(FINE_TUNED_FROM_KEY)
+        record = source.get(PEN_DIGITS_KEY) if isinstance(source, Mapping) else None
     held = record.get("held_out_writers") if isinstance(record, Mapping) else None
     if (
         isinstance(held, list)

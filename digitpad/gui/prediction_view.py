@@ -59,8 +59,10 @@ class PredictionView(QLabel):
         verdict, viewer = self.viewer.verdict, self.viewer
         if viewer.model is None:
             markup = "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
+            self._note, self._note_shown = "", False  # nothing to say it under
         elif viewer.too_small:
             markup = TOO_SMALL
+            self._note, self._note_shown = "", False  # a drawing came: the note is done
         elif verdict is None:
             markup = DRAW_A_DIGIT + (NOTE.format(html.escape(self._note)) if self._note else "")
             self._note_shown = bool(self._note)

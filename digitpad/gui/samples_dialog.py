@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeySequence,
     QPixmap,
-    QResizeEvent,
     QShortcut,
     QShowEvent,
 )
@@ -124,6 +123,7 @@ class SamplesDialog(QDialog):
             "delete them; double-click one to open it on the canvas."
         )
         self.list.itemDoubleClicked.connect(self._on_list_item_double_clicked)
+        self.list.viewport().installEventFilter(self)
         self.list.itemSelectionChanged.connect(self._on_selection_changed)
 
         self.open_button = QPushButton("Open on Canvas")
@@ -172,6 +172,7 @@ class SamplesDialog(QDialog):
 
     def _on_browser_changed(self) -> None:
         selected = set(self.selected_ids())
+        scrolled = self.list.verticalScrollBar().value()
         self.list.clear()
         shown = Counter(row.label for row in self.browser.rows)
         heading_font = self.list.font()
@@ -206,6 +207,7 @@ class SamplesDialog(QDialog):
             else "No samples yet: draw a digit, then press the digit it is"
         )
         self._laid_out_columns = columns
+        self.list.verticalScrollBar().setValue(scrolled)
         self.undo_button.setEnabled(self.browser.can_undo)
         self.undo_button.setText(self.browser.undo_text)
         self._on_selection_changed()
@@ -221,10 +223,15 @@ class SamplesDialog(QDialog):
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         return item
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self.isVisible() and self._columns() != self._laid_out_columns:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The list's own viewport: it narrows with the dialog and when a scroll bar comes.
+        if (
+            event.type() == QEvent.Type.Resize
+            and self.isVisible()
+            and self._columns() != self._laid_out_columns
+        ):
             self._on_browser_changed()  # the rows are as wide as before no more
+        return super().eventFilter(watched, event)
 
     def selected_ids(self) -> list[int]:
         return [
@@ -283,7 +290,9 @@ class SamplesDialog(QDialog):
             self.summary.setText(f"{what}: those samples are stored again already")
 
     def _on_list_item_double_clicked(self, item: QListWidgetItem) -> None:
-        self._open(item.data(Qt.ItemDataRole.UserRole))
+        sample_id = item.data(Qt.ItemDataRole.UserRole)
+        if sample_id is not None:  # not a digit's heading
+            self._open(sample_id)
 
     def _on_open_clicked(self) -> None:
         ids = self.selected_ids()

@@ -41,3 +41,16 @@ def test_the_browser_model_filters_groups_and_undoes_deletions(tmp_path):
     assert [store.get(1).label, store.get(2).label] == [5, 2]
     assert events and events[-1] == 4
     store.close()
+
+
+def test_undoing_a_relabel_passes_over_samples_deleted_since(tmp_path):
+    store = SampleStore(tmp_path / "s.sqlite")
+    for seed in range(3):
+        store.add(drawing(seed, 2))
+    browser = SampleBrowser(lambda: store)
+    browser.refresh()
+    browser.relabel([1, 2, 3], 5)
+    store.delete(2)  # elsewhere: another window, the command line
+    assert browser.undo() == [1, 3] and not browser.can_undo
+    assert [store.get(1).label, store.get(3).label] == [2, 2]
+    store.close()

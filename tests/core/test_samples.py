@@ -378,7 +378,7 @@ def test_thousands_of_samples_go_out_and_come_back_once(tmp_path, many_stored, k
             assert arrays["inputs"].shape == (MANY, 28, 28) and arrays["inputs"].dtype == "<f4"
             assert arrays["canvas"].shape == (MANY, 280, 280)
             assert arrays["labels"].tolist() == [i % 10 for i in range(MANY)]
-            assert arrays["created"].dtype == "<U32" and len(arrays["strokes_offsets"]) == MANY + 1
+            assert arrays["created"].dtype == "<U64" and len(arrays["strokes_offsets"]) == MANY + 1
             assert all(
                 info.compress_type == zipfile.ZIP_DEFLATED
                 for info in zipfile.ZipFile(path).infolist()
@@ -588,3 +588,15 @@ def test_a_database_another_process_is_writing_is_not_moved_aside(tmp_path, monk
     with SampleStore(path) as store:
         store.add(drawing(1))
         assert store.count() == 1
+
+
+def test_a_long_date_survives_an_export_and_import(tmp_path):
+    from digitpad.core.samples import export_npz, read_export
+
+    created = "2026-11-26T10:00:00+00:00 (kept on the classroom laptop)"  # 56 characters
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        store.add(drawing(1, 3, created=created))
+        path, _ = export_npz(store, tmp_path / "mine.npz")
+    with SampleStore(tmp_path / "b.sqlite") as other:
+        other.add_many(read_export(path))
+        assert other.all()[0].created == created

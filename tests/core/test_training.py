@@ -437,3 +437,13 @@ def test_samples_and_their_ratio_go_together(mnist_train):
         next(train(net, images, labels, TrainConfig(samples_ratio=0.25), personal=everything_held))
     with pytest.raises(ValueError, match="leaves no MNIST digits in a batch of 4"):
         TrainConfig(batch_size=4, pen_ratio=0.5, samples_ratio=0.5)
+
+
+def test_the_writers_held_out_are_read_from_a_fine_tunes_source_too():
+    from digitpad.core.training import held_out_writers_of
+
+    own = {"pen_digits": {"held_out_writers": [7, 3, 7]}}
+    assert held_out_writers_of(own) == (3, 7)
+    assert held_out_writers_of({"fine_tuned_from": own}) == (3, 7)
+    assert held_out_writers_of({"fine_tuned_from": {"name": "x"}}) is None
+    assert held_out_writers_of({"pen_digits": {"held_out_writers": [True]}}) is None

@@ -192,6 +192,10 @@ def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, d
     assert "3 samples" in dialog.summary.text()
     dialog.list.selectAll()  # the headings are not samples: never selected
     assert len(dialog.selected_ids()) == 3 == len(dialog.list.selectedItems())
+    heading = dialog.list.item(0)  # "3s · 1": double-clicked, it opens nothing, says nothing
+    rect = dialog.list.visualItemRect(heading)
+    QTest.mouseDClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert not dialogs and window.canvas.is_empty()
     keep(window, qtbot, 1, 1)  # kept while the browser is open: it shows up
     assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
     dialog.misread_only.setChecked(True)
