@@ -124,14 +124,24 @@ FINE_TUNE = TrainConfig(
 SAMPLES_RATIO = 0.25
 
 
-def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | None:
-    """The pen-digit writers a model's training kept out (its file's record), or None. A
-    fine-tune without pen digits keeps its source's: they are still writers it never saw."""
+FINE_TUNED_FROM_KEY = "fine_tuned_from"
+
+
+def pen_digits_learned(training: Mapping[str, object]) -> Mapping | None:
+    """The record of the pen digits a model learned (its file's ``training``): its own
+    run's, or for a fine-tune without pen digits, its source's (it still knows them)."""
     record = training.get(PEN_DIGITS_KEY)
     if not isinstance(record, Mapping):
         source = training.get(FINE_TUNED_FROM_KEY)
         record = source.get(PEN_DIGITS_KEY) if isinstance(source, Mapping) else None
-    held = record.get("held_out_writers") if isinstance(record, Mapping) else None
+    return record if isinstance(record, Mapping) else None
+
+
+def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | None:
+    """The pen-digit writers a model's training kept out (its file's record), or None. A
+    fine-tune without pen digits keeps its source's: they are still writers it never saw."""
+    record = pen_digits_learned(training)
+    held = record.get("held_out_writers") if record is not None else None
     if (
         isinstance(held, list)
         and held
@@ -139,9 +149,6 @@ def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | Non
     ):
         return tuple(sorted(set(held)))
     return None
-
-
-FINE_TUNED_FROM_KEY = "fine_tuned_from"
 
 
 def fine_tuned_from(
@@ -153,11 +160,8 @@ def fine_tuned_from(
     record: dict = {"name": source.name, "test_accuracy": test_accuracy}
     if path is not None:
         record["path"] = path
-    pen = source.training.get(PEN_DIGITS_KEY)
-    if not isinstance(pen, Mapping):  # a fine-tune of a fine-tune: the first source's
-        earlier = source.training.get(FINE_TUNED_FROM_KEY)
-        pen = earlier.get(PEN_DIGITS_KEY) if isinstance(earlier, Mapping) else None
-    if isinstance(pen, Mapping):
+    pen = pen_digits_learned(source.training)
+    if pen is not None:
         record[PEN_DIGITS_KEY] = {
             **pen,
             "accuracy": source.metrics.get(HELD_OUT_KEY, pen.get("accuracy")),

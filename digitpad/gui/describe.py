@@ -7,7 +7,7 @@ import html
 from digitpad import __version__
 from digitpad.core.calibration import CALIBRATION_KEY
 from digitpad.core.model_io import Model
-from digitpad.core.training import HELD_OUT_KEY, PEN_DIGITS_KEY
+from digitpad.core.training import FINE_TUNED_FROM_KEY, HELD_OUT_KEY, PEN_DIGITS_KEY
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -81,7 +81,7 @@ def _handwriting_lines(training: dict, metrics: dict, temperature: float) -> lis
     pen = training.get(PEN_DIGITS_KEY)
     fit = training.get(CALIBRATION_KEY)
     lines = []
-    source = training.get("fine_tuned_from")
+    source = training.get(FINE_TUNED_FROM_KEY)
     if isinstance(source, dict) and isinstance(source.get("name"), str):
         lines.append(f"Fine-tuned from {html.escape(source['name'][:60])}")
     mine = training.get("samples")

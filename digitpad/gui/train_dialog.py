@@ -335,7 +335,7 @@ class TrainDialog(QDialog):
         # Fine-tuning keeps the network in use: choosing another one would mean nothing.
         self.network_stack.setCurrentIndex(1 if fine_tune else 0)
         if fine_tune:
-            source = self.current_metadata() if self.current_metadata is not None else None
+            source = self._current_metadata()
             name = source.name if source is not None and source.name else "the model in use"
             self.fine_tune_note.setText(
                 f"The model in use, <b>{html.escape(name)}</b>, trained further from its "
@@ -365,7 +365,7 @@ class TrainDialog(QDialog):
             return
         # Compared against the model in use when the run starts, whatever it was before.
         current = self.current_network()
-        source = self.current_metadata() if self.current_metadata is not None else None
+        source = self._current_metadata()
         fine_tune = self.samples.fine_tune.isChecked() and current is not None
         include = self.samples.include.isChecked() and self.personal is not None
         if fine_tune:
@@ -446,8 +446,11 @@ class TrainDialog(QDialog):
         self._update_buttons()
 
     def _use_fine_tuning(self) -> None:
-        source = self.current_metadata() if self.current_metadata is not None else None
+        source = self._current_metadata()
         self.form.use_fine_tuning(source.training if source is not None else {})
+
+    def _current_metadata(self) -> ModelMetadata | None:
+        return self.current_metadata() if self.current_metadata is not None else None
 
     def model_changed(self) -> None:
         """Another model is in use: a fine-tune waiting to start takes that model's settings
