@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWi
 
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
-from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError, SampleStore
+from digitpad.core.session import SessionResult
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
@@ -23,7 +24,6 @@ from digitpad.gui.evaluate_dialog import EvaluateDialog
 from digitpad.gui.messages import Messages
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_dialog import TrainDialog
-from digitpad.gui.workers import TrainResult
 
 MODEL_FILTER = "digitpad models (*.npz)"
 
@@ -275,12 +275,11 @@ class ModelMenu(QObject):
     def retrain(self) -> None:
         if self.train_dialog is None:
             self.train_dialog = TrainDialog(
-                self._current_network,
+                self._model_in_use,
                 self.keep_trained,
                 self.settings,
                 self._personal_samples,
                 self.window,
-                self._current_metadata,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)
@@ -314,14 +313,13 @@ class ModelMenu(QObject):
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
 
-    def _current_metadata(self) -> ModelMetadata | None:
-        model = self.viewer.model
-        return model.metadata if model is not None else None
+    def _model_in_use(self) -> Model | None:
+        return self.viewer.model
 
     def _current_network(self) -> Network | None:
         return self.viewer.network
 
-    def keep_trained(self, result: TrainResult, path: Path | None) -> str | None:
+    def keep_trained(self, result: SessionResult, path: Path | None) -> str | None:
         """Save a new model (in the library, or at ``path``) and switch to it.
 
         Returns None, or why it could not be saved: the caller keeps the result then."""

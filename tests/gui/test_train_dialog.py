@@ -346,7 +346,7 @@ def test_every_dialog_slot_runs_on_the_gui_thread(
     names = {name for name, _ in threads}
     assert {
         "_on_worker_batch_progress",
-        "_on_worker_evaluating",
+        "_on_worker_step",
         "_on_worker_succeeded",
         "_on_worker_progress",
         "_on_background_done",
