@@ -395,8 +395,7 @@ def test_fine_tuning_on_a_personal_style_raises_accuracy_on_its_held_out_samples
 
 def test_fine_tuning_distorts_mnist_only_for_a_model_that_learned_from_distorted_digits():
     from digitpad.core.bundled import DEFAULT
-    from digitpad.core.model_io import load_model
-    from digitpad.core.model_io import ModelMetadata
+    from digitpad.core.model_io import ModelMetadata, load_model
     from digitpad.core.record import ModelRecord
     from digitpad.core.training import FINE_TUNE, fine_tune_config
 
