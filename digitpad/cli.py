@@ -188,7 +188,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         sys.stderr.write("\ninterrupted: nothing was written\n")
         return 130
     except ValueError as exc:  # settings that do not fit the data (a validation share)
-        raise CliError(str(exc).replace("a validation fraction", "--val-fraction", 1)) from exc
+        raise CliError(str(exc)) from exc
     except TrainingDiverged as exc:
         raise CliError(str(exc)) from exc
     assert result is not None

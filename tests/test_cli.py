@@ -85,7 +85,7 @@ def test_train_interrupted_writes_nothing(tmp_path, capsys, mnist_dir, monkeypat
         yield from ()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "train", interrupted)
+    monkeypatch.setattr(cli.session, "train", interrupted)
     code = main(
         ["train", "--arch", "classic", "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]
     )
@@ -297,7 +297,9 @@ def test_a_full_stdout_is_one_line_and_exit_one(tmp_path):
 def test_a_split_that_leaves_nothing_to_train_on_is_refused_first(capsys, tmp_path, mnist_dir):
     argv = ["train", "--arch", "classic", "--limit", "10", "--val-fraction", "0.95"]
     assert main([*argv, "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]) == 1
-    assert "--val-fraction 0.95 of 10 images leaves none" in capsys.readouterr().err
+    assert "validation fraction of 0.95 (--val-fraction) of 10 images leaves none" in (
+        capsys.readouterr().err
+    )
 
 
 # -- trained work is never lost (issue 10, class 4) -----------------------------------------

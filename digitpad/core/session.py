@@ -150,8 +150,8 @@ def run(
     count = min(config.limit or len(train_split.labels), len(train_split.labels))
     if count - round(count * config.validation_fraction) < 1:
         raise ValueError(
-            f"a validation fraction of {config.validation_fraction:g} of {count} images "
-            "leaves none to train on"
+            f"a validation fraction of {config.validation_fraction:g} (--val-fraction) of "
+            f"{count} images leaves none to train on"
         )
     pen_digits: list[pendigits.PenDigit] = []
     if request.pen_dir is not None:

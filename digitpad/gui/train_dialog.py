@@ -174,8 +174,8 @@ class TrainingForm(QGroupBox):
 
 
 def dialog_recipe(arch: str | None) -> TrainConfig:
-    """A new network's settings in the dialog: a bundled architecture's own recipe (a
-    custom network's are those of ``default``), run for the recipe's quick epochs (a
+    """A new network's settings in the dialog: a bundled architecture's own recipe (before
+    any is chosen, ``default``'s), run for the recipe's quick epochs (a
     minute or two here) on MNIST alone, a tenth of it held out for the validation curve."""
     recipe = RECIPES.get(arch or "", RECIPES["default"])
     return replace(
@@ -509,7 +509,9 @@ class TrainDialog(QDialog):
             self.form.use_fine_tuning(ModelRecord.of(model.metadata))
 
     def _on_network_box_architecture_changed(self, arch: str) -> None:
-        if not self.samples.fine_tune.isChecked():
+        # A bundled architecture brings its own recipe; a custom network keeps the
+        # settings there are (it has no recipe of its own).
+        if arch in RECIPES and not self.samples.fine_tune.isChecked():
             self.form.use_recipe(dialog_recipe(arch))
             self.live.reset(self.form.epochs.value())
 
