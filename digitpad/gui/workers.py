@@ -1,11 +1,13 @@
-"""Work off the GUI thread: training (with its evaluation) and downloading MNIST.
+"""Work off the GUI thread: a training session (``core/session.py``), an evaluation
+(Model > Evaluate) and downloading MNIST.
 
 One contract for every worker (the pattern of Qt's threading examples and superqt's
 workers): a QObject moved to a QThread that never touches a widget, emits signals of
-plain data, stops cooperatively when its ``threading.Event`` is set, and whose one base
-``run()`` turns every exception into ``failed(message)``. Its last signal is always
-``finished``. Connect its signals only to bound slots of GUI objects: PySide6 runs a
-lambda in the emitting thread.
+plain data, and stops cooperatively when its ``threading.Event`` is set. Its one base
+``run()`` reports how the work ended, exactly once: ``succeeded`` (each worker's own, with
+its result), ``cancelled`` when it stopped because it was asked to, or ``failed(message)``
+for any exception; then always ``finished``, last. Connect its signals only to bound slots
+of GUI objects: PySide6 runs a lambda in the emitting thread.
 """
 
 from __future__ import annotations
