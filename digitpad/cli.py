@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
-from digitpad.core import calibration, pendigits, session
+from digitpad.core import calibration, pendigits, session, uji
 from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.calibration import CALIBRATION_KEY, expected_calibration_error
@@ -331,8 +331,14 @@ def _pen_digits_folder(args: argparse.Namespace, config: TrainConfig) -> Path | 
 def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
     """A model on pen-written digits, drawn the way the canvas draws them."""
     model = load_model(args.model)
-    digits = pendigits.load(args.strokes)
+    collection = uji.holds_digits(args.strokes)
+    digits = uji.load_digits(args.strokes) if collection else pendigits.load(args.strokes)
     if args.writers:
+        if collection and args.writers.strip() == HELD_OUT:
+            raise CliError(
+                f"--writers {HELD_OUT}: {args.strokes} is the UJI collection, whose writers no "
+                "model here trained on: leave --writers out to score them all"
+            )
         wanted = _writers_wanted(args.writers, ModelRecord.of(model.metadata), args.model)
         missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
         if missing:
@@ -856,7 +862,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strokes",
         type=Path,
         metavar="DIR",
-        help="score on the UCI pen-digits strokes in DIR instead (drawn as the canvas draws)",
+        help="score on the pen-written digits in DIR instead, drawn as the canvas draws: the "
+        "UCI pen digits (pendigits-orig.tra.gz) or UJI Pen Characters (uji-digits-W01-W20.txt.gz)",
     )
     p.add_argument(
         "--writers",

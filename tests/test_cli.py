@@ -514,6 +514,16 @@ def test_held_out_writers_of_a_model_trained_without_pen_digits_is_an_error(caps
     )
 
 
+def test_evaluate_reads_the_uji_collection_by_writers_no_model_saw(capsys, uji_digits_dir):
+    assert main(["evaluate", "--json", "--strokes", str(uji_digits_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 400 and report["writers"] == list(range(1, 21))
+    assert report["accuracy"] >= 0.97  # the bundled default, on another tablet's writers
+    argv = ["evaluate", "--strokes", str(uji_digits_dir), "--writers", "held-out"]
+    assert main(argv) == 1
+    assert "whose writers no model here trained on" in capsys.readouterr().err
+
+
 def test_calibrate_with_strokes_fits_and_stores_a_temperature(tmp_path, capsys, pendigits_dir):
     import shutil
 
