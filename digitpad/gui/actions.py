@@ -11,8 +11,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 Key = QKeySequence.StandardKey | str
 
@@ -25,6 +36,9 @@ class ActionSpec:
     shortcuts: tuple[Key, ...] = ()
     tip: str = ""
     checkable: bool = False
+    # Its keys go first to the focused control when that control has a use for them
+    # (Enter presses a focused button): a window-wide shortcut would otherwise win.
+    focus_first: bool = False
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -132,6 +146,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&It Read It Right",
         ("Return", "Enter"),
         "Keep the drawing as one of your samples, labelled with the answer shown",
+        focus_first=True,
     ),
     *(
         ActionSpec(
@@ -209,7 +224,63 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
         action.setCheckable(spec.checkable)
         parent.addAction(action)
         actions[spec.name] = action
+    focus_first = [
+        key for spec in ACTIONS if spec.focus_first for key in actions[spec.name].shortcuts()
+    ]
+    if focus_first:
+        parent.installEventFilter(FocusedControlFirst(focus_first, parent))
     return actions
+
+
+def takes_enter(widget: QWidget) -> bool:
+    """Whether Enter does something of its own on ``widget``: presses a button, picks from
+    a list or a combo box, ends an entry, follows a link."""
+    if isinstance(widget, (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox)):
+        return True
+    if isinstance(widget, QLineEdit):
+        return not widget.isReadOnly()
+    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+        flags = widget.textInteractionFlags()
+        wanted = (
+            Qt.TextInteractionFlag.TextEditable | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        return bool(flags & wanted)
+    return False
+
+
+class FocusedControlFirst(QObject):
+    """Lets the focused control have the keys of window-wide shortcuts it has a use for.
+
+    Qt offers a key to the focused widget as a ShortcutOverride before it triggers a
+    shortcut; an override nobody accepts travels up to the window, where this filter sits.
+    For a control that takes Enter it accepts the override, so the key goes to the control;
+    a button that lets Enter pass (Qt's buttons answer only Space outside dialogs) is then
+    pressed here, as the key promised."""
+
+    def __init__(self, keys: list[QKeySequence], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.keys = keys
+
+    def _is_ours(self, event: QKeyEvent) -> bool:
+        # Enter on the keypad carries the keypad modifier; the shortcut ignores it too.
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        return pressed in self.keys
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        focused = QApplication.focusWidget()
+        if focused is None or not takes_enter(focused) or not self._is_ours(event):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key goes to the focused control, not to the shortcut
+            return True
+        if isinstance(focused, QAbstractButton):  # the control let the key pass
+            focused.click()
+            return True
+        return False
 
 
 def connect_actions(actions: dict[str, QAction], slots: dict[str, Callable]) -> None:

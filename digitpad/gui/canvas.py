@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QImage,
     QMouseEvent,
     QPainter,
@@ -73,6 +74,9 @@ class DrawingCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        # Drawing takes the keyboard focus: Enter ("it read it right") then belongs to the
+        # drawing, not to a button focused before (which Enter would press).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw a digit here. Right-drag or E to erase; Ctrl+Z undoes a stroke.")
         self._image = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -319,6 +323,19 @@ class DrawingCanvas(QWidget):
         rect = self._view_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, self._image)
-        painter.setPen(QPen(self.palette().mid().color(), 1))
-        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        # The frame shows where the keys go: highlighted while the canvas has the focus.
+        if self.hasFocus():
+            painter.setPen(QPen(self.palette().highlight().color(), 2))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        else:
+            painter.setPen(QPen(self.palette().mid().color(), 1))
+            painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from digitpad.core.bundled import resolve_model
 from digitpad.core.samples import SampleStore
@@ -356,3 +356,43 @@ def test_undoing_a_deletion_of_samples_stored_again_says_so(window, qtbot, dialo
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     assert dialog.summary.text() == "Undo Delete: those samples are stored again already"
     assert len(stored(window)) == 1 and not dialog.undo_button.isEnabled() and not dialogs
+
+
+# -- keys the focused control takes first ------------------------------------------------
+
+
+def tab_to(window, qtbot, name):
+    """Press Tab, as a keyboard user does, until the control named ``name`` has focus."""
+    for _ in range(40):
+        focused = QApplication.focusWidget()
+        if focused is not None and focused.objectName() == name:
+            return focused
+        QTest.keyClick(focused or window, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {name}")
+
+
+def test_enter_and_space_act_on_the_focused_control_not_on_the_teach_bar(window, qtbot, dialogs):
+    draw(window, DIGITS[7])
+    assert window.actions["teach_confirm"].isEnabled()
+    stage = tab_to(window, qtbot, "stage_conv2")
+    QTest.keyClick(stage, Qt.Key.Key_Return)
+    assert stage.isChecked() and window.viewer.selected_layer == window.viewer.stages[3].first
+    assert window.network_view.layer_selector.currentIndex() == 1
+    assert not window.canvas.is_empty() and len(stored(window)) == 0
+    stage = tab_to(window, qtbot, "stage_maxpool1")
+    QTest.keyClick(stage, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert stage.isChecked() and len(stored(window)) == 0
+    stage = tab_to(window, qtbot, "stage_conv1")
+    QTest.keyClick(stage, Qt.Key.Key_Space)
+    assert stage.isChecked() and len(stored(window)) == 0
+    # A control with nothing to do on Enter: Enter still means "it read it right".
+    tab_to(window, qtbot, "pen_width")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert [s.label for s in stored(window)] == [7] and window.canvas.is_empty()
+    # Drawing puts the focus on the canvas, where Enter keeps the drawing.
+    tab_to(window, qtbot, "stage_conv1")
+    draw(window, DIGITS[4])
+    assert QApplication.focusWidget() is window.canvas
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    assert [s.label for s in stored(window)] == [7, 4]
+    assert not dialogs
