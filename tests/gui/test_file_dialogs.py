@@ -97,3 +97,16 @@ def test_file_dialogs_start_where_that_kind_of_file_was_last_used(
     window.actions["open_image"].trigger()
     assert recorded[-1] == str(home / "Pictures")
     assert not dialogs
+
+
+@pytest.mark.parametrize("value", ["relative/folder", "/no/such/folder", "x" * 5000, 42])
+def test_a_remembered_folder_that_is_no_folder_is_passed_over(settings, home, value):
+    from digitpad.gui.file_dialogs import start_folder
+
+    settings.setValue("folders/images", value)
+    assert AppSettings(settings).last_folder("images") is None
+    assert start_folder(AppSettings(settings), Files.IMAGES) == home / "Pictures"
+    (home / "Pictures").rmdir()  # no Pictures folder: Documents, then home
+    assert start_folder(AppSettings(settings), Files.IMAGES) == home / "Documents"
+    (home / "Documents").rmdir()
+    assert start_folder(AppSettings(settings), Files.MODELS) == home
