@@ -455,6 +455,7 @@ def tab_to(window, qtbot, name):
 
 
 def test_enter_and_space_act_on_the_focused_control_not_on_the_teach_bar(window, qtbot, dialogs):
+    assert QApplication.focusWidget() is window.canvas  # where the keys go at first
     draw(window, DIGITS[7])
     assert window.actions["teach_confirm"].isEnabled()
     stage = tab_to(window, qtbot, "stage_conv2")
