@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
@@ -18,6 +18,7 @@ from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError, SampleStore
 from digitpad.core.session import SessionResult
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui import file_dialogs
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
 from digitpad.gui.evaluate_dialog import EvaluateDialog
@@ -211,8 +212,8 @@ class ModelMenu(QObject):
     # -- the menu's commands ---------------------------------------------------------------
 
     def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, "Open model", str(self.library.folder), MODEL_FILTER
+        path, _ = file_dialogs.open_file(
+            self.window, file_dialogs.Files.MODELS, "Open model", MODEL_FILTER
         )
         if path:
             self.load(Path(path))
@@ -227,8 +228,8 @@ class ModelMenu(QObject):
         model = self.viewer.model
         if not (model and model.path):
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self.window, "Export model", model.path.name, MODEL_FILTER
+        target, _ = file_dialogs.save_file(
+            self.window, file_dialogs.Files.MODELS, "Export model", model.path.name, MODEL_FILTER
         )
         if not target:
             return

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -48,6 +47,7 @@ from digitpad.core.samples import (
     read_export,
 )
 from digitpad.core.teaching import n_samples
+from digitpad.gui import file_dialogs
 from digitpad.gui.messages import Messages
 
 THUMBNAIL = 56  # pixels: two per input pixel
@@ -308,8 +308,12 @@ class SamplesDialog(QDialog):
         self.open_sample(sample)
 
     def _on_export_clicked(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export Samples", "my-samples.npz", f"{NPZ_FILTER};;{IDX_FILTER}"
+        path, chosen = file_dialogs.save_file(
+            self,
+            file_dialogs.Files.SAMPLES,
+            "Export Samples",
+            "my-samples.npz",
+            f"{NPZ_FILTER};;{IDX_FILTER}",
         )
         if not path:
             return
@@ -330,10 +334,10 @@ class SamplesDialog(QDialog):
         self.summary.setText(f"Exported {n_samples(count)} to {written}")
 
     def _on_import_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.open_file(
             self,
+            file_dialogs.Files.SAMPLES,
             "Import Samples",
-            "",
             f"{NPZ_FILTER};;Exported IDX images ({IDX_IMAGES} {IDX_IMAGES}.gz)",
         )
         if not path:

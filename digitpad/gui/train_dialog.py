@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -40,6 +39,7 @@ from digitpad.core.record import ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
 from digitpad.core.training import OPTIMIZERS, SAMPLES_RATIO, TrainConfig, fine_tune_config
+from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_architecture import CUSTOM, ArchitectureEditor
@@ -564,8 +564,12 @@ class TrainDialog(QDialog):
     def _on_results_save_as_requested(self) -> None:
         if self.result is None:
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "Save model", f"{self.result.metadata.name}.npz", "digitpad models (*.npz)"
+        target, _ = file_dialogs.save_file(
+            self,
+            file_dialogs.Files.MODELS,
+            "Save model",
+            f"{self.result.metadata.name}.npz",
+            "digitpad models (*.npz)",
         )
         if target:
             self._keep(Path(target))
