@@ -8,6 +8,7 @@ so a set of seeds can be held out whole, as writers are.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -45,7 +46,7 @@ def _line(a: Sequence[float], b: Sequence[float], points: int = 12) -> Path:
 
 def _polyline(corners: Sequence[Sequence[float]], points: int = 8) -> Path:
     return np.concatenate(
-        [_line(a, b, points)[:-1] for a, b in zip(corners[:-1], corners[1:], strict=True)]
+        [_line(a, b, points)[:-1] for a, b in itertools.pairwise(corners)]
         + [np.asarray(corners[-1:], float)]
     )
 

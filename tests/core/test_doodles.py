@@ -19,7 +19,7 @@ def test_every_kind_draws_inside_the_canvas_the_same_for_a_seed(kind):
     for stroke in first:
         low = stroke.points.min() - stroke.width / 2
         high = stroke.points.max() + stroke.width / 2
-        assert -1e-6 <= low and high <= CANVAS_SIZE + 1e-6
+        assert low >= -1e-6 and high <= CANVAS_SIZE + 1e-6
     ink = render(first) > 0.1
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     # as big as a digit is drawn: at least 100 px one way
