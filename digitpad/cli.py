@@ -187,7 +187,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted: nothing was written\n")
         return 130
-    except ValueError as exc:  # settings that do not fit the data (a validation share)
+    except session.SettingsError as exc:  # settings that do not fit the data
         raise CliError(str(exc)) from exc
     except TrainingDiverged as exc:
         raise CliError(str(exc)) from exc

@@ -26,13 +26,13 @@ MAX_TEXT = 60  # longer names from a file are cut: they are shown, never trusted
 
 
 def _number(value: object, low: float = -math.inf, high: float = math.inf) -> float | None:
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and low <= value <= high
-    )
-    return float(value) if ok else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:  # JSON allows integers past any float (10**400): OverflowError here
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
 
 
 def _fraction(value: object) -> float | None:
@@ -139,6 +139,7 @@ class ModelRecord:
     calibration: CalibrationRecord | None
     familiarity_threshold: float | None
     augmented: bool  # it learned from distorted (augmented) digits
+    validated: bool  # its run kept some of its MNIST digits aside for validation
 
     @property
     def held_out_writers(self) -> tuple[int, ...] | None:
@@ -216,6 +217,7 @@ class ModelRecord:
             calibration=calibration,
             familiarity_threshold=_number(metrics.get(THRESHOLD_KEY)),
             augmented=config.get("augment") is True,
+            validated=(_fraction(config.get("validation_fraction")) or 0.0) > 0,
         )
 
 

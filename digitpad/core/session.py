@@ -37,6 +37,12 @@ from digitpad.core.training import (
     train,
 )
 
+FULL_MNIST = 60_000  # training digits
+
+
+class SettingsError(ValueError):
+    """Settings that are fine alone but do not fit the data (the message names them)."""
+
 
 @dataclass(frozen=True)
 class NewNetwork:
@@ -91,11 +97,15 @@ class SessionRequest:
         if self.config.validation_fraction > 0:
             return None
         if isinstance(self.start, FineTune):
-            name = ModelRecord.of(self.start.source.metadata).name or "the model"
+            record = ModelRecord.of(self.start.source.metadata)
+            name = record.name or "the model"
+            if record.run is not None and record.run.images >= FULL_MNIST and not record.validated:
+                why = f"{name} trained on every MNIST training digit, so none of them would"
+            else:
+                why = "a fine-tune keeps none aside (as digitpad train --from), so none would"
             return (
-                f"no held-out MNIST curve: {name} trained on every MNIST training digit, so "
-                "none of them would show how it reads digits it never saw; the test digits "
-                "score it at the end"
+                f"no held-out MNIST curve: {why} show how it reads digits it never saw; the "
+                "test digits score it at the end"
             )
         return "no held-out MNIST curve (validation fraction 0): the test digits score it"
 
@@ -136,8 +146,8 @@ def run(
 ) -> Iterator[SessionEvent]:
     """Yields Steps, Training, training's BatchEnd and EpochEnd, and lastly the result.
     Raises TrainingStopped when ``should_stop`` says so (at any step), TrainingDiverged,
-    DatasetError and PenDigitsFormatError for data that cannot be read, and ValueError for
-    settings that do not fit the data."""
+    DatasetError and PenDigitsFormatError for data that cannot be read, and SettingsError
+    for settings that do not fit the data."""
 
     def check() -> None:
         if should_stop is not None and should_stop():
@@ -149,7 +159,7 @@ def run(
     check()
     count = min(config.limit or len(train_split.labels), len(train_split.labels))
     if count - round(count * config.validation_fraction) < 1:
-        raise ValueError(
+        raise SettingsError(
             f"a validation fraction of {config.validation_fraction:g} (--val-fraction) of "
             f"{count} images leaves none to train on"
         )
@@ -202,6 +212,7 @@ def run(
         )
     except EvaluationStopped as exc:
         raise TrainingStopped(str(exc)) from exc
+    check()  # a Cancel during the last chunk: the run ends as stopped, not as done
     pen_sha256 = pendigits.sha256(request.pen_dir) if request.pen_dir is not None else ""
     metadata = run_metadata(request.name, arch, config, finished, scores, train_split, pen_sha256)
     if isinstance(request.start, FineTune):

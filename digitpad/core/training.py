@@ -136,7 +136,8 @@ def fine_tuned_from(
         record["path"] = path
     pen = ModelRecord.of(source).pen_digits
     if pen is not None:
-        record[PEN_DIGITS_KEY] = {**pen.raw, "accuracy": pen.accuracy}
+        accuracy = pen.accuracy if pen.accuracy is not None else pen.raw.get("accuracy")
+        record[PEN_DIGITS_KEY] = {**pen.raw, "accuracy": accuracy}
     return record
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from datetime import datetime
 
@@ -67,7 +68,8 @@ def _when(created: datetime | None) -> str:
     if created is None:
         return "on an unknown date"
     if created.tzinfo is not None:
-        created = created.astimezone()
+        with contextlib.suppress(OverflowError, ValueError):  # year 1 or 9999, far zones
+            created = created.astimezone()
     return f"on {created.day} {created:%B %Y at %H:%M}"
 
 

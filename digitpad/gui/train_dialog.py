@@ -405,6 +405,8 @@ class TrainDialog(QDialog):
             self.training.deleteLater()  # its thread, worker and request go with it
             self.training = None
             self.watching.emit(None)  # the main window goes back to the model in use
+        if not self.busy() and self.result is None:
+            self.model_changed()  # the model in use may have changed during the run
         self._update_buttons()
         if not self.busy():
             self.idle.emit()
@@ -498,8 +500,11 @@ class TrainDialog(QDialog):
             self._use_fine_tuning()
         else:
             if self._include_before_fine_tuning is not None:
-                self.samples.include.setChecked(self._include_before_fine_tuning)
+                include = self._include_before_fine_tuning and self.samples.include.isEnabled()
+                self.samples.include.setChecked(include)
                 self._include_before_fine_tuning = None
+            # What the user had comes back as it was, network included, even if another
+            # model came into use meanwhile: those were their choices.
             self.form.use_new_network()
         self._update_buttons()
 
@@ -513,21 +518,24 @@ class TrainDialog(QDialog):
         # settings there are (it has no recipe of its own).
         if arch in RECIPES and not self.samples.fine_tune.isChecked():
             self.form.use_recipe(dialog_recipe(arch))
-            self.live.reset(self.form.epochs.value())
+            self._on_form_epochs_changed(self.form.epochs.value())
 
     def model_changed(self) -> None:
         """Another model is in use: a fine-tune waiting to start takes that model's settings
         (and says its name); otherwise the network box offers its architecture, with that
         architecture's recipe, unless the user is building a custom one."""
-        model = self.model_in_use()
-        if not self.busy() and self.result is None and model is not None:
+        if not self.busy() and self.result is None:
             if self.samples.fine_tune.isChecked():
                 self._use_fine_tuning()
             else:
-                arch = ModelRecord.of(model.metadata).arch
-                if arch in RECIPES and self.network_box.arch() != CUSTOM:
-                    self.network_box.architecture.setCurrentText(arch)
+                self._follow_model_in_use()
         self._update_buttons()
+
+    def _follow_model_in_use(self) -> None:
+        model = self.model_in_use()
+        arch = ModelRecord.of(model.metadata).arch if model is not None else None
+        if arch in RECIPES and self.network_box.arch() != CUSTOM:
+            self.network_box.architecture.setCurrentText(arch)
 
     def _on_worker_succeeded(self, result: SessionResult) -> None:
         self.result = result
@@ -555,6 +563,7 @@ class TrainDialog(QDialog):
             return
         name = self.result.metadata.name
         self.result = None
+        self.model_changed()
         self.results.show_kept()  # the comparison stays to read; only the choice is made
         self.live.status.setText(f"Saved “{html.escape(name)}” and switched to it.")
 
@@ -578,6 +587,7 @@ class TrainDialog(QDialog):
         self.result = None
         self.results.setVisible(False)
         self.live.status.setText("Discarded: the current model is unchanged.")
+        self.model_changed()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing never waits: the run is asked to stop and ends on its own thread.

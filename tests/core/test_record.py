@@ -58,11 +58,22 @@ def test_a_fine_tune_of_a_fine_tune_still_knows_its_pen_digits():
         ({"pen_digits": {"held_out_writers": list(range(1, 5000))}}, {"test_accuracy": "1"}),
         ({"config": {"epochs": "many", "learning_rate": float("nan")}, "images": 10}, {}),
         ({"temperature_fit": {"writers": "3", "ece_before": -2}}, {"familiarity_threshold": None}),
+        (
+            {
+                "config": {"learning_rate": 10**400, "pen_ratio": -(10**400)},
+                "images": 5,
+                "seconds": 10**400,
+                "fine_tuned_from": {"name": "x", "test_accuracy": 10**400},
+                "samples": {"held_out": 3, "accuracy_after": 10**400},
+            },
+            {"test_accuracy": 10**400},
+        ),
     ],
 )
-def test_odd_values_read_as_none_and_never_raise(training, metrics):
-    read = record(training, metrics, created="yesterday", name="x" * 500)
-    assert read.test_accuracy is None and read.created is None and len(read.name) == 60
+@pytest.mark.parametrize("created", ["yesterday", "0001-01-01T00:00:00+14:00"])
+def test_odd_values_read_as_none_and_never_raise(training, metrics, created):
+    read = record(training, metrics, created=created, name="x" * 500)
+    assert read.test_accuracy is None and len(read.name) == 60
     assert read.held_out_writers is None
     if read.run is not None:
         assert read.run.epochs is None and read.run.learning_rate is None

@@ -69,13 +69,21 @@ def test_a_fine_tune_starts_from_its_source_records_it_and_keeps_none_aside(mnis
 @pytest.mark.parametrize("stop_at", ["Loading MNIST…", "Training…", "batch", "Scoring"])
 def test_a_stop_is_honoured_at_every_step(mnist_dir, stop_at):
     stop = False
+    after: list = []  # what came after the stop was asked for
     events = run(new_classic(mnist_dir), lambda: stop)
     with pytest.raises(TrainingStopped):
         for event in events:
+            if stop:
+                after.append(event)
             if isinstance(event, Step) and event.text.startswith(stop_at):
                 stop = True
             if isinstance(event, BatchEnd) and stop_at == "batch":
                 stop = True
+    # Nothing more is done once asked: no training after loading, no batch after the
+    # first, no result after scoring.
+    assert not any(isinstance(event, (BatchEnd, SessionResult)) for event in after)
+    if stop_at == "Loading MNIST…":
+        assert not any(isinstance(event, Training) for event in after)
 
 
 def test_settings_that_do_not_fit_the_data_are_refused_naming_the_value(mnist_dir):

@@ -141,3 +141,12 @@ def test_model_info_says_when_in_words_and_explains_its_terms():
     )
     assert "2026-11-26T" not in info and "November 2026 at" in info
     assert "How it reads MNIST's test digits: not recorded" in info
+
+
+@pytest.mark.parametrize(
+    "created", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "no date", ""]
+)
+def test_any_date_a_file_holds_is_shown_without_error(created):
+    network = Network(CLASSIC.spec(), np.random.default_rng(0))
+    info = model_info_html(Model(network, ModelMetadata(name="m", created=created), "m.npz"))
+    assert "Made on" in info
