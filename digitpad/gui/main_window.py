@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
 
     def _connect_viewer(self) -> None:
-        self.viewer.model_changed.connect(self._on_viewer_model_changed)
+        self.viewer.model_in_use_changed.connect(self._on_viewer_model_changed)
+        self.viewer.network_shown_changed.connect(self._on_viewer_model_changed)
         self.viewer.input_changed.connect(self._on_viewer_input_changed)
 
     def _read_settings(self) -> None:
@@ -251,9 +252,7 @@ class MainWindow(QMainWindow):
     # -- the viewer model ------------------------------------------------------------------
 
     def _on_viewer_model_changed(self) -> None:
-        self.model_status.setText(
-            status_text(self.viewer.model, self.viewer.training_network is not None)
-        )
+        self.model_status.setText(status_text(self.viewer.model_in_use, self.viewer.training_shown))
 
     def _on_viewer_input_changed(self) -> None:
         probabilities = self.viewer.probabilities
@@ -358,4 +357,4 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard Shortcuts", shortcuts_html(self.actions))
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(self, "About digitpad", about_html(self.viewer.model))
+        QMessageBox.about(self, "About digitpad", about_html(self.viewer.model_in_use))

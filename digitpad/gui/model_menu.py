@@ -92,7 +92,7 @@ class ModelMenu(QObject):
                 "evaluate": self.evaluate,
             },
         )
-        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.model_in_use_changed.connect(self._on_viewer_model_in_use_changed)
         self.rebuild()
 
     # -- the menu --------------------------------------------------------------------------
@@ -140,13 +140,13 @@ class ModelMenu(QObject):
         self._check_current()
 
     def _in_library(self) -> bool:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         return bool(
             model and model.path and model.path.parent.resolve() == self.library.folder.resolve()
         )
 
     def _check_current(self) -> None:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         path = model.path.resolve() if model and model.path else None
         self.group.setExclusive(False)
         for action in self.group.actions():
@@ -158,7 +158,7 @@ class ModelMenu(QObject):
         self.actions["export_model"].setEnabled(path is not None)
         self.actions["model_info"].setEnabled(model is not None)
 
-    def _on_viewer_model_changed(self) -> None:
+    def _on_viewer_model_in_use_changed(self) -> None:
         self._check_current()
         if self.train_dialog is not None:
             self.train_dialog.model_changed()
@@ -218,13 +218,15 @@ class ModelMenu(QObject):
             self.load(Path(path))
 
     def show_info(self) -> None:
-        QMessageBox.information(self.window, "Model Info", model_info_html(self.viewer.model))
+        QMessageBox.information(
+            self.window, "Model Info", model_info_html(self.viewer.model_in_use)
+        )
 
     def revert(self) -> None:
         self.load(DEFAULT.path)
 
     def export(self) -> None:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         if not (model and model.path):
             return
         target, _ = QFileDialog.getSaveFileName(
@@ -242,7 +244,7 @@ class ModelMenu(QObject):
     def rename(self) -> None:
         if not self._in_library():
             return
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         old = model.metadata.name or model.path.stem
         name, ok = QInputDialog.getText(self.window, "Rename model", "New name:", text=old)
         if not ok or not name.strip():
@@ -258,7 +260,7 @@ class ModelMenu(QObject):
     def delete(self) -> None:
         if not self._in_library():
             return
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         name = model.metadata.name or model.path.name
         if not self.messages.confirm("Delete model", f"Delete {name}? This cannot be undone."):
             return
@@ -275,12 +277,12 @@ class ModelMenu(QObject):
     def retrain(self) -> None:
         if self.train_dialog is None:
             self.train_dialog = TrainDialog(
-                self._current_network,
+                self._model_in_use_network,
                 self.keep_trained,
                 self.settings,
                 self._personal_samples,
                 self.window,
-                self._current_metadata,
+                self._model_in_use_metadata,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)
@@ -303,7 +305,7 @@ class ModelMenu(QObject):
     def evaluate(self) -> None:
         if self.evaluate_dialog is None:
             self.evaluate_dialog = EvaluateDialog(
-                self._current_network, self._store, self.settings, self.window
+                self._model_in_use_network, self._store, self.settings, self.window
             )
             self.evaluate_dialog.idle.connect(self._on_train_dialog_idle)
             self.evaluate_dialog.open_input.connect(self._on_evaluate_dialog_open_input)
@@ -314,12 +316,16 @@ class ModelMenu(QObject):
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
 
-    def _current_metadata(self) -> ModelMetadata | None:
-        model = self.viewer.model
+    # Evaluate and Retrain (its comparison and its fine-tune source) speak of the model in
+    # use, never of the network shown: that is a training run's while one is watched.
+
+    def _model_in_use_metadata(self) -> ModelMetadata | None:
+        model = self.viewer.model_in_use
         return model.metadata if model is not None else None
 
-    def _current_network(self) -> Network | None:
-        return self.viewer.network
+    def _model_in_use_network(self) -> Network | None:
+        model = self.viewer.model_in_use
+        return model.network if model is not None else None
 
     def keep_trained(self, result: TrainResult, path: Path | None) -> str | None:
         """Save a new model (in the library, or at ``path``) and switch to it.
@@ -361,7 +367,7 @@ class ModelMenu(QObject):
             self.idle.emit()
 
     def _on_train_dialog_watching(self, network) -> None:
-        if network is not None or self.viewer.training_network is not None:
+        if network is not None or self.viewer.training_shown:
             self.viewer.show_training(network)
 
     def wait_for_work(self, timeout_ms: int = 15000) -> None:

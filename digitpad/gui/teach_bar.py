@@ -82,7 +82,7 @@ class Teaching(QObject):
         connect_actions(actions, slots)
         teacher.recovered.connect(self._on_teacher_recovered)
         teacher.viewer.input_changed.connect(self._on_viewer_changed)
-        teacher.viewer.model_changed.connect(self._on_viewer_changed)
+        teacher.viewer.network_shown_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
 
     def _on_teacher_recovered(self) -> None:

@@ -46,7 +46,7 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert not dialog.confusion.isVisible()  # no matrix before there is a result
     result = run(dialog, qtbot, "mnist")
     assert dialog.confusion.isVisible()
-    classic = load_model(window.viewer.model.path)
+    classic = load_model(window.viewer.model_in_use.path)
     assert result.evaluation.n == 10000
     assert result.evaluation.accuracy == classic.metadata.metrics["test_accuracy"]
     assert f"{result.evaluation.accuracy:.2%}" in dialog.status.text()

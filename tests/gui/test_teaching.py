@@ -329,7 +329,7 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     qtbot.waitUntil(lambda: dialog.training is None, timeout=120_000)
     result = dialog.result
     assert result is not None, dialog.live.status.text()
-    assert result.network.spec == window.viewer.model.network.spec  # the model in use, tuned
+    assert result.network.spec == window.viewer.model_in_use.network.spec  # the model in use, tuned
     assert result.metadata.training["config"]["samples_ratio"] == 0.25
     assert result.metadata.training["config"]["augment"] is False
     personal = result.personal
@@ -340,8 +340,8 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert f"{right} of 4 read right by the model in use" in shown
     assert dialog.results.fixed.caption.text().startswith("fixed")
     qtbot.mouseClick(dialog.results.use_button, Qt.MouseButton.LeftButton)
-    assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
-    assert window.viewer.model.metadata.training["fine_tuned_from"]["name"] == "classic"
+    assert window.viewer.model_in_use.metadata.training["samples"]["held_out"] == 4
+    assert window.viewer.model_in_use.metadata.training["fine_tuned_from"]["name"] == "classic"
     assert not dialogs
 
 

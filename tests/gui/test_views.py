@@ -223,7 +223,7 @@ def test_unreadable_remembered_settings_fall_back_to_defaults(
         settings.setValue("window/geometry", "not bytes")
         window = open_window(qtbot, settings, library_folder, None)
         assert window.pen_slider.value() == 22
-        assert window.viewer.model.metadata.name == "default"
+        assert window.viewer.model_in_use.metadata.name == "default"
         window.actions["retrain"].trigger()  # the data folder setting is read there
         assert "not found" in window.model_menu.train_dialog.data.status.text() or (
             "found in" in window.model_menu.train_dialog.data.status.text()
@@ -253,11 +253,11 @@ def test_models_with_odd_metadata_neither_stop_the_start_nor_half_switch(
     np.savez(odd, **arrays)
     settings.setValue("model/path", str(odd))  # remembered from last time
     window = open_window(qtbot, settings, library_folder, None)
-    assert window.viewer.model.metadata.name == "default"  # started, with the bundled default
+    assert window.viewer.model_in_use.metadata.name == "default"  # started, with default
     texts = [a.text() for a in window.model_menu.menu.actions()]
     assert "odd.npz (broken)" in texts
     window.model_menu.load(odd)  # chosen anyway: refused whole, nothing half-switched
-    assert window.viewer.model.metadata.name == "default"
+    assert window.viewer.model_in_use.metadata.name == "default"
     assert window.model_status.text().startswith("Model: default")
     assert "test_accuracy" in dialogs[-1][2]
 
@@ -431,5 +431,5 @@ def test_a_hand_edited_settings_file_never_stops_the_start(
         qtbot, QSettings(str(path), QSettings.Format.IniFormat), library_folder, None
     )
     assert window.pen_slider.value() == 22
-    assert window.viewer.model.metadata.name == "default"
+    assert window.viewer.model_in_use.metadata.name == "default"
     assert not window.actions["presentation"].isChecked()

@@ -1,0 +1,78 @@
+"""The Model menu, chosen from with real clicks: what it hands Evaluate and Retrain while a
+training run is shown."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from digitpad.core.bundled import CLASSIC, DEFAULT
+from digitpad.core.model_io import load_model
+from digitpad.core.network import Network
+
+TRAIN_TIMEOUT_MS = 120_000
+
+
+def choose(qtbot, window, menu_title: str, action_name: str) -> None:
+    """Click the menu's title in the menu bar, then the action in the menu that opens."""
+    bar = window.menuBar()
+    title = next(a for a in bar.actions() if a.text().replace("&", "") == menu_title)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(title).center())
+    menu = title.menu()
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    action = window.actions[action_name]
+    assert action.isEnabled(), action_name
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=5000)
+
+
+def same_weights(network: Network, other: Network) -> bool:
+    return network.spec == other.spec and all(
+        np.array_equal(a.params[name], b.params[name])
+        for a, b in zip(network.layers, other.layers, strict=True)
+        for name in a.params
+    )
+
+
+def test_evaluate_and_retrain_get_the_model_in_use_while_a_run_is_shown(
+    window, qtbot, monkeypatch, mnist_dir, tmp_path
+):
+    """Reproduced fault: Evaluate opened while a Retrain run was shown evaluated the network
+    being trained (5 % for ``default``, which reads 99.38 %) as "the model in use"."""
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    in_use = load_model(DEFAULT.path).network  # what the window was started with
+    choose(qtbot, window, "Model", "retrain")
+    retrain = window.model_menu.train_dialog
+    qtbot.waitExposed(retrain)
+    retrain.network_box.architecture.setCurrentText("classic")
+    retrain.form.images.setCurrentIndex(0)  # 1,000 images
+    retrain.form.epochs.setValue(50)  # far longer than the test: cancelled at its end
+    retrain.form.augment.setChecked(False)
+    assert retrain.follow.isChecked()  # "Show it learning in the main window", the default
+    qtbot.mouseClick(retrain.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "being trained" in window.model_status.text(), timeout=TRAIN_TIMEOUT_MS)
+    assert window.network_view.filters.maps.shape[0] == 8  # the panels show classic's run
+    choose(qtbot, window, "Model", "evaluate")
+    evaluate = window.model_menu.evaluate_dialog
+    qtbot.waitExposed(evaluate)
+    assert same_weights(evaluate.network(), in_use)  # not the run's network
+    assert same_weights(retrain.current_network(), in_use)  # its comparison and source
+    assert retrain.current_metadata().name == "default"
+    qtbot.mouseClick(retrain.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: retrain.training is None, timeout=TRAIN_TIMEOUT_MS)
+    assert "being trained" not in window.model_status.text()
+
+
+def test_model_info_and_teaching_name_the_model_in_use_or_the_run(window, qtbot, dialogs):
+    """Model Info speaks of the model in use; a sample kept while a run is shown records
+    the network that answered it: the one being trained, which has no file."""
+    snapshot = Network(CLASSIC.spec(), rng=np.random.default_rng(0))
+    window.viewer.show_training(snapshot)  # as the Retrain dialog does twice a second
+    choose(qtbot, window, "Model", "model_info")
+    assert dialogs[-1][:2] == ("information", "Model Info")
+    assert "default" in dialogs[-1][2] and window.viewer.model_in_use.metadata.name == "default"
+    assert window.teacher._model_identity() == ("the network being trained", "")
+    window.viewer.show_training(None)
+    name, sha256 = window.teacher._model_identity()
+    assert name == "default" and len(sha256) == 64
