@@ -262,7 +262,13 @@ class ModelMenu(QObject):
             return
         model = self.viewer.model_in_use
         name = model.metadata.name or model.path.name
-        if not self.messages.confirm("Delete model", f"Delete {name}? This cannot be undone."):
+        # Only the model in use can be deleted (the action follows it), so the window
+        # always switches: said before, in the question, and after, in the status bar.
+        question = (
+            f"Delete {name}? This cannot be undone; the window will switch to the bundled "
+            "default model."
+        )
+        if not self.messages.confirm("Delete model", question, default_yes=False):
             return
         try:
             self.library.delete(model.path)
@@ -270,7 +276,8 @@ class ModelMenu(QObject):
             self.messages.complain("warning", "Cannot delete", str(exc))
             return
         self.rebuild()
-        self.revert()
+        if self.load(DEFAULT.path):
+            self.status.emit(f"Deleted {name}; the window uses the bundled default model", 8000)
 
     # -- retraining ------------------------------------------------------------------------
 

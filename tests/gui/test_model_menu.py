@@ -1,14 +1,20 @@
 """The Model menu, chosen from with real clicks: what it hands Evaluate and Retrain while a
-training run is shown."""
+training run is shown, and deleting a model."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitpad.core.bundled import CLASSIC, DEFAULT
-from digitpad.core.model_io import load_model
+from digitpad.core.library import Library
+from digitpad.core.model_io import ModelMetadata, load_model
 from digitpad.core.network import Network
+
+from .conftest import open_window
 
 TRAIN_TIMEOUT_MS = 120_000
 
@@ -76,3 +82,68 @@ def test_model_info_and_teaching_name_the_model_in_use_or_the_run(window, qtbot,
     window.viewer.show_training(None)
     name, sha256 = window.teacher._model_identity()
     assert name == "default" and len(sha256) == 64
+
+
+# -- deleting a model ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_model(library_folder):
+    library = Library(library_folder)
+    return library.add(Network(CLASSIC.spec()), ModelMetadata(name="my sevens"))
+
+
+def test_deleting_the_model_in_use_asks_with_no_as_default_and_says_what_follows(
+    qtbot, settings, dialogs, library_folder, own_model, monkeypatch
+):
+    window = open_window(qtbot, settings, library_folder, model=None)
+    window.model_menu.rebuild()
+    assert window.model_menu.load(own_model)
+    asked = []
+
+    def question(parent, title, text, buttons, default_button):
+        asked.append((title, text, buttons, default_button))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    choose(qtbot, window, "Model", "delete_model")
+    title, text, buttons, default_button = asked[-1]
+    assert title == "Delete model"
+    assert default_button == QMessageBox.StandardButton.No
+    assert buttons == QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+    assert "my sevens" in text
+    assert "the window will switch to the bundled default model" in text
+    assert own_model.exists() and window.viewer.model_in_use.path == own_model  # No: kept
+
+    monkeypatch.setattr(
+        QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.Yes)
+    )
+    choose(qtbot, window, "Model", "delete_model")
+    assert not own_model.exists()
+    assert window.viewer.model_in_use.path == DEFAULT.path
+    message = window.statusBar().currentMessage()
+    assert "Deleted my sevens" in message and "bundled default model" in message
+
+
+def test_escape_or_enter_in_the_real_delete_question_keeps_the_model(
+    qtbot, settings, library_folder, own_model
+):
+    """No monkeypatched box: the real question, answered with the keyboard."""
+    window = open_window(qtbot, settings, library_folder, model=None)
+    window.model_menu.rebuild()
+    assert window.model_menu.load(own_model)
+    seen = []
+
+    def answer(key: Qt.Key) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):  # not up yet
+            QTimer.singleShot(20, lambda: answer(key))
+            return
+        seen.append(box.button(QMessageBox.StandardButton.No) is box.defaultButton())
+        QTest.keyClick(box, key)
+
+    for key in (Qt.Key.Key_Escape, Qt.Key.Key_Return):
+        QTimer.singleShot(0, lambda key=key: answer(key))
+        window.actions["delete_model"].trigger()  # the modal box runs its own loop
+        assert own_model.exists() and window.viewer.model_in_use.path == own_model
+    assert seen == [True, True]
