@@ -144,7 +144,7 @@ def custom_window(qtbot, settings, dialogs, library_folder, with_mnist, trained)
 def draw_digit(window, digit):
     for stroke in DIGITS[digit]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()  # what the frame timer runs next, now
+    window.canvas_feed.update_now()  # what the frame timer runs next, now
     assert window.viewer.trace is not None
 
 

@@ -134,7 +134,7 @@ def test_the_networks_end_with_nothing_drawn(window, qtbot):
     draw_seven(window, qtbot)
     click_stage(window, qtbot, "dense1 + relu")
     qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear, the end still shown
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     end.logits.grab()
     assert window.viewer.trace is None and not end.logit_bars.opts["height"].any()

@@ -26,7 +26,7 @@ def draw_digit(window, qtbot, strokes):
         with qtbot.waitSignal(window.prediction_updated, timeout=2000):
             draw_stroke(window.canvas, stroke)
     with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     return blocker.args
 
 
@@ -46,7 +46,7 @@ def test_window_has_the_named_widgets(window):
 
 def test_empty_canvas_shows_no_guess(window, qtbot):
     with qtbot.waitSignal(window.prediction_updated) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     assert blocker.args == [None, [0.0] * 10]
     assert "Draw a digit" in window.findChild(QLabel, "prediction").text()
 
@@ -63,16 +63,16 @@ def test_the_canvas_stays_put_when_the_answer_appears_and_goes(window, qtbot):
 
     empty = square()
     draw_stroke(window.canvas, DIGITS[4][0])
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict is not None and square() == empty
     for stroke in DIGITS[4][1:]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict.sure and square() == empty
     window.actions["clear"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict is None and square() == empty
 
@@ -361,7 +361,7 @@ def test_mnist_digits_through_the_image_path(window, qtbot, tmp_path, mnist_test
         )
         window.canvas.clear()
         assert window.open_image(path)
-        window._run_update()
+        window.canvas_feed.update_now()
         correct += int(np.argmax(window.viewer.probabilities) == mnist_test.labels[index])
     accuracy = correct / len(picks)
     assert accuracy >= 0.98, accuracy
@@ -390,7 +390,7 @@ def test_a_broken_bundled_model_does_not_stop_the_app(
     assert window.viewer.model_in_use is None
     assert "No model" in window.prediction.text()
     draw_stroke(window.canvas, ONE[0])
-    window._run_update()  # drawing without a model is harmless
+    window.canvas_feed.update_now()  # drawing without a model is harmless
     assert window.viewer.probabilities is None
 
 

@@ -20,7 +20,7 @@ from .handwriting import DIGITS
 def draw(window, strokes):
     for stroke in strokes:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
 
 
 def stored(window):
@@ -55,7 +55,7 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     # Said under the answer too, where the user looks (the status bar hides in presentation
     # mode), until the next drawing.
     answer = window.findChild(QLabel, "prediction")
-    window._run_update()
+    window.canvas_feed.update_now()
     assert "Draw a digit" in answer.text() and "Kept as a 3 (it read 7)" in answer.text()
     # A second key at once, before the answer caught up with the cleared canvas: nothing
     # is kept (the drawing it would label is gone).
@@ -63,7 +63,7 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     assert len(stored(window)) == 1 and not dialogs
     # Undo brings the drawing back; keeping it again is refused by name, and it stays.
     window.actions["undo"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     assert not window.canvas.is_empty()
     assert "Kept as" not in answer.text()  # the drawing is back: its answer shows
     QTest.keyClick(window.canvas, Qt.Key.Key_3)
@@ -93,7 +93,7 @@ def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot
     draw(window, DIGITS[2])
     QTest.keyClick(window.canvas, Qt.Key.Key_2)
     window.actions["undo"].trigger()  # the clear
-    window._run_update()
+    window.canvas_feed.update_now()
     QTest.keyClick(window.canvas, Qt.Key.Key_8)
     assert "already stored (sample 1, labelled 2)" in window.statusBar().currentMessage()
     assert not dialogs

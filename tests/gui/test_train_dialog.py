@@ -630,7 +630,7 @@ def test_the_window_shows_the_network_learning(window, qtbot, with_mnist):
     shown = []
     dialog.watching.connect(shown.append)
     draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    window._run_update()
+    window.canvas_feed.update_now()
     click(qtbot, dialog.train_button)
     qtbot.waitUntil(lambda: window.viewer.training_shown, timeout=TRAIN_TIMEOUT_MS)
     assert "being trained" in window.model_status.text()

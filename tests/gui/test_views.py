@@ -80,7 +80,7 @@ def hover_feature_map(view, tile, row, col):
 def draw_seven(window, qtbot):
     for stroke in DIGITS[7]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
 
 
 def test_hover_clears_on_leave_clear_and_model_switch(window, qtbot):
@@ -95,7 +95,7 @@ def test_hover_clears_on_leave_clear_and_model_switch(window, qtbot):
 
     hover_feature_map(view, 1, 5, 6)
     window.actions["clear"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     assert not field.isVisible() and view.feature_maps.readout.text().strip() == ""
 
     draw_seven(window, qtbot)
@@ -114,7 +114,7 @@ def test_hover_value_follows_the_drawing(window, qtbot):
     hover_feature_map(view, 3, 10, 12)
     before = window.viewer.hover.value
     draw_stroke(window.canvas, line((40, 140), (240, 140)))
-    window._run_update()
+    window.canvas_feed.update_now()
     hover = window.viewer.hover
     assert hover.value == pytest.approx(float(window.viewer.output(0)[3, 10, 12]))
     assert f"{hover.value:+.3f}" in view.feature_maps.readout.text()
@@ -269,7 +269,7 @@ def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
     assert levels == (-window.viewer.scales[0], window.viewer.scales[0])
     window.actions["clear"].trigger()
     draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    window._run_update()
+    window.canvas_feed.update_now()
     assert view.feature_maps.bar.levels() == levels
     window.menuBar()  # the toggle lives in View
     window.actions["fixed_scales"].trigger()  # off: each panel scales itself
@@ -282,11 +282,11 @@ def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
 
 def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     draw_stroke(window.canvas, [(140, 140)])  # one click: a dot
-    window._run_update()
+    window.canvas_feed.update_now()
     text = window.prediction.text()
     assert "Too small to read" in text and "100%" not in text
     with qtbot.waitSignal(window.prediction_updated) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     assert blocker.args[0] is None
     # The network still ran (its bars show), but no bar is picked out as an answer.
     chart = window.network_view.probabilities
@@ -304,13 +304,13 @@ def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
     from ..core.test_familiarity import SCRIBBLE
 
     draw_stroke(window.canvas, SCRIBBLE[0])
-    sizes = window.splitter.sizes()
-    window._run_update()
+    sizes = window.workspace.sizes()
+    window.canvas_feed.update_now()
     settle(qtbot)
     text = window.prediction.text()
     assert "look like the digits it learned" in text and "best guess" in text
     # A longer answer wraps: it never widens its column and re-lays the panels out.
-    assert window.splitter.sizes() == sizes
+    assert window.workspace.sizes() == sizes
     assert f"{window.viewer.familiarity:.1f}" in text
     window.canvas.clear()
     draw_seven(window, qtbot)
