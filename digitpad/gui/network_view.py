@@ -3,6 +3,8 @@ filters, feature maps and pooled maps, all following the viewer model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
@@ -103,6 +105,10 @@ class NetworkView(QWidget):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
+        # Fits that wait for the layouts to take a new size: timers of this view's own, so
+        # that a view deleted meanwhile is never called (nor kept alive by a pending call).
+        self._refit_timer = self._deferred(self._refit_columns)
+        self._focus_timer = self._deferred(self._focus_panel)
         self.network_input = InputPanel()
         self.probabilities = ProbabilityPanel()
         top_row = QHBoxLayout()
@@ -250,7 +256,13 @@ class NetworkView(QWidget):
         self._fit_columns(sizes[focused])
         # Once the panels are laid out at their new widths (a colour bar shown or hidden
         # changes the room beside the grid), fit again with what they really have.
-        QTimer.singleShot(0, self._refit_columns)
+        self._refit_timer.start(0)
+
+    def _deferred(self, call: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(call)
+        return timer
 
     def _refit_columns(self) -> None:
         self._fit_columns(self.focused_panel.width())
@@ -283,7 +295,7 @@ class NetworkView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # After the layouts below have taken the new size: the fit needs their real heights.
-        QTimer.singleShot(0, self._focus_panel)
+        self._focus_timer.start(0)
 
     def _on_viewer_selection_changed(self) -> None:
         self.filters_picked = False  # the stage picked gets the room again

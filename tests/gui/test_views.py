@@ -433,3 +433,32 @@ def test_a_hand_edited_settings_file_never_stops_the_start(
     assert window.pen_slider.value() == 22
     assert window.viewer.model_in_use.metadata.name == "default"
     assert not window.actions["presentation"].isChecked()
+
+
+def test_a_deleted_view_stops_hearing_from_the_viewer_model(qtbot):
+    """Views are subscribed weakly: one that is gone is neither called (its C++ side would
+    be deleted: every event would raise) nor kept alive by the model it watched."""
+    import gc
+
+    from digitpad.core.bundled import DEFAULT
+    from digitpad.core.model_io import load_model
+    from digitpad.core.viewer import ViewerModel
+    from digitpad.gui.guide import GuideDock
+    from digitpad.gui.layer_strip import LayerStrip
+    from digitpad.gui.network_view import NetworkView
+
+    viewer = ViewerModel()
+    viewer.use_model(load_model(DEFAULT.path))
+    views = [LayerStrip(viewer), GuideDock(viewer), NetworkView(viewer)]
+    assert len(viewer.network_shown_changed) >= 3 and len(viewer.hover_changed) >= 1
+    views[2].show()
+    views[2].resize(900, 500)  # the panels fit again once laid out: a timer is pending
+    for view in views:
+        view.deleteLater()
+    del views, view
+    qtbot.wait(50)  # deleted; any timer they had started comes due
+    gc.collect()
+    assert len(viewer.network_shown_changed) == 0 and len(viewer.hover_changed) == 0
+    viewer.use_model(load_model(DEFAULT.path))  # no one to tell, and no error
+    viewer.hover_over(0, 0, 1, 1)
+    qtbot.wait(50)
