@@ -14,7 +14,8 @@ from digitpad.core.library import Library
 from digitpad.core.model_io import ModelMetadata, load_model
 from digitpad.core.network import Network
 
-from .conftest import open_window
+from .conftest import draw_stroke, open_window
+from .handwriting import DIGITS
 
 TRAIN_TIMEOUT_MS = 120_000
 
@@ -48,6 +49,11 @@ def test_evaluate_and_retrain_get_the_model_in_use_while_a_run_is_shown(
     monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     in_use = load_model(DEFAULT.path).network  # what the window was started with
+    for digit in (7, 1):  # two samples of one's own, to evaluate on
+        for stroke in DIGITS[digit]:
+            draw_stroke(window.canvas, stroke)
+        window.canvas_feed.update_now()
+        QTest.keyClick(window.canvas, Qt.Key.Key_0 + digit)
     choose(qtbot, window, "Model", "retrain")
     retrain = window.model_menu.train_dialog
     qtbot.waitExposed(retrain)
@@ -63,6 +69,14 @@ def test_evaluate_and_retrain_get_the_model_in_use_while_a_run_is_shown(
     evaluate = window.model_menu.evaluate_dialog
     qtbot.waitExposed(evaluate)
     assert same_weights(evaluate.network(), in_use)  # not the run's network
+    evaluate.source.setCurrentIndex(evaluate.source.findData("samples"))
+    qtbot.mouseClick(evaluate.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: evaluate.running is None, timeout=TRAIN_TIMEOUT_MS)
+    result = evaluate.result
+    assert result is not None, evaluate.status.text()
+    assert sorted(result.labels.tolist()) == [1, 7]
+    np.testing.assert_allclose(result.probabilities, in_use.predict(result.images), atol=1e-6)
+    assert window.viewer.training_shown  # and the run was shown all the while
     assert same_weights(retrain.current_network(), in_use)  # its comparison and source
     assert retrain.current_metadata().name == "default"
     qtbot.mouseClick(retrain.cancel_button, Qt.MouseButton.LeftButton)
