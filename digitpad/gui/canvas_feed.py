@@ -53,7 +53,9 @@ class CanvasFeed(QObject):
             self.update_now()
 
     def update_now(self) -> None:
-        """Write what the canvas shows into the viewer model, now."""
+        """Write what the canvas shows into the viewer model, now: any update pending is
+        answered by this one."""
+        self._timer.stop()
         self._last_update = time.perf_counter()
         pixels = self.canvas.pixels()
         exact = None

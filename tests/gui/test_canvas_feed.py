@@ -59,3 +59,13 @@ def test_an_exact_input_is_read_until_drawn_on(window, mnist_test):
     window.actions["undo"].trigger()  # the same pixels again, read as a drawing now
     window.canvas_feed.update_now()
     assert window.viewer.input is not None and not np.array_equal(window.viewer.input, digit)
+
+
+def test_a_digit_put_on_the_canvas_is_read_once(window, qtbot, mnist_test):
+    """Placing it changes the canvas, which schedules an update; the update made at once
+    answers it, so none follows a frame later."""
+    updates = []
+    window.prediction_updated.connect(lambda digit, p: updates.append(digit))
+    window._on_model_menu_open_input(mnist_test.as_float()[0])  # as Evaluate's Open does
+    qtbot.wait(50)  # several frames
+    assert updates == [7]
