@@ -15,7 +15,7 @@ import numpy as np
 
 from digitpad.core.layers import ACTIVATION, POOL, Conv2D, Dense, MaxPool2D
 from digitpad.core.network import Network, Trace
-from digitpad.core.viewer import conv_blocks
+from digitpad.core.stages import conv_blocks
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from digitpad.core.events import EventEmitter
 from digitpad.core.samples import Sample, SampleStore, Summary, check_label
-from digitpad.core.viewer import Listeners
 
 
 class SampleBrowser:
@@ -24,7 +24,7 @@ class SampleBrowser:
         # The undo stack: each step is the samples a deletion removed, or the labels a
         # relabelling replaced ({id: old label}).
         self._undo: list[list[Sample] | dict[int, int]] = []
-        self.changed = Listeners()
+        self.changed = EventEmitter("changed")
 
     @property
     def store(self) -> SampleStore:
@@ -35,7 +35,7 @@ class SampleBrowser:
         rows = self.store.summaries(self.label, self.misread_only)
         self.totals = self.store.counts()
         self.rows = sorted(rows, key=lambda row: (row.label, row.id))
-        self.changed.emit()
+        self.changed.emit(self.rows)
 
     def set_filter(self, label: int | None, misread_only: bool) -> None:
         self.label = None if label is None else check_label(label)

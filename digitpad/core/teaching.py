@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.core.events import EventEmitter
 from digitpad.core.samples import (
     Sample,
     SampleError,
@@ -22,7 +23,7 @@ from digitpad.core.samples import (
     input_digest,
 )
 from digitpad.core.strokes import Stroke
-from digitpad.core.viewer import Listeners, ViewerModel
+from digitpad.core.viewer import ViewerModel
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ class Teacher:
         self.store_path = store_path
         self._store: SampleStore | None = None
         self._hashes: dict[tuple[str, int, int], str] = {}
-        self.kept = Listeners()
+        self.kept = EventEmitter("kept")
         # The database was found damaged when it opened, and moved aside (``recovered_from``
         # of the store says where): whoever opened it, the window says so.
-        self.recovered = Listeners()
+        self.recovered = EventEmitter("recovered")
         self.last: Kept | None = None
 
     @property
@@ -90,7 +91,7 @@ class Teacher:
         if self._store is None:
             self._store = SampleStore(self.store_path)
             if self._store.recovered_from is not None:
-                self.recovered.emit()
+                self.recovered.emit(self._store.recovered_from)
         return self._store
 
     def close(self) -> None:
@@ -124,7 +125,7 @@ class Teacher:
         store = self.store
         sample_id = store.add(sample)
         self.last = Kept(sample_id, label, viewer.verdict.digit, store.count())
-        self.kept.emit()
+        self.kept.emit(self.last)
         return self.last
 
     def take_back(self, sample_id: int) -> Sample | None:
@@ -165,11 +166,11 @@ class Teacher:
         return old
 
     def _model_identity(self) -> tuple[str, str]:
-        """(name, SHA-256 of its file) of the model that answered; a training run's
-        network has no file."""
-        model = self.viewer.model
-        if self.viewer.training_network is not None or model is None:
-            return ("a training run" if model is not None else ""), ""
+        """(name, SHA-256 of its file) of the network that answered: the model in use's,
+        or, while a training run is shown, "the network being trained" (it has no file)."""
+        model = self.viewer.model_in_use
+        if self.viewer.training_shown or model is None:
+            return ("the network being trained" if self.viewer.training_shown else ""), ""
         path = Path(model.path) if model.path else None
         if path is None:
             return model.metadata.name, ""

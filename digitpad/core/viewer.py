@@ -1,30 +1,31 @@
-"""What the window shows, as plain data that tells its listeners when it changes.
+"""What the window shows, as plain data that tells its subscribers when it changes.
 
 The pattern is napari's ``ViewerModel``: no Qt here. Each widget wraps a piece of this
-model, subscribes to the events it needs and writes user input back through the methods
-(``update``, ``use_model``, ``select_layer``, ``hover_over``). Tests drive it directly.
+model, subscribes to the events it needs (``events.py``) and writes user input back through
+the methods (``update``, ``use_model``, ``select_layer``, ``hover_over``). Tests drive it
+directly.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from digitpad.core.events import EventEmitter
 from digitpad.core.familiarity import familiarity, threshold_of
-from digitpad.core.layers import ACTIVATION, CONV, POOL, RESHAPE
 from digitpad.core.model_io import Model
-from digitpad.core.network import INPUT_SHAPE, Network, Trace
+from digitpad.core.network import Network, Trace
 from digitpad.core.preprocess import to_mnist
 from digitpad.core.reference import reference_inputs
 from digitpad.core.scales import layer_scales
+from digitpad.core.stages import ConvBlock, Stage, conv_blocks, network_stages
 
 # Below this probability for the best digit the app says it is not sure. The bundled models'
 # probabilities are calibrated on writers they never saw (calibration.py), so this reads
-# "it is likelier than 1 in 5 to be wrong": on those writers' digits the default model's
-# answers below it were right 4 times in 10 and the classic model's 6 in 10 (README).
+# "it is likelier than 1 in 5 to be wrong". On those writers' digits (README, "Real
+# handwriting") the classic model's answers below it were right 64 % of the time; the
+# default model gave only 4 answers below it, all right: too few to say more.
 UNSURE_BELOW = 0.8
 # Ink whose box is smaller than this many pen widths both ways is a dot or a dash: every
 # drawing is blown up to fill 20x20 pixels, so the network would read it as a digit.
@@ -40,30 +41,6 @@ def too_small(pixels: np.ndarray, pen_width: float) -> bool:
         return False
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     return max(height, width) < TOO_SMALL_PENS * pen_width
-
-
-class Listeners:
-    """Plain callbacks, called in the order they were connected.
-
-    As with Qt's slots, a callback that raises does not stop the others: the error goes
-    to ``sys.excepthook`` (the app reports it) and the remaining callbacks still run.
-    """
-
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[[], None]] = []
-
-    def connect(self, callback: Callable[[], None]) -> None:
-        self._callbacks.append(callback)
-
-    def disconnect(self, callback: Callable[[], None]) -> None:
-        self._callbacks.remove(callback)
-
-    def emit(self) -> None:
-        for callback in list(self._callbacks):
-            try:
-                callback()
-            except Exception:  # reported; the other views still update
-                sys.excepthook(*sys.exc_info())
 
 
 @dataclass(frozen=True)
@@ -84,42 +61,6 @@ class Verdict:
         order = np.argsort(probabilities)[::-1]
         best, second = int(order[0]), int(order[1])
         return cls(best, float(probabilities[best]), second, float(probabilities[second]))
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stop on the way through the network, as the layer strip lists it.
-
-    An activation is folded into the layer before it ("conv1 + relu": same shape) and
-    flatten is left out, so the strip reads like the diagrams in tutorials.
-    ``first``..``last`` are layer indices; the input is -1 and the softmax is
-    ``len(network.layers)``.
-    """
-
-    name: str
-    shape: tuple[int, ...]
-    first: int
-    last: int
-    description: str
-
-
-@dataclass(frozen=True)
-class ConvBlock:
-    """Indices of one conv layer, the activation and the pooling that directly follow it."""
-
-    conv: int
-    activation: int | None
-    pool: int | None
-
-    @property
-    def last(self) -> int:
-        for index in (self.pool, self.activation):
-            if index is not None:
-                return index
-        return self.conv
-
-    def __contains__(self, index: int) -> bool:
-        return self.conv <= index <= self.last
 
 
 @dataclass(frozen=True)
@@ -144,68 +85,38 @@ class Hover:
     field: tuple[int, int, int, int]  # (top, left, bottom, right) on the 28x28 input
 
 
-def network_stages(network: Network) -> list[Stage]:
-    stages = [Stage("input", INPUT_SHAPE, -1, -1, "the 28×28 input")]
-    for index, (name, shape, layer) in enumerate(
-        zip(network.names, network.shapes, network.layers, strict=True)
-    ):
-        if layer.role == RESHAPE:
-            continue
-        previous = stages[-1]
-        if layer.role == ACTIVATION and previous.first >= 0:
-            stages[-1] = Stage(
-                f"{previous.name} + {layer.kind}",
-                previous.shape,
-                previous.first,
-                index,
-                f"{previous.description}, then {layer.describe()}",
-            )
-            continue
-        stages.append(Stage(name, shape, index, index, layer.describe()))
-    count = len(network.layers)
-    stages.append(Stage("softmax", (10,), count, count, "softmax over the 10 digits"))
-    return stages
-
-
-def conv_blocks(network: Network) -> list[ConvBlock]:
-    """Each conv layer with the activation and pooling that directly follow it."""
-    blocks = []
-    for index, layer in enumerate(network.layers):
-        if layer.role != CONV:
-            continue
-        activation = pool = None
-        for later in range(index + 1, len(network.layers)):
-            role = network.layers[later].role
-            if role == ACTIVATION and activation is None and pool is None:
-                activation = later
-            elif role == POOL and pool is None:
-                pool = later
-            else:
-                break
-        blocks.append(ConvBlock(index, activation, pool))
-    return blocks
-
-
 class ViewerModel:
-    """The model in use, the drawing's input, its trace and verdict, selection and hover.
+    """The model in use, the network shown, the drawing's input, its trace and verdict,
+    selection and hover.
 
-    Events (``Listeners``; callbacks take no arguments and read the attributes):
-      ``model_changed``      another model is in use (stages and blocks changed too)
-      ``input_changed``      the drawing changed: input, trace, probabilities, verdict,
-                             familiarity
-      ``selection_changed``  another conv block or layer was picked
-      ``hover_changed``      the pointer moved over a value, or away
-      ``scales_changed``     colour scales switched between fixed and per-map
-      ``focus_changed``      a value was clicked to follow (or the focus went)
-      ``weights_changed``    the same network with new weights (a training run, watched)
+    The model in use (``model_in_use``) is the one the user chose: Evaluate, Retrain, Model
+    Info and the samples' records speak of it. The network shown (``network_shown``) is the
+    one that reads the drawing: the model in use's network, or a training run's latest
+    weights while that run is shown in the window (``training_shown``).
+
+    Events (``events.EventEmitter``; each carries the value named after the colon):
+      ``model_in_use_changed``   another model is in use: the model
+      ``network_shown_changed``  another network is shown (stages, blocks, scales anew):
+                                 the network
+      ``weights_changed``        the network shown, same architecture, with new weights (a
+                                 training run's next snapshot): the network
+      ``input_changed``          the drawing changed: input, trace, probabilities, verdict,
+                                 familiarity: the (28, 28) input
+      ``selection_changed``      another conv block or layer was picked: the layer
+      ``hover_changed``          the pointer moved over a value, or away: the ``Hover``
+      ``scales_changed``         colour scales switched between fixed and per-map: whether
+                                 they are fixed
+      ``focus_changed``          a value was clicked to follow (or the focus went): the
+                                 ``Focus``
 
     Colour scales are fixed per model (``scales.layer_scales`` on the reference digits,
     cached by model file), unless ``fixed_scales`` is off.
     """
 
     def __init__(self) -> None:
-        self.model: Model | None = None
-        self.training_network: Network | None = None  # a run's latest weights, watched
+        self.model_in_use: Model | None = None
+        self.network_shown: Network | None = None
+        self._training_shown = False  # network_shown is a training run's, not the model's
         self.pixels: np.ndarray | None = None  # (280, 280) float32, ink bright
         self.input: np.ndarray | None = None  # (28, 28) float32, what the network sees
         self.trace: Trace | None = None
@@ -228,22 +139,21 @@ class ViewerModel:
         self._given_input: np.ndarray | None = None  # see ``update``
         self._references: np.ndarray | None = None
         self._scale_cache: dict[tuple, list[float]] = {}
-        self.model_changed = Listeners()
-        self.input_changed = Listeners()
-        self.selection_changed = Listeners()
-        self.hover_changed = Listeners()
-        self.scales_changed = Listeners()
-        self.focus_changed = Listeners()
-        self.weights_changed = Listeners()
+        self.model_in_use_changed = EventEmitter("model_in_use_changed")
+        self.network_shown_changed = EventEmitter("network_shown_changed")
+        self.weights_changed = EventEmitter("weights_changed")
+        self.input_changed = EventEmitter("input_changed")
+        self.selection_changed = EventEmitter("selection_changed")
+        self.hover_changed = EventEmitter("hover_changed")
+        self.scales_changed = EventEmitter("scales_changed")
+        self.focus_changed = EventEmitter("focus_changed")
 
     # -- reading -------------------------------------------------------------------------
 
     @property
-    def network(self) -> Network | None:
-        """The network shown: the one being trained while it is watched, else the model's."""
-        if self.training_network is not None:
-            return self.training_network
-        return self.model.network if self.model is not None else None
+    def training_shown(self) -> bool:
+        """Whether the network shown is a training run's, not the model in use's."""
+        return self._training_shown
 
     @property
     def block(self) -> ConvBlock | None:
@@ -252,10 +162,11 @@ class ViewerModel:
 
     @property
     def familiarity_threshold(self) -> float | None:
-        """The model's calibrated threshold; None while a training run is watched."""
-        if self.model is None or self.training_network is not None:
+        """The model's calibrated threshold; None while a training run is shown (the
+        threshold was fitted on the model's network, not on the one answering)."""
+        if self.model_in_use is None or self._training_shown:
             return None
-        return threshold_of(self.model.metadata.metrics)
+        return threshold_of(self.model_in_use.metadata.metrics)
 
     def scale(self, layer: int) -> float | None:
         """The colour-scale bound for layer ``layer``'s maps; None: scale each map itself."""
@@ -272,32 +183,39 @@ class ViewerModel:
     # -- writing -------------------------------------------------------------------------
 
     def use_model(self, model: Model | None) -> None:
-        """Show ``model``: new stages and blocks, first block selected, the drawing re-run."""
-        self.model = model
-        self.training_network = None
-        self._restructure()
+        """Use ``model`` and show its network: new stages and blocks, first block selected,
+        the drawing re-run. A training run shown until now gives way to it (its next
+        snapshot, if it is still shown, comes back)."""
+        self.model_in_use = model
+        self.network_shown = model.network if model is not None else None
+        self._training_shown = False
+        self._restructure(model_changed=True)
 
-    def _restructure(self) -> None:
+    def _restructure(self, model_changed: bool = False) -> None:
         """A network of another shape is shown: stages, blocks, scales and selection anew."""
-        model, network = self.model, self.network
+        network = self.network_shown
         self.stages = network_stages(network) if network is not None else []
         self.blocks = conv_blocks(network) if network is not None else []
-        if self.training_network is not None:
+        if self._training_shown:
             self.scales = self._training_scales()
+        elif self.model_in_use is not None:
+            self.scales = self._scales_for(self.model_in_use)
         else:
-            self.scales = self._scales_for(model) if model is not None else []
+            self.scales = []
         self.block_index = 0
         self.selected_layer = None
         had_hover, self.hover = self.hover is not None, None
         had_focus, self.focus = self.focus is not None, None
-        # Everything is consistent with the new model before anyone hears of it.
+        # Everything is consistent with the new network before anyone hears of it.
         self._run(self.pixels)
-        self.model_changed.emit()
-        self.input_changed.emit()
+        if model_changed:
+            self.model_in_use_changed.emit(self.model_in_use)
+        self.network_shown_changed.emit(network)
+        self.input_changed.emit(self.input)
         if had_hover:
-            self.hover_changed.emit()
+            self.hover_changed.emit(None)
         if had_focus:
-            self.focus_changed.emit()
+            self.focus_changed.emit(None)
 
     def _scales_for(self, model: Model) -> list[float]:
         key: tuple = (id(model.network),)
@@ -316,26 +234,32 @@ class ViewerModel:
     def _training_scales(self) -> list[float]:
         if self._references is None:
             self._references = reference_inputs()
-        return layer_scales(self.training_network, self._references)
+        return layer_scales(self.network_shown, self._references)
 
     def show_training(self, network: Network | None) -> None:
-        """Show a training run's latest weights on the drawing (None: back to the model).
+        """Show a training run's latest weights on the drawing (None: back to the model in
+        use's network). The model in use stays what it is.
 
         A snapshot of the same architecture only refreshes weights and values
         (``weights_changed``, ``input_changed``); another architecture, or the end of the
-        run, re-lays the panels out (``model_changed``)."""
-        before, was_watching = self.network, self.training_network is not None
-        self.training_network = network
-        after = self.network
+        run, re-lays the panels out (``network_shown_changed``)."""
+        before, was_shown = self.network_shown, self._training_shown
+        self._training_shown = network is not None
+        if network is not None:
+            self.network_shown = network
+        else:
+            model = self.model_in_use
+            self.network_shown = model.network if model is not None else None
+        after = self.network_shown
         same_shape = before is not None and after is not None and before.spec == after.spec
-        if not (same_shape and was_watching and network is not None):
-            self._restructure()  # watching starts or ends, or another architecture
+        if not (same_shape and was_shown and network is not None):
+            self._restructure()  # showing starts or ends, or another architecture
             return
         # The scales stay those of the run's first snapshot: growing weights show as
         # colours growing stronger, on one scale for the whole run.
         self._run(self.pixels)
-        self.weights_changed.emit()
-        self.input_changed.emit()
+        self.weights_changed.emit(network)
+        self.input_changed.emit(self.input)
         hover = self.hover
         if hover is not None:  # the same place, a new value
             self._set_hover(self._hover_at(hover.layer, hover.channel, hover.row, hover.col))
@@ -343,7 +267,7 @@ class ViewerModel:
     def set_fixed_scales(self, fixed: bool) -> None:
         if fixed != self.fixed_scales:
             self.fixed_scales = fixed
-            self.scales_changed.emit()
+            self.scales_changed.emit(fixed)
 
     def update(
         self,
@@ -364,9 +288,9 @@ class ViewerModel:
         if before is not None:
             # The same place now holds another value (or none, on an empty canvas).
             self.hover = self._hover_at(before.layer, before.channel, before.row, before.col)
-        self.input_changed.emit()
+        self.input_changed.emit(self.input)
         if self.hover != before:
-            self.hover_changed.emit()
+            self.hover_changed.emit(self.hover)
 
     def _run(self, pixels: np.ndarray | None) -> None:
         self.pixels = pixels
@@ -376,7 +300,7 @@ class ViewerModel:
             self.input = np.asarray(self._given_input, dtype=np.float32)
         else:
             self.input = to_mnist(pixels)
-        network = self.network
+        network = self.network_shown
         self.too_small = self.unfamiliar = False
         self.familiarity = None
         if self.input is None or network is None:
@@ -399,7 +323,7 @@ class ViewerModel:
         self.block_index = index
         self.selected_layer = self.blocks[index].conv
         self._set_hover(None)
-        self.selection_changed.emit()
+        self.selection_changed.emit(self.selected_layer)
 
     def select_layer(self, index: int) -> None:
         """Pick layer ``index`` (-1 the input, len(layers) the softmax), as the strip does."""
@@ -409,7 +333,7 @@ class ViewerModel:
                 self.block_index = number
                 self._set_hover(None)
                 break
-        self.selection_changed.emit()
+        self.selection_changed.emit(self.selected_layer)
 
     def hover_over(self, layer: int, channel: int, row: int, col: int) -> None:
         """The pointer is over one value of layer ``layer``'s output."""
@@ -417,7 +341,7 @@ class ViewerModel:
 
     def _hover_at(self, layer: int, channel: int, row: int, col: int) -> Hover | None:
         output = self.output(layer)
-        network = self.network
+        network = self.network_shown
         if output is None or network is None or output.ndim != 3:
             return None
         channels, height, width = output.shape
@@ -438,7 +362,7 @@ class ViewerModel:
     def set_focus(self, layer: int, channel: int, row: int, col: int) -> None:
         """Follow the value at (channel, row, col) of layer ``layer``'s output: a map's, or
         for a vector (a dense layer's) unit ``channel`` with row and col 0."""
-        network = self.network
+        network = self.network_shown
         if network is None or not 0 <= layer < len(network.layers):
             return
         shape = network.shapes[layer]
@@ -451,15 +375,15 @@ class ViewerModel:
         focus = Focus(layer, channel, row, col)
         if focus != self.focus:
             self.focus = focus
-            self.focus_changed.emit()
+            self.focus_changed.emit(self.focus)
 
     def clear_focus(self) -> None:
         if self.focus is not None:
             self.focus = None
-            self.focus_changed.emit()
+            self.focus_changed.emit(self.focus)
 
     def _set_hover(self, hover: Hover | None) -> None:
         if hover == self.hover:
             return
         self.hover = hover
-        self.hover_changed.emit()
+        self.hover_changed.emit(self.hover)

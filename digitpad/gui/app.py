@@ -63,7 +63,7 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
     window.show()
     for _ in range(5):
         app.processEvents()
-    window._run_update()
+    window.canvas_feed.update_now()
     app.processEvents()
     return window.grab().save(str(out), "PNG")
 

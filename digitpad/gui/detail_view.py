@@ -140,7 +140,7 @@ class DetailView(QWidget):
         self.refresh = Throttle(DRAWING_REFRESH_MS, self._on_viewer_changed, self)
         viewer.input_changed.connect(self.refresh.request)
         viewer.focus_changed.connect(self.refresh.now)
-        viewer.model_changed.connect(self.refresh.now)
+        viewer.network_shown_changed.connect(self.refresh.now)
         self._on_viewer_changed()
 
     def _show_html(self, html_text: str) -> None:
@@ -153,7 +153,7 @@ class DetailView(QWidget):
         self.closed.emit()
 
     def _on_viewer_changed(self) -> None:
-        focus, network, trace = self.viewer.focus, self.viewer.network, self.viewer.trace
+        focus, network, trace = self.viewer.focus, self.viewer.network_shown, self.viewer.trace
         self.steps = []
         self.map_view.setVisible(False)
         if focus is None or network is None:
@@ -191,7 +191,7 @@ class DetailView(QWidget):
         focus = self.viewer.focus
         output = self.viewer.output(focus.layer)
         self.map_view.show_maps(output[focus.channel][None], self.viewer.scale(focus.layer), cols=1)
-        name = self.viewer.network.names[focus.layer]
+        name = self.viewer.network_shown.names[focus.layer]
         self.map_view.set_heading(f"{name}, map {focus.channel + 1}")
         self.pixel.setRect(QRectF(focus.col, focus.row, 1, 1))
         self.map_view.setVisible(True)
@@ -214,7 +214,7 @@ class DetailView(QWidget):
             self.viewer.set_focus(focus.layer, focus.channel, point.row, point.col)
 
     def _conv_html(self, step: ConvStep) -> str:
-        network = self.viewer.network
+        network = self.viewer.network_shown
         name = html.escape(network.names[step.layer])
         channels, k, _ = step.inputs.shape
         where = (
@@ -268,11 +268,11 @@ class DetailView(QWidget):
     def _stage_name(self, layer: int) -> str:
         """The strip's name for the stage holding ``layer`` ("dense1 + relu")."""
         stage = next((s for s in self.viewer.stages if s.first <= layer <= s.last), None)
-        return stage.name if stage is not None else self.viewer.network.names[layer]
+        return stage.name if stage is not None else self.viewer.network_shown.names[layer]
 
     def _average_html(self, layer: int, unit: int) -> str:
         """A global average: one map's values added up and divided by their count."""
-        network, trace = self.viewer.network, self.viewer.trace
+        network, trace = self.viewer.network_shown, self.viewer.trace
         source = trace.steps[layer - 1].output[0][unit] if layer else trace.input[0][unit]
         total, count = float(source.astype(np.float64).sum()), source.size
         value = float(trace.steps[layer].output[0][unit])
@@ -287,7 +287,7 @@ class DetailView(QWidget):
 
     def _dense_html(self, layer: int, unit: int) -> str:
         """A dense unit: its largest contributions, the sum, the bias, then its activation."""
-        network, trace = self.viewer.network, self.viewer.trace
+        network, trace = self.viewer.network_shown, self.viewer.trace
         if network.layers[layer].role == GLOBAL_POOL:
             return self._average_html(layer, unit)
         dense = layer if network.layers[layer].role == DENSE else layer - 1
@@ -332,7 +332,7 @@ class DetailView(QWidget):
 
     def _input_name(self, dense: int, index: int) -> str:
         """Where input ``index`` of a dense layer comes from, in the network's terms."""
-        network = self.viewer.network
+        network = self.viewer.network_shown
         source = dense - 1
         while source >= 0 and network.layers[source].role == RESHAPE:
             source -= 1  # flatten: name the map value it came from
@@ -349,7 +349,7 @@ class DetailView(QWidget):
         return f"{network.names[source]} unit {index + 1}"
 
     def _activation_html(self, step: ActivationStep) -> str:
-        name = html.escape(self.viewer.network.names[step.layer])
+        name = html.escape(self.viewer.network_shown.names[step.layer])
         rule = (
             f"max(0, {number(step.before)})"
             if step.kind == "relu"
@@ -359,7 +359,7 @@ class DetailView(QWidget):
         return f"<p><b>{name}</b> ({kind}): {rule} = <b>{number(step.after)}</b></p>"
 
     def _pool_html(self, step: PoolStep) -> str:
-        name = html.escape(self.viewer.network.names[step.layer])
+        name = html.escape(self.viewer.network_shown.names[step.layer])
         what = "the largest" if step.kind == "max" else "the average"
         return (
             f"<p><b>{name}</b> ({step.kind} pooling): the 2×2 window holding this value "

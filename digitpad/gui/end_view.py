@@ -77,7 +77,7 @@ class EndView(Themed, QWidget):
         # The worked-out softmax is text: while drawing it follows four times a second.
         self.softmax_refresh = Throttle(250, self._show_softmax, self)
         for event in (
-            viewer.model_changed,
+            viewer.network_shown_changed,
             viewer.input_changed,
             viewer.scales_changed,
             viewer.selection_changed,
@@ -92,7 +92,7 @@ class EndView(Themed, QWidget):
         """The layer whose values the grid shows: the picked stage's, when it is a list of
         numbers before the logits (global average pooling's map averages, a hidden dense
         layer), else the last hidden dense layer; None when there is none."""
-        network, selected = self.viewer.network, self.viewer.selected_layer
+        network, selected = self.viewer.network_shown, self.viewer.selected_layer
         if network is None:
             return None
         if selected is not None and selected < len(network.layers) - 1:
@@ -104,7 +104,7 @@ class EndView(Themed, QWidget):
     def _hidden_dense(self) -> int | None:
         """The last hidden dense layer, after its activation; None when the only dense
         layer gives the logits."""
-        network = self.viewer.network
+        network = self.viewer.network_shown
         layers = network.layers
         dense = [i for i, layer in enumerate(layers) if layer.role == DENSE][:-1]
         if not dense:
@@ -115,7 +115,7 @@ class EndView(Themed, QWidget):
         return last
 
     def _on_viewer_changed(self) -> None:
-        network, trace = self.viewer.network, self.viewer.trace
+        network, trace = self.viewer.network_shown, self.viewer.trace
         self.dense_layer = self._grid_layer()
         self.dense.setVisible(self.dense_layer is not None)
         if self.dense_layer is not None:
@@ -191,7 +191,7 @@ class EndView(Themed, QWidget):
 
     def _flatten_words(self) -> str:
         """What flatten did before the dense layer, on a second line (or nothing)."""
-        network, layer = self.viewer.network, self.dense_layer
+        network, layer = self.viewer.network_shown, self.dense_layer
         dense = layer if network.layers[layer].role == DENSE else layer - 1
         flatten = dense - 1
         if flatten < 0 or network.layers[flatten].role != RESHAPE:
@@ -208,7 +208,7 @@ class EndView(Themed, QWidget):
         if self.dense_layer is None:
             return
         unit = point.row * self.dense.maps.shape[2] + point.col
-        if unit < self.viewer.network.shapes[self.dense_layer][0]:
+        if unit < self.viewer.network_shown.shapes[self.dense_layer][0]:
             self.viewer.set_focus(self.dense_layer, unit, 0, 0)
 
     def _on_dense_hovered(self, point: MapPoint | None) -> None:

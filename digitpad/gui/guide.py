@@ -118,7 +118,7 @@ def stage_words(network: Network, first: int, last: int) -> str:
 
 
 def guide_html(viewer: ViewerModel) -> str:
-    network = viewer.network
+    network = viewer.network_shown
     if network is None:
         return "<p>Open a model from the Model menu to see its stages explained.</p>"
     paragraphs = [
@@ -146,11 +146,11 @@ class GuideDock(QDockWidget):
         self.text.anchorClicked.connect(self._on_text_anchor_clicked)
         self.setWidget(self.text)
         self.setMinimumWidth(320)
-        viewer.model_changed.connect(self._on_viewer_model_changed)
-        self._on_viewer_model_changed()
+        viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
+        self._on_viewer_network_shown_changed()
         self.hide()
 
-    def _on_viewer_model_changed(self) -> None:
+    def _on_viewer_network_shown_changed(self) -> None:
         self.text.setHtml(guide_html(self.viewer))
 
     def _on_text_anchor_clicked(self, url: QUrl) -> None:

@@ -46,9 +46,9 @@ class LayerStrip(QScrollArea):
         self.setFixedHeight(
             self._two_line_button_height() + self.horizontalScrollBar().sizeHint().height()
         )
-        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
-        self._on_viewer_model_changed()
+        self._on_viewer_network_shown_changed()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:  # View > Zoom: a style sheet stops the
@@ -69,7 +69,7 @@ class LayerStrip(QScrollArea):
         sample.ensurePolished()
         return sample.sizeHint().height()
 
-    def _on_viewer_model_changed(self) -> None:
+    def _on_viewer_network_shown_changed(self) -> None:
         # Take out every item, arrows included, before adding the new ones.
         while self.row_layout.count():
             item = self.row_layout.takeAt(0)

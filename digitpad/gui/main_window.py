@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
@@ -32,6 +22,7 @@ from digitpad.gui.actions import (
     menu_actions,
     shortcuts_html,
 )
+from digitpad.gui.canvas_feed import CanvasFeed
 from digitpad.gui.describe import about_html
 from digitpad.gui.detail_view import DetailDock
 from digitpad.gui.drawing_panel import DrawingPanel
@@ -46,12 +37,7 @@ from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.teach_bar import Teaching
-
-# Live updates are coalesced to at most one per 8 ms: one per frame on 120 Hz screens.
-# With 16 ms, a move arriving just after an update waits a whole 60 Hz frame, and a
-# 125 Hz mouse then sees p95 latencies right at 16 ms (benchmarks/drawing_latency.py).
-FRAME_MS = 8
-LEFT_SHARE = 0.28  # of the window's width, for the canvas and the answer
+from digitpad.gui.workspace import Workspace
 
 
 class MainWindow(QMainWindow):
@@ -82,15 +68,10 @@ class MainWindow(QMainWindow):
         self._create_widgets()
         self._create_actions()
         self._create_menus()
+        self._create_status_bar()
         self._connect_viewer()
         self._read_settings()
-        self.presentation = Presentation(
-            self,
-            self.actions,
-            self.settings,
-            zoomed=[self.centralWidget(), self.detail_dock, self.guide_dock],
-            secondary=self.drawing.secondary,
-        )
+        self._create_presentation()
         self.setAcceptDrops(True)
         self.model_problem = self.model_menu.load_initial(model_path)
 
@@ -100,16 +81,8 @@ class MainWindow(QMainWindow):
         self.drawing = DrawingPanel(self.viewer)
         self.canvas, self.pen_slider = self.drawing.canvas, self.drawing.pen_slider
         self.prediction = self.drawing.prediction
-        self.canvas.changed.connect(self._schedule_update)
-        self.canvas.stroke_finished.connect(self._schedule_update)
-        self._last_update = 0.0
-        # (canvas pixels, input): while the canvas shows exactly these pixels, the viewer
-        # reads this input (a digit from Evaluate or a kept sample) rather than its own.
-        self._exact: tuple[np.ndarray, np.ndarray] | None = None
-        self._update_timer = QTimer(self)
-        self._update_timer.setSingleShot(True)
-        self._update_timer.timeout.connect(self._run_update)
-
+        self.canvas_feed = CanvasFeed(self.canvas, self.viewer, self)
+        self.canvas_feed.prediction_updated.connect(self.prediction_updated)
         self.detail_dock = DetailDock(self.viewer, self)
         self.guide_dock = GuideDock(self.viewer, self)
         for dock in (self.detail_dock, self.guide_dock):
@@ -117,19 +90,8 @@ class MainWindow(QMainWindow):
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
         self.network_view.status.connect(self._on_network_view_status)
-        self.panels_widget = QWidget()
-        right_layout = QVBoxLayout(self.panels_widget)
-        right_layout.addWidget(self.layer_strip)
-        right_layout.addWidget(self.network_view, 1)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.drawing)
-        splitter.addWidget(self.panels_widget)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        self.splitter = splitter
-        self._split = False  # the first show divides the width (sizes set before it are lost)
-        self.setCentralWidget(splitter)
+        self.workspace = Workspace(self.drawing, self.layer_strip, self.network_view)
+        self.setCentralWidget(self.workspace)
         # On a screen, a first size that fits it; a screenshot has no screen to fit (the
         # offscreen one is 800 px wide) and is taken at the size the window is made for.
         self.resize(QSize(1180, 720) if self.headless else fitted_size(self, 1180, 720))
@@ -148,7 +110,7 @@ class MainWindow(QMainWindow):
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
         self.guide_dock.bind(self.actions["guide"])
         self.teaching = Teaching(
-            self.teacher, self.canvas, self.actions, self.messages, self.catch_up, self
+            self.teacher, self.canvas, self.actions, self.messages, self.canvas_feed.catch_up, self
         )
         self.teaching.status.connect(self._on_status)
         self.teaching.kept.connect(self.prediction.say_under_next)
@@ -183,17 +145,21 @@ class MainWindow(QMainWindow):
         )
         self.model_menu.status.connect(self._on_status)
         self.model_menu.open_input.connect(self._on_model_menu_open_input)
+        panels = self.workspace.panels_widget
         self.files = FileActions(
-            self.actions, self.canvas, self.panels_widget, self.model_menu, self.messages, self
+            self.actions, self.canvas, panels, self.model_menu, self.messages, self
         )
         self.files.status.connect(self._on_status)
+
+    def _create_status_bar(self) -> None:
         self.model_status = QLabel()
         self.model_status.setTextFormat(Qt.TextFormat.PlainText)  # model names come from files
         self.statusBar().addPermanentWidget(self.model_status)
 
     def _connect_viewer(self) -> None:
-        self.viewer.model_changed.connect(self._on_viewer_model_changed)
-        self.viewer.input_changed.connect(self._on_viewer_input_changed)
+        # The status names the model in use, or the run shown instead of its network.
+        self.viewer.model_in_use_changed.connect(self._on_viewer_shown_changed)
+        self.viewer.network_shown_changed.connect(self._on_viewer_shown_changed)
 
     def _read_settings(self) -> None:
         geometry = self.settings.geometry()
@@ -203,15 +169,16 @@ class MainWindow(QMainWindow):
         if width:
             self.pen_slider.setValue(width)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._split:
-            self._split = True
-            # The panels get the larger share: 28 % of the width (360 px at 1280) is
-            # plenty to draw a digit on, and 64 maps of 14x14 get 4 pixels a value.
-            width = self.splitter.width()
-            left = max(self.drawing.minimumSizeHint().width(), round(width * LEFT_SHARE))
-            self.splitter.setSizes([left, width - left])
+    def _create_presentation(self) -> None:
+        self.presentation = Presentation(
+            self,
+            self.actions,
+            self.settings,
+            zoomed=[self.centralWidget(), self.detail_dock, self.guide_dock],
+            secondary=self.drawing.secondary,
+        )
+
+    # -- window events ---------------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "presentation"):
@@ -248,46 +215,10 @@ class MainWindow(QMainWindow):
         if QApplication.quitOnLastWindowClosed():
             QApplication.quit()
 
-    # -- the viewer model ------------------------------------------------------------------
-
-    def _on_viewer_model_changed(self) -> None:
-        self.model_status.setText(
-            status_text(self.viewer.model, self.viewer.training_network is not None)
-        )
-
-    def _on_viewer_input_changed(self) -> None:
-        probabilities = self.viewer.probabilities
-        verdict = self.viewer.verdict
-        self.prediction_updated.emit(
-            verdict.digit if verdict is not None else None,
-            [float(p) for p in probabilities] if probabilities is not None else [0.0] * 10,
-        )
-
-    def _schedule_update(self) -> None:
-        """Coalesce edits: at most one update per frame, as soon as the frame allows."""
-        if self._update_timer.isActive():
-            return
-        since = (time.perf_counter() - self._last_update) * 1000
-        self._update_timer.start(int(max(0, FRAME_MS - since)))
-
-    def catch_up(self) -> None:
-        """Run a pending update now: the answer is then the one to what is drawn."""
-        if self._update_timer.isActive():
-            self._update_timer.stop()
-            self._run_update()
-
-    def _run_update(self) -> None:
-        self._last_update = time.perf_counter()
-        pixels = self.canvas.pixels()
-        exact = None
-        if self._exact is not None:
-            if np.array_equal(pixels, self._exact[0]):
-                exact = self._exact[1]
-            else:  # drawn on (or undone): the drawing is the input again
-                self._exact = None
-        self.viewer.update(pixels, self.canvas.pen_width, network_input=exact)
-
     # -- small slots -----------------------------------------------------------------------
+
+    def _on_viewer_shown_changed(self) -> None:
+        self.model_status.setText(status_text(self.viewer.model_in_use, self.viewer.training_shown))
 
     def _on_status(self, text: str, milliseconds: int) -> None:
         self.statusBar().showMessage(text, milliseconds)
@@ -319,7 +250,7 @@ class MainWindow(QMainWindow):
     def _on_model_menu_open_input(self, network_input) -> None:
         """A digit from Model > Evaluate on the canvas, read as the very input Evaluate read
         (its enlarged picture prepared again would be another input) until it is drawn on."""
-        self._show_exact(fit_to_canvas(network_input), network_input)
+        self.canvas_feed.show_exact(fit_to_canvas(network_input), network_input)
         uncover(self.model_menu.evaluate_dialog, self.canvas)
 
     def _on_samples_browser_triggered(self) -> None:
@@ -340,17 +271,10 @@ class MainWindow(QMainWindow):
         """Put a sample on the canvas: its strokes (undoable one by one), or its image,
         read as the input it was kept with."""
         if sample.strokes:
-            self.canvas.show_strokes(sample.strokes)
-            self._exact = (self.canvas.pixels().copy(), sample.network_input)
-            self._run_update()
+            self.canvas_feed.show_strokes(sample.strokes, sample.network_input)
         else:
-            self._show_exact(sample.canvas, sample.network_input)
+            self.canvas_feed.show_exact(sample.canvas, sample.network_input)
         uncover(self.samples_dialog, self.canvas)
-
-    def _show_exact(self, picture: np.ndarray, network_input: np.ndarray) -> None:
-        self.canvas.place_pixels(picture)
-        self._exact = (self.canvas.pixels().copy(), network_input)
-        self._run_update()
 
     # -- help ------------------------------------------------------------------------------
 
@@ -358,4 +282,4 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard Shortcuts", shortcuts_html(self.actions))
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(self, "About digitpad", about_html(self.viewer.model))
+        QMessageBox.about(self, "About digitpad", about_html(self.viewer.model_in_use))

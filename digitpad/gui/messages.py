@@ -32,8 +32,12 @@ class Messages:
             return
         getattr(QMessageBox, kind)(self.parent, title, as_text(text))
 
-    def confirm(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str, default_yes: bool = True) -> bool:
+        """Yes or No; ``default_yes`` False: Enter answers No (for what cannot be undone)."""
         if self.headless:
             return False
-        answer = QMessageBox.question(self.parent, title, as_text(text))
-        return answer == QMessageBox.StandardButton.Yes
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        answer = QMessageBox.question(
+            self.parent, title, as_text(text), yes | no, yes if default_yes else no
+        )
+        return answer == yes

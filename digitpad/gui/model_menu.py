@@ -93,7 +93,7 @@ class ModelMenu(QObject):
                 "evaluate": self.evaluate,
             },
         )
-        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.model_in_use_changed.connect(self._on_viewer_model_in_use_changed)
         self.rebuild()
 
     # -- the menu --------------------------------------------------------------------------
@@ -141,13 +141,13 @@ class ModelMenu(QObject):
         self._check_current()
 
     def _in_library(self) -> bool:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         return bool(
             model and model.path and model.path.parent.resolve() == self.library.folder.resolve()
         )
 
     def _check_current(self) -> None:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         path = model.path.resolve() if model and model.path else None
         self.group.setExclusive(False)
         for action in self.group.actions():
@@ -159,7 +159,7 @@ class ModelMenu(QObject):
         self.actions["export_model"].setEnabled(path is not None)
         self.actions["model_info"].setEnabled(model is not None)
 
-    def _on_viewer_model_changed(self) -> None:
+    def _on_viewer_model_in_use_changed(self) -> None:
         self._check_current()
         if self.train_dialog is not None:
             self.train_dialog.model_changed()
@@ -219,13 +219,15 @@ class ModelMenu(QObject):
             self.load(Path(path))
 
     def show_info(self) -> None:
-        QMessageBox.information(self.window, "Model Info", model_info_html(self.viewer.model))
+        QMessageBox.information(
+            self.window, "Model Info", model_info_html(self.viewer.model_in_use)
+        )
 
     def revert(self) -> None:
         self.load(DEFAULT.path)
 
     def export(self) -> None:
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         if not (model and model.path):
             return
         target, _ = file_dialogs.save_file(
@@ -243,7 +245,7 @@ class ModelMenu(QObject):
     def rename(self) -> None:
         if not self._in_library():
             return
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         old = model.metadata.name or model.path.stem
         name, ok = QInputDialog.getText(self.window, "Rename model", "New name:", text=old)
         if not ok or not name.strip():
@@ -259,9 +261,15 @@ class ModelMenu(QObject):
     def delete(self) -> None:
         if not self._in_library():
             return
-        model = self.viewer.model
+        model = self.viewer.model_in_use
         name = model.metadata.name or model.path.name
-        if not self.messages.confirm("Delete model", f"Delete {name}? This cannot be undone."):
+        # Only the model in use can be deleted (the action follows it), so the window
+        # always switches: said before, in the question, and after, in the status bar.
+        question = (
+            f"Delete {name}? This cannot be undone; the window will switch to the bundled "
+            "default model."
+        )
+        if not self.messages.confirm("Delete model", question, default_yes=False):
             return
         try:
             self.library.delete(model.path)
@@ -269,7 +277,8 @@ class ModelMenu(QObject):
             self.messages.complain("warning", "Cannot delete", str(exc))
             return
         self.rebuild()
-        self.revert()
+        if self.load(DEFAULT.path):
+            self.status.emit(f"Deleted {name}; the window uses the bundled default model", 8000)
 
     # -- retraining ------------------------------------------------------------------------
 
@@ -303,7 +312,7 @@ class ModelMenu(QObject):
     def evaluate(self) -> None:
         if self.evaluate_dialog is None:
             self.evaluate_dialog = EvaluateDialog(
-                self._current_network, self._store, self.settings, self.window
+                self._model_in_use_network, self._store, self.settings, self.window
             )
             self.evaluate_dialog.idle.connect(self._on_train_dialog_idle)
             self.evaluate_dialog.open_input.connect(self._on_evaluate_dialog_open_input)
@@ -314,11 +323,15 @@ class ModelMenu(QObject):
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
 
-    def _model_in_use(self) -> Model | None:
-        return self.viewer.model
+    # Evaluate and Retrain (its comparison and its fine-tune source) speak of the model in
+    # use, never of the network shown: that is a training run's while one is watched.
 
-    def _current_network(self) -> Network | None:
-        return self.viewer.network
+    def _model_in_use(self) -> Model | None:
+        return self.viewer.model_in_use
+
+    def _model_in_use_network(self) -> Network | None:
+        model = self.viewer.model_in_use
+        return model.network if model is not None else None
 
     def keep_trained(self, result: SessionResult, path: Path | None) -> str | None:
         """Save a new model (in the library, or at ``path``) and switch to it.
@@ -360,7 +373,7 @@ class ModelMenu(QObject):
             self.idle.emit()
 
     def _on_train_dialog_watching(self, network) -> None:
-        if network is not None or self.viewer.training_network is not None:
+        if network is not None or self.viewer.training_shown:
             self.viewer.show_training(network)
 
     def wait_for_work(self, timeout_ms: int = 15000) -> None:

@@ -3,6 +3,8 @@ filters, feature maps and pooled maps, all following the viewer model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
@@ -18,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.core.network import Network
-from digitpad.core.viewer import ConvBlock, ViewerModel
+from digitpad.core.stages import ConvBlock
+from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.end_view import EndView
 from digitpad.gui.panels import (
@@ -102,6 +105,10 @@ class NetworkView(QWidget):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
+        # Fits that wait for the layouts to take a new size: timers of this view's own, so
+        # that a view deleted meanwhile is never called (nor kept alive by a pending call).
+        self._refit_timer = self._deferred(self._refit_columns)
+        self._focus_timer = self._deferred(self._focus_panel)
         self.network_input = InputPanel()
         self.probabilities = ProbabilityPanel()
         top_row = QHBoxLayout()
@@ -176,19 +183,19 @@ class NetworkView(QWidget):
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
         self._flash_timer.timeout.connect(self._on_flash_timer_timeout)
-        viewer.model_changed.connect(self._on_viewer_model_changed)
+        viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.input_changed.connect(self._on_viewer_input_changed)
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
         viewer.hover_changed.connect(self._on_viewer_hover_changed)
         viewer.scales_changed.connect(self._on_viewer_scales_changed)
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
         viewer.weights_changed.connect(self._on_viewer_weights_changed)
-        self._on_viewer_model_changed()
+        self._on_viewer_network_shown_changed()
 
     # -- from the viewer -----------------------------------------------------------------
 
-    def _on_viewer_model_changed(self) -> None:
-        network = self.viewer.network
+    def _on_viewer_network_shown_changed(self) -> None:
+        network = self.viewer.network_shown
         self.layer_selector.blockSignals(True)
         self.layer_selector.clear()
         for block in self.viewer.blocks:
@@ -249,7 +256,13 @@ class NetworkView(QWidget):
         self._fit_columns(sizes[focused])
         # Once the panels are laid out at their new widths (a colour bar shown or hidden
         # changes the room beside the grid), fit again with what they really have.
-        QTimer.singleShot(0, self._refit_columns)
+        self._refit_timer.start(0)
+
+    def _deferred(self, call: Callable[[], None]) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(call)
+        return timer
 
     def _refit_columns(self) -> None:
         self._fit_columns(self.focused_panel.width())
@@ -257,7 +270,7 @@ class NetworkView(QWidget):
     def _fit_columns(self, width: int) -> None:
         """One column count for the three grids (map k at the same place in each), the one
         that draws the focused panel's maps largest."""
-        network, block = self.viewer.network, self.viewer.block
+        network, block = self.viewer.network_shown, self.viewer.block
         if network is None or block is None:
             return
         if self.focused_panel is self.filters:
@@ -282,7 +295,7 @@ class NetworkView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # After the layouts below have taken the new size: the fit needs their real heights.
-        QTimer.singleShot(0, self._focus_panel)
+        self._focus_timer.start(0)
 
     def _on_viewer_selection_changed(self) -> None:
         self.filters_picked = False  # the stage picked gets the room again
@@ -306,7 +319,7 @@ class NetworkView(QWidget):
             self._show_filters()
 
     def _show_filters(self) -> None:
-        weights = self.viewer.network.layers[self.viewer.block.conv].params["weight"]
+        weights = self.viewer.network_shown.layers[self.viewer.block.conv].params["weight"]
         self.filters.show_maps(filter_images(weights), cols=self.cols)
 
     def _on_viewer_focus_changed(self) -> None:
@@ -330,7 +343,7 @@ class NetworkView(QWidget):
     def _on_viewer_hover_changed(self) -> None:
         self._mark_tiles()
         hover, block, focus = self.viewer.hover, self.viewer.block, self.viewer.focus
-        network = self.viewer.network
+        network = self.viewer.network_shown
         if hover is not None:
             self.network_input.highlight(hover.field)
         elif focus is not None and network is not None:
@@ -353,7 +366,7 @@ class NetworkView(QWidget):
 
     def _show_block(self) -> None:
         """The parts that do not depend on the drawing (filters, headings), then the maps."""
-        network, block = self.viewer.network, self.viewer.block
+        network, block = self.viewer.network_shown, self.viewer.block
         for panel in (self.filters, self.feature_maps, self.pooled):
             panel.set_readout("")
         if network is None or block is None:
@@ -405,7 +418,7 @@ class NetworkView(QWidget):
         self._show_maps()
 
     def _show_maps(self) -> None:
-        network, block = self.viewer.network, self.viewer.block
+        network, block = self.viewer.network_shown, self.viewer.block
         if network is None or block is None:
             return
         for panel, layer in ((self.feature_maps, self._maps_layer()), (self.pooled, block.last)):
@@ -422,7 +435,7 @@ class NetworkView(QWidget):
             return self.network_input
         if block is not None:
             return self.pooled if layer == block.pool else self.feature_maps
-        if layer >= len(self.viewer.network.layers):
+        if layer >= len(self.viewer.network_shown.layers):
             return self.probabilities
         return self.end_view
 

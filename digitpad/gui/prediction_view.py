@@ -39,7 +39,7 @@ class PredictionView(QLabel):
         self.setWordWrap(True)
         self.setToolTip("The network's answer and how sure it is")
         self.viewer = viewer
-        viewer.model_changed.connect(self._on_viewer_changed)
+        viewer.network_shown_changed.connect(self._on_viewer_changed)
         viewer.input_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
 
@@ -57,7 +57,7 @@ class PredictionView(QLabel):
 
     def _on_viewer_changed(self) -> None:
         verdict, viewer = self.viewer.verdict, self.viewer
-        if viewer.model is None:
+        if viewer.network_shown is None:
             markup = "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
             self._note, self._note_shown = "", False  # nothing to say it under
         elif viewer.too_small:

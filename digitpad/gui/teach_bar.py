@@ -96,7 +96,7 @@ class Teaching(QObject):
         canvas.clear_undone.connect(self._on_canvas_clear_undone)
         canvas.clear_redone.connect(self._on_canvas_clear_redone)
         teacher.viewer.input_changed.connect(self._on_viewer_changed)
-        teacher.viewer.model_changed.connect(self._on_viewer_changed)
+        teacher.viewer.network_shown_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
 
     def _on_teacher_recovered(self) -> None:

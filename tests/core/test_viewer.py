@@ -6,14 +6,10 @@ import numpy as np
 import pytest
 
 from digitpad.core.bundled import CLASSIC, DEFAULT
+from digitpad.core.events import Event
 from digitpad.core.model_io import load_model
-from digitpad.core.viewer import (
-    ConvBlock,
-    Verdict,
-    ViewerModel,
-    conv_blocks,
-    network_stages,
-)
+from digitpad.core.stages import ConvBlock
+from digitpad.core.viewer import Verdict, ViewerModel
 
 
 def bar(left: int = 130, width: int = 22) -> np.ndarray:
@@ -35,7 +31,7 @@ def classic_model():
 
 def trace_matches_network(viewer: ViewerModel) -> bool:
     """Every layer's output has the shape the network in use gives that layer."""
-    network = viewer.network
+    network = viewer.network_shown
     return all(viewer.output(i).shape == network.shapes[i] for i in range(len(network.layers)))
 
 
@@ -43,7 +39,8 @@ class Recorder:
     def __init__(self, viewer: ViewerModel) -> None:
         self.events: list[str] = []
         for name in (
-            "model_changed",
+            "model_in_use_changed",
+            "network_shown_changed",
             "input_changed",
             "selection_changed",
             "hover_changed",
@@ -55,7 +52,7 @@ class Recorder:
 
 def test_a_new_viewer_shows_nothing():
     viewer = ViewerModel()
-    assert viewer.model is None and viewer.verdict is None and viewer.stages == []
+    assert viewer.model_in_use is None and viewer.verdict is None and viewer.stages == []
     viewer.update(bar())  # drawing without a model is harmless
     assert viewer.input is not None and viewer.trace is None and viewer.verdict is None
 
@@ -64,7 +61,7 @@ def test_drawing_runs_the_network_and_gives_a_verdict(default_model):
     viewer = ViewerModel()
     recorder = Recorder(viewer)
     viewer.use_model(default_model)
-    assert recorder.events == ["model_changed", "input_changed"]
+    assert recorder.events == ["model_in_use_changed", "network_shown_changed", "input_changed"]
     viewer.update(bar())
     assert recorder.events[-1] == "input_changed"
     assert viewer.input.shape == (28, 28)
@@ -81,36 +78,10 @@ def test_switching_models_reruns_the_drawing(default_model, classic_model):
     viewer.update(bar())
     before = viewer.probabilities.copy()
     viewer.use_model(classic_model)
-    assert viewer.model is classic_model
+    assert viewer.model_in_use is classic_model
     assert viewer.output(0).shape == (8, 26, 26)
     assert not np.allclose(before, viewer.probabilities)
     assert viewer.verdict.digit == 1
-
-
-def test_stages_fold_activations_and_skip_flatten(default_model, classic_model):
-    names = [stage.name for stage in network_stages(default_model.network)]
-    assert names == [
-        "input",
-        "conv1 + relu",
-        "maxpool1",
-        "conv2 + relu",
-        "maxpool2",
-        "dense1 + relu",
-        "dense2",
-        "softmax",
-    ]
-    stages = network_stages(classic_model.network)
-    assert [s.name for s in stages] == ["input", "conv1", "maxpool1", "dense1", "softmax"]
-    assert [(s.first, s.last) for s in stages] == [(-1, -1), (0, 0), (1, 1), (3, 3), (4, 4)]
-    conv = network_stages(default_model.network)[1]
-    assert (conv.first, conv.last, conv.shape) == (0, 1, (32, 28, 28))
-    assert "ReLU" in conv.description
-
-
-def test_conv_blocks(default_model, classic_model):
-    assert conv_blocks(default_model.network) == [ConvBlock(0, 1, 2), ConvBlock(3, 4, 5)]
-    assert conv_blocks(classic_model.network) == [ConvBlock(0, None, 1)]
-    assert 2 in ConvBlock(0, 1, 2) and 3 not in ConvBlock(0, 1, 2)
 
 
 def test_selecting_a_layer_picks_its_block_and_clears_the_hover(default_model):
@@ -187,7 +158,7 @@ def test_listeners_of_a_model_change_see_a_consistent_viewer(default_model, clas
     def check():
         seen.append(trace_matches_network(viewer))
 
-    viewer.model_changed.connect(check)
+    viewer.network_shown_changed.connect(check)
     viewer.use_model(classic_model)
     viewer.use_model(default_model)
     assert seen == [True, True]
@@ -284,7 +255,10 @@ def test_watching_a_network_in_training(default_model):
     snapshot = default_model.network.copy()
     snapshot.layers[0].params["weight"] *= -1  # different weights, same architecture
     viewer.show_training(snapshot)
-    assert viewer.network is snapshot and "model_changed" in events.events
+    assert viewer.network_shown is snapshot and viewer.training_shown
+    assert viewer.model_in_use is default_model  # the model in use stays what it was
+    assert events.events[0] == "network_shown_changed"
+    assert "model_in_use_changed" not in events.events
     first_scales = list(viewer.scales)
     np.testing.assert_array_equal(viewer.output(0), snapshot.trace(viewer.input).steps[0].output[0])
     events.events.clear()
@@ -294,7 +268,81 @@ def test_watching_a_network_in_training(default_model):
     assert events.events == ["weights_changed", "input_changed"]  # the panels stay laid out
     assert viewer.scales == first_scales  # one colour scale for the whole run
     viewer.show_training(None)
-    assert viewer.network is default_model.network and "model_changed" in events.events
+    assert viewer.network_shown is default_model.network and not viewer.training_shown
+    assert "network_shown_changed" in events.events
+    assert "model_in_use_changed" not in events.events
     viewer.show_training(snapshot)
     viewer.use_model(default_model)  # choosing a model ends the watching
-    assert viewer.training_network is None
+    assert not viewer.training_shown and viewer.network_shown is default_model.network
+
+
+def test_every_event_carries_the_value_that_changed(default_model, classic_model):
+    viewer = ViewerModel()
+    heard: dict[str, object] = {}
+    for name in (
+        "model_in_use_changed",
+        "network_shown_changed",
+        "input_changed",
+        "selection_changed",
+        "hover_changed",
+        "scales_changed",
+        "focus_changed",
+        "weights_changed",
+    ):
+        getattr(viewer, name).connect(lambda event: heard.__setitem__(event.type, event.value))
+    viewer.use_model(default_model)
+    assert heard["model_in_use_changed"] is default_model
+    assert heard["network_shown_changed"] is default_model.network
+    viewer.update(bar())
+    assert heard["input_changed"] is viewer.input
+    viewer.select_layer(4)
+    assert heard["selection_changed"] == 4
+    viewer.hover_over(0, 3, 10, 12)
+    assert heard["hover_changed"] is viewer.hover and viewer.hover is not None
+    viewer.set_fixed_scales(False)
+    assert heard["scales_changed"] is False
+    viewer.set_focus(0, 1, 2, 3)
+    assert heard["focus_changed"] == viewer.focus
+    snapshot = default_model.network.copy()
+    viewer.show_training(snapshot)
+    assert heard["network_shown_changed"] is snapshot
+    assert heard["model_in_use_changed"] is default_model  # not heard again
+    later = snapshot.copy()
+    viewer.show_training(later)
+    assert heard["weights_changed"] is later
+
+
+def test_the_model_in_use_is_kept_apart_from_the_network_shown(default_model, classic_model):
+    """A training run shown answers the drawing; the model in use is still the user's."""
+    viewer = ViewerModel()
+    viewer.use_model(classic_model)
+    viewer.update(bar())
+    snapshot = default_model.network.copy()  # another architecture, as a retrain may be
+    viewer.show_training(snapshot)
+    assert viewer.model_in_use is classic_model and viewer.network_shown is snapshot
+    assert viewer.output(0).shape == (32, 28, 28)  # the drawing is read by the one shown
+    assert viewer.familiarity_threshold is None  # the model's threshold is not the run's
+    viewer.show_training(None)
+    assert viewer.network_shown is classic_model.network and not viewer.training_shown
+    assert viewer.output(0).shape == (8, 26, 26)
+
+
+def test_a_closed_view_stops_hearing_from_the_viewer(default_model):
+    import gc
+
+    class View:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def on_input(self, event: Event) -> None:
+            self.calls += 1
+
+    viewer = ViewerModel()
+    view = View()
+    viewer.input_changed.connect(view.on_input)
+    viewer.update(None)
+    assert view.calls == 1
+    del view
+    gc.collect()
+    assert len(viewer.input_changed) == 0
+    viewer.update(None)  # nobody to call, no error

@@ -43,7 +43,7 @@ def test_every_stage_of_the_network_is_shown(name, qtbot, settings, dialogs, lib
     window = open_window(qtbot, settings, library_folder, model=None)
     window.model_menu.load(path)
     viewer, view = window.viewer, window.network_view
-    assert viewer.model.path == path
+    assert viewer.model_in_use.path == path
     draw_seven(window, qtbot)
     for stage, button in zip(viewer.stages, window.layer_strip.buttons, strict=True):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -130,21 +130,21 @@ def custom_window(qtbot, settings, dialogs, library_folder, with_mnist, trained)
     if stored is None:
         window = open_window(qtbot, settings, library_folder, "classic")
         train_and_use(window, qtbot)
-        path = window.viewer.model.path
+        path = window.viewer.model_in_use.path
         trained["path"] = shutil.copy(path, trained["folder"] / path.name)
     else:
         library_folder.mkdir(parents=True, exist_ok=True)
         path = shutil.copy(stored, library_folder / stored.name)
         window = open_window(qtbot, settings, library_folder, "classic")
         window.model_menu.library_actions[path].trigger()
-    assert window.viewer.model.metadata.name == NAME
+    assert window.viewer.model_in_use.metadata.name == NAME
     return window
 
 
 def draw_digit(window, digit):
     for stroke in DIGITS[digit]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()  # what the frame timer runs next, now
+    window.canvas_feed.update_now()  # what the frame timer runs next, now
     assert window.viewer.trace is not None
 
 
@@ -186,7 +186,7 @@ def test_a_custom_network_is_trained_in_the_dialog_and_put_to_use(
     qtbot, settings, dialogs, library_folder, with_mnist, trained
 ):
     window = open_window(qtbot, settings, library_folder, "classic")
-    classic = window.viewer.model
+    classic = window.viewer.model_in_use
     dialog = open_dialog(window, qtbot)
     build_custom_network(dialog)
     shapes = dialog.network_box.shapes.text()
@@ -200,13 +200,13 @@ def test_a_custom_network_is_trained_in_the_dialog_and_put_to_use(
     assert dialog.result is not None, dialog.live.status.text()
     spec = dialog.network_box.spec()
     assert watched[0] is not None and watched[0].spec == spec  # it was shown learning
-    assert watched[-1] is None and window.viewer.training_network is None
-    assert window.viewer.model is classic  # nothing changes until the user chooses
+    assert watched[-1] is None and not window.viewer.training_shown
+    assert window.viewer.model_in_use is classic  # nothing changes until the user chooses
     assert window.model_status.text().startswith("Model: classic")
     click(qtbot, dialog.results.use_button)
     saved = list(library_folder.glob("*.npz"))
     assert [p.name for p in saved] == ["my-strided-net.npz"]
-    model = window.viewer.model
+    model = window.viewer.model_in_use
     assert model.path == saved[0] and model.network.spec == spec
     assert window.model_status.text().startswith(f"Model: {NAME}")
     assert window.model_menu.library_actions[saved[0]].isChecked()
@@ -309,7 +309,7 @@ def conv_by_hand(viewer, layer, channel, row, col):
     source = trace.input[0] if layer == 0 else trace.steps[layer - 1].output[0]
     padded = np.pad(source.astype(np.float64), ((0, 0), (p, p), (p, p)))
     window = padded[:, row * s : row * s + k, col * s : col * s + k]
-    conv = viewer.network.layers[layer]
+    conv = viewer.network_shown.layers[layer]
     weights = conv.params["weight"][channel].astype(np.float64)
     return window, float((window * weights).sum() + conv.params["bias"][channel])
 
@@ -498,7 +498,7 @@ def test_the_end_view_shows_the_custom_dense_layers_logits_and_softmax(custom_wi
     draw_digit(window, 4)
     viewer, view = window.viewer, window.network_view
     end = view.end_view
-    network, trace = viewer.network, viewer.trace
+    network, trace = viewer.network_shown, viewer.trace
     open_stage(window, qtbot, "dense1 + relu")
     assert view.pages.currentWidget() is end and end.isVisible() and end.dense.isVisible()
     assert end.dense_layer == 8  # relu2, after dense1
@@ -648,23 +648,23 @@ def test_presentation_mode_on_the_custom_model(custom_window, qtbot):
 def test_the_window_follows_a_second_custom_run_and_comes_back_when_cancelled(custom_window, qtbot):
     window = custom_window
     viewer, view = window.viewer, window.network_view
-    model = viewer.model
+    model = viewer.model_in_use
     draw_digit(window, 6)
     dialog = open_dialog(window, qtbot)
     build_custom_network(dialog, images=1, epochs=5)  # 10,000 images: longer than we wait
     assert dialog.follow.isChecked()
     click(qtbot, dialog.train_button)
-    qtbot.waitUntil(lambda: viewer.training_network is not None, timeout=TRAIN_TIMEOUT_MS)
-    first = viewer.training_network
+    qtbot.waitUntil(lambda: viewer.training_shown, timeout=TRAIN_TIMEOUT_MS)
+    first = viewer.network_shown
     assert first is not model.network and first.spec == model.network.spec
     assert "being trained" in window.model_status.text()
     assert [b.text() for b in window.layer_strip.buttons] == [f"{n}\n{s}" for n, s in STAGES]
     # A later snapshot: new weights, the same drawing run through them.
     qtbot.waitUntil(
-        lambda: viewer.training_network is not None and viewer.training_network is not first,
+        lambda: viewer.training_shown and viewer.network_shown is not first,
         timeout=TRAIN_TIMEOUT_MS,
     )
-    later = viewer.training_network
+    later = viewer.network_shown
     assert dialog.training is not None  # still running
     conv1 = later.layers[0].params["weight"]
     assert not np.array_equal(conv1, first.layers[0].params["weight"])
@@ -676,8 +676,8 @@ def test_the_window_follows_a_second_custom_run_and_comes_back_when_cancelled(cu
     click(qtbot, dialog.cancel_button)
     wait_until_idle(qtbot, dialog)
     assert "Cancelled" in dialog.live.status.text()
-    assert viewer.training_network is None and viewer.model is model
-    assert viewer.network is model.network
+    assert not viewer.training_shown and viewer.model_in_use is model
+    assert viewer.network_shown is model.network
     assert window.model_status.text().startswith(f"Model: {NAME}")
     np.testing.assert_array_equal(view.filters.maps, model.network.layers[0].params["weight"][:, 0])
     np.testing.assert_allclose(

@@ -97,7 +97,7 @@ def test_the_followed_value_follows_the_drawing_and_closes(window, qtbot):
     from .conftest import draw_stroke, line
 
     draw_stroke(window.canvas, line((40, 140), (240, 140)))
-    window._run_update()
+    window.canvas_feed.update_now()
     # While drawing, the arithmetic follows at most four times a second.
     qtbot.waitUntil(lambda: window.detail_dock.detail.steps is not before, timeout=2000)
     after = window.detail_dock.detail.steps[0].value

@@ -53,7 +53,7 @@ def test_a_network_whose_only_dense_layer_gives_the_logits(window, qtbot):
     np.testing.assert_array_equal(end.logit_bars.opts["height"], window.viewer.trace.logits[0])
     # The bundled models' percentages are calibrated: the softmax shows the division.
     step = explain_softmax(window.viewer.trace)
-    temperature = window.viewer.network.temperature
+    temperature = window.viewer.network_shown.temperature
     assert temperature != 1.0 and step.temperature == temperature
     text = end.softmax.text()
     assert f"divided by T = {temperature:.2f}" in text and "s = z/T" in text
@@ -114,7 +114,7 @@ def test_a_small_dense_layer_lists_all_its_inputs(qtbot):
     pixels = np.zeros((280, 280), np.float32)
     pixels[40:240, 130:152] = 1.0
     viewer.update(pixels)
-    dense = next(i for i, layer in enumerate(viewer.network.layers) if layer.kind == "dense")
+    dense = next(i for i, layer in enumerate(viewer.network_shown.layers) if layer.kind == "dense")
     viewer.set_focus(dense, 3, 0, 0)
     assert "the other" not in detail.html and "sum of all 4" in detail.html
     assert "gap1: map" in detail.html and "s average" in detail.html  # inputs named by origin
@@ -134,7 +134,7 @@ def test_the_networks_end_with_nothing_drawn(window, qtbot):
     draw_seven(window, qtbot)
     click_stage(window, qtbot, "dense1 + relu")
     qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear, the end still shown
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     end.logits.grab()
     assert window.viewer.trace is None and not end.logit_bars.opts["height"].any()

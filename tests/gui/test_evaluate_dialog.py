@@ -46,7 +46,7 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     assert not dialog.confusion.isVisible()  # no matrix before there is a result
     result = run(dialog, qtbot, "mnist")
     assert dialog.confusion.isVisible()
-    classic = load_model(window.viewer.model.path)
+    classic = load_model(window.viewer.model_in_use.path)
     assert result.evaluation.n == 10000
     assert result.evaluation.accuracy == classic.metadata.metrics["test_accuracy"]
     assert f"{result.evaluation.accuracy:.2%}" in dialog.status.text()
@@ -77,7 +77,7 @@ def test_mnist_mistakes_open_the_digits_behind_them_most_confident_first(
     from .conftest import draw_stroke, line
 
     draw_stroke(window.canvas, line((20, 20), (60, 20)))
-    window._run_update()
+    window.canvas_feed.update_now()
     assert not np.array_equal(window.viewer.input, mnist_test.as_float()[shown[0]])
     # Keep it as a sample with its true label.
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)

@@ -54,7 +54,7 @@ def test_file_dialogs_start_where_that_kind_of_file_was_last_used(
     recorded, answers = file_dialogs
     window = open_window(qtbot, settings, library_folder)
     draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    window._run_update()
+    window.canvas_feed.update_now()
     # Images start in Pictures, everything else in Documents, until one is used.
     window.actions["open_image"].trigger()
     window.actions["open_model"].trigger()

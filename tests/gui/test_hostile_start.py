@@ -26,7 +26,8 @@ def test_bad_library_files_and_a_bad_remembered_model_do_not_stop_the_start(
     archive(deep, {"header.npy": member_bytes(np.frombuffer(text.encode(), dtype=np.uint8))})
     settings.setValue("model/path", str(bomb))  # remembered from a run that opened it
     window = open_window(qtbot, settings, library_folder, model=None)
-    assert window.viewer.model is not None and window.viewer.model.metadata.name  # default
+    model = window.viewer.model_in_use
+    assert model is not None and model.metadata.name  # default
     labels = [action.text() for action in window.model_menu.menu.actions()]
     assert any(label.startswith("good one") for label in labels)
     for name in ("dangling.npz", "bomb.npz", "deep.npz"):

@@ -26,7 +26,7 @@ def draw_digit(window, qtbot, strokes):
         with qtbot.waitSignal(window.prediction_updated, timeout=2000):
             draw_stroke(window.canvas, stroke)
     with qtbot.waitSignal(window.prediction_updated, timeout=2000) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     return blocker.args
 
 
@@ -46,7 +46,7 @@ def test_window_has_the_named_widgets(window):
 
 def test_empty_canvas_shows_no_guess(window, qtbot):
     with qtbot.waitSignal(window.prediction_updated) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     assert blocker.args == [None, [0.0] * 10]
     assert "Draw a digit" in window.findChild(QLabel, "prediction").text()
 
@@ -63,16 +63,16 @@ def test_the_canvas_stays_put_when_the_answer_appears_and_goes(window, qtbot):
 
     empty = square()
     draw_stroke(window.canvas, DIGITS[4][0])
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict is not None and square() == empty
     for stroke in DIGITS[4][1:]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict.sure and square() == empty
     window.actions["clear"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     QApplication.processEvents()
     assert window.viewer.verdict is None and square() == empty
 
@@ -218,11 +218,11 @@ def test_hover_shows_value_and_receptive_field(window, qtbot):
 
 def test_model_switching_from_the_menu(window, qtbot):
     window.model_menu.bundled_actions["classic"].trigger()
-    assert window.viewer.model.path.name == "classic.npz"
+    assert window.viewer.model_in_use.path.name == "classic.npz"
     assert window.model_menu.bundled_actions["classic"].isChecked()
     assert not window.model_menu.bundled_actions["default"].isChecked()
     window.model_menu.bundled_actions["default"].trigger()
-    assert window.viewer.model.path.name == "default.npz"
+    assert window.viewer.model_in_use.path.name == "default.npz"
 
 
 def test_bad_model_file_keeps_the_current_model(window, tmp_path, dialogs, monkeypatch):
@@ -231,9 +231,9 @@ def test_bad_model_file_keeps_the_current_model(window, tmp_path, dialogs, monke
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), ""))
     )
-    before = window.viewer.model
+    before = window.viewer.model_in_use
     window.actions["open_model"].trigger()
-    assert window.viewer.model is before
+    assert window.viewer.model_in_use is before
     assert dialogs and dialogs[-1][0] == "critical" and "evil.npz" in dialogs[-1][2]
     assert window.model_menu.bundled_actions["default"].isChecked()
 
@@ -288,7 +288,7 @@ def test_drop_an_image_file(window, qtbot, tmp_path, mnist_test):
 
 def test_drop_a_model_file(window, qtbot):
     drag_and_drop(window, CLASSIC.path)
-    assert window.viewer.model.path.name == "classic.npz"
+    assert window.viewer.model_in_use.path.name == "classic.npz"
 
 
 def test_save_drawing_and_export_panels(window, qtbot, tmp_path, monkeypatch):
@@ -329,7 +329,7 @@ def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
     second = MainWindow(settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(second)
     assert second.canvas.pen_width == 30
-    assert second.viewer.model.path.name == "classic.npz"
+    assert second.viewer.model_in_use.path.name == "classic.npz"
     assert second.size() == size
 
 
@@ -361,7 +361,7 @@ def test_mnist_digits_through_the_image_path(window, qtbot, tmp_path, mnist_test
         )
         window.canvas.clear()
         assert window.open_image(path)
-        window._run_update()
+        window.canvas_feed.update_now()
         correct += int(np.argmax(window.viewer.probabilities) == mnist_test.labels[index])
     accuracy = correct / len(picks)
     assert accuracy >= 0.98, accuracy
@@ -387,10 +387,10 @@ def test_a_broken_bundled_model_does_not_stop_the_app(
     monkeypatch.setattr(bundled.Recipe, "path", property(lambda r: broken / f"{r.name}.npz"))
     window = MainWindow(settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(window)
-    assert window.viewer.model is None
+    assert window.viewer.model_in_use is None
     assert "No model" in window.prediction.text()
     draw_stroke(window.canvas, ONE[0])
-    window._run_update()  # drawing without a model is harmless
+    window.canvas_feed.update_now()  # drawing without a model is harmless
     assert window.viewer.probabilities is None
 
 
@@ -456,7 +456,7 @@ def test_a_model_name_cannot_inject_markup(window, tmp_path, dialogs):
 
     path = save_model(
         tmp_path / "sneaky.npz",
-        window.viewer.model.network,
+        window.viewer.model_in_use.network,
         ModelMetadata(name="<img src='/etc/passwd'><b>big</b>"),
     )
     assert window.model_menu.load(path)

@@ -31,7 +31,7 @@ def press(window, qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):
 def test_zoom_scales_the_type_of_panels_and_plots(window, qtbot):
     for stroke in DIGITS[4]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
     base = QApplication.font().pointSizeF()
     axis = window.network_view.probabilities.getAxis("bottom")
     press(window, qtbot, Qt.Key.Key_Plus, CTRL)

@@ -20,7 +20,7 @@ from .handwriting import DIGITS
 def draw(window, strokes):
     for stroke in strokes:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
 
 
 def stored(window):
@@ -55,7 +55,7 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     # Said under the answer too, where the user looks (the status bar hides in presentation
     # mode), until the next drawing.
     answer = window.findChild(QLabel, "prediction")
-    window._run_update()
+    window.canvas_feed.update_now()
     assert "Draw a digit" in answer.text() and "Kept as a 3 (it read 7)" in answer.text()
     # A second key at once, before the answer caught up with the cleared canvas: nothing
     # is kept (the drawing it would label is gone).
@@ -63,7 +63,7 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     assert len(stored(window)) == 1 and not dialogs
     # Undo brings the drawing back and takes the sample back with it.
     window.actions["undo"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     assert not window.canvas.is_empty() and stored(window) == []
     assert "Kept as" not in answer.text()  # the drawing is back: its answer shows
     assert not dialogs  # nothing went wrong: no box to dismiss
@@ -123,7 +123,7 @@ def test_undo_right_after_a_keep_takes_the_sample_back_and_redo_keeps_it_again(
     )
     # Undone once more, the right digit keeps it with the right label.
     QTest.keySequence(window.canvas, QKeySequence.StandardKey.Undo)
-    window._run_update()
+    window.canvas_feed.update_now()
     QTest.keyClick(window.canvas, Qt.Key.Key_9)
     assert [(s.label, s.predicted) for s in stored(window)] == [(9, 9)]
     assert (
@@ -412,7 +412,7 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     qtbot.waitUntil(lambda: dialog.training is None, timeout=120_000)
     result = dialog.result
     assert result is not None, dialog.live.status.text()
-    assert result.network.spec == window.viewer.model.network.spec  # the model in use, tuned
+    assert result.network.spec == window.viewer.model_in_use.network.spec  # the model in use, tuned
     assert result.metadata.training["config"]["samples_ratio"] == 0.25
     assert result.metadata.training["config"]["augment"] is False
     personal = result.personal
@@ -423,8 +423,8 @@ def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     assert f"{right} of 4 read right by the model in use" in shown
     assert dialog.results.fixed.caption.text().startswith("fixed")
     qtbot.mouseClick(dialog.results.use_button, Qt.MouseButton.LeftButton)
-    assert window.viewer.model.metadata.training["samples"]["held_out"] == 4
-    assert window.viewer.model.metadata.training["fine_tuned_from"]["name"] == "classic"
+    assert window.viewer.model_in_use.metadata.training["samples"]["held_out"] == 4
+    assert window.viewer.model_in_use.metadata.training["fine_tuned_from"]["name"] == "classic"
     assert not dialogs
 
 

@@ -69,7 +69,7 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     dialog = open_dialog(window, qtbot)
     small_run(dialog, epochs=2)
     dialog.form.name.setText("tiny classic")
-    before = window.viewer.model
+    before = window.viewer.model_in_use
     click(qtbot, dialog.train_button)
     assert not dialog.train_button.isEnabled() and dialog.cancel_button.isEnabled()
     wait_until_idle(qtbot, dialog)
@@ -88,13 +88,14 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
         "New model" in dialog.results.summary.text()
         and "Current model" in dialog.results.summary.text()
     )
-    assert window.viewer.model is before  # nothing changes until the user chooses
+    assert window.viewer.model_in_use is before  # nothing changes until the user chooses
     click(qtbot, dialog.results.use_button)
     saved = list(library_folder.glob("*.npz"))
     assert [p.name for p in saved] == ["tiny-classic.npz"]
-    assert window.viewer.model.path == saved[0]
-    assert window.viewer.model.metadata.name == "tiny classic"
-    assert window.viewer.model.metadata.metrics["test_accuracy"] == result.evaluation.accuracy
+    assert window.viewer.model_in_use.path == saved[0]
+    assert window.viewer.model_in_use.metadata.name == "tiny classic"
+    accuracy = window.viewer.model_in_use.metadata.metrics["test_accuracy"]
+    assert accuracy == result.evaluation.accuracy
     entry = window.model_menu.library_actions[saved[0]]
     assert entry.isChecked() and entry.text().startswith("tiny classic")
     # The new model is the one predicting now.
@@ -136,9 +137,9 @@ def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
     wait_until_idle(qtbot, dialog)
     assert dialog.results.use_button.isVisible()  # a new result: a new choice
     assert dialog.result.baseline_evaluation.accuracy == pytest.approx(
-        window.viewer.model.metadata.metrics["test_accuracy"]
+        window.viewer.model_in_use.metadata.metrics["test_accuracy"]
     )
-    assert window.viewer.model.metadata.name == "classic"
+    assert window.viewer.model_in_use.metadata.name == "classic"
 
 
 def test_charts_read_in_percent_on_steady_axes(window, qtbot, with_mnist):
@@ -187,7 +188,8 @@ def test_a_model_that_cannot_be_saved_is_kept_until_it_is(
     )
     click(qtbot, dialog.results.save_as_button)
     assert target.is_file() and dialog.result is None
-    assert window.viewer.model.path == target and window.viewer.model.metadata.name == "keep me"
+    model = window.viewer.model_in_use
+    assert model.path == target and model.metadata.name == "keep me"
 
 
 def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
@@ -197,7 +199,7 @@ def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     wait_until_idle(qtbot, dialog)
     click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
-    assert window.viewer.model.path.name == "default.npz"
+    assert window.viewer.model_in_use.path.name == "default.npz"
 
 
 def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folder):
@@ -205,14 +207,14 @@ def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folde
     dialog.network_box.architecture.setCurrentText("default")
     dialog.form.images.setCurrentIndex(2)  # all 60,000: far longer than the test waits
     dialog.form.epochs.setValue(5)
-    before = window.viewer.model
+    before = window.viewer.model_in_use
     click(qtbot, dialog.train_button)
     qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
     click(qtbot, dialog.cancel_button)
     wait_until_idle(qtbot, dialog)
     assert "Cancelled" in dialog.live.status.text()
     assert dialog.result is None and not dialog.results.isVisible()
-    assert window.viewer.model is before
+    assert window.viewer.model_in_use is before
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert dialog.train_button.isEnabled()
 
@@ -230,7 +232,7 @@ def start_long_run(window, qtbot):
 def test_window_stays_live_while_training(window, qtbot, with_mnist):
     dialog = start_long_run(window, qtbot)
     dialog.follow.setChecked(False)  # the model in use, not the one in training
-    assert window.viewer.training_network is None
+    assert not window.viewer.training_shown
     with qtbot.waitSignal(window.prediction_updated, timeout=5000) as blocker:
         draw_stroke(window.canvas, line((140, 40), (140, 240)))
     assert blocker.args[0] == 1  # the current model keeps predicting
@@ -533,14 +535,14 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     broken = texts["broken.npz (broken)"]
     assert not broken.isEnabled() and "broken.npz" in broken.toolTip()
     texts["mine (50.00%)"].trigger()
-    assert window.viewer.model.path == good
+    assert window.viewer.model_in_use.path == good
     # Rename, then export, then delete (falls back to the bundled default).
     from PySide6.QtWidgets import QInputDialog
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("renamed", True)))
     window.actions["rename_model"].trigger()
-    assert window.viewer.model.metadata.name == "renamed"
-    assert window.viewer.model.path.name == "renamed.npz"
+    assert window.viewer.model_in_use.metadata.name == "renamed"
+    assert window.viewer.model_in_use.path.name == "renamed.npz"
     target = library_folder.parent / "exported.npz"
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
@@ -552,14 +554,14 @@ def test_library_models_in_the_menu(qtbot, settings, dialogs, library_folder, mo
     )
     window.actions["delete_model"].trigger()
     assert not (library_folder / "renamed.npz").exists()
-    assert window.viewer.model.path.name == "default.npz"
+    assert window.viewer.model_in_use.path.name == "default.npz"
     assert not window.actions["delete_model"].isEnabled()  # bundled models cannot be deleted
 
 
 def test_revert_to_bundled_default(window):
     window.model_menu.bundled_actions["classic"].trigger()
     window.actions["revert"].trigger()
-    assert window.viewer.model.path.name == "default.npz"
+    assert window.viewer.model_in_use.path.name == "default.npz"
 
 
 def test_dialog_plots_follow_a_palette_change(window, qtbot, qapp, with_mnist):
@@ -630,15 +632,15 @@ def test_the_window_shows_the_network_learning(window, qtbot, with_mnist):
     shown = []
     dialog.watching.connect(shown.append)
     draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    window._run_update()
+    window.canvas_feed.update_now()
     click(qtbot, dialog.train_button)
-    qtbot.waitUntil(lambda: window.viewer.training_network is not None, timeout=TRAIN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.viewer.training_shown, timeout=TRAIN_TIMEOUT_MS)
     assert "being trained" in window.model_status.text()
     assert window.viewer.trace is not None  # the drawing, run through the training weights
     assert dialog.live.filters_preview.heading.text().startswith("First-layer filters")
     wait_until_idle(qtbot, dialog)
     assert shown[0] is not None and shown[-1] is None  # back to the model in use at the end
-    assert window.viewer.training_network is None
+    assert not window.viewer.training_shown
     assert window.model_status.text().startswith("Model: default")
     dialog.follow.setChecked(False)
     shown.clear()

@@ -80,7 +80,7 @@ def hover_feature_map(view, tile, row, col):
 def draw_seven(window, qtbot):
     for stroke in DIGITS[7]:
         draw_stroke(window.canvas, stroke)
-    window._run_update()
+    window.canvas_feed.update_now()
 
 
 def test_hover_clears_on_leave_clear_and_model_switch(window, qtbot):
@@ -95,7 +95,7 @@ def test_hover_clears_on_leave_clear_and_model_switch(window, qtbot):
 
     hover_feature_map(view, 1, 5, 6)
     window.actions["clear"].trigger()
-    window._run_update()
+    window.canvas_feed.update_now()
     assert not field.isVisible() and view.feature_maps.readout.text().strip() == ""
 
     draw_seven(window, qtbot)
@@ -114,7 +114,7 @@ def test_hover_value_follows_the_drawing(window, qtbot):
     hover_feature_map(view, 3, 10, 12)
     before = window.viewer.hover.value
     draw_stroke(window.canvas, line((40, 140), (240, 140)))
-    window._run_update()
+    window.canvas_feed.update_now()
     hover = window.viewer.hover
     assert hover.value == pytest.approx(float(window.viewer.output(0)[3, 10, 12]))
     assert f"{hover.value:+.3f}" in view.feature_maps.readout.text()
@@ -223,7 +223,7 @@ def test_unreadable_remembered_settings_fall_back_to_defaults(
         settings.setValue("window/geometry", "not bytes")
         window = open_window(qtbot, settings, library_folder, None)
         assert window.pen_slider.value() == 22
-        assert window.viewer.model.metadata.name == "default"
+        assert window.viewer.model_in_use.metadata.name == "default"
         window.actions["retrain"].trigger()  # the data folder setting is read there
         assert "not found" in window.model_menu.train_dialog.data.status.text() or (
             "found in" in window.model_menu.train_dialog.data.status.text()
@@ -253,11 +253,11 @@ def test_models_with_odd_metadata_neither_stop_the_start_nor_half_switch(
     np.savez(odd, **arrays)
     settings.setValue("model/path", str(odd))  # remembered from last time
     window = open_window(qtbot, settings, library_folder, None)
-    assert window.viewer.model.metadata.name == "default"  # started, with the bundled default
+    assert window.viewer.model_in_use.metadata.name == "default"  # started, with default
     texts = [a.text() for a in window.model_menu.menu.actions()]
     assert "odd.npz (broken)" in texts
     window.model_menu.load(odd)  # chosen anyway: refused whole, nothing half-switched
-    assert window.viewer.model.metadata.name == "default"
+    assert window.viewer.model_in_use.metadata.name == "default"
     assert window.model_status.text().startswith("Model: default")
     assert "test_accuracy" in dialogs[-1][2]
 
@@ -269,7 +269,7 @@ def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
     assert levels == (-window.viewer.scales[0], window.viewer.scales[0])
     window.actions["clear"].trigger()
     draw_stroke(window.canvas, line((140, 40), (140, 240)))
-    window._run_update()
+    window.canvas_feed.update_now()
     assert view.feature_maps.bar.levels() == levels
     window.menuBar()  # the toggle lives in View
     window.actions["fixed_scales"].trigger()  # off: each panel scales itself
@@ -282,11 +282,11 @@ def test_colours_mean_the_same_value_on_every_drawing(window, qtbot):
 
 def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     draw_stroke(window.canvas, [(140, 140)])  # one click: a dot
-    window._run_update()
+    window.canvas_feed.update_now()
     text = window.prediction.text()
     assert "Too small to read" in text and "100%" not in text
     with qtbot.waitSignal(window.prediction_updated) as blocker:
-        window._run_update()
+        window.canvas_feed.update_now()
     assert blocker.args[0] is None
     # The network still ran (its bars show), but no bar is picked out as an answer.
     chart = window.network_view.probabilities
@@ -304,13 +304,13 @@ def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
     from ..core.test_familiarity import SCRIBBLE
 
     draw_stroke(window.canvas, SCRIBBLE[0])
-    sizes = window.splitter.sizes()
-    window._run_update()
+    sizes = window.workspace.sizes()
+    window.canvas_feed.update_now()
     settle(qtbot)
     text = window.prediction.text()
     assert "look like the digits it learned" in text and "best guess" in text
     # A longer answer wraps: it never widens its column and re-lays the panels out.
-    assert window.splitter.sizes() == sizes
+    assert window.workspace.sizes() == sizes
     assert f"{window.viewer.familiarity:.1f}" in text
     window.canvas.clear()
     draw_seven(window, qtbot)
@@ -431,5 +431,34 @@ def test_a_hand_edited_settings_file_never_stops_the_start(
         qtbot, QSettings(str(path), QSettings.Format.IniFormat), library_folder, None
     )
     assert window.pen_slider.value() == 22
-    assert window.viewer.model.metadata.name == "default"
+    assert window.viewer.model_in_use.metadata.name == "default"
     assert not window.actions["presentation"].isChecked()
+
+
+def test_a_deleted_view_stops_hearing_from_the_viewer_model(qtbot):
+    """Views are subscribed weakly: one that is gone is neither called (its C++ side would
+    be deleted: every event would raise) nor kept alive by the model it watched."""
+    import gc
+
+    from digitpad.core.bundled import DEFAULT
+    from digitpad.core.model_io import load_model
+    from digitpad.core.viewer import ViewerModel
+    from digitpad.gui.guide import GuideDock
+    from digitpad.gui.layer_strip import LayerStrip
+    from digitpad.gui.network_view import NetworkView
+
+    viewer = ViewerModel()
+    viewer.use_model(load_model(DEFAULT.path))
+    views = [LayerStrip(viewer), GuideDock(viewer), NetworkView(viewer)]
+    assert len(viewer.network_shown_changed) >= 3 and len(viewer.hover_changed) >= 1
+    views[2].show()
+    views[2].resize(900, 500)  # the panels fit again once laid out: a timer is pending
+    for view in views:
+        view.deleteLater()
+    del views, view
+    qtbot.wait(50)  # deleted; any timer they had started comes due
+    gc.collect()
+    assert len(viewer.network_shown_changed) == 0 and len(viewer.hover_changed) == 0
+    viewer.use_model(load_model(DEFAULT.path))  # no one to tell, and no error
+    viewer.hover_over(0, 0, 1, 1)
+    qtbot.wait(50)
