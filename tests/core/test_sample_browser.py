@@ -54,3 +54,20 @@ def test_undoing_a_relabel_passes_over_samples_deleted_since(tmp_path):
     assert browser.undo() == [1, 3] and not browser.can_undo
     assert [store.get(1).label, store.get(3).label] == [2, 2]
     store.close()
+
+
+def test_undo_never_touches_a_sample_kept_after_a_deletion(tmp_path):
+    """Relabel C, delete it, keep D, undo twice: C comes back as it was, D stays a 7 (when
+    ids were reused, D took C's id and the second undo relabelled D)."""
+    store = SampleStore(tmp_path / "s.sqlite")
+    a, b, c = (store.add(drawing(seed, 3)) for seed in range(3))
+    browser = SampleBrowser(lambda: store)
+    browser.refresh()
+    browser.relabel([c], 5)
+    browser.delete([c])
+    d = store.add(drawing(3, 7))  # kept on the canvas meanwhile
+    assert browser.undo() == [c]
+    assert browser.undo() == [c]
+    assert store.get(d).label == 7 and store.get(c).label == 3
+    assert sorted(row.id for row in browser.rows) == sorted([a, b, c, d])
+    store.close()
