@@ -702,3 +702,26 @@ def test_a_schema_1_store_is_migrated_by_commands_that_only_read(tmp_path, capsy
     assert rows_of(path) == before
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_export_can_take_only_the_samples_a_filter_takes(tmp_path):
+    from digitpad.core.samples import SampleFilter, export_idx, export_npz, read_export
+
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        for seed, (label, predicted) in enumerate([(5, 5), (2, 7), (5, 3), (0, 0)]):
+            store.add(drawing(seed, label, predicted=predicted))
+        path, count = export_npz(store, tmp_path / "fives.npz", SampleFilter(5))
+        assert count == 2
+        misread = export_idx(store, tmp_path / "idx", SampleFilter(misread_only=True))[1]
+        assert misread == 2
+        fives = [store.get(1), store.get(3)]
+    with SampleStore(tmp_path / "b.sqlite") as other:
+        other.add_many(read_export(path))
+        assert [(s.label, s.predicted, s.digest) for s in other.all()] == [
+            (5, 5, fives[0].digest),
+            (5, 3, fives[1].digest),
+        ]
+        other.add_many(read_export(tmp_path / "idx"))
+        assert [s.label for s in other.all()] == [5, 5, 2]  # the misread 5 was there already
+    with pytest.raises(SampleError, match="label must be a digit from 0 to 9, got 10"):
+        SampleFilter(10)

@@ -11,7 +11,7 @@ import numpy as np
 from digitpad.core.atomic import atomic_file
 from digitpad.core.preprocess import SIZE
 from digitpad.core.samples.sample import SampleError
-from digitpad.core.samples.store import SampleStore
+from digitpad.core.samples.store import SampleFilter, SampleStore
 from digitpad.core.strokes import CANVAS_SIZE
 
 IDX_IMAGES, IDX_LABELS = "samples-images-idx3-ubyte", "samples-labels-idx1-ubyte"
@@ -21,16 +21,19 @@ IDX_IMAGES, IDX_LABELS = "samples-images-idx3-ubyte", "samples-labels-idx1-ubyte
 CHUNK_SAMPLES = 64
 
 
-def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
-    """Write every sample to ``path`` (.npz, compressed, no pickle, as ``np.savez_compressed``
-    writes), with all needed to import them back: (the path, how many). The large arrays go
-    into the archive a chunk at a time; the file appears whole or not at all.
+def export_npz(
+    store: SampleStore, path: Path, only: SampleFilter | None = None
+) -> tuple[Path, int]:
+    """Write the samples ``only`` takes (all by default) to ``path`` (.npz, compressed, no
+    pickle, as ``np.savez_compressed`` writes), with all needed to import them back: (the
+    path, how many). The large arrays go into the archive a chunk at a time; the file
+    appears whole or not at all.
 
     Its arrays: the network inputs and labels (enough to train on), then what makes a
     sample whole again; each sample's strokes are JSON text, all of them one UTF-8 byte
     array (strokes_utf8) cut at ``strokes_offsets`` (N + 1)."""
     with store.snapshot():
-        columns = store.export_columns()
+        columns = store.export_columns(only)
         count = len(columns["labels"])
         offsets = columns["strokes_offsets"]
         with (
@@ -43,7 +46,7 @@ def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
                 "inputs",
                 "<f4",
                 (count, SIZE, SIZE),
-                store.export_chunks("network_input", CHUNK_SAMPLES),
+                store.export_chunks("network_input", CHUNK_SAMPLES, only),
             )
             _write_npy(archive, "labels", "<i8", (count,), [columns["labels"]])
             _write_npy(archive, "predicted", "<i8", (count,), [columns["predicted"]])
@@ -52,14 +55,14 @@ def export_npz(store: SampleStore, path: Path) -> tuple[Path, int]:
                 "canvas",
                 np.uint8,
                 (count, CANVAS_SIZE, CANVAS_SIZE),
-                store.export_chunks("canvas", CHUNK_SAMPLES),
+                store.export_chunks("canvas", CHUNK_SAMPLES, only),
             )
             _write_npy(
                 archive,
                 "strokes_utf8",
                 np.uint8,
                 (int(offsets[-1]),),
-                (b"".join(texts) for texts in store.export_chunks("strokes", CHUNK_SAMPLES)),
+                (b"".join(texts) for texts in store.export_chunks("strokes", CHUNK_SAMPLES, only)),
             )
             _write_npy(archive, "strokes_offsets", "<i8", (count + 1,), [offsets])
             _write_npy(archive, "created", "<U64", (count,), [columns["created"]])
@@ -95,19 +98,21 @@ def _write_npy(
         raise SampleError(f"{name}: {written:,} bytes written where {expected:,} were declared")
 
 
-def export_idx(store: SampleStore, folder: Path) -> tuple[tuple[Path, Path], int]:
-    """Write the network inputs and labels as MNIST-style IDX files in ``folder``, the
-    inputs a chunk at a time."""
+def export_idx(
+    store: SampleStore, folder: Path, only: SampleFilter | None = None
+) -> tuple[tuple[Path, Path], int]:
+    """Write the network inputs and labels of the samples ``only`` takes (all by default)
+    as MNIST-style IDX files in ``folder``, the inputs a chunk at a time."""
     from digitpad.core.data import IMAGES_MAGIC, LABELS_MAGIC
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = folder / IDX_IMAGES, folder / IDX_LABELS
     with store.snapshot():
-        labels = store.export_columns()["labels"].astype(np.uint8)
+        labels = store.export_columns(only)["labels"].astype(np.uint8)
         count = len(labels)
         with atomic_file(paths[0]) as out:
             out.write(_idx_header(IMAGES_MAGIC, (count, SIZE, SIZE)))
-            for inputs in store.export_chunks("network_input", CHUNK_SAMPLES):
+            for inputs in store.export_chunks("network_input", CHUNK_SAMPLES, only):
                 out.write(np.round(inputs * 255).astype(np.uint8).tobytes())
         with atomic_file(paths[1]) as out:
             out.write(_idx_header(LABELS_MAGIC, (count,)) + labels.tobytes())

@@ -110,6 +110,33 @@ class Summary:
         return self.predicted is not None and self.predicted != self.label
 
 
+@dataclass(frozen=True)
+class SampleFilter:
+    """Which samples a list or an export takes: those of one digit (or of every digit), and
+    perhaps only those the model misread."""
+
+    label: int | None = None
+    misread_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.label is not None:
+            object.__setattr__(self, "label", check_label(self.label))
+
+    @property
+    def takes_all(self) -> bool:
+        return self.label is None and not self.misread_only
+
+    def where(self) -> tuple[str, list[int]]:
+        """The SQL condition (" WHERE ...", or "" for all) and its values."""
+        conditions, values = [], []
+        if self.label is not None:
+            conditions.append("label = ?")
+            values.append(self.label)
+        if self.misread_only:
+            conditions.append("predicted IS NOT NULL AND predicted != label")
+        return (" WHERE " + " AND ".join(conditions) if conditions else ""), values
+
+
 def default_path() -> Path:
     from digitpad.core.data import user_data_dir
 
@@ -387,17 +414,13 @@ class SampleStore:
 
     def summaries(self, label: int | None = None, misread_only: bool = False) -> list[Summary]:
         """The samples, oldest first, optionally of one label or only those misread."""
-        query = "SELECT id, label, predicted, network_input, created FROM samples"
-        conditions, values = [], []
-        if label is not None:
-            conditions.append("label = ?")
-            values.append(check_label(label))
-        if misread_only:
-            conditions.append("predicted IS NOT NULL AND predicted != label")
-        if conditions:
-            query += " WHERE " + " AND ".join(conditions)
+        where, values = SampleFilter(label, misread_only).where()
         with self._reading() as db:
-            rows = db.execute(query + " ORDER BY id", values).fetchall()
+            rows = db.execute(
+                f"SELECT id, label, predicted, network_input, created FROM samples{where} "
+                "ORDER BY id",
+                values,
+            ).fetchall()
         return [
             Summary(row[0], row[1], row[2], _unpack(row[3], "<f4", (SIZE, SIZE)), row[4])
             for row in rows
@@ -460,14 +483,16 @@ class SampleStore:
                 if db.in_transaction:
                     db.execute("COMMIT")
 
-    def export_columns(self) -> dict[str, np.ndarray]:
-        """The small arrays of an export, oldest sample first: labels, predicted (-1 for
-        none), created, and strokes_offsets (N + 1: where each sample's strokes, UTF-8 JSON,
-        start and end in strokes_utf8)."""
+    def export_columns(self, only: SampleFilter | None = None) -> dict[str, np.ndarray]:
+        """The small arrays of an export of the samples ``only`` takes (all by default),
+        oldest first: labels, predicted (-1 for none), created, and strokes_offsets (N + 1:
+        where each sample's strokes, UTF-8 JSON, start and end in strokes_utf8)."""
+        where, values = (only or SampleFilter()).where()
         with self._reading() as db:
             rows = db.execute(
-                "SELECT label, predicted, created, length(CAST(strokes AS BLOB)) FROM samples "
-                "ORDER BY id"
+                "SELECT label, predicted, created, length(CAST(strokes AS BLOB)) FROM samples"
+                f"{where} ORDER BY id",
+                values,
             ).fetchall()
         return {
             "labels": np.array([row[0] for row in rows], dtype=np.int64),
@@ -476,13 +501,17 @@ class SampleStore:
             "strokes_offsets": np.cumsum([0, *(row[3] for row in rows)]).astype(np.int64),
         }
 
-    def export_chunks(self, column: str, size: int) -> Iterator[np.ndarray | list[bytes]]:
-        """One large column of every sample, oldest first, ``size`` samples at a time:
-        "network_input" (k, 28, 28) float32, "canvas" (k, 280, 280) uint8, or "strokes"
-        (k UTF-8 JSON texts), so an export never holds all of them."""
+    def export_chunks(
+        self, column: str, size: int, only: SampleFilter | None = None
+    ) -> Iterator[np.ndarray | list[bytes]]:
+        """One large column of the samples ``only`` takes (all by default), oldest first,
+        ``size`` samples at a time: "network_input" (k, 28, 28) float32, "canvas"
+        (k, 280, 280) uint8, or "strokes" (k UTF-8 JSON texts), so an export never holds all
+        of them."""
         arrays = {"network_input": ("<f4", (SIZE, SIZE)), "canvas": (np.uint8, (CANVAS_SIZE,) * 2)}
+        where, values = (only or SampleFilter()).where()
         with self._reading() as db:
-            cursor = db.execute(f"SELECT {column} FROM samples ORDER BY id")
+            cursor = db.execute(f"SELECT {column} FROM samples{where} ORDER BY id", values)
             while rows := cursor.fetchmany(size):
                 if column == "strokes":
                     yield [row[0].encode() for row in rows]
