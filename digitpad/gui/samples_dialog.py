@@ -240,13 +240,13 @@ class SamplesDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The list's own viewport: it narrows with the dialog and when a scroll bar comes,
-        # and the headings must stay a line each.
-        if event.type() == QEvent.Type.Resize and self.list.count():
+        # and the headings must stay a line each. The list lays its items out again after
+        # a resize by itself (ResizeMode.Adjust), with these sizes.
+        if event.type() == QEvent.Type.Resize:
             for index in range(self.list.count()):
                 item = self.list.item(index)
                 if item.data(Qt.ItemDataRole.UserRole) is None:
                     item.setSizeHint(self._heading_size(item.font()))
-            self.list.doItemsLayout()
         return super().eventFilter(watched, event)
 
     def selected_ids(self) -> list[int]:

@@ -159,3 +159,19 @@ def test_export_writes_the_samples_shown(qtbot, dialogs, tmp_path, monkeypatch):
         assert arrays["labels"].tolist() == [5, 2, 5, 0, 5]
     assert not dialogs
     store.close()
+
+
+def test_each_heading_stays_a_line_as_wide_as_the_list_when_the_dialog_resizes(
+    qtbot, dialogs, tmp_path
+):
+    store = some_samples(tmp_path)
+    dialog = open_dialog(qtbot, store)
+    expected = ["0 — 1 sample", "2 — 1 sample", "5 — 3 samples"]
+    for width in (900, 600, 1000):  # 600: about the narrowest its buttons allow
+        dialog.resize(width, 400)
+        # Each a row of its own, no wider than the list, once the list has laid them out.
+        qtbot.waitUntil(lambda: headings(dialog) == expected)
+        assert dialog.width() == width
+    five = dialog.list.visualItemRect(sample_items(dialog)[-1])
+    assert five.top() > dialog.list.visualItemRect(dialog.list.item(4)).bottom()
+    store.close()

@@ -173,7 +173,7 @@ def headings(dialog):
         item = dialog.list.item(index)
         if item.data(Qt.ItemDataRole.UserRole) is None:
             rect = dialog.list.visualItemRect(item)
-            assert rect.left() <= 0 and rect.width() >= width - 1, f"{item.text()}: not a row"
+            assert rect.left() <= 0 and width - 1 <= rect.width() <= width, item.text()
             found.append(item.text())
     return found
 
