@@ -725,3 +725,23 @@ def test_an_export_can_take_only_the_samples_a_filter_takes(tmp_path):
         assert [s.label for s in other.all()] == [5, 5, 2]  # the misread 5 was there already
     with pytest.raises(SampleError, match="label must be a digit from 0 to 9, got 10"):
         SampleFilter(10)
+
+
+def test_a_migration_that_fails_midway_leaves_the_old_store_as_it_was(tmp_path, monkeypatch):
+    import digitpad.core.samples.store as store_module
+
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V1, path)
+    before = rows_of(path)
+    failing = (*store_module._MIGRATIONS[1], "SELECT no_such_function()")  # after the rebuild
+    monkeypatch.setattr(store_module, "_MIGRATIONS", (store_module._MIGRATIONS[0], failing))
+    with pytest.raises(SampleError, match=f"{path}: cannot open the samples database"):
+        SampleStore(path)
+    assert rows_of(path) == before and not list(tmp_path.glob("*damaged*"))
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        assert "samples_v2" not in tables and "kept" not in tables
+    monkeypatch.undo()
+    with SampleStore(path) as store:  # and the next opening migrates it
+        assert [(s.id, s.label, s.held_out) for s in store.all()] == FIXTURE_V1_SAMPLES

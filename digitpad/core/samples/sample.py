@@ -29,7 +29,9 @@ class AlreadyStored(SampleError):
 
 @dataclass(frozen=True, eq=False)
 class Sample:
-    """One labelled drawing.
+    """One labelled drawing, with what is needed to learn from it and to show it again: the
+    strokes (so it reopens on the canvas stroke by stroke), the canvas image, the network's
+    input, the true label, what the model said and which model said it, and when.
 
     ``strokes`` in canvas pixels (empty for an image opened from a file); ``canvas``
     (280, 280) float32 in [0, 1], ink white; ``network_input`` (28, 28) float32;
