@@ -220,11 +220,8 @@ class SamplesDialog(QDialog):
         counts = self.browser.totals
         total = sum(counts)
         per_digit = ", ".join(f"{d}: {n}" for d, n in enumerate(counts) if n)
-        self.summary.setText(
-            f"{total:,} samples" + (f" ({per_digit})" if total else "")
-            if total
-            else "No samples yet: draw a digit, then press the digit it is"
-        )
+        # With none at all, the note in the list's place says so (and how to keep some).
+        self.summary.setText(f"{n_samples(total)} ({per_digit})" if total else "")
         self.list.verticalScrollBar().setValue(scrolled)
         self.empty_note.setText(self.browser.empty_text)
         self.pages.setCurrentWidget(self.list if self.browser.rows else self.empty_note)

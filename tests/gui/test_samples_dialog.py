@@ -115,6 +115,7 @@ def test_the_filter_shows_one_digit_or_the_misread_and_says_when_none_are(qtbot,
     assert empty.empty_note.isVisible() and empty.empty_note.text() == (
         "No samples yet: draw a digit, then press the digit it is"
     )
+    assert empty.summary.text() == ""  # said once, where the samples would be
     empty.browser.store.close()
     assert not dialogs
 
