@@ -647,6 +647,7 @@ FIXTURE_V1_SAMPLES = [
     (10, 1, False),
     (11, 0, False),
     (12, 7, False),
+    (13, 1, True),  # an image opened from a file: no strokes
 ]
 COLUMNS = (
     "id, label, predicted, probabilities, strokes, canvas, network_input, model_name, "
@@ -671,18 +672,18 @@ def test_a_store_written_by_schema_1_opens_migrated_and_loses_nothing(tmp_path):
         for sample, row in zip(samples, before, strict=True):
             assert sample.created == row[9] and sample.predicted == row[2]
             assert sample.digest == row[10] and sample.input_digest == row[11]
-            assert sample.strokes and sample.network_input.any()
+            assert bool(sample.strokes) == (sample.id != 13) and sample.network_input.any()
             assert (sample.canvas > 0.5).sum() > 500  # its ink
         assert samples[0].model_name == "default" and samples[0].probabilities.argmax() == 7
         new = store.add(drawing(0, 7))
-        assert new == 13  # above every id make_store.py ever used (12)
+        assert new == 14  # above every id make_store.py ever used (13)
     assert rows_of(path)[:-1] == before  # every column of every sample, to the byte
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     with SampleStore(path) as store:  # a second time: nothing to migrate, nothing changed
         assert [(s.id, s.label, s.held_out) for s in store.all()][:-1] == FIXTURE_V1_SAMPLES
         store.delete(new)
-        assert store.add(drawing(1, 7)) == 14
+        assert store.add(drawing(1, 7)) == 15
     assert rows_of(path)[:-1] == before
 
 
@@ -697,7 +698,7 @@ def test_a_schema_1_store_is_migrated_by_commands_that_only_read(tmp_path, capsy
     shutil.copy(FIXTURE_V1, path)
     assert main(["samples", "list", "--db", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"10 samples in {path} (0: 1, 1: 2, 3: 1, 7: 5, 8: 1)")
+    assert out.startswith(f"11 samples in {path} (0: 1, 1: 3, 3: 1, 7: 5, 8: 1)")
     assert "      9  8  read as 3  2026-11-20T10:08:00+00:00" in out
     assert rows_of(path) == before
     with contextlib.closing(sqlite3.connect(path)) as db:

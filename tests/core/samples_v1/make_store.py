@@ -111,6 +111,10 @@ def main() -> None:
             stroke, canvas, to_mnist(canvas), 7, predicted=1, created="2026-11-22T08:01:00+00:00"
         )
     )
+    # Another image from a file, kept: a sample without strokes in the migrated store too.
+    bar = np.zeros((280, 280), np.float32)
+    bar[40:240, 130:150] = 1
+    store.add(old.Sample((), bar, to_mnist(bar), 1, created="2026-11-22T08:02:00+00:00"))
     for summary in store.summaries():
         print(summary.id, summary.label, store.get(summary.id).held_out, summary.created)
     store.close()
