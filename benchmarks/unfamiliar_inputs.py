@@ -5,7 +5,10 @@ For a model (the bundled default unless ``--model``) it prints the share flagged
   - the 10,000 MNIST test digits (the cue's threshold flags 0.5 % of calibration digits);
   - real pen digits: the UCI pen-digits strokes of 30 writers, rendered like canvas strokes;
   - letters A-Z and a-z and symbols, from several system fonts at several pen widths;
-  - random scribbles, and dots and dashes, drawn with the canvas pen.
+  - random scribbles, and dots and dashes, drawn with the canvas pen;
+  - the UJI Pen Characters: digits of 20 more writers, and their letters (digit-like ones
+    such as O, I, S, Z apart), written with a pen; nobody's training data;
+  - doodles people draw (``core/doodles.py``): faces, houses, stars, hearts, arrows ...
 Everything that is drawn goes the canvas's way: a 280x280 ink image through
 ``preprocess.to_mnist``, and the same two checks the window makes (``viewer.too_small`` on
 the ink, then the familiarity threshold stored in the model file). Nothing here is tuned:
@@ -14,7 +17,10 @@ the threshold was fixed when the model was calibrated on MNIST digits.
     python benchmarks/unfamiliar_inputs.py [--model default] [--json]
 
 MNIST comes from DIGITPAD_MNIST_DIR (or the usual places), pen digits from
-DIGITPAD_PENDIGITS_DIR or ../shared/data/pendigits; a missing one is reported and skipped.
+DIGITPAD_PENDIGITS_DIR or ../shared/data/pendigits, the UJI sets from DIGITPAD_UJI_DIGITS_DIR
+and DIGITPAD_UJI_LETTERS_DIR (or ../shared/data); a missing one is reported and skipped.
+"Sure digit" is the share given a digit with 80 % or more and not flagged: what the window
+then shows as a plain answer.
 """
 
 from __future__ import annotations
@@ -42,14 +48,14 @@ from PySide6.QtGui import (
     QPen,
 )
 
-from digitpad.core import pendigits
+from digitpad.core import doodles, pendigits, uji
 from digitpad.core.bundled import resolve_model
 from digitpad.core.data import DatasetError, find_mnist_dir, load_split
 from digitpad.core.familiarity import familiarity, threshold_of
 from digitpad.core.model_io import load_model
 from digitpad.core.preprocess import to_mnist
 from digitpad.core.strokes import CANVAS_SIZE, Stroke, render
-from digitpad.core.viewer import too_small
+from digitpad.core.viewer import UNSURE_BELOW, too_small
 
 PEN = 22.0  # the canvas's default pen, in canvas pixels
 # Preferred families (what Debian and most Linux desktops ship), else any the system has.
@@ -81,20 +87,71 @@ class Drawn:
         inputs = [to_mnist(c) for c in canvases]
         empty = np.array([x is None for x in inputs])
         readable = [x for x, s, e in zip(inputs, small, empty, strict=True) if not (s or e)]
-        unfamiliar = np.zeros(len(canvases), bool)
+        return self.inputs_flags(readable, small | empty)
+
+    def inputs_flags(self, readable: list[np.ndarray], small: np.ndarray) -> dict:
+        """The flags of network inputs, for drawings not already called too small."""
+        unfamiliar = np.zeros(len(small), bool)
+        sure = np.zeros(len(small), bool)
         if readable:
-            scores = familiarity(self.network.logits(np.stack(readable)))
-            unfamiliar[~(small | empty)] = scores < self.threshold
-        return summary(len(canvases), small | empty, unfamiliar)
+            logits = self.network.logits(np.stack(readable))
+            unfamiliar[~small] = familiarity(logits) < self.threshold
+            probabilities = self.network.predict(np.stack(readable))
+            sure[~small] = probabilities.max(axis=1) >= UNSURE_BELOW
+        return summary(len(small), small, unfamiliar, sure & ~unfamiliar)
 
 
-def summary(n: int, small: np.ndarray, unfamiliar: np.ndarray) -> dict:
-    return {
+def summary(
+    n: int, small: np.ndarray, unfamiliar: np.ndarray, sure: np.ndarray | None = None
+) -> dict:
+    """Shares of drawings: too small, unfamiliar, flagged (either), and given a digit as
+    a sure answer (not flagged, its best digit at 80 % or more)."""
+    row = {
         "n": n,
         "too_small": float(small.mean()),
         "unfamiliar": float(unfamiliar.mean()),
         "flagged": float((small | unfamiliar).mean()),
     }
+    if sure is not None:
+        row["sure_digit"] = float(sure.mean())
+    return row
+
+
+def uji_flags(drawn: Drawn, folder: str | None, letters: bool) -> dict[str, dict] | str:
+    """The UJI collection's digits, or its letters (digit-like ones apart), all 20 writers:
+    no model here trained on any of them."""
+    variable = "DIGITPAD_UJI_LETTERS_DIR" if letters else "DIGITPAD_UJI_DIGITS_DIR"
+    shared = "../shared/data/uji-letters" if letters else "../shared/data/uji-digits"
+    path = Path(folder or os.environ.get(variable) or shared)
+    try:
+        items = uji.load_letters(path) if letters else uji.load_digits(path)
+    except (OSError, DatasetError) as exc:
+        return f"skipped: {exc}"
+    inputs = pendigits.render_inputs(items, PEN)
+    if not letters:
+        return {
+            "UJI digits (20 writers)": drawn.inputs_flags(list(inputs), np.zeros(len(inputs), bool))
+        }
+    like = np.array([letter.digit_like for letter in items])
+    return {
+        f"UJI letters, {label}": drawn.inputs_flags(
+            list(inputs[chosen]), np.zeros(chosen.sum(), bool)
+        )
+        for label, chosen in (("not digit-like", ~like), ("digit-like", like))
+    }
+
+
+def doodle_flags(drawn: Drawn, per_kind: int) -> dict[str, dict]:
+    """Each doodle kind, ``per_kind`` seeds each, drawn as people draw them."""
+    rows = {}
+    for kind in doodles.KINDS:
+        canvases, pens = [], []
+        for seed in range(per_kind):
+            strokes = doodles.doodle(kind, seed)
+            canvases.append(render(strokes))
+            pens.append(strokes[0].width)
+        rows[f"doodles: {kind}"] = drawn.flags(canvases, pens)
+    return rows
 
 
 def glyph_canvas(text: str, family: str, pen: float) -> np.ndarray | None:
@@ -175,8 +232,10 @@ def mnist_flags(network, threshold: float, data: str | None) -> dict | str:
         test = load_split(find_mnist_dir(data), "test")
     except DatasetError as exc:
         return f"skipped: {exc}"
-    unfamiliar = familiarity(network.logits(test.as_float())) < threshold
-    return summary(len(unfamiliar), np.zeros(len(unfamiliar), bool), unfamiliar)
+    logits = network.logits(test.as_float())
+    unfamiliar = familiarity(logits) < threshold
+    sure = network.predict(test.as_float()).max(axis=1) >= UNSURE_BELOW
+    return summary(len(unfamiliar), np.zeros(len(unfamiliar), bool), unfamiliar, sure & ~unfamiliar)
 
 
 def pendigit_flags(drawn: Drawn, folder: str | None) -> dict | str:
@@ -194,6 +253,9 @@ def main() -> int:
     parser.add_argument("--model", default="default", help="a model file or a bundled name")
     parser.add_argument("--mnist", help="folder with the MNIST IDX files")
     parser.add_argument("--pendigits", help="folder with pendigits-orig.tra.gz")
+    parser.add_argument("--uji-digits", help="folder with uji-digits-W01-W20.txt.gz")
+    parser.add_argument("--uji-letters", help="folder with uji-letters-W01-W20.txt.gz")
+    parser.add_argument("--doodles", type=int, default=40, help="seeds of each doodle kind")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     _app = QGuiApplication(sys.argv[:1])
@@ -224,6 +286,13 @@ def main() -> int:
         rows[label] = drawn.flags(canvases, pens)
     rows["random scribbles"] = drawn.flags(scribbles(rng, 1000), [PEN] * 1000)
     rows["dots and dashes"] = drawn.flags(dots_and_dashes(rng, 400), [PEN] * 400)
+    for letters in (False, True):
+        found = uji_flags(drawn, args.uji_letters if letters else args.uji_digits, letters)
+        if isinstance(found, str):
+            rows["UJI letters" if letters else "UJI digits"] = found
+        else:
+            rows.update(found)
+    rows.update(doodle_flags(drawn, args.doodles))
     result = {
         "model": args.model,
         "threshold": threshold,
@@ -235,14 +304,16 @@ def main() -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"model {args.model}: familiarity threshold {threshold:.3f}; fonts {', '.join(families)}")
-    print(f"{'':28} {'n':>6} {'too small':>10} {'unfamiliar':>11} {'flagged':>8}")
+    print(
+        f"{'':30} {'n':>6} {'too small':>10} {'unfamiliar':>11} {'flagged':>8} {'sure digit':>11}"
+    )
     for label, row in rows.items():
         if isinstance(row, str):
-            print(f"{label:28} {row}")
+            print(f"{label:30} {row}")
         else:
             print(
-                f"{label:28} {row['n']:6d} {row['too_small']:10.1%} {row['unfamiliar']:11.1%} "
-                f"{row['flagged']:8.1%}"
+                f"{label:30} {row['n']:6d} {row['too_small']:10.1%} {row['unfamiliar']:11.1%} "
+                f"{row['flagged']:8.1%} {row.get('sure_digit', float('nan')):11.1%}"
             )
     return 0
 

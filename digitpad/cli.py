@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad import __version__
-from digitpad.core import calibration, pendigits
+from digitpad.core import calibration, pendigits, session, uji
 from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.calibration import CALIBRATION_KEY, expected_calibration_error
@@ -35,6 +35,7 @@ from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, 
 from digitpad.core.network import Network
 from digitpad.core.paths import shown
 from digitpad.core.preprocess import fit_to_canvas, to_ink, to_mnist
+from digitpad.core.record import ModelRecord
 from digitpad.core.samples import (
     PersonalSet,
     Sample,
@@ -44,22 +45,18 @@ from digitpad.core.samples import (
     export_npz,
     read_export,
 )
+from digitpad.core.session import FineTune, NewNetwork, SessionRequest
 from digitpad.core.teaching import a_digit, n_samples
 from digitpad.core.training import (
-    FINE_TUNED_FROM_KEY,
     OPTIMIZERS,
     SAMPLES_RATIO,
     BatchEnd,
     EpochEnd,
-    Finished,
     TrainConfig,
     TrainingDiverged,
     calibration_set,
     fine_tune_config,
-    fine_tuned_from,
-    held_out_writers_of,
-    run_metadata,
-    train,
+    held_out_samples_line,
     with_overrides,
 )
 
@@ -162,87 +159,72 @@ def save_trained(out: Path, network: Network, metadata: ModelMetadata) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     source = load_model(args.from_model) if args.from_model is not None else None
     try:
-        config = _train_config(args, source.metadata.training if source is not None else None)
+        config = _train_config(args, ModelRecord.of(source.metadata) if source else None)
     except ValueError as exc:  # settings that are fine alone but not together
         raise CliError(f"these training settings do not fit together: {exc}") from exc
     out = writable_destination(args.out)  # before the training, not after it
     pen_folder = _pen_digits_folder(args, config)
     personal, samples_path = _personal_samples(args, config)
-    folder = find_mnist_dir(args.data)
-    train_split = load_split(folder, "train")
-    pen_digits = pendigits.load(pen_folder) if pen_folder is not None else []
-    count = min(config.limit or len(train_split.labels), len(train_split.labels))
-    if count - round(count * config.validation_fraction) < 1:
-        raise CliError(
-            f"--val-fraction {config.validation_fraction:g} of {count} images leaves none to "
-            "train on"
-        )
-    if source is not None:
-        network = source.network.copy()  # from its weights (and keeping its temperature)
-        arch = str(source.metadata.training.get("arch", "custom"))[:40]
-    else:
-        network = Network(RECIPES[args.arch].spec(), np.random.default_rng(config.seed))
-        arch = args.arch
-    test_split = load_split(folder, "test")
-    before = (
-        evaluate(network, test_split.as_float(), test_split.labels) if source is not None else None
+    request = SessionRequest(
+        start=FineTune(source)
+        if source is not None
+        else NewNetwork(args.arch, RECIPES[args.arch].spec()),
+        config=config,
+        mnist_dir=find_mnist_dir(args.data),
+        name=args.name or out.stem,
+        pen_dir=pen_folder,
+        personal=personal,
+        workers=args.workers,
     )
     show = sys.stderr.isatty() or not args.json
     result = None
     try:
-        events = train(
-            network,
-            train_split.as_float(),
-            train_split.labels,
-            config,
-            pen_digits=pen_digits,
-            personal=personal,
-            personal_baseline=source.network if source is not None else None,
-            # a fine-tune keeps out the writers its source never saw, so they stay unseen
-            held_out_writers=held_out_writers_of(source.metadata.training) if source else None,
-            workers=args.workers,
-        )
-        for event in events:
-            if (
-                isinstance(event, BatchEnd)
-                and show
-                and (event.batch % 20 == 0 or event.batch == event.batches)
-            ):
-                done = ((event.epoch - 1) * event.batches + event.batch) / (
-                    event.epochs * event.batches
-                )
-                sys.stderr.write(
-                    f"\repoch {event.epoch}/{event.epochs} {_bar(done)} loss {event.loss:.4f} "
-                    f"acc {event.accuracy:.3f} {event.images_per_s:,.0f} img/s "
-                    f"ETA {_format_seconds(event.eta_s)} "
-                )
-                sys.stderr.flush()
-            elif isinstance(event, EpochEnd) and show:
-                val = f" val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
-                held = event.held_out_writers_accuracy
-                pen = f" held_out_writers_acc {held:.4f}" if held is not None else ""
-                sys.stderr.write(
-                    f"\nepoch {event.epoch}: train_loss {event.train_loss:.4f} "
-                    f"train_acc {event.train_accuracy:.4f}{val}{pen}\n"
-                )
-            elif isinstance(event, Finished):
+        for event in session.run(request):
+            if isinstance(event, session.SessionResult):
                 result = event
+            elif show:
+                _show_progress(event)
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted: nothing was written\n")
         return 130
+    except session.SettingsError as exc:  # settings that do not fit the data
+        raise CliError(str(exc)) from exc
     except TrainingDiverged as exc:
         raise CliError(str(exc)) from exc
     assert result is not None
-    scores = evaluate(network, test_split.as_float(), test_split.labels)
-    pen_sha256 = pendigits.sha256(pen_folder) if pen_folder is not None else ""
-    metadata = run_metadata(
-        args.name or out.stem, arch, config, result, scores, train_split, pen_sha256
-    )
-    if source is not None:
-        metadata.training[FINE_TUNED_FROM_KEY] = fine_tuned_from(
-            source.metadata, before.accuracy, str(args.from_model)
+    path = save_trained(out, result.network, result.metadata)
+    _emit(args, *_train_summary(path, result, personal, samples_path))
+    return 0
+
+
+def _show_progress(event: session.SessionEvent) -> None:
+    """A training run's progress on stderr: a bar per epoch, a line per finished epoch."""
+    if isinstance(event, BatchEnd) and (event.batch % 20 == 0 or event.batch == event.batches):
+        done = ((event.epoch - 1) * event.batches + event.batch) / (event.epochs * event.batches)
+        sys.stderr.write(
+            f"\repoch {event.epoch}/{event.epochs} {_bar(done)} loss {event.loss:.4f} "
+            f"acc {event.accuracy:.3f} {event.images_per_s:,.0f} img/s "
+            f"ETA {_format_seconds(event.eta_s)} "
         )
-    path = save_trained(out, network, metadata)
+        sys.stderr.flush()
+    elif isinstance(event, EpochEnd):
+        val = f" val_acc {event.val_accuracy:.4f}" if event.val_accuracy is not None else ""
+        held = event.held_out_writers_accuracy
+        pen = f" held_out_writers_acc {held:.4f}" if held is not None else ""
+        sys.stderr.write(
+            f"\nepoch {event.epoch}: train_loss {event.train_loss:.4f} "
+            f"train_acc {event.train_accuracy:.4f}{val}{pen}\n"
+        )
+
+
+def _train_summary(
+    path: Path,
+    result: session.SessionResult,
+    personal: PersonalSet | None,
+    samples_path: Path | None,
+) -> tuple[dict, str]:
+    """The JSON payload and the lines a finished run prints."""
+    scores = result.evaluation
     payload = {
         "path": str(path),
         "test_accuracy": scores.accuracy,
@@ -266,32 +248,21 @@ def cmd_train(args: argparse.Namespace) -> int:
             "  per writer: " + "  ".join(f"{w}:{a:.3f}" for w, a in held.per_writer.items()),
             _calibration_line(held.calibration),
         ]
+    before = result.baseline_evaluation
     if before is not None:
         payload["test_accuracy_before"] = before.accuracy
         lines.append(
             f"MNIST test accuracy {before.accuracy:.4f} before, {scores.accuracy:.4f} after"
         )
-    if result.personal is not None:
+    if result.personal is not None and personal is not None:
         mine = result.personal
         payload["samples"] = {
             "path": str(samples_path),
             "taught": len(personal) - len(mine.ids),
             **mine.to_json(),
         }
-        if not len(mine.ids):
-            lines.append("no sample was held out to score it on (keep a digit three times)")
-        elif mine.accuracy_before is None:
-            lines.append(
-                f"your {len(mine.ids)} held-out samples: {mine.accuracy_after:.1%} read right"
-            )
-        else:
-            lines.append(
-                f"your {len(mine.ids)} held-out samples: {mine.accuracy_before:.1%} read right "
-                f"before, {mine.accuracy_after:.1%} after ({len(mine.fixed)} fixed, "
-                f"{len(mine.broken)} broken)"
-            )
-    _emit(args, payload, "\n".join(lines))
-    return 0
+        lines.append(held_out_samples_line(mine))
+    return payload, "\n".join(lines)
 
 
 def _personal_samples(
@@ -313,8 +284,8 @@ def _personal_samples(
     return personal, path
 
 
-def _train_config(args: argparse.Namespace, source_training: dict | None) -> TrainConfig:
-    """The recipe's (or, from a model that recorded ``source_training``, fine-tuning's)
+def _train_config(args: argparse.Namespace, source: ModelRecord | None) -> TrainConfig:
+    """The recipe's (or, from a model whose file reads as ``source``, fine-tuning's)
     training settings with the command line's in their place; --samples alone mixes them
     in at a quarter of each batch."""
     samples_ratio = args.samples_ratio
@@ -323,9 +294,7 @@ def _train_config(args: argparse.Namespace, source_training: dict | None) -> Tra
     if samples_ratio and not args.samples:
         raise CliError("--samples-ratio: give --samples too")
     return with_overrides(
-        fine_tune_config(source_training)
-        if source_training is not None
-        else RECIPES[args.arch].config,
+        fine_tune_config(source) if source is not None else RECIPES[args.arch].config,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.lr,
@@ -362,9 +331,15 @@ def _pen_digits_folder(args: argparse.Namespace, config: TrainConfig) -> Path | 
 def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
     """A model on pen-written digits, drawn the way the canvas draws them."""
     model = load_model(args.model)
-    digits = pendigits.load(args.strokes)
+    collection = uji.holds_digits(args.strokes)
+    digits = uji.load_digits(args.strokes) if collection else pendigits.load(args.strokes)
     if args.writers:
-        wanted = _writers_wanted(args.writers, model.metadata.training, args.model)
+        if collection and args.writers.strip() == HELD_OUT:
+            raise CliError(
+                f"--writers {HELD_OUT}: {args.strokes} is the UJI collection, whose writers no "
+                "model here trained on: leave --writers out to score them all"
+            )
+        wanted = _writers_wanted(args.writers, ModelRecord.of(model.metadata), args.model)
         missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
         if missing:
             raise CliError(f"--writers: no digits by writer(s) {missing} in {args.strokes}")
@@ -400,11 +375,11 @@ def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
 HELD_OUT = "held-out"
 
 
-def _writers_wanted(text: str, training: dict, model_path: Path) -> set[int]:
+def _writers_wanted(text: str, record: ModelRecord, model_path: Path) -> set[int]:
     """--writers: ids and ranges, or ``held-out``: the writers the model's training kept out."""
     if text.strip() != HELD_OUT:
         return pendigits.parse_writers(text)
-    held = held_out_writers_of(training)
+    held = record.held_out_writers
     if held is None:
         raise CliError(
             f"--writers {HELD_OUT}: {model_path} records no held-out writers (it was not "
@@ -488,7 +463,7 @@ def _calibrate_temperature(args: argparse.Namespace) -> int:
             f"--writers: which writers' digits to fit on, e.g. 25-30 (or {HELD_OUT}); a model "
             "measured on the writers it was fitted on looks better calibrated than it is"
         )
-    wanted = _writers_wanted(args.writers, model.metadata.training, args.model)
+    wanted = _writers_wanted(args.writers, ModelRecord.of(model.metadata), args.model)
     missing = sorted(wanted - set(pendigits.writers(digits).tolist()))
     if missing:
         raise CliError(f"--writers: no digits by writer(s) {missing} in {args.strokes}")
@@ -887,7 +862,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strokes",
         type=Path,
         metavar="DIR",
-        help="score on the UCI pen-digits strokes in DIR instead (drawn as the canvas draws)",
+        help="score on the pen-written digits in DIR instead, drawn as the canvas draws: the "
+        "UCI pen digits (pendigits-orig.tra.gz) or UJI Pen Characters (uji-digits-W01-W20.txt.gz)",
     )
     p.add_argument(
         "--writers",

@@ -64,6 +64,18 @@ def pendigits_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def uji_digits_dir() -> Path:
+    """The UJI Pen Characters digits of 20 more writers."""
+    return data_folder("DIGITPAD_UJI_DIGITS_DIR", "uji-digits-W01-W20.txt.gz", "uji-digits")
+
+
+@pytest.fixture(scope="session")
+def uji_letters_dir() -> Path:
+    """The UJI Pen Characters letters of the same 20 writers."""
+    return data_folder("DIGITPAD_UJI_LETTERS_DIR", "uji-letters-W01-W20.txt.gz", "uji-letters")
+
+
+@pytest.fixture(scope="session")
 def mnist_test(mnist_dir):
     from digitpad.core.data import load_split
 

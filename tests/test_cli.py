@@ -85,7 +85,7 @@ def test_train_interrupted_writes_nothing(tmp_path, capsys, mnist_dir, monkeypat
         yield from ()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "train", interrupted)
+    monkeypatch.setattr(cli.session, "train", interrupted)
     code = main(
         ["train", "--arch", "classic", "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]
     )
@@ -297,7 +297,9 @@ def test_a_full_stdout_is_one_line_and_exit_one(tmp_path):
 def test_a_split_that_leaves_nothing_to_train_on_is_refused_first(capsys, tmp_path, mnist_dir):
     argv = ["train", "--arch", "classic", "--limit", "10", "--val-fraction", "0.95"]
     assert main([*argv, "--data", str(mnist_dir), "--out", str(tmp_path / "m.npz")]) == 1
-    assert "--val-fraction 0.95 of 10 images leaves none" in capsys.readouterr().err
+    assert "validation fraction of 0.95 (--val-fraction) of 10 images leaves none" in (
+        capsys.readouterr().err
+    )
 
 
 # -- trained work is never lost (issue 10, class 4) -----------------------------------------
@@ -510,6 +512,16 @@ def test_held_out_writers_of_a_model_trained_without_pen_digits_is_an_error(caps
     assert "records no held-out writers (it was not trained on pen digits)" in (
         capsys.readouterr().err
     )
+
+
+def test_evaluate_reads_the_uji_collection_by_writers_no_model_saw(capsys, uji_digits_dir):
+    assert main(["evaluate", "--json", "--strokes", str(uji_digits_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 400 and report["writers"] == list(range(1, 21))
+    assert report["accuracy"] >= 0.97  # the bundled default, on another tablet's writers
+    argv = ["evaluate", "--strokes", str(uji_digits_dir), "--writers", "held-out"]
+    assert main(argv) == 1
+    assert "whose writers no model here trained on" in capsys.readouterr().err
 
 
 def test_calibrate_with_strokes_fits_and_stores_a_temperature(tmp_path, capsys, pendigits_dir):

@@ -29,6 +29,9 @@ class Recipe:
     summary: str
     layers: tuple[dict, ...]
     config: TrainConfig
+    # The epochs the Retrain dialog proposes for this architecture: a run of a minute or
+    # two here (the bundled file had ``config.epochs``).
+    quick_epochs: int = 2
 
     def spec(self) -> dict:
         """A fresh network spec (callers may edit it without touching the recipe)."""
@@ -52,6 +55,7 @@ CLASSIC = Recipe(
     config=TrainConfig(
         epochs=30, batch_size=64, learning_rate=2e-3, schedule="cosine", validation_fraction=0.0
     ),
+    quick_epochs=5,
 )
 
 DEFAULT = Recipe(

@@ -33,6 +33,22 @@ class EvaluationStopped(Exception):
     """``should_stop`` said so before the evaluation was complete."""
 
 
+def stoppable_logits(
+    network: Network,
+    images: np.ndarray,
+    should_stop: Callable[[], bool] | None = None,
+    batch_size: int = PREDICT_BATCH,
+) -> np.ndarray:
+    """``network.logits(images)``, asking ``should_stop`` between chunks
+    (EvaluationStopped when it says so)."""
+    parts = []
+    for start in range(0, len(images), batch_size):
+        if should_stop is not None and should_stop():
+            raise EvaluationStopped(f"stopped after {start} of {len(images)} images")
+        parts.append(network.logits(images[start : start + batch_size], batch_size))
+    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), network.dtype)
+
+
 def evaluate(
     network: Network,
     images: np.ndarray,

@@ -17,8 +17,11 @@ model file's metrics; a model without one simply gives no cue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from digitpad.core.evaluation import stoppable_logits
 from digitpad.core.network import Network
 
 THRESHOLD_KEY = "familiarity_threshold"
@@ -46,11 +49,15 @@ def calibration_images(train_images: np.ndarray, val_images: np.ndarray, seed: i
     return train_images[np.sort(rng.permutation(len(train_images))[:count])]
 
 
-def threshold_for(network: Network, images: np.ndarray) -> float:
-    """The familiarity below which ``FLAGGED_SHARE`` of ``images`` (N, 28, 28) fall."""
+def threshold_for(
+    network: Network, images: np.ndarray, should_stop: Callable[[], bool] | None = None
+) -> float:
+    """The familiarity below which ``FLAGGED_SHARE`` of ``images`` (N, 28, 28) fall.
+    ``should_stop`` is asked between chunks (EvaluationStopped)."""
     if len(images) == 0:
         raise ValueError("no calibration digits")
-    return float(np.quantile(familiarity(network.logits(images)), FLAGGED_SHARE))
+    logits = stoppable_logits(network, images, should_stop)
+    return float(np.quantile(familiarity(logits), FLAGGED_SHARE))
 
 
 def threshold_of(metrics: dict) -> float | None:

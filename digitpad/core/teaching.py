@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.core.samples import Sample, SampleError, SampleStore, check_label
+from digitpad.core.samples import (
+    Sample,
+    SampleError,
+    SampleStore,
+    Summary,
+    check_label,
+    input_digest,
+)
 from digitpad.core.strokes import Stroke
 from digitpad.core.viewer import Listeners, ViewerModel
 
@@ -27,7 +34,8 @@ class Kept:
     predicted: int | None
     count: int  # samples stored in all, this one included
 
-    def message(self) -> str:
+    def message(self, again: bool = False) -> str:
+        """What the user is told; ``again`` when a sample taken back was kept again (Redo)."""
         said = (
             "it read it right"
             if self.predicted == self.label
@@ -35,7 +43,8 @@ class Kept:
             if self.predicted is not None
             else "no model read it"
         )
-        return f"Kept as {a_digit(self.label)} ({said}): {self.count:,} of your samples"
+        kept = f"Kept sample {self.sample_id} again" if again else "Kept"
+        return f"{kept} as {a_digit(self.label)} ({said}): {self.count:,} of your samples"
 
 
 def a_digit(digit: int) -> str:
@@ -60,7 +69,9 @@ class Teacher:
     """Stores the drawing on screen with the digit the user says it is.
 
     The store opens on first use, so a broken or unwritable database costs nothing until
-    the user teaches (and then says why). ``kept`` fires after every stored sample."""
+    the user teaches (and then says why). ``kept`` fires after every change made here to
+    the samples (one kept, taken back, kept again or relabelled), so a view of them can
+    follow."""
 
     def __init__(self, viewer: ViewerModel, store_path: Path | None = None) -> None:
         self.viewer = viewer
@@ -115,6 +126,43 @@ class Teacher:
         self.last = Kept(sample_id, label, viewer.verdict.digit, store.count())
         self.kept.emit()
         return self.last
+
+    def take_back(self, sample_id: int) -> Sample | None:
+        """Remove a sample just kept (Undo after a keep); it is returned whole, so
+        ``keep_again`` can put it back; None if it is no longer stored (deleted since).
+        SampleError if the store cannot remove it."""
+        store = self.store
+        try:
+            sample = store.delete(sample_id)
+        except SampleError:
+            if all(summary.id != sample_id for summary in store.summaries()):
+                return None
+            raise
+        self.kept.emit()
+        return sample
+
+    def keep_again(self, sample: Sample) -> Kept:
+        """Store a sample taken back (Redo), under its number when that is free."""
+        store = self.store
+        sample_id = store.add(sample)
+        self.last = Kept(sample_id, sample.label, sample.predicted, store.count())
+        self.kept.emit()
+        return self.last
+
+    def stored_as(self, network_input: np.ndarray) -> Summary | None:
+        """The stored sample whose input is this one (to 1/255, as the store compares
+        them), if there is one."""
+        wanted = input_digest(network_input)
+        for summary in self.store.summaries():
+            if input_digest(summary.network_input) == wanted:
+                return summary
+        return None
+
+    def relabel(self, sample_id: int, label: int) -> int:
+        """Give a stored sample another label; the label it had."""
+        old = self.store.relabel(sample_id, check_label(label))
+        self.kept.emit()
+        return old
 
     def _model_identity(self) -> tuple[str, str]:
         """(name, SHA-256 of its file) of the model that answered; a training run's

@@ -6,7 +6,7 @@ import functools
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -16,21 +16,22 @@ from threadpoolctl import ThreadpoolController
 from digitpad.core import calibration, pendigits
 from digitpad.core.augment import AugmentConfig, augment_batch
 from digitpad.core.data import DatasetError, Split
-from digitpad.core.evaluation import Evaluation, evaluate
+from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate, stoppable_logits
 from digitpad.core.familiarity import THRESHOLD_KEY, calibration_images, threshold_for
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
+from digitpad.core.record import HELD_OUT_KEY, PEN_DIGITS_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet
 
 OPTIMIZERS = ("sgd", "adam")
 # Chance-level cross-entropy over 10 classes is 2.3; a loss this large means the run blew up.
 EXPLODED_LOSS = 1000.0
 SCHEDULES = ("constant", "cosine", "step")
-# Where a model file records its pen digits (training) and how it read the held-out
-# writers' digits (metrics).
-PEN_DIGITS_KEY = "pen_digits"
-HELD_OUT_KEY = "held_out_writers_accuracy"
+
+
+class TrainingStopped(Exception):
+    """The run was asked to stop (``should_stop``) and ended without a model."""
 
 
 class TrainingDiverged(Exception):
@@ -124,33 +125,6 @@ FINE_TUNE = TrainConfig(
 SAMPLES_RATIO = 0.25
 
 
-FINE_TUNED_FROM_KEY = "fine_tuned_from"
-
-
-def pen_digits_learned(training: Mapping[str, object]) -> Mapping | None:
-    """The record of the pen digits a model learned (its file's ``training``): its own
-    run's, or for a fine-tune without pen digits, its source's (it still knows them)."""
-    record = training.get(PEN_DIGITS_KEY)
-    if not isinstance(record, Mapping):
-        source = training.get(FINE_TUNED_FROM_KEY)
-        record = source.get(PEN_DIGITS_KEY) if isinstance(source, Mapping) else None
-    return record if isinstance(record, Mapping) else None
-
-
-def held_out_writers_of(training: Mapping[str, object]) -> tuple[int, ...] | None:
-    """The pen-digit writers a model's training kept out (its file's record), or None. A
-    fine-tune without pen digits keeps its source's: they are still writers it never saw."""
-    record = pen_digits_learned(training)
-    held = record.get("held_out_writers") if record is not None else None
-    if (
-        isinstance(held, list)
-        and held
-        and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in held)
-    ):
-        return tuple(sorted(set(held)))
-    return None
-
-
 def fine_tuned_from(
     source: ModelMetadata, test_accuracy: float | None, path: str | None = None
 ) -> dict:
@@ -160,22 +134,18 @@ def fine_tuned_from(
     record: dict = {"name": source.name, "test_accuracy": test_accuracy}
     if path is not None:
         record["path"] = path
-    pen = pen_digits_learned(source.training)
+    pen = ModelRecord.of(source).pen_digits
     if pen is not None:
-        record[PEN_DIGITS_KEY] = {
-            **pen,
-            "accuracy": source.metrics.get(HELD_OUT_KEY, pen.get("accuracy")),
-        }
+        accuracy = pen.accuracy if pen.accuracy is not None else pen.raw.get("accuracy")
+        record[PEN_DIGITS_KEY] = {**pen.raw, "accuracy": accuracy}
     return record
 
 
-def fine_tune_config(source_training: Mapping[str, object]) -> TrainConfig:
-    """FINE_TUNE for a model whose file recorded ``source_training``: MNIST is augmented
-    only if the model learned from augmented digits. (``classic`` never did: it reads them
-    at 62 %, and three epochs of them cost it four points of MNIST.)"""
-    recorded = source_training.get("config")
-    augmented = isinstance(recorded, Mapping) and recorded.get("augment") is True
-    return replace(FINE_TUNE, augment=augmented)
+def fine_tune_config(source: ModelRecord) -> TrainConfig:
+    """FINE_TUNE for the model ``source`` records: MNIST is augmented only if the model
+    learned from augmented digits. (``classic`` never did: it reads them at 62 %, and three
+    epochs of them cost it four points of MNIST.)"""
+    return replace(FINE_TUNE, augment=source.augmented)
 
 
 def with_overrides(config: TrainConfig, **overrides: object) -> TrainConfig:
@@ -420,6 +390,20 @@ class PersonalValidation:
         }
 
 
+def held_out_samples_line(mine: PersonalValidation) -> str:
+    """'your 3 held-out samples: 66.7% read right before, 100.0% after (1 fixed, 0 broken)'."""
+    count = len(mine.ids)
+    if not count:
+        return "no sample was held out to score it on (keep a digit three times)"
+    samples = f"your {count} held-out sample{'' if count == 1 else 's'}"
+    if mine.accuracy_before is None:
+        return f"{samples}: {mine.accuracy_after:.1%} read right"
+    return (
+        f"{samples}: {mine.accuracy_before:.1%} read right before, {mine.accuracy_after:.1%} "
+        f"after ({len(mine.fixed)} fixed, {len(mine.broken)} broken)"
+    )
+
+
 @dataclass(frozen=True)
 class Finished:
     network: Network
@@ -538,13 +522,15 @@ class PenMix:
         digits = [self.train_digits[i] for i in chosen]
         return pendigits.augmented_inputs(digits, self._rng), self.train_labels[chosen]
 
-    def validate(self, network: Network) -> PenValidation:
+    def validate(
+        self, network: Network, should_stop: Callable[[], bool] | None = None
+    ) -> PenValidation:
         """Score the trained network on the held-out writers and fit its temperature on
-        them; sets ``network.temperature``."""
-        logits = network.logits(self.val_images)
+        them; sets ``network.temperature``. Raises EvaluationStopped if asked to stop."""
+        logits = stoppable_logits(network, self.val_images, should_stop)
         fitted = calibration.fit(logits, self.val_labels, pendigits.writers(self.val_digits))
         network.temperature = fitted.temperature
-        scores = evaluate(network, self.val_images, self.val_labels)
+        scores = evaluate(network, self.val_images, self.val_labels, should_stop)
         per_writer = pendigits.by_writer(self.val_digits, logits.argmax(axis=1))
         return PenValidation(
             self.held_out,
@@ -614,7 +600,9 @@ def train(
     out, so they stay unseen); otherwise ``config.pen_held_out`` are picked by the seed.
 
     Yields a BatchEnd per batch, an EpochEnd per epoch and lastly Finished. Checks
-    should_stop before every batch. Raises TrainingDiverged on a non-finite loss.
+    should_stop before every batch and between the chunks of every validation and
+    calibration read, and then ends with a Finished that says it stopped. Raises
+    TrainingDiverged on a non-finite loss.
     ``workers`` threads share each batch (``BatchGradients``); results then differ from
     one worker's in float rounding only.
     """
@@ -690,9 +678,18 @@ def train(
                     remaining / rate if rate else 0.0,
                 )
             val_loss = val_accuracy = None
-            if n_val:
-                scores = evaluate(network, val_images, val_labels)
-                val_loss, val_accuracy = scores.loss, scores.accuracy
+            try:
+                if n_val:
+                    scores = evaluate(network, val_images, val_labels, should_stop)
+                    val_loss, val_accuracy = scores.loss, scores.accuracy
+                pen_accuracy = (
+                    evaluate(network, pen.val_images, pen.val_labels, should_stop).accuracy
+                    if pen is not None and len(pen.val_labels)
+                    else None
+                )
+            except EvaluationStopped:
+                yield Finished(network, True, history, time.perf_counter() - start)
+                return
             record = {
                 "epoch": epoch,
                 "train_loss": loss_sum / count,
@@ -700,10 +697,8 @@ def train(
                 "val_loss": val_loss,
                 "val_accuracy": val_accuracy,
             }
-            if pen is not None and len(pen.val_labels):
-                record["held_out_writers_accuracy"] = evaluate(
-                    network, pen.val_images, pen.val_labels
-                ).accuracy
+            if pen_accuracy is not None:
+                record["held_out_writers_accuracy"] = pen_accuracy
             history.append(record)
             yield EpochEnd(
                 epoch,
@@ -717,8 +712,19 @@ def train(
                 record.get("held_out_writers_accuracy"),
             )
 
-    threshold = threshold_for(network, calibration_images(train_images, val_images, config.seed))
-    validation = pen.validate(network) if pen is not None and len(pen.val_labels) else None
+    # The last steps read thousands of digits: a stop asked for meanwhile is honoured too.
+    try:
+        threshold = threshold_for(
+            network,
+            calibration_images(train_images, val_images, config.seed),
+            should_stop,
+        )
+        validation = (
+            pen.validate(network, should_stop) if pen is not None and len(pen.val_labels) else None
+        )
+    except EvaluationStopped:
+        yield Finished(network, True, history, time.perf_counter() - start)
+        return
     personal_result = mine.validate(network) if mine is not None else None
     yield Finished(
         network,

@@ -11,8 +11,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 Key = QKeySequence.StandardKey | str
 
@@ -25,6 +36,14 @@ class ActionSpec:
     shortcuts: tuple[Key, ...] = ()
     tip: str = ""
     checkable: bool = False
+    # Its keys go first to the focused control when that control has a use for them
+    # (Enter presses a focused button): a window-wide shortcut would otherwise win.
+    focus_first: bool = False
+    help_group: str = ""  # its heading in Help > Keyboard Shortcuts, if not its menu's
+
+    @property
+    def group(self) -> str:
+        return self.help_group or self.menu
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -132,6 +151,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&It Read It Right",
         ("Return", "Enter"),
         "Keep the drawing as one of your samples, labelled with the answer shown",
+        focus_first=True,
+        help_group="Teaching",
     ),
     *(
         ActionSpec(
@@ -140,6 +161,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
             f"It Is a &{digit}",
             (str(digit),),
             f"Keep the drawing as one of your samples, labelled {digit}",
+            help_group="Teaching",
         )
         for digit in range(10)
     ),
@@ -178,10 +200,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 MENUS = ("File", "Edit", "View", "Model", "Samples", "Help")
-# What the mouse and pen do: not actions, but part of the same help.
+HELP_GROUPS = (*MENUS, "Teaching")  # the headings of Help > Keyboard Shortcuts, in order
+# What the mouse and pen do: not actions, but part of the same help (under Edit).
 GESTURES = (
-    ("Draw", "Left mouse button or pen"),
-    ("Erase", "Right mouse button, or the pen's eraser end"),
+    ("Draw", "Left button or pen"),
+    ("Erase", "Right button or eraser end"),
 )
 
 
@@ -209,7 +232,63 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
         action.setCheckable(spec.checkable)
         parent.addAction(action)
         actions[spec.name] = action
+    focus_first = [
+        key for spec in ACTIONS if spec.focus_first for key in actions[spec.name].shortcuts()
+    ]
+    if focus_first:
+        parent.installEventFilter(FocusedControlFirst(focus_first, parent))
     return actions
+
+
+def takes_enter(widget: QWidget) -> bool:
+    """Whether Enter does something of its own on ``widget``: presses a button, picks from
+    a list or a combo box, ends an entry, follows a link."""
+    if isinstance(widget, (QAbstractButton, QComboBox, QAbstractItemView, QAbstractSpinBox)):
+        return True
+    if isinstance(widget, QLineEdit):
+        return not widget.isReadOnly()
+    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+        flags = widget.textInteractionFlags()
+        wanted = (
+            Qt.TextInteractionFlag.TextEditable | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        return bool(flags & wanted)
+    return False
+
+
+class FocusedControlFirst(QObject):
+    """Lets the focused control have the keys of window-wide shortcuts it has a use for.
+
+    Qt offers a key to the focused widget as a ShortcutOverride before it triggers a
+    shortcut; an override nobody accepts travels up to the window, where this filter sits.
+    For a control that takes Enter it accepts the override, so the key goes to the control;
+    a button that lets Enter pass (Qt's buttons answer only Space outside dialogs) is then
+    pressed here, as the key promised."""
+
+    def __init__(self, keys: list[QKeySequence], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.keys = keys
+
+    def _is_ours(self, event: QKeyEvent) -> bool:
+        # Enter on the keypad carries the keypad modifier; the shortcut ignores it too.
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        return pressed in self.keys
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        focused = QApplication.focusWidget()
+        if focused is None or not takes_enter(focused) or not self._is_ours(event):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key goes to the focused control, not to the shortcut
+            return True
+        if isinstance(focused, QAbstractButton):  # the control let the key pass
+            focused.click()
+            return True
+        return False
 
 
 def connect_actions(actions: dict[str, QAction], slots: dict[str, Callable]) -> None:
@@ -240,22 +319,63 @@ def on_a_keyboard(key: str) -> bool:
     return key in _NAMED_KEYS or _DEDICATED_KEY.fullmatch(key) is None
 
 
-def shortcuts_html(actions: dict[str, QAction]) -> str:
-    """A table of every gesture and every action that has a key, as this platform writes keys."""
-    rows = list(GESTURES)
+def keys_of(action: QAction) -> str:
+    """An action's keys as this platform writes them, those of special keyboards left out:
+    'Ctrl+Shift+Z or Ctrl+Y', or '' for none."""
+    keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+    return " or ".join(key for key in keys if key and on_a_keyboard(key))
+
+
+def shortcut_groups(actions: dict[str, QAction]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(what, keys)]) for each group of Help > Keyboard Shortcuts, in menu
+    order: every action that has a key, and the gestures."""
+    rows: dict[str, list[tuple[str, str]]] = {group: [] for group in HELP_GROUPS}
+    rows["Edit"] += GESTURES
     for spec in ACTIONS:
         if spec.name.startswith("teach_") and spec.name[-1].isdigit():
             if spec.name == "teach_0":  # ten actions, one row
-                rows.append(("Keep the drawing as that digit", "0 … 9"))
+                rows[spec.group].append(("Keep the drawing as that digit", "0 … 9"))
             continue
-        action = actions[spec.name]
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
-        keys = [key for key in keys if key and on_a_keyboard(key)]
+        keys = keys_of(actions[spec.name])
         if keys:
-            rows.append((plain_text(action), " or ".join(keys)))
-    cells = "".join(
-        f"<tr><td style='white-space:nowrap'>{html.escape(what)}</td>"
-        f"<td style='white-space:nowrap'>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
-        for what, keys in rows
+            rows[spec.group].append((plain_text(actions[spec.name]), keys))
+    undo = keys_of(actions["undo"]).split(" or ")[0]
+    if undo:  # the Edit menu's Undo, which also takes back the sample just kept
+        rows["Teaching"].append(("Undo a keep", undo))
+    return [(group, rows[group]) for group in HELP_GROUPS if rows[group]]
+
+
+def shortcuts_html(actions: dict[str, QAction]) -> str:
+    """Every gesture and every action that has a key, as this platform writes keys, under
+    the heading of its menu, in two columns so a small screen shows them all."""
+    groups = shortcut_groups(actions)
+    # Split where the two columns come nearest in lines (a heading counts as two).
+    heights = [len(rows) + 2 for _, rows in groups]
+    split = min(
+        range(1, len(groups)),
+        key=lambda at: abs(sum(heights[:at]) - sum(heights[at:])),
+        default=len(groups),
     )
-    return f"<table>{cells}</table>"
+    columns = [_column_html(groups[:split]), _column_html(groups[split:])]
+    cells = "<td width='32'></td>".join(f"<td valign='top'>{column}</td>" for column in columns)
+    note = (
+        "<p>Enter keeps the drawing while the canvas has the focus (drawing puts it there);<br>"
+        "on a focused button, list or box it acts on that control.</p>"
+    )
+    return f"<table><tr>{cells}</tr></table>{note}"
+
+
+def _column_html(groups: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    rows = []
+    for index, (heading, entries) in enumerate(groups):
+        space = "" if index == 0 else "<tr><td colspan='2'>&nbsp;</td></tr>"
+        rows.append(
+            f"{space}<tr><td colspan='2' style='font-size:large'><b>{html.escape(heading)}"
+            "</b></td></tr>"
+        )
+        rows += [
+            f"<tr><td style='white-space:nowrap'>{html.escape(what)}</td>"
+            f"<td style='white-space:nowrap'>&nbsp;&nbsp;<b>{html.escape(keys)}</b></td></tr>"
+            for what, keys in entries
+        ]
+    return f"<table>{''.join(rows)}</table>"

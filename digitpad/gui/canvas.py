@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QImage,
     QMouseEvent,
     QPainter,
@@ -49,9 +50,11 @@ class Picture:
     image: QImage
 
 
-@dataclass
+@dataclass(eq=False)
 class Clear:
-    pass
+    # Who cleared the canvas, when it matters to them: told again when this clear is
+    # undone or redone (a kept drawing: undoing the clear takes the sample back).
+    reason: object = None
 
 
 Item = Stroke | Picture | Clear
@@ -65,6 +68,8 @@ class DrawingCanvas(QWidget):
     history_changed = Signal()
     undo_available = Signal(bool)
     redo_available = Signal(bool)
+    clear_undone = Signal(object)  # the reason given to clear(), once its clear is undone
+    clear_redone = Signal(object)  # ... and once it is redone
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +78,9 @@ class DrawingCanvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        # Drawing takes the keyboard focus: Enter ("it read it right") then belongs to the
+        # drawing, not to a button focused before (which Enter would press).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("Draw a digit here. Right-drag or E to erase; Ctrl+Z undoes a stroke.")
         self._image = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -150,25 +158,38 @@ class DrawingCanvas(QWidget):
 
     def clear(self) -> None:
         """Clear the canvas (undoable). Does nothing on an empty canvas."""
+        self.clear_for(None)
+
+    def clear_for(self, reason: object) -> bool:
+        """Clear the canvas (undoable) for ``reason``, which ``clear_undone`` and
+        ``clear_redone`` emit unless it is None; whether it was cleared (not if empty)."""
         self._end()  # an edit during a stroke applies after the stroke so far
         if self.is_empty():
-            return
-        self._push(Clear())
+            return False
+        self._push(Clear(reason))
         self._image.fill(0)
         self.update()
         self.changed.emit()
+        return True
 
     def undo(self) -> None:
         self._end()
         if self.can_undo():
             self._cursor -= 1
             self._rerender()
+            self._tell(self._items[self._cursor], self.clear_undone)
 
     def redo(self) -> None:
         self._end()
         if self.can_redo():
             self._cursor += 1
             self._rerender()
+            self._tell(self._items[self._cursor - 1], self.clear_redone)
+
+    @staticmethod
+    def _tell(item: Item, signal: Signal) -> None:
+        if isinstance(item, Clear) and item.reason is not None:
+            signal.emit(item.reason)
 
     def place_image(self, ink: np.ndarray) -> None:
         """Put ink (H, W) in [0, 1], bright on black, on the canvas, fitted and centred,
@@ -319,6 +340,19 @@ class DrawingCanvas(QWidget):
         rect = self._view_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(rect, self._image)
-        painter.setPen(QPen(self.palette().mid().color(), 1))
-        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        # The frame shows where the keys go: highlighted while the canvas has the focus.
+        if self.hasFocus():
+            painter.setPen(QPen(self.palette().highlight().color(), 2))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        else:
+            painter.setPen(QPen(self.palette().mid().color(), 1))
+            painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+from datetime import datetime
 
 from digitpad import __version__
-from digitpad.core.calibration import CALIBRATION_KEY
 from digitpad.core.model_io import Model
-from digitpad.core.training import FINE_TUNED_FROM_KEY, HELD_OUT_KEY, PEN_DIGITS_KEY
+from digitpad.core.record import ModelRecord
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -19,40 +20,42 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def model_info_html(model: Model | None) -> str:
-    """Architecture, parameters, accuracy, date and training of a model, as rich text."""
+    """Architecture, parameters, accuracy, date and training of a model, as rich text in
+    plain words (Model > Model Info)."""
     if model is None:
         return "No model loaded."
-    network, meta = model.network, model.metadata
+    network = model.network
+    record = ModelRecord.of(model.metadata)
     rows = "".join(
         f"<tr><td>{name}</td><td>{shape_text(shape)}</td><td align=right>{count:,}</td></tr>"
         for name, shape, count in network.summary()
     )
-    accuracy = meta.metrics.get("test_accuracy")
-    training = meta.training
     lines = [
         # The name and path come from a file: escape them so they cannot inject markup.
-        f"<b>{html.escape(meta.name or 'model')}</b> — {html.escape(str(model.path))}",
-        f"Parameters: {network.parameter_count:,}",
-        f"MNIST test accuracy: {accuracy:.2%}"
-        if accuracy is not None
-        else "MNIST test accuracy: not recorded",
-        f"Created: {html.escape(meta.created or 'unknown')} with digitpad "
-        f"{html.escape(meta.digitpad_version)}",
+        f"<b>{html.escape(record.name or 'model')}</b> — {html.escape(str(model.path))}",
+        f"{network.parameter_count:,} parameters (the weights and biases training sets)",
+        f"Reads {record.test_accuracy:.2%} of MNIST's 10,000 test digits right"
+        if record.test_accuracy is not None
+        else "How it reads MNIST's test digits: not recorded",
+        f"Made {_when(record.created)} with digitpad {html.escape(record.digitpad_version)}",
     ]
-    config = training.get("config")
-    if isinstance(config, dict) and isinstance(training.get("images"), int):
-        # Every value comes from the file: shown as text, whatever its type.
-        def field(key: str) -> str:
-            return html.escape(str(config.get(key, "?")))[:40]
-
-        epochs = field("epochs")
-        lines.append(
-            f"Trained on {training['images']:,} images for {epochs} "
-            f"epoch{'' if epochs == '1' else 's'} "
-            f"({field('optimizer')}, learning rate {field('learning_rate')}, augmentation "
-            f"{'on' if config.get('augment') is True else 'off'})"
+    run = record.run
+    if run is not None:
+        epochs = f"{run.epochs} epoch{'' if run.epochs == 1 else 's'}" if run.epochs else "?"
+        how = ", ".join(
+            part
+            for part in (
+                html.escape(run.optimizer.capitalize()) if run.optimizer else "",
+                f"learning rate {run.learning_rate:g}" if run.learning_rate else "",
+            )
+            if part
         )
-    lines += _handwriting_lines(meta.training, meta.metrics, network.temperature)
+        lines.append(
+            f"Trained for {epochs} on {run.images:,} MNIST images"
+            + (f" ({how})" if how else "")
+            + (", randomly distorted" if run.augment else ", as they are (no distortion)")
+        )
+    lines += _handwriting_lines(record, network.temperature)
     return (
         "<br>".join(line for line in lines if line)
         + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
@@ -60,102 +63,115 @@ def model_info_html(model: Model | None) -> str:
     )
 
 
-def _writers(record: dict) -> str | None:
-    """'3, 7, 8' from a record's writer list, or None when the file holds something else."""
-    writers = record.get("held_out_writers", record.get("writers"))
-    if not (isinstance(writers, list) and writers and len(writers) <= 100):
-        return None
-    if not all(isinstance(w, int) and not isinstance(w, bool) for w in writers):
+def _when(created: datetime | None) -> str:
+    """'on 26 November 2026 at 14:03' in local time, or 'on an unknown date'."""
+    if created is None:
+        return "on an unknown date"
+    if created.tzinfo is not None:
+        with contextlib.suppress(OverflowError, ValueError):  # year 1 or 9999, far zones
+            created = created.astimezone()
+    return f"on {created.day} {created:%B %Y at %H:%M}"
+
+
+def _writers(writers: tuple[int, ...] | None) -> str | None:
+    """'3, 7, 8', or None for none or too many to list."""
+    if writers is None or len(writers) > 100:
         return None
     return ", ".join(str(w) for w in writers)
 
 
-def _fraction(value: object) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
-    return float(value) if ok else None
-
-
-def _handwriting_lines(training: dict, metrics: dict, temperature: float) -> list[str]:
+def _handwriting_lines(record: ModelRecord, temperature: float) -> list[str]:
     """What the model learned of pen-written digits and of your samples, and how honest
     its percentages are."""
-    pen = training.get(PEN_DIGITS_KEY)
-    fit = training.get(CALIBRATION_KEY)
     lines = []
-    source = training.get(FINE_TUNED_FROM_KEY)
-    if isinstance(source, dict) and isinstance(source.get("name"), str):
-        lines.append(f"Fine-tuned from {html.escape(source['name'][:60])}")
-    mine = training.get("samples")
-    if isinstance(mine, dict) and isinstance(mine.get("held_out"), int):
-        after = _fraction(mine.get("accuracy_after"))
-        scored = f": {after:.0%} of them read right" if after is not None else ""
-        lines.append(f"Trained on your samples too ({mine['held_out']} held out{scored})")
-    if isinstance(pen, dict):
-        trained = pen.get("train_writers")
-        count = len(trained) if isinstance(trained, list) else "?"
-        share = (
-            training.get("config", {}).get("pen_ratio")
-            if isinstance(training.get("config"), dict)
-            else None
+    source = record.fine_tuned_from
+    if source is not None and source.name is not None:
+        before = (
+            f" (which read {source.test_accuracy:.2%} of them)"
+            if source.test_accuracy is not None
+            else ""
         )
-        share_text = f"{share:.0%} of each batch" if _fraction(share) is not None else "mixed in"
+        lines.append(f"Fine-tuned from {html.escape(source.name)}{before}")
+    mine = record.samples
+    if mine is not None:
+        after = (
+            f": it reads {mine.accuracy_after:.0%} of the {mine.held_out} held out to test it"
+            if mine.accuracy_after is not None and mine.held_out
+            else f" ({mine.held_out} held out)"
+        )
+        lines.append(f"Learned from your samples too{after}")
+    pen = record.pen_digits
+    fit = record.calibration
+    if pen is not None and not pen.inherited:
+        count = len(pen.train_writers) if pen.train_writers is not None else "?"
+        share = f"{pen.share:.0%} of each batch" if pen.share is not None else "mixed in"
         lines.append(
-            f"Also trained on pen-written digits of {count} writers, drawn as the canvas "
-            f"draws ({share_text})"
+            f"Also learned from digits written with a pen by {count} people, drawn as the "
+            f"canvas draws ({share})"
         )
-        record = pen
-    elif isinstance(source, dict) and isinstance(source.get(PEN_DIGITS_KEY), dict):
+        writers = _writers(pen.held_out_writers)
+        if writers is not None and pen.accuracy is not None:
+            lines.append(
+                f"Reads {pen.accuracy:.2%} of the pen-written digits of people it never "
+                f"saw (writers {writers})"
+            )
+    elif pen is not None:
         # Fine-tuned from a model that learned pen digits: it still knows them, unmeasured.
-        learned = source[PEN_DIGITS_KEY]
-        trained, writers = learned.get("train_writers"), _writers(learned)
-        read = _fraction(learned.get("accuracy"))
+        count = len(pen.train_writers) if pen.train_writers is not None else "?"
+        writers = _writers(pen.held_out_writers)
         lines.append(
-            f"Its source also learned pen-written digits of "
-            f"{len(trained) if isinstance(trained, list) else '?'} writers"
+            f"Its source also learned digits written with a pen by {count} people"
             + (
-                f"; it read writers it never saw ({writers}) at {read:.2%} before this "
-                "fine-tune (not measured again)"
-                if writers is not None and read is not None
+                f"; it read those of people it never saw (writers {writers}) at "
+                f"{pen.accuracy:.2%} before this fine-tune (not measured again)"
+                if writers is not None and pen.accuracy is not None
                 else ""
             )
         )
-        record = None
     else:
-        record = fit if isinstance(fit, dict) else None
-        read = _fraction(record.get("accuracy")) if record is not None else None
+        writers = _writers(fit.writers) if fit is not None else None
         cost = (
-            f": it reads {read:.2%} of the pen-written digits of writers {_writers(record)}"
-            if read is not None and _writers(record) is not None
+            f": it reads {fit.accuracy:.2%} of the pen-written digits of writers {writers}"
+            if fit is not None and fit.accuracy is not None and writers is not None
             else ""
         )
-        lines.append(f"Not trained on pen-written digits, MNIST only{cost}")
-    writers = _writers(record) if record is not None else None
-    accuracy = _fraction(metrics.get(HELD_OUT_KEY)) if isinstance(pen, dict) else None
-    if writers is not None and accuracy is not None:
-        lines.append(f"Pen-written digits by writers it never saw ({writers}): {accuracy:.2%}")
-    if isinstance(fit, dict) and _writers(fit) is not None:
-        record, writers = fit, _writers(fit)  # a later `digitpad calibrate --strokes` wins
-    if temperature != 1.0 and writers is not None:
-        before, after = _fraction(record.get("ece_before")), _fraction(record.get("ece_after"))
-        errors = (
-            f"; calibration error {before:.1%} → {after:.1%}"
-            if before is not None and after is not None
-            else ""
-        )
-        lines.append(
-            f"Percentages calibrated on writers {writers} (temperature {temperature:.2f}{errors})"
-        )
-    elif temperature != 1.0 and isinstance(source, dict) and isinstance(source.get("name"), str):
-        lines.append(
-            f"Percentages scaled by temperature {temperature:.2f}, kept from "
-            f"{html.escape(source['name'][:60])} (not fitted again after fine-tuning)"
-        )
-    elif temperature != 1.0:
-        lines.append(
-            f"Percentages scaled by temperature {temperature:.2f} (fitted where, not recorded)"
-        )
-    else:
-        lines.append("Percentages not calibrated on drawn digits (temperature 1)")
+        lines.append(f"Learned from MNIST only, no pen-written digits{cost}")
+    lines.append(_calibration_line(record, temperature))
     return lines
+
+
+def _calibration_line(record: ModelRecord, temperature: float) -> str:
+    """How far its percentages can be trusted, and what its temperature does."""
+    fit = record.calibration
+    writers = _writers(fit.writers) if fit is not None else None
+    source = record.fine_tuned_from
+    if temperature != 1.0 and writers is not None:
+        gap = (
+            f" On their digits, the gap between how sure it says it is and how often it is "
+            f"right went from {fit.ece_before:.1%} to {fit.ece_after:.1%}."
+            if fit.ece_before is not None and fit.ece_after is not None
+            else ""
+        )
+        return (
+            f"Its percentages are calibrated on the pen-written digits of writers {writers}: "
+            f"its ten scores are divided by {temperature:.2f} (its <i>temperature</i>) before "
+            f"softmax, so that an answer given as 90% sure is right about 9 times in 10.{gap}"
+        )
+    if temperature != 1.0 and source is not None and source.name is not None:
+        return (
+            f"Its percentages use the temperature of {html.escape(source.name)} (its scores "
+            f"are divided by {temperature:.2f} before softmax), not fitted again after "
+            "fine-tuning"
+        )
+    if temperature != 1.0:
+        return (
+            f"Its scores are divided by {temperature:.2f} before softmax (a temperature "
+            "fitted on digits its file does not name)"
+        )
+    return (
+        "Its percentages are softmax as it was trained, not calibrated on drawn digits: "
+        "they may say more certainty than it has"
+    )
 
 
 def about_html(model: Model | None) -> str:

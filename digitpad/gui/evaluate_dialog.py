@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidgetItem,
@@ -34,6 +33,7 @@ from digitpad.core.network import Network
 from digitpad.core.preprocess import fit_to_canvas
 from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
 from digitpad.core.teaching import a_digit
+from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.samples_dialog import thumbnail, thumbnail_list
 from digitpad.gui.settings import AppSettings
@@ -287,7 +287,7 @@ class EvaluateDialog(Themed, QDialog):
             self.idle.emit()
 
     def _on_pen_button_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Pen-digits folder")
+        folder = file_dialogs.folder(self, file_dialogs.Files.DATA, "Pen-digits folder")
         if folder:
             self.pen_folder = Path(folder)
             self._update_buttons()

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QImage, QPainter
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import DrawingCanvas
+from digitpad.gui.file_dialogs import Files, open_file, save_file
 from digitpad.gui.images import ImageError, read_gray
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu
@@ -64,21 +65,17 @@ class FileActions(QObject):
             self.open_image(path)
 
     def _on_open_image_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open image", "", IMAGE_FILTER)
+        path, _ = open_file(self.window, Files.IMAGES, "Open image", IMAGE_FILTER)
         if path:
             self.open_image(Path(path))
 
     def _on_save_drawing_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.window, "Save drawing", "digit.png", "PNG (*.png)"
-        )
+        path, _ = save_file(self.window, Files.IMAGES, "Save drawing", "digit.png", "PNG (*.png)")
         if path:
             self._save(self.canvas.image(), Path(path))
 
     def _on_export_panels_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export panels", "panels.png", "PNG (*.png)"
-        )
+        path, _ = save_file(self.window, Files.IMAGES, "Export panels", "panels.png", "PNG (*.png)")
         if path:
             self._save(self.panels_image(), Path(path))
 

@@ -9,21 +9,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
-from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError, SampleStore
+from digitpad.core.session import SessionResult
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui import file_dialogs
 from digitpad.gui.actions import connect_actions, menu_actions
 from digitpad.gui.describe import model_info_html
 from digitpad.gui.evaluate_dialog import EvaluateDialog
 from digitpad.gui.messages import Messages
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.train_dialog import TrainDialog
-from digitpad.gui.workers import TrainResult
 
 MODEL_FILTER = "digitpad models (*.npz)"
 
@@ -211,8 +212,8 @@ class ModelMenu(QObject):
     # -- the menu's commands ---------------------------------------------------------------
 
     def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, "Open model", str(self.library.folder), MODEL_FILTER
+        path, _ = file_dialogs.open_file(
+            self.window, file_dialogs.Files.MODELS, "Open model", MODEL_FILTER
         )
         if path:
             self.load(Path(path))
@@ -227,8 +228,8 @@ class ModelMenu(QObject):
         model = self.viewer.model
         if not (model and model.path):
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self.window, "Export model", model.path.name, MODEL_FILTER
+        target, _ = file_dialogs.save_file(
+            self.window, file_dialogs.Files.MODELS, "Export model", model.path.name, MODEL_FILTER
         )
         if not target:
             return
@@ -275,12 +276,11 @@ class ModelMenu(QObject):
     def retrain(self) -> None:
         if self.train_dialog is None:
             self.train_dialog = TrainDialog(
-                self._current_network,
+                self._model_in_use,
                 self.keep_trained,
                 self.settings,
                 self._personal_samples,
                 self.window,
-                self._current_metadata,
             )
             self.train_dialog.idle.connect(self._on_train_dialog_idle)
             self.train_dialog.watching.connect(self._on_train_dialog_watching)
@@ -314,14 +314,13 @@ class ModelMenu(QObject):
     def _on_evaluate_dialog_open_input(self, network_input) -> None:
         self.open_input.emit(network_input)
 
-    def _current_metadata(self) -> ModelMetadata | None:
-        model = self.viewer.model
-        return model.metadata if model is not None else None
+    def _model_in_use(self) -> Model | None:
+        return self.viewer.model
 
     def _current_network(self) -> Network | None:
         return self.viewer.network
 
-    def keep_trained(self, result: TrainResult, path: Path | None) -> str | None:
+    def keep_trained(self, result: SessionResult, path: Path | None) -> str | None:
         """Save a new model (in the library, or at ``path``) and switch to it.
 
         Returns None, or why it could not be saved: the caller keeps the result then."""

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -54,6 +53,7 @@ from digitpad.core.samples import (
     read_export,
 )
 from digitpad.core.teaching import n_samples
+from digitpad.gui import file_dialogs
 from digitpad.gui.messages import Messages
 
 THUMBNAIL = 56  # pixels: two per input pixel
@@ -326,8 +326,9 @@ class SamplesDialog(QDialog):
         shown = self.browser.shown
         count = len(self.browser.rows)
         which = "" if shown.takes_all else f" ({self._filter_text()} shown)"
-        path, chosen = QFileDialog.getSaveFileName(
+        path, chosen = file_dialogs.save_file(
             self,
+            file_dialogs.Files.SAMPLES,
             f"Export {n_samples(count)}{which}",
             "my-samples.npz" if shown.label is None else f"my-{shown.label}s.npz",
             f"{NPZ_FILTER};;{IDX_FILTER}",
@@ -357,10 +358,10 @@ class SamplesDialog(QDialog):
         return "the" + (" misread" if shown.misread_only else "") + (digits or " ones")
 
     def _on_import_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.open_file(
             self,
+            file_dialogs.Files.SAMPLES,
             "Import Samples",
-            "",
             f"{NPZ_FILTER};;Exported IDX images ({IDX_IMAGES} {IDX_IMAGES}.gz)",
         )
         if not path:

@@ -18,6 +18,7 @@ MODEL = "model/path"  # a bundled model's name, or a model file's path
 DATA_FOLDER = "data/folder"
 ZOOM = "view/zoom"
 PRESENTATION = "view/presentation"
+LAST_FOLDER = "folders/{}"  # the folder a file dialog last used, by kind of file
 
 
 class AppSettings:
@@ -66,6 +67,18 @@ class AppSettings:
         text = self._text(DATA_FOLDER)
         return Path(text) if text else None
 
+    def last_folder(self, kind: str) -> Path | None:
+        """The folder last used for ``kind`` of file ('images', 'models'...), if it
+        still is one."""
+        text = self._text(LAST_FOLDER.format(kind))
+        if text is None:
+            return None
+        folder = Path(text)
+        try:
+            return folder if folder.is_absolute() and folder.is_dir() else None
+        except OSError:  # a path the system refuses to look at (too long, say)
+            return None
+
     # -- writing -------------------------------------------------------------------------
 
     def save_window(self, geometry: QByteArray, pen_width: int) -> None:
@@ -85,3 +98,6 @@ class AppSettings:
 
     def save_data_folder(self, folder: Path) -> None:
         self.store.setValue(DATA_FOLDER, str(folder))
+
+    def save_last_folder(self, kind: str, folder: Path) -> None:
+        self.store.setValue(LAST_FOLDER.format(kind), str(folder.absolute()))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
-from digitpad.core.samples import AlreadyStored, SampleError
-from digitpad.core.teaching import Teacher
+from digitpad.core.samples import AlreadyStored, Sample, SampleError
+from digitpad.core.teaching import Teacher, a_digit
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.messages import Messages
@@ -52,9 +53,20 @@ class TeachBar(QWidget):
         return button
 
 
+@dataclass(eq=False)
+class KeptClear:
+    """The canvas cleared after a keep: undone, the sample is taken back; redone, it is
+    kept again (``taken_back`` holds it meanwhile)."""
+
+    sample_id: int
+    taken_back: Sample | None = None
+
+
 class Teaching(QObject):
     """Wires the teach actions to a Teacher: enabled while there is an answer; each keeps
-    the drawing, clears the canvas for the next one and says what was kept."""
+    the drawing, clears the canvas for the next one and says what was kept. Undo right
+    after takes the sample back with the drawing; a digit that disagrees with a drawing
+    stored already offers to relabel it."""
 
     status = Signal(str, int)
     kept = Signal(str)  # what was kept, said where the drawing was (the canvas is cleared)
@@ -81,6 +93,8 @@ class Teaching(QObject):
         slots["teach_confirm"] = self._on_teach_confirm_triggered
         connect_actions(actions, slots)
         teacher.recovered.connect(self._on_teacher_recovered)
+        canvas.clear_undone.connect(self._on_canvas_clear_undone)
+        canvas.clear_redone.connect(self._on_canvas_clear_redone)
         teacher.viewer.input_changed.connect(self._on_viewer_changed)
         teacher.viewer.model_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
@@ -107,17 +121,69 @@ class Teaching(QObject):
             return False
         try:
             kept = self.teacher.teach(label, self.canvas.strokes(), self.canvas.pixels())
-        except AlreadyStored as exc:  # harmless: said where "Kept as..." is said
-            self.status.emit(f"Not kept: {exc}", 8000)
+        except AlreadyStored as exc:
+            self._offer_relabel(label, exc)
             return False
         except SampleError as exc:
-            text = str(exc)
-            self.messages.complain("warning", "Not kept", text[:1].upper() + text[1:])
+            self._complain("Not kept", exc)
             return False
-        self.canvas.clear()  # ready for the next digit; Undo brings this one back
+        # Ready for the next digit; Undo brings this one back and takes the sample back.
+        self.canvas.clear_for(KeptClear(kept.sample_id))
         self.status.emit(kept.message(), 5000)
         self.kept.emit(kept.message())
         return True
+
+    def _complain(self, title: str, exc: SampleError) -> None:
+        text = str(exc)
+        self.messages.complain("warning", title, text[:1].upper() + text[1:])
+
+    def _offer_relabel(self, label: int, exc: AlreadyStored) -> None:
+        """The drawing is stored already: under another label, offer to relabel it (the
+        label given now is the one the user means); else say so where "Kept" is said."""
+        try:
+            found = self.teacher.stored_as(self.teacher.viewer.input)
+            if found is None or found.label == label:
+                self.status.emit(f"Not kept: {exc}", 8000)
+                return
+            question = f"Sample {found.id} is labelled {found.label}. Relabel it as {label}?"
+            if not self.messages.confirm("Relabel sample", question):
+                return
+            old = self.teacher.relabel(found.id, label)
+        except SampleError as exc:
+            self._complain("Not relabelled", exc)
+            return
+        self.status.emit(
+            f"Sample {found.id} relabelled: {a_digit(label)} (it was labelled {old})", 8000
+        )
+
+    def _on_canvas_clear_undone(self, reason: object) -> None:
+        if not isinstance(reason, KeptClear):
+            return
+        number = reason.sample_id
+        try:
+            reason.taken_back = self.teacher.take_back(number)
+        except SampleError as exc:
+            self._complain("Sample not removed", exc)
+            return
+        if reason.taken_back is None:
+            self.status.emit(f"The drawing is back (sample {number} was deleted already)", 5000)
+        else:
+            self.status.emit(f"Removed sample {number}; the drawing is back", 5000)
+
+    def _on_canvas_clear_redone(self, reason: object) -> None:
+        if not isinstance(reason, KeptClear) or reason.taken_back is None:
+            return
+        try:
+            kept = self.teacher.keep_again(reason.taken_back)
+        except AlreadyStored as exc:  # stored again meanwhile (an import): nothing lost
+            self.status.emit(f"Not kept again: {exc}", 8000)
+            return
+        except SampleError as exc:
+            self._complain("Not kept again", exc)
+            return
+        reason.sample_id, reason.taken_back = kept.sample_id, None
+        self.status.emit(kept.message(again=True), 5000)
+        self.kept.emit(kept.message(again=True))
 
     def _on_teach_confirm_triggered(self) -> None:
         self.catch_up()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,6 +24,7 @@ from digitpad.core.data import (
     find_mnist_dir,
     has_mnist,
 )
+from digitpad.gui import file_dialogs
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.workers import Background, DownloadWorker
 
@@ -105,7 +105,7 @@ class DataSource(QGroupBox):
         self.refresh()
 
     def _on_folder_button_clicked(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Folder with the MNIST files")
+        chosen = file_dialogs.folder(self, file_dialogs.Files.DATA, "Folder with the MNIST files")
         if not chosen:
             return
         if not has_mnist(Path(chosen)):

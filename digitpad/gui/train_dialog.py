@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -33,32 +33,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.model_io import ModelMetadata
-from digitpad.core.network import Network
+from digitpad.core.bundled import RECIPES
+from digitpad.core.model_io import Model
+from digitpad.core.record import ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
-from digitpad.core.training import SAMPLES_RATIO, TrainConfig, fine_tune_config
+from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
+from digitpad.core.training import OPTIMIZERS, SAMPLES_RATIO, TrainConfig, fine_tune_config
+from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
-from digitpad.gui.train_architecture import ArchitectureEditor
+from digitpad.gui.train_architecture import CUSTOM, ArchitectureEditor
 from digitpad.gui.train_data import DataSource
 from digitpad.gui.train_progress import ProgressView
 from digitpad.gui.train_results import ResultsView
-from digitpad.gui.workers import Background, TrainRequest, TrainResult, TrainWorker
+from digitpad.gui.workers import Background, TrainWorker
 
 IMAGE_CHOICES = (1_000, 6_000, 10_000, 60_000)
 ERROR = "<span style='color:#d03030'>{}</span>"
 
 # Saves a result (into the library, or to the path given) and switches the app to it;
 # returns None, or why it could not.
-Keeper = Callable[[TrainResult, Path | None], str | None]
+Keeper = Callable[[SessionResult, Path | None], str | None]
 
 
 class TrainingForm(QGroupBox):
-    """Epochs, batch size, learning rate, optimizer, augmentation, data size, seed, name."""
+    """Epochs, batch size, learning rate, optimizer, augmentation, data size, seed, name:
+    the editable part of a run's settings, over a base (a bundled recipe's, or
+    fine-tuning's) that gives the rest (schedule, validation share)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Training", parent)
-        self._before_fine_tuning: tuple[int, float, int, bool] | None = None
+        self.base = dialog_recipe(None)
+        self._before_fine_tuning: tuple[TrainConfig, tuple] | None = None
         form = QFormLayout(self)
         self.epochs = QSpinBox(minimum=1, maximum=100, value=2)
         self.batch_size = QSpinBox(minimum=1, maximum=1024, value=64)
@@ -66,7 +72,7 @@ class TrainingForm(QGroupBox):
             decimals=5, minimum=0.00001, maximum=1.0, singleStep=0.0005, value=0.001
         )
         self.optimizer = QComboBox()
-        self.optimizer.addItems(["adam", "sgd"])
+        self.optimizer.addItems(list(OPTIMIZERS))
         self.augment = QCheckBox("shift, rotate, scale, slant, distort, vary thickness")
         self.augment.setChecked(True)
         self.images = QComboBox()
@@ -89,40 +95,73 @@ class TrainingForm(QGroupBox):
             widget.setToolTip(tip)
             widget.setObjectName(label.lower().replace(" ", "_"))
             form.addRow(label, widget)
+        self._apply(self.base)
 
-    def use_fine_tuning(self, source_training: dict) -> None:
-        """The settings of ``digitpad train --from``: few epochs, a lower rate, part of MNIST,
-        augmented only if the model in use learned from augmented digits. The settings they
-        replace come back with ``use_new_network``."""
+    def use_recipe(self, base: TrainConfig) -> None:
+        """A new network's settings: its recipe's (``dialog_recipe``)."""
+        self.base = base
+        self._apply(base)
+
+    def use_fine_tuning(self, source: ModelRecord) -> None:
+        """The settings of ``digitpad train --from``, exactly (``fine_tune_config``): few
+        epochs, a lower rate, 6,000 MNIST digits, augmented only if the model in use learned
+        from augmented digits. The settings they replace come back with
+        ``use_new_network``."""
         if self._before_fine_tuning is None:
-            self._before_fine_tuning = self._settings()
-        config = fine_tune_config(source_training)
-        self._apply((config.epochs, config.learning_rate, config.limit, config.augment))
+            self._before_fine_tuning = (self.base, self._settings())
+        self.base = fine_tune_config(source)
+        self._apply(self.base)
 
     def use_new_network(self) -> None:
         """The settings as they were before ``use_fine_tuning``."""
         if self._before_fine_tuning is not None:
-            self._apply(self._before_fine_tuning)
+            self.base, settings = self._before_fine_tuning
             self._before_fine_tuning = None
+            self._set(*settings)
 
-    def _settings(self) -> tuple[int, float, int, bool]:
+    def _settings(self) -> tuple[int, int, float, str, bool, int]:
         return (
             self.epochs.value(),
+            self.batch_size.value(),
             self.learning_rate.value(),
-            self.images.currentData(),
+            self.optimizer.currentText(),
             self.augment.isChecked(),
+            self.images.currentData(),
         )
 
-    def _apply(self, settings: tuple[int, float, int, bool]) -> None:
-        epochs, learning_rate, images, augment = settings
+    def _apply(self, config: TrainConfig) -> None:
+        images = min((c for c in IMAGE_CHOICES if c >= (config.limit or 0)), default=None)
+        self._set(
+            config.epochs,
+            config.batch_size,
+            config.learning_rate,
+            config.optimizer,
+            config.augment,
+            images if config.limit is not None else IMAGE_CHOICES[-1],
+        )
+
+    def _set(
+        self,
+        epochs: int,
+        batch_size: int,
+        learning_rate: float,
+        optimizer: str,
+        augment: bool,
+        images: int,
+    ) -> None:
         self.epochs.setValue(epochs)
+        self.batch_size.setValue(batch_size)
         self.learning_rate.setValue(learning_rate)
-        self.images.setCurrentIndex(IMAGE_CHOICES.index(images))
+        self.optimizer.setCurrentText(optimizer)
         self.augment.setChecked(augment)
+        self.images.setCurrentIndex(IMAGE_CHOICES.index(images))
 
     def config(self, samples_ratio: float = 0.0) -> TrainConfig:
+        """The base settings with the form's in their place. Raises ValueError for
+        settings that do not fit together."""
         count = self.images.currentData()
-        return TrainConfig(
+        return replace(
+            self.base,
             samples_ratio=samples_ratio,
             epochs=self.epochs.value(),
             batch_size=self.batch_size.value(),
@@ -131,8 +170,17 @@ class TrainingForm(QGroupBox):
             augment=self.augment.isChecked(),
             limit=None if count >= IMAGE_CHOICES[-1] else count,
             seed=self.seed.value(),
-            validation_fraction=0.1,
         )
+
+
+def dialog_recipe(arch: str | None) -> TrainConfig:
+    """A new network's settings in the dialog: a bundled architecture's own recipe (before
+    any is chosen, ``default``'s), run for the recipe's quick epochs (a
+    minute or two here) on MNIST alone, a tenth of it held out for the validation curve."""
+    recipe = RECIPES.get(arch or "", RECIPES["default"])
+    return replace(
+        recipe.config, epochs=recipe.quick_epochs, validation_fraction=0.1, pen_ratio=0.0
+    )
 
 
 class SamplesBox(QGroupBox):
@@ -186,29 +234,31 @@ class TrainDialog(QDialog):
 
     def __init__(
         self,
-        current_network: Callable[[], Network | None],
+        model_in_use: Callable[[], Model | None],
         keep: Keeper,
         settings: AppSettings,
         personal_samples: Callable[[], PersonalSet] | None = None,
         parent: QWidget | None = None,
-        current_metadata: Callable[[], ModelMetadata | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Retrain")
         self.setObjectName("train_dialog")
-        self.current_network = current_network
+        self.model_in_use = model_in_use
         self.personal_samples = personal_samples
-        self.current_metadata = current_metadata
         self.personal: PersonalSet | None = None
         self.keep = keep
         self.training: Background | None = None
-        self.result: TrainResult | None = None
+        self.result: SessionResult | None = None
+        self._include_before_fine_tuning: bool | None = None
         self._create_views(settings)
-        self._update_buttons()
+        self.model_changed()
 
     def _create_views(self, settings: AppSettings) -> None:
         self.network_box = ArchitectureEditor()
         self.network_box.changed.connect(self._update_buttons)
+        self.network_box.architecture.currentTextChanged.connect(
+            self._on_network_box_architecture_changed
+        )
         # In the network box's place while fine-tuning: why there is no network to choose.
         # The two share a stack as tall as the taller, so nothing below them moves (the
         # Fine-tune box just clicked least of all).
@@ -327,7 +377,7 @@ class TrainDialog(QDialog):
     def _update_buttons(self) -> None:
         training = self.training is not None
         fine_tune = self.samples.fine_tune.isChecked()
-        if fine_tune and self.current_network() is None:  # no model in use to start from
+        if fine_tune and self.model_in_use() is None:  # no model in use to start from
             self.samples.fine_tune.setChecked(False)
             return  # the toggle comes back here
         self.samples.setEnabled(not training)
@@ -335,8 +385,9 @@ class TrainDialog(QDialog):
         # Fine-tuning keeps the network in use: choosing another one would mean nothing.
         self.network_stack.setCurrentIndex(1 if fine_tune else 0)
         if fine_tune:
-            source = self._current_metadata()
-            name = source.name if source is not None and source.name else "the model in use"
+            model = self.model_in_use()
+            record = ModelRecord.of(model.metadata) if model is not None else None
+            name = record.name if record is not None and record.name else "the model in use"
             self.fine_tune_note.setText(
                 f"The model in use, <b>{html.escape(name)}</b>, trained further from its "
                 "weights. Untick <i>Fine-tune</i> to train a new network instead."
@@ -354,6 +405,8 @@ class TrainDialog(QDialog):
             self.training.deleteLater()  # its thread, worker and request go with it
             self.training = None
             self.watching.emit(None)  # the main window goes back to the model in use
+        if not self.busy() and self.result is None:
+            self.model_changed()  # the model in use may have changed during the run
         self._update_buttons()
         if not self.busy():
             self.idle.emit()
@@ -363,53 +416,50 @@ class TrainDialog(QDialog):
     def _on_train_button_clicked(self) -> None:
         if self.busy() or self.data.folder is None:
             return
-        # Compared against the model in use when the run starts, whatever it was before.
-        current = self.current_network()
-        source = self._current_metadata()
-        fine_tune = self.samples.fine_tune.isChecked() and current is not None
-        include = self.samples.include.isChecked() and self.personal is not None
-        if fine_tune:
-            arch = "fine-tuned"
-            spec = current.spec
-            default_name = "fine-tuned" + (" on my samples" if include else "")
-        else:
-            arch = self.network_box.arch()
-            spec = self.network_box.spec()
-            epochs = self.form.epochs.value()
-            default_name = f"{arch} {epochs} epoch{'s' if epochs != 1 else ''}"
-        name = self.form.name.text().strip() or default_name
         try:
-            config = self.form.config(SAMPLES_RATIO if include else 0.0)
+            request = self._request()
         except ValueError as exc:  # settings that are fine alone but not together
             self.live.status.setText(ERROR.format(html.escape(f"Cannot train: {exc}")))
             return
-        request = TrainRequest(
-            spec,
-            config,
-            self.data.folder,
-            name,
-            arch,
-            current.copy() if current is not None else None,
-            start_from=current.copy() if fine_tune else None,
-            start_metadata=source if fine_tune else None,
-            personal=self.personal if include else None,
-        )
         worker = TrainWorker(request)
+        worker.step.connect(self._on_worker_step)
         worker.batch_progress.connect(self._on_worker_batch_progress)
         worker.epoch_finished.connect(self._on_worker_epoch_finished)
         worker.snapshot.connect(self._on_worker_snapshot)
-        worker.evaluating.connect(self._on_worker_evaluating)
         worker.succeeded.connect(self._on_worker_succeeded)
         worker.failed.connect(self._on_worker_failed)
         worker.cancelled.connect(self._on_worker_cancelled)
         self.result = None
         self.results.setVisible(False)
-        self.live.reset(request.config.epochs)
-        self.live.status.setText("Loading MNIST…")
+        self.live.reset(request.config.epochs, request.validation_note)
+        self.live.status.setText("Starting…")
         self.training = Background(worker, self)
         self.training.done.connect(self._on_background_done)
         self._update_buttons()
         self.training.start()
+
+    def _request(self) -> SessionRequest:
+        """The session the form describes, started from the model in use now (a copy: the
+        window may switch models meanwhile), which the result is compared with."""
+        model = self.model_in_use()
+        fine_tune = self.samples.fine_tune.isChecked() and model is not None
+        include = self.samples.include.isChecked() and self.personal is not None
+        config = self.form.config(SAMPLES_RATIO if include else 0.0)
+        current = model.network.copy() if model is not None else None
+        if fine_tune:
+            start = FineTune(replace(model, network=current))
+            default_name = "fine-tuned" + (" on my samples" if include else "")
+        else:
+            start = NewNetwork(self.network_box.arch(), self.network_box.spec())
+            default_name = f"{start.arch} {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+        return SessionRequest(
+            start=start,
+            config=config,
+            mnist_dir=self.data.folder,
+            name=self.form.name.text().strip() or default_name,
+            personal=self.personal if include else None,
+            compare_with=current,
+        )
 
     def _on_cancel_button_clicked(self) -> None:
         if self.training is not None:
@@ -431,38 +481,66 @@ class TrainDialog(QDialog):
         if not checked:
             self.watching.emit(None)
 
-    def _on_worker_evaluating(self) -> None:
-        self.live.status.setText("Evaluating on the 10,000 test images… (Cancel stops it)")
+    def _on_worker_step(self, text: str) -> None:
+        if text.startswith("Scoring"):
+            text += " (Cancel stops it)"
+        self.live.status.setText(html.escape(text))
 
     def _on_form_epochs_changed(self, epochs: int) -> None:
         if not self.busy() and self.result is None and not self.live.loss_x:
             self.live.reset(epochs)  # the empty plots' epoch axes follow the setting
 
     def _on_samples_fine_tune_toggled(self, checked: bool) -> None:
+        # Fine-tuning is how a model learns one's handwriting: the samples come with it
+        # (untick them to fine-tune on MNIST alone); unticking gives back what was there.
         if checked:
+            self._include_before_fine_tuning = self.samples.include.isChecked()
+            if self.samples.include.isEnabled():
+                self.samples.include.setChecked(True)
             self._use_fine_tuning()
         else:
+            if self._include_before_fine_tuning is not None:
+                include = self._include_before_fine_tuning and self.samples.include.isEnabled()
+                self.samples.include.setChecked(include)
+                self._include_before_fine_tuning = None
+            # What the user had comes back as it was, network included, even if another
+            # model came into use meanwhile: those were their choices.
             self.form.use_new_network()
         self._update_buttons()
 
     def _use_fine_tuning(self) -> None:
-        source = self._current_metadata()
-        self.form.use_fine_tuning(source.training if source is not None else {})
+        model = self.model_in_use()
+        if model is not None:
+            self.form.use_fine_tuning(ModelRecord.of(model.metadata))
 
-    def _current_metadata(self) -> ModelMetadata | None:
-        return self.current_metadata() if self.current_metadata is not None else None
+    def _on_network_box_architecture_changed(self, arch: str) -> None:
+        # A bundled architecture brings its own recipe; a custom network keeps the
+        # settings there are (it has no recipe of its own).
+        if arch in RECIPES and not self.samples.fine_tune.isChecked():
+            self.form.use_recipe(dialog_recipe(arch))
+            self._on_form_epochs_changed(self.form.epochs.value())
 
     def model_changed(self) -> None:
         """Another model is in use: a fine-tune waiting to start takes that model's settings
-        (and says its name)."""
-        if self.samples.fine_tune.isChecked() and not self.busy():
-            self._use_fine_tuning()
+        (and says its name); otherwise the network box offers its architecture, with that
+        architecture's recipe, unless the user is building a custom one."""
+        if not self.busy() and self.result is None:
+            if self.samples.fine_tune.isChecked():
+                self._use_fine_tuning()
+            else:
+                self._follow_model_in_use()
         self._update_buttons()
 
-    def _on_worker_succeeded(self, result: TrainResult) -> None:
+    def _follow_model_in_use(self) -> None:
+        model = self.model_in_use()
+        arch = ModelRecord.of(model.metadata).arch if model is not None else None
+        if arch in RECIPES and self.network_box.arch() != CUSTOM:
+            self.network_box.architecture.setCurrentText(arch)
+
+    def _on_worker_succeeded(self, result: SessionResult) -> None:
         self.result = result
         self.results.show_result(
-            result.evaluation, result.current_evaluation, result.personal, self.personal
+            result.evaluation, result.baseline_evaluation, result.personal, self.personal
         )
         self.results.setVisible(True)
         self.live.status.setText("Done. Keep the new model or discard it.")
@@ -485,6 +563,7 @@ class TrainDialog(QDialog):
             return
         name = self.result.metadata.name
         self.result = None
+        self.model_changed()
         self.results.show_kept()  # the comparison stays to read; only the choice is made
         self.live.status.setText(f"Saved “{html.escape(name)}” and switched to it.")
 
@@ -494,8 +573,12 @@ class TrainDialog(QDialog):
     def _on_results_save_as_requested(self) -> None:
         if self.result is None:
             return
-        target, _ = QFileDialog.getSaveFileName(
-            self, "Save model", f"{self.result.metadata.name}.npz", "digitpad models (*.npz)"
+        target, _ = file_dialogs.save_file(
+            self,
+            file_dialogs.Files.MODELS,
+            "Save model",
+            f"{self.result.metadata.name}.npz",
+            "digitpad models (*.npz)",
         )
         if target:
             self._keep(Path(target))
@@ -504,6 +587,7 @@ class TrainDialog(QDialog):
         self.result = None
         self.results.setVisible(False)
         self.live.status.setText("Discarded: the current model is unchanged.")
+        self.model_changed()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing never waits: the run is asked to stop and ends on its own thread.

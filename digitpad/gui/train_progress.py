@@ -3,12 +3,21 @@ first layer's filters as they form."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.core.layers import CONV
 from digitpad.core.training import BatchEnd, EpochEnd
@@ -67,9 +76,20 @@ class ProgressView(Themed, QWidget):
         )
         self.filters_preview.setMinimumHeight(110)
         self.filters_preview.setMaximumHeight(150)  # the curves and results need the room
+        # A run with no held-out MNIST digits (a fine-tune) has no curve here: the note
+        # takes the plot's place and says why.
+        self.no_validation = QLabel()
+        self.no_validation.setObjectName("no_validation")
+        self.no_validation.setWordWrap(True)
+        self.no_validation.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_validation.setMargin(12)
+        self.no_validation.setFrameShape(QFrame.Shape.StyledPanel)
+        self.accuracy_stack = QStackedWidget()
+        self.accuracy_stack.addWidget(self.accuracy_plot)
+        self.accuracy_stack.addWidget(self.no_validation)
         curves = QHBoxLayout()
         curves.addWidget(self.loss_plot)
-        curves.addWidget(self.accuracy_plot)
+        curves.addWidget(self.accuracy_stack)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.progress)
@@ -88,8 +108,12 @@ class ProgressView(Themed, QWidget):
         style_plot(self.loss_plot, "Training loss (smoothed)")
         style_plot(self.accuracy_plot, VALIDATION_TITLE)
 
-    def reset(self, epochs: int) -> None:
-        """A new run: empty curves on axes that fit it, no filters yet, no progress."""
+    def reset(self, epochs: int, no_validation: str | None = None) -> None:
+        """A new run: empty curves on axes that fit it, no filters yet, no progress;
+        ``no_validation`` says why a run has no validation curve, in its place."""
+        why = html.escape(no_validation[:1].upper() + no_validation[1:]) if no_validation else ""
+        self.no_validation.setText(f"<b>{VALIDATION_TITLE}</b><br><br>{why}." if why else "")
+        self.accuracy_stack.setCurrentIndex(1 if no_validation else 0)
         self.loss_x, self.loss_y, self.val_x, self.val_y = [], [], [], []
         self._smoothed = None
         self.loss_curve.setData([], [])

@@ -338,7 +338,8 @@ class ResultsView(Themed, QWidget):
             else ""
         )
         self.personal_summary.setText(
-            f"<b>Your {count} held-out samples</b>: {before}{right_after} of {count} by the new one"
+            f"<b>Your {count} held-out sample{'' if count == 1 else 's'}</b>: {before}"
+            f"{right_after} of {count} by the new one"
         )
         self.fixed.show_samples(personal.fixed, samples)
         self.broken.show_samples(personal.broken, samples)

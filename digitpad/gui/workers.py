@@ -1,11 +1,13 @@
-"""Work off the GUI thread: training (with its evaluation) and downloading MNIST.
+"""Work off the GUI thread: a training session (``core/session.py``), an evaluation
+(Model > Evaluate) and downloading MNIST.
 
 One contract for every worker (the pattern of Qt's threading examples and superqt's
 workers): a QObject moved to a QThread that never touches a widget, emits signals of
-plain data, stops cooperatively when its ``threading.Event`` is set, and whose one base
-``run()`` turns every exception into ``failed(message)``. Its last signal is always
-``finished``. Connect its signals only to bound slots of GUI objects: PySide6 runs a
-lambda in the emitting thread.
+plain data, and stops cooperatively when its ``threading.Event`` is set. Its one base
+``run()`` reports how the work ended, exactly once: ``succeeded`` (each worker's own, with
+its result), ``cancelled`` when it stopped because it was asked to, or ``failed(message)``
+for any exception; then always ``finished``, last. Connect its signals only to bound slots
+of GUI objects: PySide6 runs a lambda in the emitting thread.
 """
 
 from __future__ import annotations
@@ -20,24 +22,12 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
-from digitpad.core import pendigits
+from digitpad.core import pendigits, session
 from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, load_split
-from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate, examine
-from digitpad.core.model_io import ModelMetadata
+from digitpad.core.evaluation import EvaluationStopped, examine
 from digitpad.core.network import Network
-from digitpad.core.samples import PersonalSet
-from digitpad.core.training import (
-    FINE_TUNED_FROM_KEY,
-    BatchEnd,
-    EpochEnd,
-    Finished,
-    PersonalValidation,
-    TrainConfig,
-    TrainingDiverged,
-    fine_tuned_from,
-    run_metadata,
-    train,
-)
+from digitpad.core.session import SessionRequest
+from digitpad.core.training import BatchEnd, EpochEnd, TrainingDiverged, TrainingStopped
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second reach the GUI
 SNAPSHOT_INTERVAL_S = 0.5  # how often a copy of the network in training is sent
@@ -78,7 +68,7 @@ class Worker(QObject):
     def run(self) -> None:
         try:
             self.work()
-        except (Cancelled, DownloadCancelled, EvaluationStopped):
+        except (Cancelled, DownloadCancelled, EvaluationStopped, TrainingStopped):
             self.cancelled.emit()
         except EXPECTED as exc:
             self.failed.emit(str(exc) or type(exc).__name__)
@@ -92,38 +82,17 @@ class Worker(QObject):
             self.finished.emit()
 
 
-@dataclass(frozen=True)
-class TrainRequest:
-    spec: dict
-    config: TrainConfig
-    data_dir: Path
-    name: str
-    arch: str
-    current: Network | None  # the model in use, evaluated for comparison
-    start_from: Network | None = None  # fine-tune: these weights (a copy), not new ones
-    start_metadata: ModelMetadata | None = None  # the fine-tuned model's, recorded in the new
-    personal: PersonalSet | None = None  # the user's samples, when config mixes them in
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    network: Network
-    metadata: ModelMetadata
-    evaluation: Evaluation
-    current_evaluation: Evaluation | None
-    personal: PersonalValidation | None = None  # the held-out samples, before and after
-
-
 class TrainWorker(Worker):
-    """Trains one request, then scores the new and the current model on the test set."""
+    """Runs one training session (``core/session.py``, as ``digitpad train`` does): trains,
+    then scores the new model and the model in use on the test set."""
 
+    step = Signal(str)  # what the session is doing, in words
     batch_progress = Signal(object)  # BatchEnd
     epoch_finished = Signal(object)  # EpochEnd, with a snapshot of the network
     snapshot = Signal(object)  # a copy of the network as it is now, twice a second
-    evaluating = Signal()
-    succeeded = Signal(object)  # TrainResult
+    succeeded = Signal(object)  # SessionResult
 
-    def __init__(self, request: TrainRequest) -> None:
+    def __init__(self, request: SessionRequest) -> None:
         super().__init__()
         self.request = request
 
@@ -132,28 +101,12 @@ class TrainWorker(Worker):
         # and the window the other. With two, both threads queue for the same BLAS
         # pool and drawing stutters (benchmarks/training_responsiveness.py).
         with threadpool_limits(limits=1, user_api="blas"):
-            self._train_and_score()
+            self._run_session()
 
-    def _train_and_score(self) -> None:
-        request = self.request
-        split = load_split(request.data_dir, "train")
-        self.check_stop()
-        if request.start_from is not None:
-            network = request.start_from.copy()
-        else:
-            network = Network(request.spec, np.random.default_rng(request.config.seed))
+    def _run_session(self) -> None:
         last_emit = last_snapshot = 0.0
-        result = None
-        events = train(
-            network,
-            split.as_float(),
-            split.labels,
-            request.config,
-            self.stopping,
-            personal=request.personal,
-            personal_baseline=request.current,
-        )
-        for event in events:
+        network = None
+        for event in session.run(self.request, self.stopping):
             if isinstance(event, BatchEnd):
                 now = time.perf_counter()
                 if now - last_emit >= PROGRESS_INTERVAL_S or event.batch == event.batches:
@@ -165,26 +118,12 @@ class TrainWorker(Worker):
                     self.snapshot.emit(network.copy())
             elif isinstance(event, EpochEnd):
                 self.epoch_finished.emit(event)
-            elif isinstance(event, Finished):
-                result = event
-        if result is None or result.stopped:
-            raise Cancelled
-        self.evaluating.emit()
-        test = load_split(request.data_dir, "test")
-        images = test.as_float()
-        scores = evaluate(network, images, test.labels, self.stopping)
-        current = (
-            evaluate(request.current, images, test.labels, self.stopping)
-            if request.current is not None
-            else None
-        )
-        self.check_stop()
-        metadata = run_metadata(request.name, request.arch, request.config, result, scores, split)
-        if request.start_from is not None and request.start_metadata is not None:
-            metadata.training[FINE_TUNED_FROM_KEY] = fine_tuned_from(
-                request.start_metadata, current.accuracy if current is not None else None
-            )
-        self.succeeded.emit(TrainResult(network, metadata, scores, current, result.personal))
+            elif isinstance(event, session.Training):
+                network = event.network
+            elif isinstance(event, session.Step):
+                self.step.emit(event.text)
+            elif isinstance(event, session.SessionResult):
+                self.succeeded.emit(event)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digitpad.core.teaching import Kept, a_digit
 
 
@@ -10,6 +12,9 @@ def test_a_kept_digit_is_named_as_it_is_read_aloud():
     assert Kept(5, 8, 3, 12).message() == "Kept as an 8 (it read 3): 12 of your samples"
     assert Kept(5, 7, 7, 1).message() == "Kept as a 7 (it read it right): 1 of your samples"
     assert Kept(5, 0, None, 2).message() == "Kept as a 0 (no model read it): 2 of your samples"
+    assert Kept(5, 7, 1, 3).message(again=True) == (
+        "Kept sample 5 again as a 7 (it read 1): 3 of your samples"
+    )
 
 
 def test_counts_of_samples_read_as_english():
@@ -21,3 +26,30 @@ def test_counts_of_samples_read_as_english():
         "2 samples",
         "12,000 samples",
     ]
+
+
+def test_a_sample_taken_back_is_kept_again_under_its_number_and_found_by_its_input(tmp_path):
+    from digitpad.core.samples import SampleError
+    from digitpad.core.teaching import Teacher
+    from digitpad.core.viewer import ViewerModel
+
+    from .test_samples import drawing
+
+    teacher = Teacher(ViewerModel(), tmp_path / "samples.sqlite")
+    changes = []
+    teacher.kept.connect(lambda: changes.append(teacher.store.count()))
+    first = teacher.store.add(drawing(1, label=3))
+    second = teacher.store.add(drawing(2, label=5))
+    assert teacher.stored_as(drawing(2).network_input).id == second
+    assert teacher.stored_as(drawing(9).network_input) is None
+    sample = teacher.take_back(first)
+    assert sample.id == first and sample.label == 3 and teacher.store.count() == 1
+    kept = teacher.keep_again(sample)
+    assert (kept.sample_id, kept.label, kept.count) == (first, 3, 2)
+    assert teacher.relabel(first, 8) == 3 and teacher.store.get(first).label == 8
+    assert changes == [1, 2, 2]  # every change is told, so a view of the samples follows
+    teacher.take_back(first)
+    assert teacher.take_back(first) is None  # deleted since: nothing to take back
+    teacher.close()
+    with pytest.raises(SampleError, match="cannot"):
+        Teacher(ViewerModel(), tmp_path / "samples.sqlite" / "below a file").take_back(1)

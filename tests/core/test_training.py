@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -394,13 +395,18 @@ def test_fine_tuning_on_a_personal_style_raises_accuracy_on_its_held_out_samples
 
 def test_fine_tuning_distorts_mnist_only_for_a_model_that_learned_from_distorted_digits():
     from digitpad.core.bundled import DEFAULT
-    from digitpad.core.model_io import load_model
+    from digitpad.core.model_io import ModelMetadata, load_model
+    from digitpad.core.record import ModelRecord
     from digitpad.core.training import FINE_TUNE, fine_tune_config
 
-    assert fine_tune_config(load_model(DEFAULT.path).metadata.training).augment is True
-    assert fine_tune_config(load_model(CLASSIC.path).metadata.training).augment is False
+    def record(path):
+        return ModelRecord.of(load_model(path).metadata)
+
+    assert fine_tune_config(record(DEFAULT.path)).augment is True
+    assert fine_tune_config(record(CLASSIC.path)).augment is False
     for recorded in ({}, {"config": "augment"}, {"config": {"augment": "yes"}}):
-        assert fine_tune_config(recorded) == replace(FINE_TUNE, augment=False)
+        odd = ModelRecord.of(ModelMetadata(training=recorded))
+        assert fine_tune_config(odd) == replace(FINE_TUNE, augment=False)
 
 
 def test_samples_are_taught_exactly_as_drawn_even_when_mnist_is_distorted(mnist_train):
@@ -439,11 +445,24 @@ def test_samples_and_their_ratio_go_together(mnist_train):
         TrainConfig(batch_size=4, pen_ratio=0.5, samples_ratio=0.5)
 
 
-def test_the_writers_held_out_are_read_from_a_fine_tunes_source_too():
-    from digitpad.core.training import held_out_writers_of
+def test_a_stop_asked_for_during_validation_or_calibration_is_honoured(mnist_train):
+    """Stop used to be asked only before each batch: a Cancel during an epoch's validation
+    or the final calibration waited for them, and the run then ended as not stopped."""
+    images, labels = mnist_train.as_float()[:600], mnist_train.labels[:600]
+    config = TrainConfig(epochs=1, batch_size=64, validation_fraction=0.5, augment=False)
+    batches = math.ceil(300 / 64)
+    for asked_after in (batches, batches + 2):  # in the validation; in the calibration
+        calls = 0
 
-    own = {"pen_digits": {"held_out_writers": [7, 3, 7]}}
-    assert held_out_writers_of(own) == (3, 7)
-    assert held_out_writers_of({"fine_tuned_from": own}) == (3, 7)
-    assert held_out_writers_of({"fine_tuned_from": {"name": "x"}}) is None
-    assert held_out_writers_of({"pen_digits": {"held_out_writers": [True]}}) is None
+        def should_stop(limit=asked_after):
+            nonlocal calls
+            calls += 1
+            return calls > limit
+
+        net = Network(CLASSIC.spec(), np.random.default_rng(0))
+        events = list(train(net, images, labels, config, should_stop))
+        assert sum(isinstance(e, BatchEnd) for e in events) == batches
+        assert isinstance(events[-1], Finished) and events[-1].stopped
+        # asked in the validation: the epoch never ends; in the calibration: it did
+        epochs_ended = sum(isinstance(e, EpochEnd) for e in events)
+        assert epochs_ended == (0 if asked_after == batches else 1)

@@ -328,3 +328,28 @@ def test_whole_canvas_pixels_go_back_as_they_were(canvas):
     pixels[20:260, 100:140] = 1.0
     canvas.place_pixels(pixels)
     np.testing.assert_array_equal(canvas.pixels(), pixels)  # not fitted again
+
+
+def test_a_clear_with_a_reason_tells_it_when_undone_and_redone(canvas, qtbot):
+    undone, redone = [], []
+    canvas.clear_undone.connect(undone.append)
+    canvas.clear_redone.connect(redone.append)
+    reason = object()
+    assert not canvas.clear_for(reason)  # nothing to clear: no step to undo later
+    draw_stroke(canvas, line((140, 40), (140, 240)))
+    assert canvas.clear_for(reason) and canvas.is_empty()
+    draw_stroke(canvas, line((40, 140), (240, 140)))
+    canvas.undo()  # the stroke drawn after it: nothing told
+    assert undone == []
+    canvas.undo()
+    assert undone == [reason] and not canvas.is_empty()
+    canvas.redo()
+    assert redone == [reason] and canvas.is_empty()
+    draw_stroke(canvas, line((40, 140), (240, 140)))
+    canvas.clear_for(None)  # no reason: a plain clear, as Clear's button and Esc make
+    canvas.undo()
+    canvas.clear()
+    canvas.undo()
+    canvas.redo()
+    assert undone == [reason] and redone == [reason]
+    assert canvas.focusPolicy() == Qt.FocusPolicy.StrongFocus  # drawing takes the keys

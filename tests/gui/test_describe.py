@@ -36,15 +36,17 @@ def test_a_model_trained_on_pen_digits_says_so_with_its_held_out_figure_and_cali
             temperature=0.89,
         )
     )
-    assert "pen-written digits of 24 writers, drawn as the canvas draws (25% of each batch)" in info
-    assert "Pen-written digits by writers it never saw (3, 7, 8): 99.67%" in info
-    assert "calibrated on writers 3, 7, 8 (temperature 0.89; calibration error 2.5% → 0.4%)" in info
+    assert "written with a pen by 24 people, drawn as the canvas draws (25% of each batch)" in info
+    assert "Reads 99.67% of the pen-written digits of people it never saw (writers 3, 7, 8)" in info
+    assert "calibrated on the pen-written digits of writers 3, 7, 8" in info
+    assert "divided by 0.89 (its <i>temperature</i>) before softmax" in info
+    assert "right went from 2.5% to 0.4%" in info
 
 
 def test_a_model_of_mnist_only_says_so_and_whether_its_percentages_were_calibrated():
     info = model_info_html(model({}))
-    assert "Not trained on pen-written digits, MNIST only" in info
-    assert "Percentages not calibrated on drawn digits (temperature 1)" in info
+    assert "Learned from MNIST only, no pen-written digits" in info
+    assert "not calibrated on drawn digits" in info
     fit = {
         "writers": [25, 26],
         "ece_before": 0.042,
@@ -54,10 +56,11 @@ def test_a_model_of_mnist_only_says_so_and_whether_its_percentages_were_calibrat
     }
     info = model_info_html(model({"temperature_fit": fit}, temperature=1.91))
     assert (
-        "Not trained on pen-written digits, MNIST only: it reads 92.87% of the pen-written "
+        "Learned from MNIST only, no pen-written digits: it reads 92.87% of the pen-written "
         "digits of writers 25, 26"
     ) in info
-    assert "calibrated on writers 25, 26 (temperature 1.91; calibration error 4.2% → 2.1%)" in info
+    assert "calibrated on the pen-written digits of writers 25, 26" in info
+    assert "divided by 1.91" in info and "from 4.2% to 2.1%" in info
 
 
 @pytest.mark.parametrize(
@@ -73,8 +76,8 @@ def test_odd_records_never_break_model_info(pen):
     info = model_info_html(
         model({"pen_digits": pen, "config": "x"}, {"held_out_writers_accuracy": 4}, 1.3)
     )
-    assert "Also trained on pen-written digits" in info
-    assert "temperature 1.30" in info  # the percentages' scaling is always told
+    assert "Also learned from digits written with a pen" in info
+    assert "divided by 1.30" in info  # the percentages' scaling is always told
     assert "never saw" not in info  # an accuracy of 4 is no accuracy
 
 
@@ -97,14 +100,16 @@ def test_a_fine_tuned_model_says_from_what_and_on_how_many_of_your_samples():
         )
     )
     assert "Fine-tuned from default &lt;b&gt;" in info
-    assert "Trained on your samples too (4 held out: 75% of them read right)" in info
+    assert "Learned from your samples too: it reads 75% of the 4 held out to test it" in info
     # A later calibration on other writers is the one the percentages follow.
-    assert "calibrated on writers 9 (temperature 1.20; calibration error 5.0% → 3.0%)" in info
+    assert "calibrated on the pen-written digits of writers 9" in info
+    assert "divided by 1.20" in info and "from 5.0% to 3.0%" in info
 
 
 def test_a_fine_tuned_model_says_its_temperature_is_its_sources():
     info = model_info_html(model({"fine_tuned_from": {"name": "classic"}}, temperature=1.91))
-    assert "temperature 1.91, kept from classic (not fitted again after fine-tuning)" in info
+    assert "use the temperature of classic (its scores are divided by 1.91" in info
+    assert "not fitted again after fine-tuning" in info
 
 
 def test_a_fine_tune_of_a_model_that_learned_pen_digits_says_it_still_knows_them():
@@ -117,10 +122,31 @@ def test_a_fine_tune_of_a_model_that_learned_pen_digits_says_it_still_knows_them
     assert record["name"] == "default" and record["path"] == "default.npz"
     assert record["pen_digits"]["accuracy"] == source.metrics["held_out_writers_accuracy"]
     info = model_info_html(model({"fine_tuned_from": record}, temperature=0.67))
-    assert "Not trained on pen-written digits" not in info
-    assert "Its source also learned pen-written digits of 24 writers" in info
-    assert "it read writers it never saw (3, 7, 8, 12, 19, 25) at 99.93% before" in info
-    assert "kept from default (not fitted again after fine-tuning)" in info
+    assert "MNIST only" not in info
+    assert "Its source also learned digits written with a pen by 24 people" in info
+    assert "people it never saw (writers 3, 7, 8, 12, 19, 25) at 99.93% before" in info
+    assert "use the temperature of default" in info
     # A fine-tune of that fine-tune still knows where the pen digits came from.
     again = fine_tuned_from(replace(source, training={"fine_tuned_from": record}), 0.99)
     assert again["pen_digits"]["held_out_writers"] == [3, 7, 8, 12, 19, 25]
+
+
+def test_model_info_says_when_in_words_and_explains_its_terms():
+    info = model_info_html(
+        Model(
+            Network(CLASSIC.spec(), np.random.default_rng(0)),
+            ModelMetadata(name="m", created="2026-11-26T07:30:00+00:00"),
+            "m.npz",
+        )
+    )
+    assert "2026-11-26T" not in info and "November 2026 at" in info
+    assert "How it reads MNIST's test digits: not recorded" in info
+
+
+@pytest.mark.parametrize(
+    "created", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "no date", ""]
+)
+def test_any_date_a_file_holds_is_shown_without_error(created):
+    network = Network(CLASSIC.spec(), np.random.default_rng(0))
+    info = model_info_html(Model(network, ModelMetadata(name="m", created=created), "m.npz"))
+    assert "Made on" in info

@@ -313,7 +313,7 @@ def test_model_info_and_help(window, dialogs):
     window.actions["shortcuts"].trigger()
     window.actions["about"].trigger()
     info = dialogs[0][2]
-    assert "Parameters:" in info and "MNIST test accuracy: 99." in info and "conv2" in info
+    assert "421,642 parameters" in info and "Reads 99." in info and "conv2" in info
     assert "Ctrl+Z" in dialogs[1][2]
     assert "MNIST" in dialogs[2][2] and "Creative Commons" in dialogs[2][2]
     assert window.actions["retrain"].isEnabled()
@@ -464,3 +464,32 @@ def test_a_model_name_cannot_inject_markup(window, tmp_path, dialogs):
     text = dialogs[-1][2]
     assert "&lt;img" in text and "<img" not in text
     assert window.model_status.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_keyboard_shortcuts_are_grouped_by_menu_and_fit_a_small_screen(window, dialogs):
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QMessageBox
+
+    window.actions["shortcuts"].trigger()
+    text = dialogs[-1][2]
+    document = QTextDocument()
+    document.setHtml(text)
+    lines = [line.strip() for line in document.toPlainText().splitlines() if line.strip()]
+    headings = ["File", "Edit", "View", "Model", "Samples", "Help", "Teaching"]
+    assert [line for line in lines if line in headings] == headings  # each once, in order
+
+    def group_of(what):
+        line = next(index for index, line in enumerate(lines) if line.startswith(what))
+        return [h for h in headings if lines.index(h) < line][-1]
+
+    assert group_of("Open Image") == "File"
+    assert group_of("Undo Stroke") == "Edit" and group_of("Draw") == "Edit"
+    assert group_of("Zoom In") == "View" and group_of("Retrain") == "Model"
+    assert group_of("My Samples") == "Samples" and group_of("Keyboard Shortcuts") == "Help"
+    assert group_of("It Read It Right") == "Teaching"
+    assert group_of("Keep the drawing as that digit") == "Teaching"
+    # Readable on a 1024x600 screen: the box it is shown in fits, with room to spare.
+    box = QMessageBox(QMessageBox.Icon.Information, "Keyboard Shortcuts", text)
+    box.adjustSize()
+    assert box.width() <= 1000 and box.height() <= 560, box.size()
+    box.deleteLater()

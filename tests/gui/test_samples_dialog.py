@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -12,6 +14,7 @@ from digitpad.core.sample_browser import SampleBrowser
 from digitpad.core.samples import IDX_LABELS, SampleStore
 from digitpad.gui.messages import Messages
 from digitpad.gui.samples_dialog import IDX_FILTER, NPZ_FILTER, SamplesDialog
+from digitpad.gui.settings import AppSettings
 
 from ..core.test_samples import drawing
 from .test_teaching import headings, keep, open_browser, sample_items, stored
@@ -55,8 +58,10 @@ def test_undo_in_my_samples_never_relabels_a_sample_kept_since(window, qtbot, di
 # -- the dialog on a store of its own ------------------------------------------------------
 
 
-def open_dialog(qtbot, store):
+def open_dialog(qtbot, store, settings):
+    """The dialog alone, on ``settings`` (a test's file) for its file dialogs' folders."""
     dialog = SamplesDialog(SampleBrowser(lambda: store), lambda sample: None, Messages(None))
+    dialog.settings = AppSettings(settings)  # where file_dialogs looks for them
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -85,9 +90,11 @@ def shown_ids(dialog) -> list[int]:
     return [item.data(Qt.ItemDataRole.UserRole) for item in sample_items(dialog)]
 
 
-def test_the_filter_shows_one_digit_or_the_misread_and_says_when_none_are(qtbot, dialogs, tmp_path):
+def test_the_filter_shows_one_digit_or_the_misread_and_says_when_none_are(
+    qtbot, dialogs, tmp_path, settings
+):
     store = some_samples(tmp_path)
-    dialog = open_dialog(qtbot, store)
+    dialog = open_dialog(qtbot, store, settings)
     assert shown_ids(dialog) == [4, 2, 1, 3, 5]  # by digit, then oldest first
     assert headings(dialog) == ["0 — 1 sample", "2 — 1 sample", "5 — 3 samples"]
     choose_digit(dialog, 5)
@@ -111,7 +118,7 @@ def test_the_filter_shows_one_digit_or_the_misread_and_says_when_none_are(qtbot,
     assert shown_ids(dialog) == [4, 2, 1, 3, 5]
     assert "5 samples (0: 1, 2: 1, 5: 3)" in dialog.summary.text()
     store.close()
-    empty = open_dialog(qtbot, SampleStore(tmp_path / "empty.sqlite"))
+    empty = open_dialog(qtbot, SampleStore(tmp_path / "empty.sqlite"), settings)
     assert empty.empty_note.isVisible() and empty.empty_note.text() == (
         "No samples yet: draw a digit, then press the digit it is"
     )
@@ -120,16 +127,16 @@ def test_the_filter_shows_one_digit_or_the_misread_and_says_when_none_are(qtbot,
     assert not dialogs
 
 
-def test_export_writes_the_samples_shown(qtbot, dialogs, tmp_path, monkeypatch):
+def test_export_writes_the_samples_shown(qtbot, dialogs, tmp_path, monkeypatch, settings):
     from digitpad.core.data import read_labels
 
     store = some_samples(tmp_path)
-    dialog = open_dialog(qtbot, store)
+    dialog = open_dialog(qtbot, store, settings)
     asked = []
 
     def save_as(target, chosen):
         def answer(parent, title, name, filters):
-            asked.append((title, name))
+            asked.append((title, Path(name).name))
             return str(target), chosen
 
         monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
@@ -163,10 +170,10 @@ def test_export_writes_the_samples_shown(qtbot, dialogs, tmp_path, monkeypatch):
 
 
 def test_each_heading_stays_a_line_as_wide_as_the_list_when_the_dialog_resizes(
-    qtbot, dialogs, tmp_path
+    qtbot, dialogs, tmp_path, settings
 ):
     store = some_samples(tmp_path)
-    dialog = open_dialog(qtbot, store)
+    dialog = open_dialog(qtbot, store, settings)
     expected = ["0 — 1 sample", "2 — 1 sample", "5 — 3 samples"]
     for width in (900, 600, 1000):  # 600: about the narrowest its buttons allow
         dialog.resize(width, 400)

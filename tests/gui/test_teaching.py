@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from digitpad.core.bundled import resolve_model
 from digitpad.core.samples import SampleStore
@@ -61,17 +61,12 @@ def test_a_digit_key_keeps_the_drawing_with_that_label_and_clears_the_canvas(
     # is kept (the drawing it would label is gone).
     QTest.keyClick(window.canvas, Qt.Key.Key_5)
     assert len(stored(window)) == 1 and not dialogs
-    # Undo brings the drawing back; keeping it again is refused by name, and it stays.
+    # Undo brings the drawing back and takes the sample back with it.
     window.actions["undo"].trigger()
     window._run_update()
-    assert not window.canvas.is_empty()
+    assert not window.canvas.is_empty() and stored(window) == []
     assert "Kept as" not in answer.text()  # the drawing is back: its answer shows
-    QTest.keyClick(window.canvas, Qt.Key.Key_3)
-    assert window.statusBar().currentMessage() == (
-        "Not kept: this drawing is already stored (sample 1, labelled 3)"
-    )
     assert not dialogs  # nothing went wrong: no box to dismiss
-    assert not window.canvas.is_empty() and len(stored(window)) == 1
 
 
 def test_enter_confirms_the_answer_and_the_buttons_do_what_the_keys_do(window, qtbot, dialogs):
@@ -90,15 +85,103 @@ def test_enter_confirms_the_answer_and_the_buttons_do_what_the_keys_do(window, q
 
 
 def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot, dialogs):
-    draw(window, DIGITS[2])
+    keep(window, qtbot, 2, 2)
+    (sample,) = stored(window)
+    window.open_sample(sample)  # as from My Samples: the drawing is stored already
     QTest.keyClick(window.canvas, Qt.Key.Key_2)
-    window.actions["undo"].trigger()  # the clear
-    window._run_update()
-    QTest.keyClick(window.canvas, Qt.Key.Key_8)
     assert "already stored (sample 1, labelled 2)" in window.statusBar().currentMessage()
     assert not dialogs
     assert not window.canvas.is_empty()
     assert len(stored(window)) == 1
+
+
+def test_undo_right_after_a_keep_takes_the_sample_back_and_redo_keeps_it_again(
+    window, qtbot, dialogs
+):
+    draw(window, DIGITS[9])
+    drawn = window.canvas.strokes()
+    QTest.keyClick(window.canvas, Qt.Key.Key_3)  # the wrong key
+    (sample,) = stored(window)
+    assert sample.label == 3 and window.canvas.is_empty()
+    QTest.keySequence(window.canvas, QKeySequence.StandardKey.Undo)
+    assert stored(window) == []
+    assert window.statusBar().currentMessage() == (
+        f"Removed sample {sample.id}; the drawing is back"
+    )
+    back = window.canvas.strokes()  # exactly the strokes that were drawn
+    assert len(back) == len(drawn)
+    for again, before in zip(back, drawn, strict=True):
+        np.testing.assert_array_equal(again.points, before.points)
+        assert again.width == before.width and again.erase == before.erase
+    # Redo keeps it again, as it was, under its number.
+    QTest.keySequence(window.canvas, QKeySequence("Ctrl+Shift+Z"))
+    (again,) = stored(window)
+    assert (again.id, again.label, again.predicted) == (sample.id, 3, 9)
+    assert window.canvas.is_empty()
+    assert window.statusBar().currentMessage() == (
+        f"Kept sample {sample.id} again as a 3 (it read 9): 1 of your samples"
+    )
+    # Undone once more, the right digit keeps it with the right label.
+    QTest.keySequence(window.canvas, QKeySequence.StandardKey.Undo)
+    window._run_update()
+    QTest.keyClick(window.canvas, Qt.Key.Key_9)
+    assert [(s.label, s.predicted) for s in stored(window)] == [(9, 9)]
+    assert (
+        window.statusBar().currentMessage() == "Kept as a 9 (it read it right): 1 of your samples"
+    )
+    # Undoing a stroke drawn after a keep undoes only the stroke.
+    draw(window, DIGITS[1])
+    window.actions["undo"].trigger()
+    assert len(stored(window)) == 1 and window.canvas.is_empty()
+    assert not dialogs
+
+
+def test_undo_after_a_keep_of_a_sample_deleted_since_brings_the_drawing_back(
+    window, qtbot, dialogs
+):
+    keep(window, qtbot, 4, 4)
+    (sample,) = stored(window)
+    window.teacher.store.delete(sample.id)  # as My Samples' Delete would
+    window.actions["undo"].trigger()
+    assert not window.canvas.is_empty() and stored(window) == []
+    assert window.statusBar().currentMessage() == (
+        f"The drawing is back (sample {sample.id} was deleted already)"
+    )
+    window.actions["redo"].trigger()  # nothing to keep again: the canvas clears, as it did
+    assert window.canvas.is_empty() and stored(window) == []
+    assert not dialogs
+
+
+def test_another_digit_on_a_stored_drawing_offers_to_relabel_it(
+    window, qtbot, dialogs, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    keep(window, qtbot, 9, 3)  # kept with the wrong label
+    (sample,) = stored(window)
+    window.open_sample(sample)  # opened from My Samples
+    answers = [QMessageBox.StandardButton.No]
+
+    def question(parent, title, text, *args, **kwargs):
+        dialogs.append(("question", title, text))
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    QTest.keyClick(window.canvas, Qt.Key.Key_9)
+    assert dialogs[-1] == (
+        "question",
+        "Relabel sample",
+        f"<p>Sample {sample.id} is labelled 3. Relabel it as 9?</p>",
+    )
+    assert [s.label for s in stored(window)] == [3]  # No: nothing changed
+    assert not window.canvas.is_empty()
+    answers.append(QMessageBox.StandardButton.Yes)
+    QTest.keyClick(window.canvas, Qt.Key.Key_9)
+    assert [s.label for s in stored(window)] == [9]
+    assert window.statusBar().currentMessage() == (
+        f"Sample {sample.id} relabelled: a 9 (it was labelled 3)"
+    )
+    assert len(dialogs) == 2
 
 
 def test_a_damaged_samples_database_is_moved_aside_and_the_user_told(window, qtbot, dialogs):
@@ -358,3 +441,44 @@ def test_undoing_a_deletion_of_samples_stored_again_says_so(window, qtbot, dialo
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     assert dialog.summary.text() == "Undo Delete: those samples are stored again already"
     assert len(stored(window)) == 1 and not dialog.undo_button.isEnabled() and not dialogs
+
+
+# -- keys the focused control takes first ------------------------------------------------
+
+
+def tab_to(window, qtbot, name):
+    """Press Tab, as a keyboard user does, until the control named ``name`` has focus."""
+    for _ in range(40):
+        focused = QApplication.focusWidget()
+        if focused is not None and focused.objectName() == name:
+            return focused
+        QTest.keyClick(focused or window, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {name}")
+
+
+def test_enter_and_space_act_on_the_focused_control_not_on_the_teach_bar(window, qtbot, dialogs):
+    assert QApplication.focusWidget() is window.canvas  # where the keys go at first
+    draw(window, DIGITS[7])
+    assert window.actions["teach_confirm"].isEnabled()
+    stage = tab_to(window, qtbot, "stage_conv2")
+    QTest.keyClick(stage, Qt.Key.Key_Return)
+    assert stage.isChecked() and window.viewer.selected_layer == window.viewer.stages[3].first
+    assert window.network_view.layer_selector.currentIndex() == 1
+    assert not window.canvas.is_empty() and len(stored(window)) == 0
+    stage = tab_to(window, qtbot, "stage_maxpool1")
+    QTest.keyClick(stage, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert stage.isChecked() and len(stored(window)) == 0
+    stage = tab_to(window, qtbot, "stage_conv1")
+    QTest.keyClick(stage, Qt.Key.Key_Space)
+    assert stage.isChecked() and len(stored(window)) == 0
+    # A control with nothing to do on Enter: Enter still means "it read it right".
+    tab_to(window, qtbot, "pen_width")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert [s.label for s in stored(window)] == [7] and window.canvas.is_empty()
+    # Drawing puts the focus on the canvas, where Enter keeps the drawing.
+    tab_to(window, qtbot, "stage_conv1")
+    draw(window, DIGITS[4])
+    assert QApplication.focusWidget() is window.canvas
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    assert [s.label for s in stored(window)] == [7, 4]
+    assert not dialogs

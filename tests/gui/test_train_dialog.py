@@ -10,8 +10,10 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from digitpad.core.bundled import CLASSIC, DEFAULT
 from digitpad.core.data import FILES
 from digitpad.core.model_io import load_model
 
@@ -79,7 +81,7 @@ def test_a_small_run_end_to_end(window, qtbot, with_mnist, library_folder):
     assert dialog.results.isVisible()
     result = dialog.result
     assert result.evaluation.n == 10000 and result.evaluation.accuracy > 0.5  # chance: 0.1
-    assert result.current_evaluation.accuracy == pytest.approx(
+    assert result.baseline_evaluation.accuracy == pytest.approx(
         before.metadata.metrics["test_accuracy"]
     )
     assert (
@@ -133,7 +135,7 @@ def test_after_use_and_in_a_second_run_nothing_stale_is_shown(
     click(qtbot, dialog.train_button)
     wait_until_idle(qtbot, dialog)
     assert dialog.results.use_button.isVisible()  # a new result: a new choice
-    assert dialog.result.current_evaluation.accuracy == pytest.approx(
+    assert dialog.result.baseline_evaluation.accuracy == pytest.approx(
         window.viewer.model.metadata.metrics["test_accuracy"]
     )
     assert window.viewer.model.metadata.name == "classic"
@@ -346,7 +348,7 @@ def test_every_dialog_slot_runs_on_the_gui_thread(
     names = {name for name, _ in threads}
     assert {
         "_on_worker_batch_progress",
-        "_on_worker_evaluating",
+        "_on_worker_step",
         "_on_worker_succeeded",
         "_on_worker_progress",
         "_on_background_done",
@@ -678,3 +680,73 @@ def test_fine_tuning_follows_the_model_in_use_and_unticking_it_restores_the_sett
     # The empty plots' epoch axis follows the setting.
     form.epochs.setValue(5)
     assert dialog.live.loss_plot.getAxis("bottom")._tickLevels[0][-1] == (5, "5")
+
+
+def test_the_dialogs_fine_tune_is_digitpad_train_from_with_samples(
+    window, qtbot, with_mnist, mnist_dir, library_folder, tmp_path
+):
+    """One training session: the dialog's *Fine-tune the model in use* (samples included,
+    as ticking it does) and ``digitpad train --from classic --samples`` make the same
+    model, to the bit, from the same seed and data."""
+    from threadpoolctl import threadpool_limits
+
+    from digitpad.cli import main
+    from digitpad.core.data import load_split
+    from digitpad.core.samples import Sample
+
+    test = load_split(mnist_dir, "test")
+    store = window.teacher.store
+    for index in range(15):  # three of each of five digits: one of each is held out
+        image = test.as_float()[index]
+        canvas = np.kron(image, np.ones((10, 10), np.float32))
+        store.add(Sample((), canvas, image, int(test.labels[index])))
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_dialog(window, qtbot)
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    assert dialog.samples.include.isChecked()  # fine-tuning to learn one's hand takes them
+    dialog.form.epochs.setValue(1)
+    dialog.form.images.setCurrentIndex(dialog.form.images.findData(1000))
+    # No MNIST digit classic never trained on is left to validate on: the plot says so.
+    click(qtbot, dialog.train_button)
+    assert dialog.live.accuracy_stack.currentWidget() is dialog.live.no_validation
+    assert "classic trained on every MNIST training digit" in dialog.live.no_validation.text()
+    wait_until_idle(qtbot, dialog)
+    tuned = dialog.result
+    assert tuned is not None, dialog.live.status.text()
+
+    out = tmp_path / "cli.npz"
+    argv = ["train", "--from", "classic", "--samples", "--db", str(store.path)]
+    argv += ["--epochs", "1", "--limit", "1000", "--data", str(mnist_dir), "--out", str(out)]
+    with threadpool_limits(limits=1, user_api="blas"):  # as the dialog's worker trains
+        assert main(argv) == 0
+    cli = load_model(out)
+    for name, value in tuned.network.named_params().items():
+        assert np.array_equal(value, cli.network.named_params()[name]), name
+    ours, theirs = tuned.metadata.training, cli.metadata.training
+    assert ours["config"] == theirs["config"] and ours["arch"] == theirs["arch"] == "classic"
+    assert ours["samples"] == theirs["samples"]
+    assert ours["fine_tuned_from"]["name"] == theirs["fine_tuned_from"]["name"] == "classic"
+    assert tuned.network.temperature == cli.network.temperature  # classic's, kept
+    saved_only = {"temperature"}  # the file stores the network's temperature beside
+    assert tuned.metadata.metrics == {
+        k: v for k, v in cli.metadata.metrics.items() if k not in saved_only
+    }
+
+
+def test_each_bundled_architecture_comes_with_its_own_recipe(window, qtbot, with_mnist):
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_dialog(window, qtbot)
+    form = dialog.form
+    # Opened while classic is in use: classic, with classic's settings.
+    assert dialog.network_box.arch() == "classic"
+    assert form.learning_rate.value() == CLASSIC.config.learning_rate
+    assert not form.augment.isChecked() and form.epochs.value() == CLASSIC.quick_epochs
+    box = dialog.network_box.architecture
+    box.setFocus()
+    QTest.keyClick(box, Qt.Key.Key_Up)  # the one above: default
+    assert dialog.network_box.arch() == "default"
+    assert form.learning_rate.value() == DEFAULT.config.learning_rate and form.augment.isChecked()
+    assert form.epochs.value() == DEFAULT.quick_epochs
+    # The model in use changes while the dialog is open: its architecture follows.
+    window.model_menu.bundled_actions["classic"].trigger()
+    assert dialog.network_box.arch() == "classic" and not form.augment.isChecked()
