@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from digitpad.core.events import EventEmitter
-from digitpad.core.samples import Sample, SampleStore, Summary, check_label
+from digitpad.core.samples import Sample, SampleFilter, SampleStore, Summary, check_label
 
 
 class SampleBrowser:
@@ -17,8 +17,7 @@ class SampleBrowser:
 
     def __init__(self, store: Callable[[], SampleStore]) -> None:
         self._store = store
-        self.label: int | None = None
-        self.misread_only = False
+        self.shown = SampleFilter()  # which samples: the dialog's filter writes it
         self.rows: list[Summary] = []
         self.totals = [0] * 10  # samples of each digit in all, whatever the filter
         # The undo stack: each step is the samples a deletion removed, or the labels a
@@ -32,15 +31,22 @@ class SampleBrowser:
 
     def refresh(self) -> None:
         """Re-read the rows (SampleError, before anything changes, if it cannot)."""
-        rows = self.store.summaries(self.label, self.misread_only)
+        rows = self.store.summaries(self.shown.label, self.shown.misread_only)
         self.totals = self.store.counts()
         self.rows = sorted(rows, key=lambda row: (row.label, row.id))
         self.changed.emit(self.rows)
 
-    def set_filter(self, label: int | None, misread_only: bool) -> None:
-        self.label = None if label is None else check_label(label)
-        self.misread_only = misread_only
-        self.refresh()
+    @property
+    def empty_text(self) -> str:
+        """What the browser says when the filter shows no sample, and how to get some."""
+        label, everyone = self.shown.label, sum(self.totals)
+        if not everyone:
+            return "No samples yet: draw a digit, then press the digit it is"
+        if label is not None and not self.totals[label]:
+            return f"No {label}s yet: draw a {label} and press {label}"
+        if label is not None:  # only the misread ones are asked for
+            return f"None misread: the model read all your {label}s right when you kept them"
+        return "None misread: the model read all your samples right when you kept them"
 
     def relabel(self, ids: Sequence[int], label: int) -> None:
         """Give these samples ``label``, all or none, as one step to undo."""

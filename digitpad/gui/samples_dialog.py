@@ -15,9 +15,12 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
     QIcon,
     QImage,
     QKeySequence,
+    QPalette,
     QPixmap,
     QShortcut,
     QShowEvent,
@@ -28,11 +31,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +47,7 @@ from digitpad.core.samples import (
     IDX_IMAGES,
     Sample,
     SampleError,
+    SampleFilter,
     export_idx,
     export_npz,
     read_export,
@@ -97,7 +103,6 @@ class SamplesDialog(QDialog):
         self.setWindowTitle("My Samples")
         self.setObjectName("samples_dialog")
         self.browser, self.open_sample, self.messages = browser, open_sample, messages
-        self._laid_out_columns = 0  # the row width the list was last filled for
         self._create_widgets()
         self.resize(720, 520)
         browser.changed.connect(self._on_browser_changed)
@@ -118,6 +123,10 @@ class SamplesDialog(QDialog):
         self.list = thumbnail_list(
             "samples_list", QAbstractItemView.SelectionMode.ExtendedSelection
         )
+        # Each item sized on its own, not by a grid: a digit's heading is a line as wide as
+        # the list ("7 — 12 samples" is wider than a tile), so its samples start a row.
+        self.tile = self.list.gridSize()
+        self.list.setGridSize(QSize())
         self.list.setToolTip(
             "Your samples. Select some, then press a digit key to relabel them, Delete to "
             "delete them; double-click one to open it on the canvas."
@@ -125,6 +134,17 @@ class SamplesDialog(QDialog):
         self.list.itemDoubleClicked.connect(self._on_list_item_double_clicked)
         self.list.viewport().installEventFilter(self)
         self.list.itemSelectionChanged.connect(self._on_selection_changed)
+        # In the list's place when the filter shows nothing: why, and how to get some.
+        self.empty_note = QLabel()
+        self.empty_note.setObjectName("empty_note")
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setFrameShape(QFrame.Shape.StyledPanel)  # framed as the list is
+        self.empty_note.setBackgroundRole(QPalette.ColorRole.Base)
+        self.empty_note.setAutoFillBackground(True)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.list)
+        self.pages.addWidget(self.empty_note)
 
         self.open_button = QPushButton("Open on Canvas")
         self.open_button.clicked.connect(self._on_open_clicked)
@@ -154,7 +174,7 @@ class SamplesDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.pages, 1)
         layout.addLayout(buttons)
 
     # -- the browser model ---------------------------------------------------------------
@@ -176,61 +196,54 @@ class SamplesDialog(QDialog):
         self.list.clear()
         shown = Counter(row.label for row in self.browser.rows)
         heading_font = self.list.font()
-        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.6)
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.4)
         heading_font.setBold(True)
         group = None
-        columns = self._columns()
         for row in self.browser.rows:
-            if row.label != group:  # each digit's samples start a row, under a tile naming them
-                while self.list.count() % columns:
-                    self.list.addItem(self._filler())
+            if row.label != group:  # each digit's samples start a row, under a line naming them
                 group = row.label
                 count = shown[group]
-                heading = QListWidgetItem(f"{group}s · {count}")
+                heading = QListWidgetItem(f"{group} — {n_samples(count)}")
                 heading.setFont(heading_font)
                 heading.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable: no sample
-                heading.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                heading.setToolTip(f"{count} of your samples labelled {group} shown")
+                heading.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                heading.setToolTip(f"{n_samples(count)} labelled {group} shown")
+                heading.setSizeHint(self._heading_size(heading_font))
                 self.list.addItem(heading)
             text = str(row.label) if not row.misread else f"{row.label} (read {row.predicted})"
             item = QListWidgetItem(thumbnail(row.network_input), text)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
+            item.setSizeHint(self.tile)
             item.setToolTip(f"sample {row.id}, kept {row.created}")
             self.list.addItem(item)
             item.setSelected(row.id in selected)
         counts = self.browser.totals
         total = sum(counts)
         per_digit = ", ".join(f"{d}: {n}" for d, n in enumerate(counts) if n)
-        self.summary.setText(
-            f"{total:,} samples" + (f" ({per_digit})" if total else "")
-            if total
-            else "No samples yet: draw a digit, then press the digit it is"
-        )
-        self._laid_out_columns = columns
+        # With none at all, the note in the list's place says so (and how to keep some).
+        self.summary.setText(f"{n_samples(total)} ({per_digit})" if total else "")
         self.list.verticalScrollBar().setValue(scrolled)
+        self.empty_note.setText(self.browser.empty_text)
+        self.pages.setCurrentWidget(self.list if self.browser.rows else self.empty_note)
+        self.export_button.setEnabled(bool(self.browser.rows))
         self.undo_button.setEnabled(self.browser.can_undo)
         self.undo_button.setText(self.browser.undo_text)
         self._on_selection_changed()
 
-    def _columns(self) -> int:
-        """How many tiles the list shows in a row at its present width."""
-        return max(1, self.list.viewport().width() // self.list.gridSize().width())
-
-    @staticmethod
-    def _filler() -> QListWidgetItem:
-        """An empty, unselectable tile: the rest of a row before the next digit's heading."""
-        item = QListWidgetItem()
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
-        return item
+    def _heading_size(self, font: QFont) -> QSize:
+        """A heading's size: a line of ``font``, as wide as the list shows."""
+        height = QFontMetrics(font).height() + 12
+        return QSize(max(self.tile.width(), self.list.viewport().width() - 1), height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The list's own viewport: it narrows with the dialog and when a scroll bar comes.
-        if (
-            event.type() == QEvent.Type.Resize
-            and self.isVisible()
-            and self._columns() != self._laid_out_columns
-        ):
-            self._on_browser_changed()  # the rows are as wide as before no more
+        # The list's own viewport: it narrows with the dialog and when a scroll bar comes,
+        # and the headings must stay a line each. The list lays its items out again after
+        # a resize by itself (ResizeMode.Adjust), with these sizes.
+        if event.type() == QEvent.Type.Resize:
+            for index in range(self.list.count()):
+                item = self.list.item(index)
+                if item.data(Qt.ItemDataRole.UserRole) is None:
+                    item.setSizeHint(self._heading_size(item.font()))
         return super().eventFilter(watched, event)
 
     def selected_ids(self) -> list[int]:
@@ -250,8 +263,9 @@ class SamplesDialog(QDialog):
 
     def _on_filter_changed(self) -> None:
         index = self.digit_filter.currentIndex()
-        self.browser.label = None if index == 0 else index - 1
-        self.browser.misread_only = self.misread_only.isChecked()
+        self.browser.shown = SampleFilter(
+            None if index == 0 else index - 1, self.misread_only.isChecked()
+        )
         self.refresh()
 
     def _on_digit_key(self, digit: int) -> None:
@@ -308,11 +322,15 @@ class SamplesDialog(QDialog):
         self.open_sample(sample)
 
     def _on_export_clicked(self) -> None:
+        """Exports the samples shown: all of them, or those the filter shows."""
+        shown = self.browser.shown
+        count = len(self.browser.rows)
+        which = "" if shown.takes_all else f" ({self._filter_text()} shown)"
         path, chosen = file_dialogs.save_file(
             self,
             file_dialogs.Files.SAMPLES,
-            "Export Samples",
-            "my-samples.npz",
+            f"Export {n_samples(count)}{which}",
+            "my-samples.npz" if shown.label is None else f"my-{shown.label}s.npz",
             f"{NPZ_FILTER};;{IDX_FILTER}",
         )
         if not path:
@@ -320,18 +338,24 @@ class SamplesDialog(QDialog):
         try:
             with waiting():
                 if chosen == IDX_FILTER:
-                    paths, count = export_idx(self.browser.store, Path(path).with_suffix(""))
+                    paths, count = export_idx(self.browser.store, Path(path).with_suffix(""), shown)
                     written = paths[0].parent
                 else:
                     target = Path(path).with_suffix(".npz")
-                    written, count = export_npz(self.browser.store, target)
+                    written, count = export_npz(self.browser.store, target, shown)
         except SampleError as exc:
             self.messages.complain("warning", "Export Samples", str(exc))
             return
         except OSError as exc:
             self.messages.complain("warning", "Export Samples", f"{path}: {exc.strerror or exc}")
             return
-        self.summary.setText(f"Exported {n_samples(count)} to {written}")
+        self.summary.setText(f"Exported {n_samples(count)}{which} to {written}")
+
+    def _filter_text(self) -> str:
+        """The samples the filter shows, in words: "the 7s", "the misread 7s", "the misread"."""
+        shown = self.browser.shown
+        digits = "" if shown.label is None else f" {shown.label}s"
+        return "the" + (" misread" if shown.misread_only else "") + (digits or " ones")
 
     def _on_import_clicked(self) -> None:
         path, _ = file_dialogs.open_file(

@@ -1,4 +1,5 @@
-"""The samples browser's model, without Qt: filter, group, relabel, delete and undo."""
+"""The samples browser's model, without Qt: group, relabel, delete and undo (its filter is
+tested through the dialog's controls, in tests/gui/test_samples_dialog.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from digitpad.core.samples import SampleStore
 from .test_samples import drawing
 
 
-def test_the_browser_model_filters_groups_and_undoes_deletions(tmp_path):
+def test_the_browser_model_groups_relabels_and_undoes(tmp_path):
     store = SampleStore(tmp_path / "s.sqlite")
     for seed, (label, predicted) in enumerate([(5, 5), (2, 7), (5, 3), (0, 0)]):
         store.add(drawing(seed, label, predicted=predicted))
@@ -17,14 +18,9 @@ def test_the_browser_model_filters_groups_and_undoes_deletions(tmp_path):
     browser.changed.connect(lambda: events.append(len(browser.rows)))
     browser.refresh()
     assert [(r.label, r.id) for r in browser.rows] == [(0, 4), (2, 2), (5, 1), (5, 3)]
-    browser.set_filter(5, misread_only=False)
-    assert [r.id for r in browser.rows] == [1, 3]
-    browser.set_filter(None, misread_only=True)
-    assert [r.id for r in browser.rows] == [2, 3]
     assert browser.totals == [1, 0, 1, 0, 0, 2, 0, 0, 0, 0]
-    browser.relabel([2], 7)  # now read right: leaves the misread filter
-    assert [r.id for r in browser.rows] == [3]
-    browser.set_filter(None, misread_only=False)
+    browser.relabel([2], 7)
+    assert [(r.label, r.id) for r in browser.rows] == [(0, 4), (5, 1), (5, 3), (7, 2)]
     browser.delete([1, 4])
     browser.delete([3])
     assert [r.id for r in browser.rows] == [2] and browser.can_undo
@@ -53,4 +49,21 @@ def test_undoing_a_relabel_passes_over_samples_deleted_since(tmp_path):
     store.delete(2)  # elsewhere: another window, the command line
     assert browser.undo() == [1, 3] and not browser.can_undo
     assert [store.get(1).label, store.get(3).label] == [2, 2]
+    store.close()
+
+
+def test_undo_never_touches_a_sample_kept_after_a_deletion(tmp_path):
+    """Relabel C, delete it, keep D, undo twice: C comes back as it was, D stays a 7 (when
+    ids were reused, D took C's id and the second undo relabelled D)."""
+    store = SampleStore(tmp_path / "s.sqlite")
+    a, b, c = (store.add(drawing(seed, 3)) for seed in range(3))
+    browser = SampleBrowser(lambda: store)
+    browser.refresh()
+    browser.relabel([c], 5)
+    browser.delete([c])
+    d = store.add(drawing(3, 7))  # kept on the canvas meanwhile
+    assert browser.undo() == [c]
+    assert browser.undo() == [c]
+    assert store.get(d).label == 7 and store.get(c).label == 3
+    assert sorted(row.id for row in browser.rows) == sorted([a, b, c, d])
     store.close()

@@ -3,9 +3,11 @@ database is moved aside, and a process killed at any moment loses nothing acknow
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import select
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +15,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -569,13 +572,13 @@ def test_a_file_that_is_not_ours_is_refused_and_left_alone(tmp_path):
 
 
 def test_a_database_another_process_is_writing_is_not_moved_aside(tmp_path, monkeypatch):
-    import digitpad.core.samples as samples
+    import digitpad.core.samples.store as store_module
 
     path = tmp_path / "s.sqlite"
     SampleStore(path).close()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another instance in the middle of a write
-    monkeypatch.setattr(samples, "BUSY_TIMEOUT_S", 0.1)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.1)
     try:
         with SampleStore(path) as store:  # reading is fine meanwhile (WAL)
             assert store.recovered_from is None
@@ -600,3 +603,146 @@ def test_a_long_date_survives_an_export_and_import(tmp_path):
     with SampleStore(tmp_path / "b.sqlite") as other:
         other.add_many(read_export(path))
         assert other.all()[0].created == created
+
+
+# -- identity: ids and held-out choices that never shift --------------------------------
+
+
+def test_ids_are_never_reused_not_even_the_newest_deleted_ones(tmp_path):
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        ids = [store.add(drawing(seed, 3)) for seed in range(3)]
+        store.delete(ids[-1])  # the newest: SQLite would hand its id out again
+        new = store.add(drawing(10, 7))
+        assert new > ids[-1]
+        store.delete_many([ids[1], new])
+    with SampleStore(tmp_path / "s.sqlite") as store:  # nor after reopening
+        assert store.add(drawing(11, 7)) > new
+
+
+def test_deleting_a_sample_never_shifts_which_later_ones_are_held_out(tmp_path):
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        first, *_ = [store.add(drawing(seed, 7)) for seed in range(3)]  # the 3rd held out
+        store.delete(first)
+        store.add(drawing(3, 7))  # the 4th seven kept: not held out, whatever was deleted
+        assert store.training_set().held_out.tolist() == [False, True, False]
+        # Relabelling keeps a sample on its side, and counts for neither digit.
+        third = store.summaries()[1].id
+        store.relabel(third, 1)
+        assert store.get(third).held_out
+        store.add(drawing(4, 7))  # the 5th seven
+        store.add(drawing(5, 1))  # the 1st one
+        assert store.training_set().held_out.tolist() == [False, True, False, False, False]
+
+
+FIXTURE_V1 = Path(__file__).resolve().parent / "samples_v1" / "samples-v1.sqlite"
+# What make_store.py left in it: (id, label, held out); ids 2 and 5 deleted, 11 reused.
+FIXTURE_V1_SAMPLES = [
+    (1, 7, False),
+    (3, 3, False),
+    (4, 7, True),
+    (6, 7, False),
+    (7, 1, False),
+    (8, 7, False),
+    (9, 8, True),  # a 3, relabelled
+    (10, 1, False),
+    (11, 0, False),
+    (12, 7, False),
+    (13, 1, True),  # an image opened from a file: no strokes
+]
+COLUMNS = (
+    "id, label, predicted, probabilities, strokes, canvas, network_input, model_name, "
+    "model_sha256, created, digest, input_digest, held_out"
+)
+
+
+def rows_of(path: Path) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(f"SELECT {COLUMNS} FROM samples ORDER BY id").fetchall()
+
+
+def test_a_store_written_by_schema_1_opens_migrated_and_loses_nothing(tmp_path):
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V1, path)
+    before = rows_of(path)
+    assert [(row[0], row[1], bool(row[12])) for row in before] == FIXTURE_V1_SAMPLES
+    with SampleStore(path) as store:
+        assert store.recovered_from is None
+        samples = store.all()
+        assert [(s.id, s.label, s.held_out) for s in samples] == FIXTURE_V1_SAMPLES
+        for sample, row in zip(samples, before, strict=True):
+            assert sample.created == row[9] and sample.predicted == row[2]
+            assert sample.digest == row[10] and sample.input_digest == row[11]
+            assert bool(sample.strokes) == (sample.id != 13) and sample.network_input.any()
+            assert (sample.canvas > 0.5).sum() > 500  # its ink
+        assert samples[0].model_name == "default" and samples[0].probabilities.argmax() == 7
+        new = store.add(drawing(0, 7))
+        assert new == 14  # above every id make_store.py ever used (13)
+    assert rows_of(path)[:-1] == before  # every column of every sample, to the byte
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with SampleStore(path) as store:  # a second time: nothing to migrate, nothing changed
+        assert [(s.id, s.label, s.held_out) for s in store.all()][:-1] == FIXTURE_V1_SAMPLES
+        store.delete(new)
+        assert store.add(drawing(1, 7)) == 15
+    assert rows_of(path)[:-1] == before
+
+
+def test_a_schema_1_store_is_migrated_by_commands_that_only_read(tmp_path, capsys):
+    from digitpad.cli import main
+
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V1, path)
+    before = rows_of(path)
+    with SampleStore(path, create=False) as store:
+        assert store.count() == len(FIXTURE_V1_SAMPLES)
+    shutil.copy(FIXTURE_V1, path)
+    assert main(["samples", "list", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"11 samples in {path} (0: 1, 1: 3, 3: 1, 7: 5, 8: 1)")
+    assert "      9  8  read as 3  2026-11-20T10:08:00+00:00" in out
+    assert rows_of(path) == before
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_export_can_take_only_the_samples_a_filter_takes(tmp_path):
+    from digitpad.core.samples import SampleFilter, export_idx, export_npz, read_export
+
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        for seed, (label, predicted) in enumerate([(5, 5), (2, 7), (5, 3), (0, 0)]):
+            store.add(drawing(seed, label, predicted=predicted))
+        path, count = export_npz(store, tmp_path / "fives.npz", SampleFilter(5))
+        assert count == 2
+        misread = export_idx(store, tmp_path / "idx", SampleFilter(misread_only=True))[1]
+        assert misread == 2
+        fives = [store.get(1), store.get(3)]
+    with SampleStore(tmp_path / "b.sqlite") as other:
+        other.add_many(read_export(path))
+        assert [(s.label, s.predicted, s.digest) for s in other.all()] == [
+            (5, 5, fives[0].digest),
+            (5, 3, fives[1].digest),
+        ]
+        other.add_many(read_export(tmp_path / "idx"))
+        assert [s.label for s in other.all()] == [5, 5, 2]  # the misread 5 was there already
+    with pytest.raises(SampleError, match="label must be a digit from 0 to 9, got 10"):
+        SampleFilter(10)
+
+
+def test_a_migration_that_fails_midway_leaves_the_old_store_as_it_was(tmp_path, monkeypatch):
+    import digitpad.core.samples.store as store_module
+
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V1, path)
+    before = rows_of(path)
+    failing = (*store_module._MIGRATIONS[1], "SELECT no_such_function()")  # after the rebuild
+    monkeypatch.setattr(store_module, "_MIGRATIONS", (store_module._MIGRATIONS[0], failing))
+    with pytest.raises(SampleError, match=f"{path}: cannot open the samples database"):
+        SampleStore(path)
+    assert rows_of(path) == before and not list(tmp_path.glob("*damaged*"))
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        assert "samples_v2" not in tables and "kept" not in tables
+    monkeypatch.undo()
+    with SampleStore(path) as store:  # and the next opening migrates it
+        assert [(s.id, s.label, s.held_out) for s in store.all()] == FIXTURE_V1_SAMPLES

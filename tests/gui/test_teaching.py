@@ -249,12 +249,14 @@ def labels_shown(dialog):
 
 
 def headings(dialog):
-    """The tiles that head each digit's group (each starts a row; empty tiles fill rows)."""
-    items = [dialog.list.item(i) for i in range(dialog.list.count())]
+    """The lines that head each digit's group, each as wide as the list (a row of its own)."""
+    width = dialog.list.viewport().width()
     found = []
-    for index, item in enumerate(items):
-        if item.data(Qt.ItemDataRole.UserRole) is None and item.text():
-            assert index % dialog._columns() == 0, f"{item.text()} does not start a row"
+    for index in range(dialog.list.count()):
+        item = dialog.list.item(index)
+        if item.data(Qt.ItemDataRole.UserRole) is None:
+            rect = dialog.list.visualItemRect(item)
+            assert rect.left() <= 0 and width - 1 <= rect.width() <= width, item.text()
             found.append(item.text())
     return found
 
@@ -271,11 +273,11 @@ def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, d
     keep(window, qtbot, 4, 4)
     dialog = open_browser(window, qtbot)
     assert labels_shown(dialog) == ["3 (read 9)", "4", "7"]  # by digit
-    assert headings(dialog) == ["3s · 1", "4s · 1", "7s · 1"]
+    assert headings(dialog) == ["3 — 1 sample", "4 — 1 sample", "7 — 1 sample"]
     assert "3 samples" in dialog.summary.text()
     dialog.list.selectAll()  # the headings are not samples: never selected
     assert len(dialog.selected_ids()) == 3 == len(dialog.list.selectedItems())
-    heading = dialog.list.item(0)  # "3s · 1": double-clicked, it opens nothing, says nothing
+    heading = dialog.list.item(0)  # "3 — 1 sample": double-clicked, it opens nothing, says nothing
     rect = dialog.list.visualItemRect(heading)
     QTest.mouseDClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert not dialogs and window.canvas.is_empty()
@@ -309,7 +311,7 @@ def test_the_browser_groups_filters_relabels_deletes_and_undoes(window, qtbot, d
     select(dialog, 0, 2, 3)
     QTest.keyClick(dialog.list, Qt.Key.Key_5)
     assert labels_shown(dialog) == ["3 (read 9)", "5 (read 7)", "5 (read 4)", "5 (read 1)"]
-    assert headings(dialog) == ["3s · 1", "5s · 3"]
+    assert headings(dialog) == ["3 — 1 sample", "5 — 3 samples"]
     QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
     assert labels_shown(dialog) == ["1", "3 (read 9)", "4", "7"]
     assert not dialog.undo_button.isEnabled()
