@@ -77,8 +77,8 @@ def test_evaluate_and_retrain_get_the_model_in_use_while_a_run_is_shown(
     assert sorted(result.labels.tolist()) == [1, 7]
     np.testing.assert_allclose(result.probabilities, in_use.predict(result.images), atol=1e-6)
     assert window.viewer.training_shown  # and the run was shown all the while
-    assert same_weights(retrain.current_network(), in_use)  # its comparison and source
-    assert retrain.current_metadata().name == "default"
+    assert same_weights(retrain.model_in_use().network, in_use)  # its comparison and source
+    assert retrain.model_in_use().metadata.name == "default"
     qtbot.mouseClick(retrain.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: retrain.training is None, timeout=TRAIN_TIMEOUT_MS)
     assert "being trained" not in window.model_status.text()
