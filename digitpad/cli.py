@@ -539,7 +539,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    """The user's samples (core/samples.py): add image files, list, export, import."""
+    """The user's samples (core/samples/): add image files, list, export, import."""
     # Only adding and importing may create the database; a typo elsewhere is an error.
     create = args.samples_command in ("add", "import")
     with _samples_store(args, create) as store:

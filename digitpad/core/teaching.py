@@ -1,7 +1,7 @@
 """Teaching: the answer on screen confirmed or corrected becomes a kept sample.
 
 What the window's digit buttons and keys do, without Qt: the drawing, what the model in use
-said about it and the digit the user meant go into the samples store (``samples.py``).
+said about it and the digit the user meant go into the samples store (``samples/store.py``).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ class TrainConfig:
     # as the canvas draws; 0 trains on MNIST alone. Whole writers are held out of them.
     pen_ratio: float = 0.0
     pen_held_out: int = 6
-    # The share of each batch that is the user's own samples (samples.py), oversampled so a
+    # The share of each batch that is the user's own samples (samples/), oversampled so a
     # few hundred count beside MNIST; those held out (``samples.held_out``) are not used.
     samples_ratio: float = 0.0
 
