@@ -277,6 +277,13 @@ def test_odd_paths_and_missing_data_get_one_line(tmp_path, capsys):
     assert "nowhere" in capsys.readouterr().err  # never random data instead
 
 
+def test_a_path_too_long_for_the_system_is_named_by_its_file(capsys):
+    assert main(["predict", "d/" * 2100 + "my digit.png"]) == 1  # past PATH_MAX
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("digitpad predict: d/d/d/") and len(err) < 300
+    assert err.endswith("…/my digit.png: not a usable path (File name too long)")
+
+
 def test_a_full_stdout_is_one_line_and_exit_one(tmp_path):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
