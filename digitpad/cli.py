@@ -978,7 +978,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def gui_main() -> int:
-    """`digitpad-gui`: the app alone, without a console window on Windows (pythonw)."""
+    """`digitpad-gui` (through ``entry.gui_main``, which handles Ctrl+C from the start):
+    the app alone, without a console window on Windows (pythonw)."""
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # pythonw gives no console streams
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the app
@@ -986,6 +987,8 @@ def gui_main() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`digitpad` (through ``entry.main``, which handles Ctrl+C and `kill` while this
+    module and its imports load)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -1041,5 +1044,7 @@ def _discard_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+if __name__ == "__main__":  # `python -m digitpad.cli`: the entry handles interrupts
+    from digitpad.entry import main as entry_main
+
+    raise SystemExit(entry_main())
