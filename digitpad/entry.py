@@ -128,9 +128,13 @@ def _start(entry: str) -> int:
     if noted:
         return _stopped(noted[0])
     try:
-        return getattr(cli, entry)()
+        code = getattr(cli, entry)()
     except KeyboardInterrupt:  # between the command's own handling and here
-        return _stopped(signal.SIGINT)
+        code = _stopped(signal.SIGINT)
+    # The command has ended: a Ctrl+C now has nothing left to stop, and Python, exiting,
+    # would die of it (it drops its handler), not end with the command's status.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
 
 
 def _stopped(number: int) -> int:

@@ -60,9 +60,9 @@ class Run:
     stdout_path: str | None = None
     interrupt_after: float | None = None  # SIGINT after this many seconds
     kill_after: float | None = None  # SIGKILL after this many seconds
+    check: object = None  # callable() -> str | None: what was lost, if anything
     # SIGINT once the run first looks for this module (tests/startup_hook holds it there).
     interrupt_on_import: str | None = None
-    check: object = None  # callable() -> str | None: what was lost, if anything
 
 
 def limits(file_limit: int | None):

@@ -148,3 +148,17 @@ def test_the_entry_imports_nothing_heavy_and_the_installed_commands_use_it():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"] == {"digitpad": "digitpad.entry:main"}
     assert project["gui-scripts"] == {"digitpad-gui": "digitpad.entry:gui_main"}
+
+
+def test_once_the_command_has_ended_ctrl_c_cannot_change_its_status(monkeypatch):
+    """Python drops its SIGINT handler while it exits: a Ctrl+C then killed the process
+    (status -2) after a command that had done its work. The entry ignores it from there."""
+    from digitpad import cli, entry
+
+    previous = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    try:
+        assert entry.main() == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

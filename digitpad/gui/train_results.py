@@ -36,14 +36,14 @@ CONFUSION_MAP = "viridis"
 DIAGONAL_GREY = (150, 150, 150)
 BAR_LABEL = "% of the digit's images"
 MARKER_COLOUR = (255, 80, 60)  # the outlined cell: red-orange, on no part of viridis
-DARK_TEXT, LIGHT_TEXT = (20, 20, 20), (245, 245, 245)  # counts: dark on grey, 6.5:1 contrast
+DARK_TEXT, LIGHT_TEXT = (20, 20, 20), (245, 245, 245)  # counts: dark on the grey, 6.2:1 contrast
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
     """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
     its count, coloured by its share of the row. The diagonal (right answers) is grey,
-    with its counts where the cells are large enough for four digits (``diagonal_counts``;
-    the Retrain dialog's two small matrices leave them to its per-class plot). The matrix
+    with its counts if asked (``diagonal_counts``, Evaluate's; the Retrain dialog's two
+    small matrices leave them to its per-class plot), in a font that fits a cell. The matrix
     keeps square cells and fills its plot: the whole plot, axes and title with it, shrinks
     to a square in the middle of the widget, so no empty rows open between the matrix and
     its axes when the widget is not square. ``cell_clicked(true, predicted)`` when a cell
