@@ -994,13 +994,41 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = parser.parse_args(["gui"])
     if args.command == "gui":
-        return _run(args)
+        return _run_window(args)
     # `kill` (SIGTERM) unwinds like Ctrl+C, so temporary files are removed on the way.
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return _run(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _run_window(args: argparse.Namespace) -> int:
+    """`gui`, where Ctrl+C must not raise inside Qt: once the application exists, Qt
+    calls Python all through the window's start, its screenshot and its life, and a
+    KeyboardInterrupt raised in one of those calls is printed and lost by PySide, or
+    leaves Qt half way (a crash). There Ctrl+C asks the application to quit, between
+    events (a screenshot, which runs no event loop, is finished first); the command then
+    ends as an interrupted one does. Before the application exists it raises as usual."""
+    interrupted: list[int] = []
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        qt = sys.modules.get("PySide6.QtCore")
+        app = qt.QCoreApplication.instance() if qt is not None else None
+        if app is None:
+            raise KeyboardInterrupt
+        interrupted.append(signum)
+        qt.QTimer.singleShot(0, app.quit)  # posted: acted on when events are next handled
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        code = _run(args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        print(f"\ndigitpad {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -75,6 +75,14 @@ def test_ctrl_c_at_any_moment_of_the_start_exits_130_in_one_line(tmp_path, momen
     assert not (tmp_path / "shot.png").exists()  # it stopped: no window was drawn
 
 
+def test_ctrl_c_while_the_window_is_built_ends_it_as_interrupted(tmp_path):
+    """A moment after the application exists (numpy.ma loads while the window's plots are
+    made): the command ends as an interrupted one. (Inside a Qt callback, where PySide
+    once printed and lost the interrupt: tests/test_cli.py.)"""
+    command = [*ENTRY_POINTS["python -m digitpad"], "gui", "--screenshot", "shot.png"]
+    assert_stopped_cleanly(*interrupted_at(tmp_path, command, "numpy.ma"))
+
+
 @pytest.mark.parametrize("name", ["digitpad", "digitpad-gui"])
 def test_the_installed_commands_start_through_the_same_entry(tmp_path, name):
     if not (SCRIPTS / name).is_file():
