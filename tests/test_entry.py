@@ -83,6 +83,28 @@ def test_ctrl_c_while_the_window_is_built_ends_it_as_interrupted(tmp_path):
     assert_stopped_cleanly(*interrupted_at(tmp_path, command, "numpy.ma"))
 
 
+def test_ctrl_c_reaches_an_idle_window(tmp_path):
+    """An idle event loop runs no Python, so a Ctrl+C waited for the next event that did
+    (with no one at the window: for ever). The window quits and says so."""
+    config = tmp_path / "config"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config), "XDG_DATA_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [*ENTRY_POINTS["python -m digitpad"], "gui"], stderr=subprocess.PIPE, env=env
+    )
+    try:
+        settings = config / "digitpad" / "digitpad.conf"  # written once the loop runs
+        while not settings.exists() and process.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1)  # idle
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert_stopped_cleanly(process.returncode, err.decode(errors="replace"))
+
+
 @pytest.mark.parametrize("name", ["digitpad", "digitpad-gui"])
 def test_the_installed_commands_start_through_the_same_entry(tmp_path, name):
     if not (SCRIPTS / name).is_file():
