@@ -25,12 +25,8 @@ from digitpad.core.training import BatchGradients, Optimizer, TrainConfig
 ROUNDS = 3
 
 
-def forward_latency_ms(network: Network, image: np.ndarray, repeats: int = 300) -> float:
-    """Median wall time of predict() on one (28, 28) image, in milliseconds."""
-    return _median_ms(lambda: network.predict(image), repeats)
-
-
 def _median_ms(call, repeats: int) -> float:
+    """Median wall time of ``call()`` in milliseconds, after 20 warm-up calls."""
     for _ in range(20):
         call()
     times = []

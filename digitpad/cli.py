@@ -954,7 +954,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def gui_main() -> int:
-    """`digitpad-gui`: the app alone, without a console window on Windows (pythonw)."""
+    """`digitpad-gui` (through ``entry.gui_main``, which handles Ctrl+C from the start):
+    the app alone, without a console window on Windows (pythonw)."""
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # pythonw gives no console streams
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the app
@@ -962,18 +963,48 @@ def gui_main() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`digitpad` (through ``entry.main``, which handles Ctrl+C and `kill` while this
+    module and its imports load)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["gui"])
     if args.command == "gui":
-        return _run(args)
+        return _run_window(args)
     # `kill` (SIGTERM) unwinds like Ctrl+C, so temporary files are removed on the way.
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return _run(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _run_window(args: argparse.Namespace) -> int:
+    """`gui`, where Ctrl+C must not raise inside Qt: once the application exists, Qt
+    calls Python all through the window's start, its screenshot and its life, and a
+    KeyboardInterrupt raised in one of those calls is printed and lost by PySide, or
+    leaves Qt half way (a crash). There Ctrl+C asks the application to quit, between
+    events (a screenshot, which runs no event loop, is finished first); the command then
+    ends as an interrupted one does. Before the application exists it raises as usual."""
+    interrupted: list[int] = []
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        qt = sys.modules.get("PySide6.QtCore")
+        app = qt.QCoreApplication.instance() if qt is not None else None
+        if app is None:
+            raise KeyboardInterrupt
+        interrupted.append(signum)
+        qt.QTimer.singleShot(0, app.quit)  # posted: acted on when events are next handled
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        code = _run(args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        print(f"\ndigitpad {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -1017,5 +1048,7 @@ def _discard_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+if __name__ == "__main__":  # `python -m digitpad.cli`: the entry handles interrupts
+    from digitpad.entry import main as entry_main
+
+    raise SystemExit(entry_main())

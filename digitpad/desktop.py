@@ -1,7 +1,8 @@
 """`digitpad desktop install|uninstall`: the Linux menu entry and icon under XDG_DATA_HOME.
 
 pip and pipx put `digitpad` on PATH but make no menu entry; this writes the freedesktop
-files that do, pointing at the `digitpad` that is running now.
+files that do, pointing at the `digitpad` that is running now. The entry claims no file
+types (resources/digitpad.desktop says why); its Exec takes the file a user chooses.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _refresh(files: DesktopFiles) -> None:
-    """Tell menus about the change, with the tools desktops ship, where they exist."""
+    """Tell menus about the change, with the tools desktops ship, where they exist
+    (the MIME cache, too: an entry an older digitpad wrote claimed images)."""
     tools = [["update-desktop-database", "-q", str(files.entry.parent)]]
     hicolor = files.icon.parents[2]
     if (hicolor / "icon-theme.cache").exists():

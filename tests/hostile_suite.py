@@ -3,8 +3,8 @@ unlucky user would feed it, each run a separate process bounded in time and memo
 
     python -m tests.hostile_suite [--mnist DIR] [--only CLASS] [--seed N]
 
-Classes: model files, images, servers, settings, full disk, interrupts, samples, two
-instances.
+Classes: model files, images, servers, settings, full disk, interrupts (Ctrl+C and
+SIGKILL into running commands, and Ctrl+C into their start), samples, two instances.
 Each run ends in one of: handled cleanly (an expected exit status, at most a message),
 traceback (a Python traceback reached the user), crash or hang (killed by a signal, or
 past its time limit), data lost (a file that was there is damaged, or a file that looks
@@ -43,6 +43,7 @@ from tests.httpserver import closed_port_url, misbehaving_server, serve_folder, 
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ROOT  # whose digitpad runs: --code runs another checkout's, to compare
+STARTUP_HOOK = ROOT / "tests" / "startup_hook"
 MEMORY_LIMIT = 3 * 1024**3  # RLIMIT_AS for every run: GBs escaping a check fail it
 TIME_LIMIT = 60.0
 OUTCOMES = ("clean", "traceback", "crash or hang", "data lost")
@@ -60,6 +61,8 @@ class Run:
     interrupt_after: float | None = None  # SIGINT after this many seconds
     kill_after: float | None = None  # SIGKILL after this many seconds
     check: object = None  # callable() -> str | None: what was lost, if anything
+    # SIGINT once the run first looks for this module (tests/startup_hook holds it there).
+    interrupt_on_import: str | None = None
 
 
 def limits(file_limit: int | None):
@@ -72,8 +75,16 @@ def limits(file_limit: int | None):
     return apply
 
 
-def execute(run: Run, base_env: dict) -> tuple[str, str]:
+def execute(run: Run, base_env: dict, work: Path) -> tuple[str, str]:
     env = {**base_env, **run.env}
+    reached = None
+    if run.interrupt_on_import is not None:
+        reached = work / f"reached-{time.monotonic_ns()}"
+        env.update(
+            PYTHONPATH=str(STARTUP_HOOK),
+            DIGITPAD_TEST_STALL_ON=run.interrupt_on_import,
+            DIGITPAD_TEST_STALL_FILE=str(reached),
+        )
     stdout = open(run.stdout_path, "w") if run.stdout_path else subprocess.PIPE  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "digitpad", *run.argv],
@@ -84,6 +95,15 @@ def execute(run: Run, base_env: dict) -> tuple[str, str]:
         preexec_fn=limits(run.file_limit),
     )
     try:
+        if reached is not None:
+            deadline = time.monotonic() + TIME_LIMIT
+            while not reached.exists() and process.poll() is None:
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(run.argv, TIME_LIMIT)
+                time.sleep(0.02)
+            if not reached.exists():
+                return "crash or hang", f"ended (status {process.returncode}) before the import"
+            process.send_signal(signal.SIGINT)
         if run.interrupt_after is not None or run.kill_after is not None:
             delay = run.interrupt_after if run.interrupt_after is not None else run.kill_after
             try:
@@ -109,7 +129,8 @@ def execute(run: Run, base_env: dict) -> tuple[str, str]:
     killed = run.kill_after is not None and process.returncode == -signal.SIGKILL
     if process.returncode < 0 and not killed:
         return "crash or hang", f"killed by signal {-process.returncode}"
-    codes = (*run.ok_codes, 130) if run.interrupt_after is not None else run.ok_codes
+    interrupted = run.interrupt_after is not None or run.interrupt_on_import is not None
+    codes = (*run.ok_codes, 130) if interrupted else run.ok_codes
     if not killed and process.returncode not in codes:
         return "crash or hang", f"exit status {process.returncode}: {err.strip()[-160:]}"
     return "clean", ""
@@ -480,6 +501,44 @@ def interrupt_runs(work: Path, mnist: str, rng: random.Random, mirror: str) -> l
                 check=valid_or_absent(out),
             )
         )
+    # While a command starts: its imports (NumPy, the CLI), inside Qt's (shiboken's start,
+    # where Python once aborted) and after it; held there, or at random moments.
+    screenshot = ["gui", "--screenshot", str(work / "start.png")]
+    image = str(ROOT / "resources" / "digitpad.svg")
+    for module in ("numpy", "digitpad.cli", "PySide6.support", "PySide6.QtWidgets"):
+        runs.append(
+            Run(
+                "interrupts",
+                f"Ctrl+C into the start, importing {module}",
+                screenshot,
+                interrupt_on_import=module,
+            )
+        )
+    runs.append(
+        Run(
+            "interrupts",
+            "Ctrl+C into predict, importing PySide6.support",
+            ["predict", image],
+            interrupt_on_import="PySide6.support",
+        )
+    )
+    runs.append(
+        Run(
+            "interrupts",
+            "Ctrl+C into evaluate, importing numpy",
+            ["evaluate", "--data", mnist],
+            interrupt_on_import="numpy",
+        )
+    )
+    for _ in range(4):
+        runs.append(
+            Run(
+                "interrupts",
+                f"Ctrl+C into the start of gui at {(delay := rng.uniform(0.3, 1.5)):.2f} s",
+                screenshot,
+                interrupt_after=delay,
+            )
+        )
     return runs
 
 
@@ -730,7 +789,7 @@ def main() -> int:
             runs = [r for r in runs if args.only in (None, r.kind)]
             started = time.monotonic()
             for run in runs:
-                outcome, detail = execute(run, base_env)
+                outcome, detail = execute(run, base_env, work)
                 counts[run.kind][outcome] += 1
                 if outcome != "clean":
                     findings.append(f"{run.kind}: {run.name}: {outcome}: {detail}")

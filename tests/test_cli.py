@@ -180,6 +180,30 @@ def test_gui_script_runs_without_console_streams(tmp_path, monkeypatch):
     assert out.stat().st_size > 10_000
 
 
+def test_ctrl_c_inside_qt_during_a_screenshot_ends_it_as_interrupted(tmp_path, monkeypatch, capsys):
+    """Ctrl+C arriving while Qt runs a Python slot (here a timer's, during the screenshot's
+    events) was raised there: PySide printed its traceback and the screenshot went on (or
+    Qt crashed). It now asks the application to quit and the command says it stopped."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    from digitpad.gui import app as gui_app
+
+    take_screenshot = gui_app.take_screenshot
+
+    def interrupted_meanwhile(window, out):
+        QTimer.singleShot(0, window, lambda: signal.raise_signal(signal.SIGINT))
+        return take_screenshot(window, out)
+
+    monkeypatch.setattr(gui_app, "take_screenshot", interrupted_meanwhile)
+    before = signal.getsignal(signal.SIGINT)
+    assert main(["gui", "--screenshot", str(tmp_path / "shot.png"), "--model", "classic"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().endswith("digitpad gui: interrupted")
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is the caller's again
+
+
 def test_model_names_work_wherever_a_model_path_does(tmp_path, capsys):
     image = tmp_path / "blank.png"
     from .imagefiles import save_digit
@@ -275,6 +299,13 @@ def test_odd_paths_and_missing_data_get_one_line(tmp_path, capsys):
     assert "a folder, not a file" in capsys.readouterr().err
     assert main(["bench", "--data", str(tmp_path / "nowhere"), "--seconds", "0.01"]) == 1
     assert "nowhere" in capsys.readouterr().err  # never random data instead
+
+
+def test_a_path_too_long_for_the_system_is_named_by_its_file(capsys):
+    assert main(["predict", "d/" * 2100 + "my digit.png"]) == 1  # past PATH_MAX
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("digitpad predict: d/d/d/") and len(err) < 300
+    assert err.endswith("…/my digit.png: not a usable path (File name too long)")
 
 
 def test_a_full_stdout_is_one_line_and_exit_one(tmp_path):

@@ -72,6 +72,21 @@ def test_install_writes_entry_and_icon_that_run_this_digitpad(xdg, capsys):
     assert os.access(command[0], os.X_OK)
 
 
+def test_the_entry_is_not_offered_for_every_image_yet_opens_one_chosen_by_hand(xdg):
+    files = desktop.install()
+    values = entry_values(files.entry)
+    assert "MimeType" not in values  # no "Open With digitpad" on every PNG, JPEG and BMP
+    assert exec_arguments(values["Exec"])[-1] == "%f"  # "Open With Other Application"
+    assert "MimeType" not in entry_values(resource_path("digitpad.desktop"))
+
+
+def test_an_older_entry_that_claimed_images_is_replaced(xdg):
+    files = desktop.install()
+    files.entry.write_text("[Desktop Entry]\nExec=digitpad gui %f\nMimeType=image/png;\n")
+    desktop.install()
+    assert "MimeType" not in entry_values(files.entry)
+
+
 def test_the_installed_entry_starts_the_app(xdg, tmp_path):
     """Run the Exec line as a menu would, with --screenshot so it renders and exits."""
     desktop.install()

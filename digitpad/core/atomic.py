@@ -6,15 +6,17 @@ The data goes to a hidden temporary file beside the target (same folder, so the 
 rename is atomic), is flushed to disk, and only then takes the target's name:
 ``os.replace`` to overwrite, or, with ``exclusive``, a hard link that fails if the name
 was taken meanwhile, so two processes saving under one name can never overwrite each
-other. Temporary files carry the target's name and ``TEMP_SUFFIX``; one left by a killed
-process is removed by ``remove_leftovers`` once it is old enough that no live writer can
-own it.
+other. Temporary files carry the target's name and a suffix (``TEMP_SUFFIX``, or a
+download's own); one left by a killed process is removed by the next write to the same
+target (``temporary_beside``), and by ``remove_leftovers`` for a whole folder, once it is
+older than ``LEFTOVER_AGE_S``: the one rule for when no live writer can own it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 import time
@@ -28,9 +30,15 @@ LEFTOVER_AGE_S = 6 * 3600
 
 
 def temporary_beside(path: Path, suffix: str = TEMP_SUFFIX) -> tuple[int, Path]:
-    """A new, empty, hidden temporary file next to ``path``: (open descriptor, its path)."""
+    """A new, empty, hidden temporary file next to ``path``: (open descriptor, its path).
+
+    Temporaries for ``path`` with this suffix that a killed writer left there are removed
+    first, once old enough (``remove_leftovers``): nothing else would ever remove them."""
     # The name, cut short: a target near the system's name limit still gets a temporary.
-    handle, name = tempfile.mkstemp(prefix=f".{path.name[:120]}.", suffix=suffix, dir=path.parent)
+    prefix = f".{path.name[:120]}."
+    # mkstemp puts 8 random characters between prefix and suffix: exactly this target's.
+    remove_leftovers(path.parent, glob.escape(prefix) + "?" * 8 + glob.escape(suffix))
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     return handle, Path(name)
 
 

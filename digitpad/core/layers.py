@@ -89,8 +89,12 @@ class Layer:
     ``describe()`` in words; ``spec()`` the plain data it is rebuilt from.
 
     Not re-entrant: ``forward(training=True)`` caches what ``backward`` needs on the
-    layer itself, so one network must not be trained from two threads at once (copy it).
-    Plain ``forward`` caches nothing and may run while another copy trains.
+    layer itself, and ``backward`` fills its ``grads``, so no two threads may train
+    through the same layer objects at once: threads sharing a batch each take a
+    ``Network.replica()`` (the same parameter arrays, its own caches and grads, as
+    ``training.BatchGradients`` does), a separate run takes a ``Network.copy()``.
+    Plain ``forward`` stores nothing on the layer: threads may read through one network
+    at once, as long as nothing updates its parameters meanwhile.
     """
 
     kind: ClassVar[str] = "layer"

@@ -33,7 +33,27 @@ def file_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
-def shown(path: str | os.PathLike, limit: int = 200) -> str:
-    """A path for a message, cut short: a hostile name may be thousands of characters."""
-    text = str(Path(path))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+ELLIPSIS = "…"
+LONGEST_EXTENSION = 16  # a longer "extension" is part of a hostile name, not a file type
+
+
+def shown(path: str | bytes | os.PathLike, limit: int = 200) -> str:
+    """A path for a message, at most ``limit`` characters: a hostile name may be
+    thousands. A longer one is cut in the middle, so the file name, the part a reader
+    needs, shows whole after the start of its folder; a file name too long for that keeps
+    its start and its extension."""
+    text = str(Path(os.fsdecode(path)))
+    if len(text) <= limit:
+        return text
+    folder, separator, name = text.rpartition(os.sep)
+    folder += separator  # "" for a bare name
+    start = limit // 5  # the least of the folder kept when there is more
+    if len(name) + len(ELLIPSIS) + len(os.sep) + min(len(folder), start) <= limit:
+        return folder[: limit - len(ELLIPSIS) - len(name) - 1] + ELLIPSIS + os.sep + name
+    if len(folder) > start:
+        folder = folder[: start - len(ELLIPSIS) - 1] + ELLIPSIS + os.sep
+    extension = Path(name).suffix
+    if len(extension) > LONGEST_EXTENSION:
+        extension = ""
+    room = limit - len(folder) - len(ELLIPSIS) - len(extension)
+    return folder + name[:room] + ELLIPSIS + extension

@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,16 +270,24 @@ def to_canvas(
 
 
 def render_inputs(
-    digits: Sequence[PenDigit], pen_width: float = PEN_WIDTH, height: float = DIGIT_HEIGHT
+    digits: Sequence[PenDigit],
+    pen_width: float = PEN_WIDTH,
+    height: float = DIGIT_HEIGHT,
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """(N, 28, 28) float32: each digit drawn on the canvas (``to_canvas``), rasterised at
-    full canvas size and turned into the network's input as the canvas's pixels are."""
+    full canvas size and turned into the network's input as the canvas's pixels are.
+
+    Drawing thousands takes seconds: ``progress(done, total)`` after each digit (an
+    exception it raises, such as a cancel, stops the drawing)."""
     inputs = np.empty((len(digits), SIZE, SIZE), np.float32)
     for index, digit in enumerate(digits):
         image = to_mnist(render(to_canvas(digit, pen_width, height)))
         if image is None:
             raise ValueError(f"digit {index} renders to an empty canvas (pen {pen_width})")
         inputs[index] = image
+        if progress is not None:
+            progress(index + 1, len(digits))
     return inputs
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QMessageLogContext,
     QSettings,
     Qt,
+    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
@@ -90,6 +91,9 @@ def report_unexpected_errors(window: MainWindow) -> None:
 def run(args: argparse.Namespace) -> int:
     app = make_application()
     if args.screenshot is None:
+        # Python runs a signal's handler only when it runs code, and an idle event loop
+        # runs none: this tick lets Ctrl+C (cli._run_window) act within a fifth of a second.
+        QTimer(app, timeout=lambda: None).start(200)
         window = MainWindow(model_path=args.model)
         report_unexpected_errors(window)
         if args.image is not None:

@@ -1,4 +1,6 @@
-"""Words and numbers about a network for the GUI: its conv blocks, shapes, layer names."""
+"""Words about a model for the GUI: a shape as tutorials write it (``shape_text``), the
+Model Info text (architecture, parameters, accuracy, training, handwriting, calibration)
+and the About box."""
 
 from __future__ import annotations
 

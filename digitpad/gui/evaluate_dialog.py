@@ -2,7 +2,8 @@
 pen-written digits; click a cell of the mistakes to see the digits behind it, most
 confidently wrong first, and open one on the canvas or keep it as your sample.
 
-The reading runs on a worker thread (``workers.EvaluateWorker``) with progress and Cancel."""
+The reading runs on a worker thread (``workers.EvaluateWorker``), its progress shown stage
+by stage (loading, drawing pen digits, reading), with Cancel."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class EvaluateDialog(Themed, QDialog):
         self.network, self.store, self.settings = network, store, settings
         self.pen_folder: Path | None = pendigits.default_dir()
         self.running: Background | None = None
+        self.cancelling = False  # Cancel was clicked: the run's stages no longer shown
         self.result: Examination | None = None
         self.cell: tuple[int, int] | None = None
         self._create_widgets()
@@ -99,7 +101,7 @@ class EvaluateDialog(Themed, QDialog):
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setWordWrap(True)
 
-        self.confusion = ConfusionView("Mistakes: click a cell to see them")
+        self.confusion = ConfusionView("Mistakes: click a cell to see them", diagonal_counts=True)
         self.confusion.setMinimumSize(380, 360)
         self.confusion.setVisible(False)  # until there is a result
         self.caption = QLabel()
@@ -213,13 +215,15 @@ class EvaluateDialog(Themed, QDialog):
         self.running = Background(worker, self)
         self.running.done.connect(self._on_running_done)
         self._show_nothing()
-        self.progress.setValue(0)
+        self.cancelling = False
+        self.progress.setRange(0, 0)  # busy, until the first stage says how far it is
         self.status.setText(f"Reading {html.escape(self.source.currentText())}…")
         self._update_buttons()
         self.running.start()
 
     def _on_cancel_button_clicked(self) -> None:
         if self.running is not None:
+            self.cancelling = True
             self.status.setText("Cancelling…")
             self.running.stop()
 
@@ -232,8 +236,11 @@ class EvaluateDialog(Themed, QDialog):
         self.examples_title.setText("")
         self.caption.setText("")
 
-    def _on_worker_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
+    def _on_worker_progress(self, stage: str, done: int, total: int) -> None:
+        """A stage of the run (``EvaluateWorker``) and how far it is; no total: busy."""
+        if not self.cancelling:
+            self.status.setText(html.escape(stage))
+        self.progress.setRange(0, total)
         self.progress.setValue(done)
 
     def _on_worker_succeeded(self, result: Examination) -> None:
@@ -251,9 +258,10 @@ class EvaluateDialog(Themed, QDialog):
         self.confusion.show_evaluation(scores)
         self.confusion.setVisible(True)
         self.caption.setText(
-            "Rows: the digit it is; columns: what the model read. Each cell counts one kind of "
-            "mistake; its colour is the share of that digit's images (5 % and more: the "
-            "brightest). Under each digit on the right: how sure the model was of its answer."
+            "Rows: the digit it is; columns: what the model read. The grey diagonal counts the "
+            "right answers; each other cell one kind of mistake, its colour the share of that "
+            "digit's images (5 % and more: the brightest). Under each digit on the right: how "
+            "sure the model was of its answer."
         )
         worst = _worst_cell(scores.confusion)
         if worst is not None:
@@ -282,6 +290,8 @@ class EvaluateDialog(Themed, QDialog):
         if self.running is not None and not self.running.is_running():
             self.running.deleteLater()
             self.running = None
+            if self.progress.maximum() == 0:  # ended in an uncounted stage: not busy now
+                self.progress.setRange(0, 1)
         self._update_buttons()
         if self.running is None:
             self.idle.emit()

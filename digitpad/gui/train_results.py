@@ -8,7 +8,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGridLayout,
@@ -36,13 +36,18 @@ CONFUSION_MAP = "viridis"
 DIAGONAL_GREY = (150, 150, 150)
 BAR_LABEL = "% of the digit's images"
 MARKER_COLOUR = (255, 80, 60)  # the outlined cell: red-orange, on no part of viridis
+DARK_TEXT, LIGHT_TEXT = (20, 20, 20), (245, 245, 245)  # counts: dark on the grey, 6.2:1 contrast
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
     """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
-    its count, coloured by its share of the row. The diagonal (right answers) is left
-    blank: the per-class plot shows it, and its 4-digit counts would not fit.
-    ``cell_clicked(true, predicted)`` when a cell is clicked."""
+    its count, coloured by its share of the row. The diagonal (right answers) is grey,
+    with its counts if asked (``diagonal_counts``, Evaluate's; the Retrain dialog's two
+    small matrices leave them to its per-class plot), in a font that fits a cell. The matrix
+    keeps square cells and fills its plot: the whole plot, axes and title with it, shrinks
+    to a square in the middle of the widget, so no empty rows open between the matrix and
+    its axes when the widget is not square. ``cell_clicked(true, predicted)`` when a cell
+    is clicked."""
 
     cell_clicked = Signal(int, int)
 
@@ -52,8 +57,11 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         with_bar: bool = True,
         parent: QWidget | None = None,
         count_points: float = 8.5,
+        diagonal_counts: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.diagonal_counts = diagonal_counts
+        self._margins = self.ci.layout.getContentsMargins()  # before any squaring
         self.plot = self.addPlot(row=0, col=0, title=title)
         fixed_plot(self.plot)
         self.plot.invertY(True)
@@ -102,13 +110,45 @@ class ConfusionView(pg.GraphicsLayoutWidget):
                 text.setPos(col + 0.5, row + 0.5)
                 self.plot.addItem(text)
                 self.counts.append(text)
+        self.count_font = font
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.plot.getViewBox().sigResized.connect(self._on_view_box_resized)
+        right = "counts" if diagonal_counts else "holds"
         self.setToolTip(
             "Rows: the true digit; columns: what the model answered. Each cell counts one "
-            "kind of mistake (the blank diagonal holds the right answers). Colours: the "
+            f"kind of mistake (the grey diagonal {right} the right answers). Colours: the "
             f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
         )
         self.show_evaluation(None)
+
+    def _on_view_box_resized(self) -> None:
+        """Square the plot: margins around the whole of it take what the matrix's square
+        cells leave, instead of empty rows or columns inside it (the view box's aspect is
+        locked, so it would show them)."""
+        box = self.plot.getViewBox().geometry()
+        margins = self.ci.layout.getContentsMargins()  # (left, top, right, bottom)
+        extra = [now - base for now, base in zip(margins, self._margins, strict=True)]
+        # The view box's room with no squaring margins; it gets a square of the smaller side.
+        free_width = box.width() + extra[0] + extra[2]
+        free_height = box.height() + extra[1] + extra[3]
+        side = min(free_width, free_height)
+        across, down = (free_width - side) / 2, (free_height - side) / 2
+        left, top, right, bottom = self._margins
+        wanted = (left + across, top + down, right + across, bottom + down)
+        if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
+            self.ci.layout.setContentsMargins(*wanted)
+        self._fit_diagonal_counts(side / 10)
+
+    def _fit_diagonal_counts(self, cell: float) -> None:
+        """The diagonal's counts (four digits for a digit's 1,000 test images) in a font
+        that fits a cell ``cell`` pixels wide with a little room either side."""
+        font = QFont(self.count_font)
+        widest = QFontMetricsF(font).horizontalAdvance("0000")
+        if widest > 0.85 * cell:
+            font.setBold(False)
+            font.setPointSizeF(max(5.0, font.pointSizeF() * 0.85 * cell / widest))
+        for digit in range(10):
+            self.counts[digit * 11].setFont(font)
 
     def mark(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted), or none."""
@@ -148,10 +188,11 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         for index, text in enumerate(self.counts):
             row, col = divmod(index, 10)
             value = int(counts[row, col])
-            mistake = evaluation is not None and value and row != col
-            text.setText(str(value) if mistake else "")
-            bright = rates[row, col] >= CONFUSION_TOP * 0.6  # yellow-green: dark text
-            text.setColor((20, 20, 20) if bright else (245, 245, 245))
+            shown_here = row != col or self.diagonal_counts
+            text.setText(str(value) if evaluation is not None and value and shown_here else "")
+            # Dark on the grey diagonal and on yellow-green, light on dark blue.
+            dark = row == col or rates[row, col] >= CONFUSION_TOP * 0.6
+            text.setColor(DARK_TEXT if dark else LIGHT_TEXT)
 
 
 class SampleStrip(QWidget):

@@ -139,35 +139,57 @@ class EvaluateRequest:
 
 
 class EvaluateWorker(Worker):
-    """Reads the source and runs the network on all of it, keeping every answer."""
+    """Reads the source and runs the network on all of it, keeping every answer. Progress
+    comes in stages, each named: reading the pen-digits file (no count: 0 of 0), drawing
+    the pen digits as the canvas draws them (seconds for thousands), reading the images."""
 
-    progress = Signal(int, int)  # images done, images in all
+    progress = Signal(str, int, int)  # what is being done, done, in all (0: not counted)
     succeeded = Signal(object)  # evaluation.Examination
 
     def __init__(self, request: EvaluateRequest) -> None:
         super().__init__()
         self.request = request
+        self._stage, self._reported = "", 0.0
 
     def work(self) -> None:
         with threadpool_limits(limits=1, user_api="blas"):  # the window keeps a core
             images, labels = self._data()
-            self.check_stop()
-            result = examine(self.request.network, images, labels, self.stopping, self._on_progress)
+            reading = f"Reading {len(images):,} digits…"
+            self._report(reading, 0, len(images))
+            result = examine(
+                self.request.network,
+                images,
+                labels,
+                self.stopping,
+                lambda done, total: self._report(reading, done, total),
+            )
         self.succeeded.emit(result)
 
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
         request = self.request
         if request.source == "mnist":
+            self._report("Loading MNIST's test set…", 0, 0)
             test = load_split(request.folder, "test")
             return test.as_float(), test.labels
         if request.source == "pendigits":
+            self._report(f"Loading {pendigits.FILE_NAME}…", 0, 0)
             digits = pendigits.load(request.folder)
-            self.check_stop()
-            return pendigits.render_inputs(digits), pendigits.labels(digits)
+            drawing = f"Drawing {len(digits):,} pen digits as the canvas draws them…"
+            self._report(drawing, 0, len(digits))
+            images = pendigits.render_inputs(
+                digits, progress=lambda done, total: self._report(drawing, done, total)
+            )
+            return images, pendigits.labels(digits)
         return request.images, request.labels
 
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress.emit(done, total)
+    def _report(self, stage: str, done: int, total: int) -> None:
+        """Say how far ``stage`` is (a new stage and its end always, else at most
+        every ``PROGRESS_INTERVAL_S``); a stop asked for ends the work here."""
+        self.check_stop()
+        now = time.monotonic()
+        if stage != self._stage or done == total or now - self._reported >= PROGRESS_INTERVAL_S:
+            self._stage, self._reported = stage, now
+            self.progress.emit(stage, done, total)
 
 
 class DownloadWorker(Worker):

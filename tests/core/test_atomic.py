@@ -6,6 +6,7 @@ import errno
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,6 +68,43 @@ def test_only_old_leftovers_are_removed_and_an_unremovable_one_is_kept(tmp_path,
 
     monkeypatch.setattr(Path, "unlink", read_only)
     assert remove_leftovers(tmp_path, ".*.npz.*.tmp") == []  # kept, quietly
+
+
+def _leftover(target: Path, age: float, suffix: str = atomic.TEMP_SUFFIX) -> Path:
+    """A temporary as a writer of ``target`` killed ``age`` seconds ago left it (named as
+    ``atomic.temporary_beside`` names them, without calling it: it cleans up)."""
+    handle, name = tempfile.mkstemp(
+        prefix=f".{target.name[:120]}.", suffix=suffix, dir=target.parent
+    )
+    os.close(handle)
+    path = Path(name)
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+@pytest.mark.parametrize("name", ["model.npz", "odd [1] *?.npz", "n" * 250 + ".npz"])
+def test_a_write_removes_its_targets_stale_leftovers_and_keeps_a_running_writers(tmp_path, name):
+    target = tmp_path / name
+    stale = _leftover(target, LEFTOVER_AGE_S + 60)  # a `train --out` killed while saving
+    fresh = _leftover(target, 5)  # another process saving there now
+    other = _leftover(tmp_path / "other.npz", LEFTOVER_AGE_S + 60)  # not this target's
+    download = _leftover(target, LEFTOVER_AGE_S + 60, ".part")  # another kind of writer's
+    with atomic_file(target) as out:
+        out.write(b"data")
+    assert not stale.exists()
+    assert fresh.exists() and other.exists() and download.exists()
+    assert target.read_bytes() == b"data"
+
+
+def test_a_save_to_the_same_path_cleans_what_a_killed_save_left(tmp_path):
+    from digitpad.core.model_io import save_model
+
+    target = tmp_path / "m.npz"
+    stale = _leftover(target, LEFTOVER_AGE_S + 1)
+    save_model(target, small_network(), ModelMetadata(name="again"))
+    assert sorted(tmp_path.iterdir()) == [target]
+    assert not stale.exists()
 
 
 def test_a_read_only_library_says_why_it_cannot_rename_or_delete(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ digits, in a real worker thread."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtTest import QTest
 
 from digitpad.core.model_io import load_model
@@ -131,3 +132,99 @@ def test_an_evaluation_can_be_cancelled(window, qtbot, monkeypatch, mnist_dir):
     # It stopped, or it had already finished: either way nothing runs and it says which.
     assert dialog.status.text() in ("Cancelled.",) or dialog.result is not None
     assert not window.model_menu.busy()
+    assert dialog.progress.maximum() > 0  # no busy bar once nothing runs
+
+
+def test_pen_digits_show_progress_from_the_start_and_cancel_while_drawing(
+    window, qtbot, pendigits_dir
+):
+    """Drawing 7,494 digits takes seconds before any is read: that is progress too, and
+    Cancel is honoured there."""
+    dialog = open_evaluate(window, qtbot)
+    dialog.pen_folder = pendigits_dir
+    dialog.source.setCurrentIndex(dialog.source.findData("pendigits"))
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert dialog.progress.maximum() == 0  # busy at once, never a "0 %" that sits
+    qtbot.waitUntil(
+        lambda: (
+            "Drawing 7,494 pen digits" in dialog.status.text()
+            and dialog.progress.maximum() == 7494
+            and dialog.progress.value() > 0
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    first = dialog.progress.value()
+    qtbot.waitUntil(lambda: dialog.progress.value() > first, timeout=TIMEOUT_MS)
+    drawn = dialog.progress.value()
+    assert drawn < 7494
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.running is None, timeout=TIMEOUT_MS)
+    assert dialog.status.text() == "Cancelled." and dialog.result is None
+    # Stopped while drawing: no reading began (it would have started again from 0).
+    assert drawn <= dialog.progress.value() < 7494 and dialog.progress.maximum() == 7494
+
+
+def matrix_rows_shown(view) -> tuple[float, float]:
+    """The rows the heatmap's plot shows, top to bottom (the matrix is 0 to 10)."""
+    (_, _), (top, bottom) = view.plot.getViewBox().viewRange()
+    return top, bottom
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two RGB colours."""
+
+    def luminance(rgb):
+        c = np.array(rgb[:3]) / 255
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def assert_heatmap_whole(view, confusion):
+    """No empty rows or columns between the matrix and its axes; the diagonal's counts
+    shown, dark on its grey, each inside its cell."""
+    from digitpad.gui.train_results import DIAGONAL_GREY
+
+    box = view.plot.getViewBox()
+    (left, right), (top, bottom) = box.viewRange()
+    assert left > -0.05 and right < 10.05 and top > -0.05 and bottom < 10.05, box.viewRange()
+    cell = box.width() / 10
+    for digit in range(10):
+        text = view.counts[digit * 11]
+        assert text.toPlainText() == str(confusion[digit][digit])
+        assert contrast(text.color.getRgb(), DIAGONAL_GREY) >= 4.5
+        width = QFontMetricsF(text.textItem.font()).horizontalAdvance(text.toPlainText())
+        assert width <= 0.9 * cell, (digit, width, cell)
+
+
+def test_moved_aside_the_heatmap_keeps_its_rows_together_and_counts_the_diagonal(
+    window, qtbot, monkeypatch, mnist_dir
+):
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    window.model_menu.bundled_actions["classic"].trigger()
+    # The canvas placed so that 900 px are left to its right: the dialog (1,000 wide)
+    # moved beside it is narrowed, as on a laptop's screen.
+    screen = window.screen().availableGeometry()
+    canvas_right = window.canvas.mapTo(window, window.canvas.rect().topRight()).x()
+    window.move(screen.right() - 12 - 900 - canvas_right, screen.top())
+    qtbot.waitUntil(lambda: window.canvas.mapToGlobal(window.canvas.rect().topRight()).x() > 900)
+    dialog = open_evaluate(window, qtbot)
+    dialog.move(window.canvas.mapToGlobal(window.canvas.rect().topLeft()))  # over the canvas
+    result = run(dialog, qtbot, "mnist")
+    qtbot.waitUntil(lambda: matrix_rows_shown(dialog.confusion)[1] < 10.05)
+    assert_heatmap_whole(dialog.confusion, result.evaluation.confusion)
+    before = dialog.frameGeometry()
+    item = dialog.examples.item(0)
+    QTest.mouseClick(
+        dialog.examples.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=dialog.examples.visualItemRect(item).center(),
+    )
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    after = dialog.frameGeometry()
+    canvas = window.canvas.rect().translated(window.canvas.mapToGlobal(QPoint(0, 0)))
+    assert not after.intersects(canvas) and after.width() < before.width()  # moved, narrowed
+    qtbot.wait(200)  # the plot's layout settles
+    assert_heatmap_whole(dialog.confusion, result.evaluation.confusion)
