@@ -12,6 +12,8 @@ from digitpad import __version__
 from digitpad.core.model_io import Model
 from digitpad.core.record import ModelRecord
 
+GAP = "&nbsp;" * 3  # between a table's columns (Qt's rich text has no cell padding on a side)
+
 
 def shape_text(shape: tuple[int, ...]) -> str:
     """(C, H, W) -> 'H×W×C' as tutorials write it; (D,) -> 'D'."""
@@ -29,13 +31,14 @@ def model_info_html(model: Model | None) -> str:
     network = model.network
     record = ModelRecord.of(model.metadata)
     rows = "".join(
-        f"<tr><td>{name}</td><td>{shape_text(shape)}</td><td align=right>{count:,}</td></tr>"
+        f"<tr><td>{name}</td><td>{GAP}{shape_text(shape)}</td>"
+        f"<td align=right>{GAP}{count:,}</td></tr>"
         for name, shape, count in network.summary()
     )
     lines = [
         # The name and path come from a file: escape them so they cannot inject markup.
         f"<b>{html.escape(record.name or 'model')}</b> — {html.escape(str(model.path))}",
-        f"{network.parameter_count:,} parameters (the weights and biases training sets)",
+        f"{network.parameter_count:,} parameters: the weights and biases training sets",
         f"Reads {record.test_accuracy:.2%} of MNIST's 10,000 test digits right"
         if record.test_accuracy is not None
         else "How it reads MNIST's test digits: not recorded",
@@ -58,10 +61,12 @@ def model_info_html(model: Model | None) -> str:
             + (", randomly distorted" if run.augment else ", as they are (no distortion)")
         )
     lines += _handwriting_lines(record, network.temperature)
+    # A paragraph a fact, a little apart: a fact wrapped over two lines stays one.
     return (
-        "<br>".join(line for line in lines if line)
-        + "<table cellspacing=4><tr><th align=left>layer</th><th align=left>output</th>"
-        f"<th align=right>parameters</th></tr>{rows}</table>"
+        "".join(f"<p style='margin:0 0 3px 0'>{line}</p>" for line in lines if line)
+        + "<table cellspacing=0 cellpadding=1><tr><th align=left>layer</th>"
+        f"<th align=left>{GAP}output</th>"
+        f"<th align=right>{GAP}parameters</th></tr>{rows}</table>"
     )
 
 
@@ -149,15 +154,15 @@ def _calibration_line(record: ModelRecord, temperature: float) -> str:
     source = record.fine_tuned_from
     if temperature != 1.0 and writers is not None:
         gap = (
-            f" On their digits, the gap between how sure it says it is and how often it is "
-            f"right went from {fit.ece_before:.1%} to {fit.ece_after:.1%}."
+            f" (on their digits, how sure it says it is and how often it is right differ by "
+            f"{fit.ece_after:.1%}, {fit.ece_before:.1%} before)"
             if fit.ece_before is not None and fit.ece_after is not None
             else ""
         )
         return (
-            f"Its percentages are calibrated on the pen-written digits of writers {writers}: "
-            f"its ten scores are divided by {temperature:.2f} (its <i>temperature</i>) before "
-            f"softmax, so that an answer given as 90% sure is right about 9 times in 10.{gap}"
+            f"Percentages calibrated on writers {writers}: its scores are divided by "
+            f"{temperature:.2f} (its <i>temperature</i>) before softmax, so that 90% sure means "
+            f"right 9 times in 10{gap}"
         )
     if temperature != 1.0 and source is not None and source.name is not None:
         return (

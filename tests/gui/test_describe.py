@@ -38,9 +38,9 @@ def test_a_model_trained_on_pen_digits_says_so_with_its_held_out_figure_and_cali
     )
     assert "written with a pen by 24 people, drawn as the canvas draws (25% of each batch)" in info
     assert "Reads 99.67% of the pen-written digits of people it never saw (writers 3, 7, 8)" in info
-    assert "calibrated on the pen-written digits of writers 3, 7, 8" in info
+    assert "Percentages calibrated on writers 3, 7, 8" in info
     assert "divided by 0.89 (its <i>temperature</i>) before softmax" in info
-    assert "right went from 2.5% to 0.4%" in info
+    assert "differ by 0.4%, 2.5% before" in info
 
 
 def test_a_model_of_mnist_only_says_so_and_whether_its_percentages_were_calibrated():
@@ -59,8 +59,8 @@ def test_a_model_of_mnist_only_says_so_and_whether_its_percentages_were_calibrat
         "Learned from MNIST only, no pen-written digits: it reads 92.87% of the pen-written "
         "digits of writers 25, 26"
     ) in info
-    assert "calibrated on the pen-written digits of writers 25, 26" in info
-    assert "divided by 1.91" in info and "from 4.2% to 2.1%" in info
+    assert "Percentages calibrated on writers 25, 26" in info
+    assert "divided by 1.91" in info and "differ by 2.1%, 4.2% before" in info
 
 
 @pytest.mark.parametrize(
@@ -102,8 +102,8 @@ def test_a_fine_tuned_model_says_from_what_and_on_how_many_of_your_samples():
     assert "Fine-tuned from default &lt;b&gt;" in info
     assert "Learned from your samples too: it reads 75% of the 4 held out to test it" in info
     # A later calibration on other writers is the one the percentages follow.
-    assert "calibrated on the pen-written digits of writers 9" in info
-    assert "divided by 1.20" in info and "from 5.0% to 3.0%" in info
+    assert "Percentages calibrated on writers 9" in info
+    assert "divided by 1.20" in info and "differ by 3.0%, 5.0% before" in info
 
 
 def test_a_fine_tuned_model_says_its_temperature_is_its_sources():
