@@ -31,6 +31,7 @@ from digitpad.core.explain import (
     layer_input,
 )
 from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
+from digitpad.core.scales import never_negative
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import MapPoint, MosaicPanel, Outline
 from digitpad.gui.theme import diverging_colour
@@ -190,7 +191,13 @@ class DetailView(QWidget):
     def _show_map(self) -> None:
         focus = self.viewer.focus
         output = self.viewer.output(focus.layer)
-        self.map_view.show_maps(output[focus.channel][None], self.viewer.scale(focus.layer), cols=1)
+        network = self.viewer.network_shown
+        self.map_view.show_maps(
+            output[focus.channel][None],
+            self.viewer.scale(focus.layer),
+            cols=1,
+            nonnegative=never_negative(network)[focus.layer],
+        )
         name = self.viewer.network_shown.names[focus.layer]
         self.map_view.set_heading(f"{name}, map {focus.channel + 1}")
         self.pixel.setRect(QRectF(focus.col, focus.row, 1, 1))

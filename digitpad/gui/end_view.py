@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from digitpad.core.explain import explain_softmax
 from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.network import INPUT_SHAPE
+from digitpad.core.scales import never_negative
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MapPoint, MosaicPanel
@@ -138,7 +139,11 @@ class EndView(Themed, QWidget):
                 self.dense.setToolTip(DENSE_TIP)
             values = self.viewer.output(self.dense_layer)
             shown = values if values is not None else np.zeros(units, np.float32)
-            self.dense.show_maps(vector_as_grid(shown), self.viewer.scale(self.dense_layer))
+            self.dense.show_maps(
+                vector_as_grid(shown),
+                self.viewer.scale(self.dense_layer),
+                nonnegative=never_negative(network)[self.dense_layer],
+            )
         if trace is None:
             self.logit_bars.setOpts(height=np.zeros(10), brushes=[pg.mkBrush(150, 150, 150)] * 10)
         else:

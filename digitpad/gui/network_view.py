@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.core.network import Network
+from digitpad.core.scales import never_negative
 from digitpad.core.stages import ConvBlock
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
@@ -427,6 +428,7 @@ class NetworkView(QWidget):
                 output if output is not None else np.zeros(network.shapes[layer], np.float32),
                 self.viewer.scale(layer),
                 self.cols,
+                nonnegative=never_negative(network)[layer],
             )
 
     def _panel_of(self, layer: int) -> QWidget:

@@ -20,6 +20,7 @@ from digitpad.gui.theme import (
     diverging_map,
     fixed_plot,
     high_contrast,
+    sequential_map,
     style_plot,
     theme,
 )
@@ -56,6 +57,23 @@ def filter_images(weights: np.ndarray) -> np.ndarray:
     a single input channel, else their mean over the input channels."""
     images = weights[:, 0] if weights.shape[1] == 1 else weights.mean(axis=1)
     return images.astype(np.float32)
+
+
+def scale_text(value: float) -> str:
+    """A scale's end as its bar labels it: 2.5, 0.6, 20; never -0."""
+    return f"{value:.3g}" if value != 0 else "0"
+
+
+def scale_labels(
+    levels: tuple[float, float], clipped: tuple[bool, bool] = (False, False)
+) -> list[tuple[float, str]]:
+    """A colour bar's three labels, lowest first: its ends and its middle. An end that
+    values on screen go past reads "≤ -2.5" or "≥ 2.5": they are clipped to its colour."""
+    low, high = levels
+    middle = (low + high) / 2
+    low_text = ("≤ " if clipped[0] else "") + scale_text(low)
+    high_text = ("≥ " if clipped[1] else "") + scale_text(high)
+    return [(low, low_text), (middle, scale_text(middle)), (high, high_text)]
 
 
 def mosaic(maps: np.ndarray, cols: int) -> np.ndarray:
@@ -310,6 +328,8 @@ class MosaicPanel(Themed, QWidget):
         self.maps = np.zeros((1, 1, 1), np.float32)
         self.cols = 1
         self._levels: tuple[float, float] | None = None
+        self._clipped = (False, False)  # values below the scale's low end, above its high
+        self.nonnegative = False  # the scale runs from 0, on the sequential map
         # The outline that links map k here to filter k and map k in the other panels.
         self.marker = Outline(QPen(QColor(230, 120, 20), 0))
         self.marker.setZValue(2)
@@ -363,11 +383,17 @@ class MosaicPanel(Themed, QWidget):
         self.readout.setText(text or " ")
 
     def show_maps(
-        self, maps: np.ndarray, bound: float | None = None, cols: int | None = None
+        self,
+        maps: np.ndarray,
+        bound: float | None = None,
+        cols: int | None = None,
+        nonnegative: bool = False,
     ) -> None:
-        """maps (F, H, W), tiled, on one symmetric diverging scale [-bound, bound]: grey
-        is zero. Without a bound, the scale's end is a round number at or above the 99th
+        """maps (F, H, W), tiled, on one diverging scale [-bound, bound] (grey is zero), or
+        for values that cannot be negative on the sequential scale [0, bound] (grey is zero
+        there too). Without a bound, the scale's end is a round number at or above the 99th
         percentile of |value|, so a few extreme pixels do not wash the rest out to grey.
+        Values past an end are drawn in the end's colour, and the bar's label there says so.
         """
         f = maps.shape[0]
         # Panels given the same column count put map k at the same place in each grid.
@@ -376,23 +402,37 @@ class MosaicPanel(Themed, QWidget):
         self.maps = maps
         self.cols = cols
         tiled = mosaic(maps, self.cols)
+        finite = np.isfinite(tiled).any()  # NaN marks unused cells (a dense layer's grid)
         if bound is None:
-            magnitude = np.abs(maps)  # NaN marks unused cells (a dense layer's grid)
-            peak = float(np.nanmax(magnitude)) if np.isfinite(magnitude).any() else 0.0
+            magnitude = np.abs(maps)
+            peak = float(np.nanmax(magnitude)) if finite else 0.0
             # A few values (a small filter bank) are all shown unclipped.
             strong = float(np.nanpercentile(magnitude, 99)) if magnitude.size > 100 else peak
             # All zero (nothing drawn yet): a plain -1..1 scale, not one of millionths.
             bound = nice_ceiling(max(strong, peak / 4)) if peak > 0 else 1.0
-        levels = (-bound, bound)
+        levels = (0.0, bound) if nonnegative else (-bound, bound)
+        if nonnegative != self.nonnegative:
+            self.nonnegative = nonnegative
+            self.bar.setColorMap(sequential_map() if nonnegative else diverging_map())
         self.image.setImage(tiled, autoLevels=False, levels=levels)
-        if levels != self._levels:  # re-setting equal levels would still redraw the axis
+        clipped = (
+            finite and float(np.nanmin(tiled)) < levels[0],
+            finite and float(np.nanmax(tiled)) > levels[1],
+        )
+        if (levels, clipped) != (self._levels, self._clipped):
+            # Re-setting equal levels would still redraw the axis.
             self.bar.setLevels(levels)
-            self._levels = levels
+            self.bar.axis.setTicks([scale_labels(levels, clipped)])
+            self._levels, self._clipped = levels, clipped
         if layout_changed:
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.005)
             self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
+
+    def bar_labels(self) -> list[tuple[float, str]]:
+        """The colour bar's labels, (value, text) from the lowest up."""
+        return scale_labels(self._levels or (-1.0, 1.0), self._clipped)
 
     def leaveEvent(self, event: QEvent) -> None:
         self.hovered.emit(None)

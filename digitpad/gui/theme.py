@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
@@ -20,6 +21,16 @@ DIVERGING = "CET-D7"
 @functools.cache
 def diverging_map() -> pg.ColorMap:
     return pg.colormap.get(DIVERGING)
+
+
+@functools.cache
+def sequential_map() -> pg.ColorMap:
+    """For values that cannot be negative (after ReLU, their pooling, the input): the
+    upper half of the diverging map, grey (zero) to light yellow. Zero keeps its grey and
+    a colour its value on every panel, blue appears only where a value can be negative,
+    and lightness still rises steadily, so it reads in greyscale."""
+    upper = diverging_map().getLookupTable(0.5, 1.0, 256, alpha=False, mode="byte")
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(upper)), upper)
 
 
 def diverging_colour(value: float, bound: float, pale: float = 0.0) -> QColor:

@@ -206,7 +206,7 @@ def test_scales_cover_the_reference_digits(default_model):
     trace = default_model.network.trace(reference_inputs())
     for layer, step in enumerate(trace.steps):
         inside = (np.abs(step.output) <= viewer.scales[layer]).mean()
-        assert inside >= 0.995, (layer, inside)
+        assert inside >= 0.98, (layer, inside)  # scales.PERCENTILE: the rest is clipped
 
 
 def test_hover_listeners_see_the_new_model_and_drawing(default_model, classic_model):

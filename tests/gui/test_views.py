@@ -124,12 +124,13 @@ def test_hover_value_follows_the_drawing(window, qtbot):
 def test_empty_canvas_has_plain_colour_scales(window):
     view = window.network_view
     block = window.viewer.block
-    for panel, layer in ((view.feature_maps, block.conv), (view.pooled, block.last)):
-        bound = window.viewer.scale(layer)
-        assert bound >= 1 and panel.bar.levels() == (-bound, bound)  # the model's scale
-    window.actions["fixed_scales"].trigger()  # per-panel scales: nothing drawn, -1..1
-    for panel in (view.feature_maps, view.pooled):
-        assert panel.bar.levels() == (-1.0, 1.0)
+    # The model's scales: conv1's about 0, maxpool1's from 0 (nothing there is negative).
+    conv, pooled = window.viewer.scale(block.conv), window.viewer.scale(block.last)
+    assert view.feature_maps.bar.levels() == (-conv, conv)
+    assert view.pooled.bar.levels() == (0, pooled)
+    window.actions["fixed_scales"].trigger()  # per-panel scales: nothing drawn, -1..1, 0..1
+    assert view.feature_maps.bar.levels() == (-1.0, 1.0)
+    assert view.pooled.bar.levels() == (0.0, 1.0)
     assert "Draw a digit" in window.prediction.text()
 
 
