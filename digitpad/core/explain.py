@@ -9,7 +9,7 @@ falls in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +56,7 @@ class PoolStep:
     values: np.ndarray  # (2, 2) the window in the input map
     winner: tuple[int, int] | None  # (i, j) in the window for max pooling
     value: float
+    followed: tuple[int, int] | None = None  # (i, j): the cell a followed value is
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ class SoftmaxStep:
     total: float
     probabilities: np.ndarray  # (10,)
     order: np.ndarray  # digits by probability, highest first
+
+
+def number(value: float) -> str:
+    """How every number of an explanation is written: three decimals with a sign. A value
+    that rounds to zero is 0.000, never -0.000 (a negative zero, or -0.0004)."""
+    return f"{value:+.3f}" if abs(value) >= 0.0005 else "0.000"
 
 
 def layer_input(trace: Trace, layer: int) -> np.ndarray:
@@ -138,8 +145,15 @@ def explain_activation(
 
 
 def explain_pool(
-    network: Network, trace: Trace, layer: int, channel: int, row: int, col: int
+    network: Network,
+    trace: Trace,
+    layer: int,
+    channel: int,
+    row: int,
+    col: int,
+    followed: tuple[int, int] | None = None,
 ) -> PoolStep:
+    """The 2x2 window of pooled value (row, col); ``followed`` marks one of its cells."""
     pool = network.layers[layer]
     if pool.role != POOL:
         raise ValueError(f"layer {layer} ({network.names[layer]}) is not a 2x2 pooling")
@@ -151,7 +165,7 @@ def explain_pool(
         winner = divmod(flat, 2)
     value = float(trace.steps[layer].output[0, channel, row, col])
     kind = "max" if isinstance(pool, MaxPool2D) else "average"
-    return PoolStep(layer, kind, channel, row, col, values, winner, value)
+    return PoolStep(layer, kind, channel, row, col, values, winner, value, followed)
 
 
 def explain_dense(network: Network, trace: Trace, layer: int, unit: int) -> DenseStep:
@@ -192,6 +206,7 @@ def follow(
     if layer == block.pool:
         pool = explain_pool(network, trace, layer, channel, row, col)
         i, j = pool.winner if pool.winner is not None else (0, 0)
+        pool = replace(pool, followed=(i, j))
         row, col = 2 * row + i, 2 * col + j
     steps: list[ConvStep | ActivationStep | PoolStep] = [
         explain_conv(network, trace, block.conv, channel, row, col)
@@ -201,7 +216,9 @@ def follow(
     if pool is None and block.pool is not None:
         pooled_h, pooled_w = trace.steps[block.pool].output.shape[2:]
         if row // 2 < pooled_h and col // 2 < pooled_w:  # an odd last row is dropped
-            pool = explain_pool(network, trace, block.pool, channel, row // 2, col // 2)
+            pool = explain_pool(
+                network, trace, block.pool, channel, row // 2, col // 2, (row % 2, col % 2)
+            )
     if pool is not None:
         steps.append(pool)
     return steps

@@ -29,6 +29,7 @@ from digitpad.core.explain import (
     explain_dense,
     follow,
     layer_input,
+    number,
 )
 from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.scales import never_negative
@@ -42,14 +43,8 @@ TOP_CHANNELS = 8
 DRAWING_REFRESH_MS = 250
 
 
-def number(value: float) -> str:
-    """Three decimals with a sign; a value that rounds to zero is written 0.000, not -0.000."""
-    return f"{value:+.3f}" if abs(value) >= 0.0005 else "0.000"
-
-
-def precise(value: float) -> str:
-    """Four decimals, for the lines of a sum: rounded terms must visibly add up."""
-    return f"{value:+.4f}" if abs(value) >= 0.00005 else "0.0000"
+# The outline of the followed cell in a table: the maps' selection colour.
+OUTLINE = "#e67814"
 
 
 def _cell_colour(value: float, bound: float) -> str:
@@ -57,19 +52,26 @@ def _cell_colour(value: float, bound: float) -> str:
     return diverging_colour(value, bound, pale=0.5).name()
 
 
-def grid_html(values: np.ndarray, title: str, bold: tuple[int, int] | None = None) -> str:
-    """A small table of numbers (two decimals: they must fit side by side)."""
+def grid_html(
+    values: np.ndarray,
+    title: str,
+    bold: tuple[int, int] | None = None,
+    outline: tuple[int, int] | None = None,
+) -> str:
+    """A small table of numbers; the ``bold`` cell's number in bold, the ``outline`` cell
+    framed in the maps' selection colour."""
     bound = float(np.abs(values).max()) or 1.0
     rows = []
     for r, row in enumerate(values):
         cells = []
         for c, value in enumerate(row):
-            text = f"{float(value):+.2f}"
+            text = number(float(value))
             if bold == (r, c):
                 text = f"<b>{text}</b>"
+            frame = f" border:2px solid {OUTLINE};" if outline == (r, c) else ""
             cells.append(
                 f"<td align=right style='background:{_cell_colour(float(value), bound)};"
-                f"color:#000; padding:1px 3px'>{text}</td>"
+                f"color:#000; padding:1px 3px;{frame}'>{text}</td>"
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
@@ -92,9 +94,11 @@ def side_by_side(*tables: str) -> str:
 
 def window_times_weights(window: np.ndarray, weights: np.ndarray, titles: tuple[str, str]) -> str:
     """window and weights side by side, and their products below them."""
-    return side_by_side(grid_html(window, titles[0]), grid_html(weights, titles[1])) + (
-        grid_html(window * weights, "input × weight, cell by cell")
-    )
+    tables = (grid_html(window, titles[0]), grid_html(weights, titles[1]))
+    # Two 3x3 tables of three decimals fit the panel side by side; wider ones go one under
+    # the other rather than under a horizontal scroll bar.
+    above = side_by_side(*tables) if window.shape[1] <= 3 else "".join(tables)
+    return above + grid_html(window * weights, "input × weight, cell by cell")
 
 
 class DetailView(QWidget):
@@ -118,7 +122,7 @@ class DetailView(QWidget):
             "The map",
             "enlarged_map",
             "The map holding the value you follow, enlarged. Hover to read a value; click "
-            "to follow another.",
+            "to follow another. Maps, rows and columns count from 1.",
             wide=1.0,
         )
         self.map_view.setMinimumHeight(300)
@@ -167,8 +171,8 @@ class DetailView(QWidget):
         title = (
             f"<h3>{html.escape(self._stage_name(focus.layer))}, unit {focus.channel + 1}</h3>"
             if vector
-            else f"<h3>{html.escape(network.names[focus.layer])}, map {focus.channel + 1}, "
-            f"row {focus.row}, column {focus.col}</h3>"
+            else f"<h3>{html.escape(self._layer_name(focus.layer))}, map {focus.channel + 1}, "
+            f"row {focus.row + 1}, column {focus.col + 1}</h3>"
         )
         if trace is None:
             self._show_html(title + "Draw a digit: this value is computed from it.")
@@ -198,7 +202,7 @@ class DetailView(QWidget):
             cols=1,
             nonnegative=never_negative(network)[focus.layer],
         )
-        name = self.viewer.network_shown.names[focus.layer]
+        name = self._layer_name(focus.layer)
         self.map_view.set_heading(f"{name}, map {focus.channel + 1}")
         self.pixel.setRect(QRectF(focus.col, focus.row, 1, 1))
         self.map_view.setVisible(True)
@@ -212,7 +216,7 @@ class DetailView(QWidget):
         self.viewer.hover_over(focus.layer, focus.channel, point.row, point.col)
         hover = self.viewer.hover
         self.map_view.set_readout(
-            f"row {point.row}, column {point.col}: {number(hover.value)}" if hover else ""
+            f"row {point.row + 1}, column {point.col + 1}: {number(hover.value)}" if hover else ""
         )
 
     def _on_map_view_clicked(self, point: MapPoint) -> None:
@@ -221,12 +225,11 @@ class DetailView(QWidget):
             self.viewer.set_focus(focus.layer, focus.channel, point.row, point.col)
 
     def _conv_html(self, step: ConvStep) -> str:
-        network = self.viewer.network_shown
-        name = html.escape(network.names[step.layer])
+        name = html.escape(self._layer_name(step.layer))
         channels, k, _ = step.inputs.shape
         where = (
-            f"the {k}×{k} window of the input at rows {step.top}..{step.top + k - 1}, "
-            f"columns {step.left}..{step.left + k - 1}"
+            f"the {k}×{k} window of the input at rows {step.top + 1}..{step.top + k}, "
+            f"columns {step.left + 1}..{step.left + k}"
             + (" (beyond the edge counts as 0: padding)" if self._padded(step) else "")
         )
         total = float(step.products.sum())
@@ -234,7 +237,7 @@ class DetailView(QWidget):
             body = window_times_weights(
                 step.inputs[0], step.weights[0], ("input window", f"filter {step.channel + 1}")
             )
-            sums = f"sum of the {k * k} products = {precise(total)}"
+            sums = f"sum of the {k * k} products = {number(total)}"
         else:
             order = np.argsort(-np.abs(step.channel_sums))
             largest = float(np.abs(step.channel_sums).max()) or 1.0
@@ -260,17 +263,25 @@ class DetailView(QWidget):
                     step.inputs[top], step.weights[top], ("its window", "its weights")
                 )
             )
-            sums = f"sum of the {channels} contributions = {precise(total)}"
+            sums = f"sum of the {channels} contributions = {number(total)}"
         return (
             f"<p><b>{name}</b> (convolution): filter {step.channel + 1} laid on {where}.</p>"
-            f"{body}<p>{sums}<br>+ bias {precise(step.bias)}<br>"
-            f"= <b>{precise(step.value)}</b></p>"
+            f"{body}<p>{sums}<br>+ bias {number(step.bias)}<br>"
+            f"= <b>{number(step.value)}</b></p>"
         )
 
     def _padded(self, step: ConvStep) -> bool:
         _, height, width = layer_input(self.viewer.trace, step.layer).shape
         k = step.inputs.shape[1]
         return min(step.top, step.left) < 0 or step.top + k > height or step.left + k > width
+
+    def _layer_name(self, layer: int) -> str:
+        """A layer's name as the strip gives it: an activation is folded into the stage
+        before it ("conv1 + relu", not "relu1"); other layers keep their own name."""
+        network = self.viewer.network_shown
+        if network.layers[layer].role == ACTIVATION:
+            return self._stage_name(layer)
+        return network.names[layer]
 
     def _stage_name(self, layer: int) -> str:
         """The strip's name for the stage holding ``layer`` ("dense1 + relu")."""
@@ -279,17 +290,17 @@ class DetailView(QWidget):
 
     def _average_html(self, layer: int, unit: int) -> str:
         """A global average: one map's values added up and divided by their count."""
-        network, trace = self.viewer.network_shown, self.viewer.trace
+        trace = self.viewer.trace
         source = trace.steps[layer - 1].output[0][unit] if layer else trace.input[0][unit]
         total, count = float(source.astype(np.float64).sum()), source.size
         value = float(trace.steps[layer].output[0][unit])
-        name = network.names[layer - 1] if layer else "the input"
+        name = self._layer_name(layer - 1) if layer else "the input"
         height, width = source.shape
         return (
-            f"<p><b>{html.escape(network.names[layer])}</b> (global average pooling): unit "
+            f"<p><b>{html.escape(self._layer_name(layer))}</b> (global average pooling): unit "
             f"{unit + 1} is the average of the {height}×{width} = {count} values of "
             f"{html.escape(name)} map {unit + 1}.</p>"
-            f"<p>their sum {precise(total)} / {count} = <b>{precise(value)}</b></p>"
+            f"<p>their sum {number(total)} / {count} = <b>{number(value)}</b></p>"
         )
 
     def _dense_html(self, layer: int, unit: int) -> str:
@@ -314,18 +325,18 @@ class DetailView(QWidget):
         count = len(step.inputs)
         rest = float(step.products[step.order[TOP_CHANNELS:]].sum())
         others = (
-            f"the other {count - TOP_CHANNELS} products: {precise(rest)}<br>"
+            f"the other {count - TOP_CHANNELS} products: {number(rest)}<br>"
             if count > TOP_CHANNELS
             else ""
         )
         parts = [
-            f"<p><b>{html.escape(network.names[dense])}</b> (dense): unit {unit + 1} "
+            f"<p><b>{html.escape(self._layer_name(dense))}</b> (dense): unit {unit + 1} "
             f"multiplies each of the {count} values before it by its own weight and adds "
             "them up. The largest products:</p>"
             f"<table cellspacing=2>{rows}</table>"
             f"<p>{others}"
-            f"sum of all {count} = {precise(float(step.products.sum()))}<br>"
-            f"+ bias {precise(step.bias)}<br>= <b>{precise(step.value)}</b></p>"
+            f"sum of all {count} = {number(float(step.products.sum()))}<br>"
+            f"+ bias {number(step.bias)}<br>= <b>{number(step.value)}</b></p>"
         ]
         after = dense + 1
         if after < len(network.layers) and network.layers[after].role == ACTIVATION:
@@ -346,17 +357,18 @@ class DetailView(QWidget):
         if source < 0:
             return f"input pixel {index}"
         shape = network.shapes[source]
+        name = self._layer_name(source)
         if network.layers[source].role == GLOBAL_POOL:
-            return f"{network.names[source]}: map {index + 1}'s average"
+            return f"{name}: map {index + 1}'s average"
         if len(shape) == 3:
             _, height, width = shape
             channel, rest = divmod(index, height * width)
             row, col = divmod(rest, width)
-            return f"{network.names[source]} map {channel + 1} ({row}, {col})"
-        return f"{network.names[source]} unit {index + 1}"
+            return f"{name} map {channel + 1}, row {row + 1}, column {col + 1}"
+        return f"{name} unit {index + 1}"
 
     def _activation_html(self, step: ActivationStep) -> str:
-        name = html.escape(self.viewer.network_shown.names[step.layer])
+        name = html.escape(self._layer_name(step.layer))
         rule = (
             f"max(0, {number(step.before)})"
             if step.kind == "relu"
@@ -366,13 +378,13 @@ class DetailView(QWidget):
         return f"<p><b>{name}</b> ({kind}): {rule} = <b>{number(step.after)}</b></p>"
 
     def _pool_html(self, step: PoolStep) -> str:
-        name = html.escape(self.viewer.network_shown.names[step.layer])
+        name = html.escape(self._layer_name(step.layer))
         what = "the largest" if step.kind == "max" else "the average"
         return (
             f"<p><b>{name}</b> ({step.kind} pooling): the 2×2 window holding this value "
-            f"becomes row {step.row}, column {step.col} of the pooled map, keeping {what} "
-            f"of its four values:</p>"
-            + grid_html(step.values, "the window", bold=step.winner)
+            f"(outlined) becomes row {step.row + 1}, column {step.col + 1} of the pooled map, "
+            f"keeping {what} of its four values:</p>"
+            + grid_html(step.values, "the window", bold=step.winner, outline=step.followed)
             + f"<p>= <b>{number(step.value)}</b></p>"
         )
 

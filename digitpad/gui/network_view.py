@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.core.explain import number
 from digitpad.core.network import Network
 from digitpad.core.scales import never_negative
 from digitpad.core.stages import ConvBlock
@@ -356,9 +357,9 @@ class NetworkView(QWidget):
             (self.pooled, block.last if block else None),
         ):
             if hover is not None and hover.layer == layer:
-                panel.set_readout(
-                    f"map {hover.channel + 1}, row {hover.row}, column {hover.col}: "
-                    f"{hover.value:+.3f}"
+                panel.set_readout(  # rows and columns count from 1, as the maps do
+                    f"map {hover.channel + 1}, row {hover.row + 1}, column {hover.col + 1}: "
+                    f"{number(hover.value)}"
                 )
             else:
                 panel.set_readout("")
@@ -494,5 +495,5 @@ class NetworkView(QWidget):
             return
         value = float(self.filters.maps[point.tile, point.row, point.col])
         self.filters.set_readout(
-            f"filter {point.tile + 1}, row {point.row}, column {point.col}: {value:+.3f}"
+            f"filter {point.tile + 1}, row {point.row + 1}, column {point.col + 1}: {number(value)}"
         )

@@ -16,6 +16,7 @@ from digitpad.core.explain import (
     explain_pool,
     explain_softmax,
     follow,
+    number,
 )
 from digitpad.core.model_io import load_model
 from digitpad.core.network import Network
@@ -81,6 +82,7 @@ def test_following_a_value_through_relu_and_max_pooling(default):
     assert isinstance(pool, PoolStep) and (pool.row, pool.col) == (4, 6)
     assert relu.before == conv.value and relu.after == max(conv.value, 0.0)
     assert pool.values[1, 1] == pytest.approx(relu.after)  # (9, 13) is the window's corner
+    assert pool.followed == (1, 1)  # and the cell the panel outlines
     assert pool.value == pool.values.max() == trace.steps[2].output[0, 3, 4, 6]
     i, j = pool.winner
     assert pool.values[i, j] == pool.value
@@ -92,6 +94,18 @@ def test_following_back_from_a_pooled_value_goes_through_the_winner(default):
     i, j = pool.winner
     assert (conv.row, conv.col) == (6 + i, 6 + j) and conv.layer == 3
     assert relu.after == pytest.approx(pool.value)
+    assert pool.followed == pool.winner  # the way back, outlined
+
+
+def test_numbers_are_written_one_way():
+    assert [number(v) for v in (-0.0, -0.0004, 0.0, 2 / 3, -2 / 3, 12.5)] == [
+        "0.000",
+        "0.000",
+        "0.000",
+        "+0.667",
+        "-0.667",
+        "+12.500",
+    ]
 
 
 def test_classic_has_no_activation_in_its_block(classic):

@@ -23,7 +23,7 @@ from digitpad.core.explain import (
 )
 from digitpad.core.model_io import load_model
 from digitpad.gui.describe import shape_text
-from digitpad.gui.detail_view import number, precise
+from digitpad.gui.detail_view import number
 from digitpad.gui.panels import MosaicPanel
 from digitpad.gui.theme import font_scale, high_contrast
 
@@ -278,7 +278,7 @@ def test_picking_the_global_pooling_stage_shows_its_averages(custom_window, qtbo
     assert averages[3] == pytest.approx(source.mean(), abs=1e-6)
     text = window.detail_dock.detail.text.toPlainText()
     assert "the 3×3 = 9 values of maxpool1 map 4" in text
-    assert f"their sum {precise(source.sum())} / 9 = {precise(float(averages[3]))}" in text
+    assert f"their sum {number(source.sum())} / 9 = {number(float(averages[3]))}" in text
     # The next stage shows its own values again.
     open_stage(window, qtbot, "dense1 + relu")
     assert grid.maps[np.isfinite(grid.maps)].shape == (16,)
@@ -329,7 +329,7 @@ def check_arithmetic(window, conv_layer, channel, row, col):
     assert conv.value == pytest.approx(value, abs=1e-5)
     assert conv.products.sum() + conv.bias == pytest.approx(conv.value, abs=1e-5)
     for shown in (float(conv.products.sum()), conv.bias, conv.value):
-        assert precise(shown) in numbers
+        assert number(shown) in numbers
     activation = steps[1]
     layer = conv_layer + 1
     assert isinstance(activation, ActivationStep) and activation.layer == layer
@@ -391,12 +391,13 @@ def test_conv1_values_with_padding_and_average_pooling(custom_window, qtbot):
     assert pool.kind == "average" and pool.winner is None and pool.layer == 2
     assert np.ptp(pool.values) > 0
     text = window.detail_dock.detail.html
-    assert f"conv1, map 5, row {row}, column {col}" in text and "the average" in text
+    assert f"conv1, map 5, row {row + 1}, column {col + 1}" in text and "the average" in text
     # At the top edge: a 5x5 window two rows above the image, zeros where it lies outside.
     follow_value(window, qtbot, view.feature_maps, 4, 1, 13)
     check_arithmetic(window, 0, 4, 1, 13)
     text = window.detail_dock.detail.html
-    assert "rows -1..3, columns 11..15" in text and "counts as 0: padding" in text
+    # Counted from 1, as the maps are: row 1 is the image's first, rows 0 and -1 padding.
+    assert "rows 0..4, columns 12..16" in text and "counts as 0: padding" in text
     # From the pooled map: back through the window's first value.
     open_stage(window, qtbot, "avgpool1")
     pr, pc = busiest_window(trace.steps[1].output[0, 3])
@@ -421,8 +422,9 @@ def test_conv2_values_with_stride_two_and_their_channels(custom_window, qtbot):
     assert conv.channel_sums.shape == (6,) and np.ptp(conv.inputs) > 0
     assert conv.channel_sums.sum() + conv.bias == pytest.approx(conv.value, abs=1e-5)
     text = window.detail_dock.detail.html
-    # Stride 2, one pixel of padding: output row r starts at input row 2r - 1.
-    top, left = 2 * row - 1, 2 * col - 1
+    # Stride 2, one pixel of padding: output row r starts at input row 2r - 1 (from 0),
+    # shown counted from 1.
+    top, left = 2 * row, 2 * col
     assert f"rows {top}..{top + 2}, columns {left}..{left + 2}" in text
     assert "6 input channels" in text and "the other" not in text
     for c in range(6):
@@ -473,14 +475,14 @@ def test_filter_n_map_n_and_pooled_map_n_are_outlined_together(custom_window, qt
         assert [p.maps.shape[0] for p in panels] == [count] * 3
         assert view.filters.cols == view.feature_maps.cols == view.pooled.cols
         for tile in tiles:
-            move_over(qtbot, view.filters, tile, 1, 1, f"filter {tile + 1}, row 1, column 1:")
+            move_over(qtbot, view.filters, tile, 1, 1, f"filter {tile + 1}, row 2, column 2:")
             assert [outlined_tile(p) for p in panels] == [tile] * 3, (stage, tile)
         # Pointing at a map moves every outline to it.
         block, last = window.viewer.block, count - 1
-        move_over(qtbot, view.feature_maps, last, 2, 2, f"map {count}, row 2, column 2:")
+        move_over(qtbot, view.feature_maps, last, 2, 2, f"map {count}, row 3, column 3:")
         assert hovered(window) == (block.conv, last, 2, 2)
         assert [outlined_tile(p) for p in panels] == [last] * 3
-        move_over(qtbot, view.pooled, 2, 1, 1, "map 3, row 1, column 1:")
+        move_over(qtbot, view.pooled, 2, 1, 1, "map 3, row 2, column 2:")
         assert hovered(window) == (block.pool, 2, 1, 1)
         assert [outlined_tile(p) for p in panels] == [2] * 3
         # Following a value outlines its map once the pointer has gone back to drawing.
@@ -539,7 +541,7 @@ def test_the_end_view_shows_the_custom_dense_layers_logits_and_softmax(custom_wi
     assert dense.value == pytest.approx(float(by_hand), abs=1e-5)
     text = window.detail_dock.detail.html
     assert "sum of all 8" in text and "the other" not in text
-    assert precise(dense.value) in text
+    assert number(dense.value) in text
     assert "gap1: map 1's average" in window.detail_dock.detail.text.toPlainText()
 
 

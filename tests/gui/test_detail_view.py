@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from digitpad.core.explain import ConvStep, PoolStep
-from digitpad.gui.detail_view import number, precise
+from digitpad.gui.detail_view import number
 
 from .test_views import draw_seven, hover_feature_map
 
@@ -28,7 +28,7 @@ def click_map(panel, tile, row, col):
 
 
 def shown_numbers(window) -> list[str]:
-    return re.findall(r"[+-]\d+\.\d{3,4}|0\.0000?", window.detail_dock.detail.html)
+    return re.findall(r"[+-]\d+\.\d{3}|0\.000", window.detail_dock.detail.html)
 
 
 def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
@@ -50,7 +50,7 @@ def test_clicking_a_conv1_value_shows_its_arithmetic(window, qtbot):
     assert pool.value == trace.steps[2].output[0, 9, r // 2, c // 2]
     numbers = shown_numbers(window)
     for value in (float(conv.products.sum()), conv.bias, conv.value):
-        assert precise(value) in numbers  # the sum's lines, to four decimals
+        assert number(value) in numbers  # the sum's lines
     for value in (relu.after, pool.value):
         assert number(value) in numbers
     # The same filter and maps are outlined together, and the input shows the window.
@@ -147,7 +147,7 @@ def test_the_clicked_map_is_shown_large_and_can_be_read_and_clicked(window, qtbo
     hover_feature_map_at = enlarged.view.mapViewToScene(QPointF(3.5, 4.5))
     enlarged._on_scene_mouse_moved(hover_feature_map_at)
     assert window.viewer.hover.row == 4 and window.viewer.hover.col == 3
-    assert enlarged.readout.text().startswith("row 4, column 3:")
+    assert enlarged.readout.text().startswith("row 5, column 4:")  # counted from 1
 
 
 def test_export_panels_includes_the_followed_value(window, qtbot, tmp_path, monkeypatch):
@@ -167,3 +167,90 @@ def test_export_panels_includes_the_followed_value(window, qtbot, tmp_path, monk
     with_detail = QImage(str(target))
     assert with_detail.width() >= window.network_view.width() + window.detail_dock.width()
     assert with_detail.width() > alone - 100  # the panels are still there, beside it
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (-0.0, "0.000"),
+        (-0.0004, "0.000"),
+        (0.0004, "0.000"),
+        (1.23456, "+1.235"),
+        (-12.5, "-12.500"),
+    ],
+)
+def test_one_number_format_and_no_negative_zero(value, text):
+    assert number(value) == text
+
+
+def test_every_number_shown_has_three_decimals_and_none_is_negative_zero(window, qtbot):
+    draw_seven(window, qtbot)
+    # Filter 10 at the top of the 7's bar: a window of blank paper times negative weights,
+    # whose products are negative zeros.
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    text = window.detail_dock.detail.html
+    decimals = re.findall(r"[+-]?\d+\.\d+", text)
+    assert len(decimals) > 30
+    assert all(len(d.split(".")[1]) == 3 for d in decimals), sorted(set(decimals))
+    assert not re.search(r"-0\.0+(?!\d*[1-9])", text)
+
+
+def test_rows_and_columns_count_from_one_like_the_maps(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    click_map(view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    focus = window.viewer.focus
+    text = window.detail_dock.detail.html
+    assert f"map 10, row {focus.row + 1}, column {focus.col + 1}</h3>" in text
+    conv, _, pool = window.detail_dock.detail.steps
+    assert f"rows {conv.top + 1}..{conv.top + 3}, columns {conv.left + 1}..{conv.left + 3}" in text
+    assert f"row {pool.row + 1}, column {pool.col + 1} of the pooled map" in text
+    hover_feature_map(view, 1, 5, 6)  # the panels' read-out counts the same way
+    assert view.feature_maps.readout.text().startswith("map 2, row 6, column 7:")
+    assert "count from 1" in window.detail_dock.detail.map_view.toolTip()
+
+
+def test_layers_are_named_as_the_strip_names_them(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    view.after_activation.setChecked(True)
+    click_map(view.feature_maps, 3, 10, 10)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    text = window.detail_dock.detail.html
+    assert "<h3>conv1 + relu, map 4," in text and "<b>conv1 + relu</b> (relu)" in text
+    assert "relu1" not in text
+    assert window.detail_dock.detail.map_view.heading.text() == "conv1 + relu, map 4"
+    window.viewer.clear_focus()
+    strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+    qtbot.mouseClick(strip["dense1 + relu"], Qt.MouseButton.LeftButton)
+    click_map(view.end_view.dense, 0, 2, 3)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    text = window.detail_dock.detail.html
+    assert "<b>dense1 + relu</b> (relu)" in text and "relu3" not in text
+
+
+def outlined_cell(html_text: str) -> str:
+    """The text of the one table cell drawn with an outline."""
+    (cell,) = re.findall(r"<td[^>]*border:[^>]*>(.*?)</td>", html_text)
+    return re.sub(r"<[^>]+>", "", cell)
+
+
+def test_the_pooling_window_outlines_the_followed_cell(window, qtbot):
+    draw_seven(window, qtbot)
+    view = window.network_view
+    click_map(view.feature_maps, 9, 7, 16)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    focus = window.viewer.focus
+    *_, pool = window.detail_dock.detail.steps
+    assert pool.followed == (focus.row % 2, focus.col % 2)
+    cell = float(pool.values[focus.row % 2, focus.col % 2])
+    assert cell == window.viewer.output(1)[9, focus.row, focus.col]
+    assert outlined_cell(window.detail_dock.detail.html) == number(cell)
+    window.viewer.clear_focus()
+    click_map(view.pooled, 4, 5, 6)  # from a pooled value: back through the winner
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    *_, pool = window.detail_dock.detail.steps
+    assert pool.followed == pool.winner
+    assert outlined_cell(window.detail_dock.detail.html) == number(pool.values[pool.winner])

@@ -76,7 +76,7 @@ def test_hovering_a_dense_unit_reads_it(window, qtbot):
 
 def test_clicking_a_dense_unit_shows_its_largest_inputs(window, qtbot):
     from digitpad.core.explain import DenseStep
-    from digitpad.gui.detail_view import precise
+    from digitpad.gui.detail_view import number
 
     from .test_detail_view import click_map
 
@@ -92,7 +92,7 @@ def test_clicking_a_dense_unit_shows_its_largest_inputs(window, qtbot):
     assert step.value == window.viewer.trace.steps[7].output[0, focus.channel]
     assert step.products.sum() + step.bias == pytest.approx(step.value, rel=1e-5, abs=1e-4)
     text = window.detail_dock.detail.html
-    assert f"unit {focus.channel + 1}" in text and precise(step.value) in text
+    assert f"unit {focus.channel + 1}" in text and number(step.value) in text
     assert "maxpool2 map" in text  # the inputs named as the values they came from
     relu = float(window.viewer.trace.steps[8].output[0, focus.channel])
     assert f"= <b>{relu:+.3f}</b>" in text or (relu == 0 and "0.000" in text)

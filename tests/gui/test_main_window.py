@@ -206,7 +206,7 @@ def test_hover_shows_value_and_receptive_field(window, qtbot):
     point = QPointF(1 * (w + 1) + 6.5, 5.5)
     scene = panel.view.mapViewToScene(point)
     panel._on_scene_mouse_moved(scene)
-    assert panel.readout.text().startswith("map 2, row 5, column 6:")
+    assert panel.readout.text().startswith("map 2, row 6, column 7:")  # counted from 1
     value = float(panel.readout.text().split(":")[1])
     assert value == pytest.approx(float(panel.maps[1, 5, 6]), abs=1e-3)
     field = window.network_view.network_input.field
