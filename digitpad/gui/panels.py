@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
@@ -313,8 +313,7 @@ class MosaicPanel(Themed, QWidget):
         )
         self.bar.setImageItem(self.image)
         self._bar_widths = (self.bar.minimumWidth(), self.bar.maximumWidth())
-        # Room above and below the bar for the half of its end labels that overhangs it.
-        self.bar.layout.setContentsMargins(0, 7, 0, 7)
+        self._base_bar_widths = self._bar_widths  # with the axis 45 pixels wide
         self.plot.addItem(self.bar, row=1, col=1)
         self.readout = QLabel(" ")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -354,7 +353,13 @@ class MosaicPanel(Themed, QWidget):
         self.setPalette(palette)
         self.backdrop.setBrush(background)
         self.bar.axis.setTextPen(text)
-        self.bar.axis.setStyle(tickFont=self.font())
+        # The end labels sit at the bar's ends, half overhanging them: room above and below
+        # for that half, and leave to draw it, at any type size (presentation mode's too).
+        label_height = QFontMetrics(self.font()).height()
+        self.bar.axis.setStyle(tickFont=self.font(), hideOverlappingLabels=label_height)
+        overhang = label_height // 2 + 1
+        self.bar.layout.setContentsMargins(0, overhang, 0, overhang)
+        self._fit_bar_labels()
         self.marker.update()
 
     def set_compact(self, compact: bool) -> None:
@@ -422,13 +427,30 @@ class MosaicPanel(Themed, QWidget):
         if (levels, clipped) != (self._levels, self._clipped):
             # Re-setting equal levels would still redraw the axis.
             self.bar.setLevels(levels)
-            self.bar.axis.setTicks([scale_labels(levels, clipped)])
             self._levels, self._clipped = levels, clipped
+            self.bar.axis.setTicks([self.bar_labels()])
+            self._fit_bar_labels()
         if layout_changed:
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.005)
             self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
+
+    def _fit_bar_labels(self) -> None:
+        """The bar's axis as wide as its widest label: the axis leaves out a label it
+        cannot hold whole ("≥ 0.8" in presentation mode's type)."""
+        metrics = QFontMetrics(self.font())
+        widest = max(metrics.horizontalAdvance(text) for _, text in self.bar_labels())
+        axis = max(45, widest + 12)
+        if axis == self.bar.axis.width():
+            return
+        self.bar.axis.setWidth(axis)
+        # The bar item is as wide as its axis and the bar beside it (fixed in its layout).
+        grown = axis - 45
+        self._bar_widths = (self._base_bar_widths[0] + grown, self._base_bar_widths[1] + grown)
+        if not self.compact:
+            self.bar.setMinimumWidth(self._bar_widths[0])
+            self.bar.setMaximumWidth(self._bar_widths[1])
 
     def bar_labels(self) -> list[tuple[float, str]]:
         """The colour bar's labels, (value, text) from the lowest up."""

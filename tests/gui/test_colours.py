@@ -194,3 +194,26 @@ def test_a_clipped_end_says_so_on_the_bar(window, qtbot):
     window.actions["clear"].trigger()
     window.canvas_feed.update_now()  # nothing drawn: nothing clipped
     assert [text for _, text in panel.bar_labels()] == ["-1", "0", "1"]
+
+
+def drawn_bar_labels(panel) -> list[str]:
+    """The labels the colour bar's axis actually draws (it leaves out any it cannot hold)."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = panel.bar.axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _, _, text in texts]
+
+
+def test_the_bar_draws_every_label_in_presentation_type(window, qtbot):
+    window.resize(1280, 720)
+    draw_seven(window, qtbot)
+    view = window.network_view
+    view.after_activation.setChecked(True)  # relu1 on 0..0.8, which the 7 passes: "≥ 0.8"
+    window.actions["presentation"].trigger()
+    qtbot.wait(50)
+    panel = view.feature_maps
+    assert [text for _, text in panel.bar_labels()][-1].startswith("≥")
+    assert sorted(drawn_bar_labels(panel)) == sorted(t for _, t in panel.bar_labels())
