@@ -8,7 +8,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGridLayout,
@@ -121,6 +121,15 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         )
         self.show_evaluation(None)
 
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        # pyqtgraph calls this once while constructing, before there are margins to restore.
+        # Square afresh from the plain margins: those squared for a larger size could leave
+        # a narrower widget no room for the matrix, which would then be pushed out of view
+        # (a view box held at its smallest no longer tells how much room there is).
+        if hasattr(self, "_margins"):
+            self.ci.layout.setContentsMargins(*self._margins)
+        super().resizeEvent(event)
+
     def _on_view_box_resized(self) -> None:
         """Square the plot: margins around the whole of it take what the matrix's square
         cells leave, instead of empty rows or columns inside it (the view box's aspect is
@@ -137,18 +146,24 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         wanted = (left + across, top + down, right + across, bottom + down)
         if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
             self.ci.layout.setContentsMargins(*wanted)
-        self._fit_diagonal_counts(side / 10)
+        self._fit_counts(side / 10)
 
-    def _fit_diagonal_counts(self, cell: float) -> None:
-        """The diagonal's counts (four digits for a digit's 1,000 test images) in a font
-        that fits a cell ``cell`` pixels wide with a little room either side."""
+    def _fit_counts(self, cell: float) -> None:
+        """The counts in a font that fits a cell ``cell`` pixels wide with a little room
+        either side: four digits on the diagonal (a digit's 1,000 test images), two off it
+        (a usable model's mistakes; a poor one's hundreds may touch)."""
+        diagonal = self._fitted_font("0000", cell)
+        mistakes = self._fitted_font("00", cell)
+        for index, text in enumerate(self.counts):
+            text.setFont(diagonal if index % 11 == 0 else mistakes)
+
+    def _fitted_font(self, widest_text: str, cell: float) -> QFont:
         font = QFont(self.count_font)
-        widest = QFontMetricsF(font).horizontalAdvance("0000")
+        widest = QFontMetricsF(font).horizontalAdvance(widest_text)
         if widest > 0.85 * cell:
             font.setBold(False)
             font.setPointSizeF(max(5.0, font.pointSizeF() * 0.85 * cell / widest))
-        for digit in range(10):
-            self.counts[digit * 11].setFont(font)
+        return font
 
     def mark(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted), or none."""
@@ -246,8 +261,9 @@ class ResultsView(Themed, QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)  # its lines wrap rather than widen the dialog
         self.per_class = pg.PlotWidget()
-        self.per_class.setMinimumSize(250, 250)
+        self.per_class.setMinimumSize(160, 150)
         fixed_plot(self.per_class, digits=True)
         self.per_class.setLabel("bottom", "digit")
         self.new_bars = pg.BarGraphItem(
@@ -259,12 +275,12 @@ class ResultsView(Themed, QWidget):
         self.per_class.addItem(self.new_bars)
         self.per_class.addItem(self.current_bars)
         # Two side by side: smaller cells, smaller counts (two digits must not touch).
-        self.confusion_new = ConfusionView("Mistakes, new model", count_points=6.5)
-        self.confusion_current = ConfusionView(
-            "Mistakes, current model", with_bar=False, count_points=6.5
-        )
+        # Short titles (the summary above says what the cells are): a title wider than
+        # the matrix would widen the plot past its widget on a small screen.
+        self.confusion_new = ConfusionView("New model", count_points=6.5)
+        self.confusion_current = ConfusionView("Current model", with_bar=False, count_points=6.5)
         for view in (self.confusion_new, self.confusion_current):
-            view.setMinimumSize(270, 250)
+            view.setMinimumSize(170, 150)
         self.save_problem = QLabel()
         self.save_problem.setObjectName("save_problem")
         self.save_problem.setWordWrap(True)
@@ -286,6 +302,11 @@ class ResultsView(Themed, QWidget):
         layout.addWidget(self.per_class, 1, 0)
         layout.addWidget(self.confusion_new, 1, 1)
         layout.addWidget(self.confusion_current, 1, 2)
+        layout.setRowStretch(1, 1)  # the plots take the height there is
+        # The matrices take most of the width (the new one carries the colour bar too):
+        # their cells hold counts; the bars read at any width.
+        for column, stretch in enumerate((3, 5, 4)):
+            layout.setColumnStretch(column, stretch)
         # Your samples' result: a line above the plots, the fixed and broken ones in the
         # buttons' row, so the plots keep their height.
         self.personal_summary = QLabel()

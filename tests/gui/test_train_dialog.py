@@ -752,3 +752,75 @@ def test_each_bundled_architecture_comes_with_its_own_recipe(window, qtbot, with
     # The model in use changes while the dialog is open: its architecture follows.
     window.model_menu.bundled_actions["classic"].trigger()
     assert dialog.network_box.arch() == "classic" and not form.augment.isChecked()
+
+
+# -- it fits a small screen ------------------------------------------------------------------
+
+# 1280x720 and 1024x600, less a window manager's 30 px title bar.
+SCREENS = ((1280, 690), (1024, 570))
+
+
+def plot_title_fits(plot) -> bool:
+    """A pyqtgraph plot's title is drawn whole: its text no wider than the column over the
+    plot's view box, where pyqtgraph puts it (and cuts it)."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    return item.titleLabel.item.boundingRect().width() <= item.getViewBox().width()
+
+
+def assert_fits(dialog, qtbot, buttons, plots) -> None:
+    """At each screen size: the dialog can be that small, ``buttons`` lie whole in it and
+    unclipped (no scrolling needed to reach them), plot titles are whole."""
+    smallest = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+    assert smallest.width() <= 1024 and smallest.height() <= 570, smallest
+    for width, height in SCREENS:
+        dialog.resize(width, height)
+        qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+        QApplication.processEvents()
+        for button in buttons:
+            assert button.isVisible(), button.text()
+            inside = button.rect().translated(button.mapTo(dialog, button.rect().topLeft()))
+            assert dialog.rect().contains(inside), (button.text(), inside, dialog.size())
+            # Not clipped by a scroll area: all of it is on screen.
+            shown = button.visibleRegion().boundingRect()
+            assert shown.size() == button.size(), (button.text(), shown, width, height)
+        for plot in plots:
+            assert plot.isVisible()
+            assert plot_title_fits(plot), (plot.getPlotItem().titleLabel.text, width)
+            # Readable: not squeezed to a strip.
+            assert plot.width() >= 150 and plot.height() >= 120, (plot.size(), width)
+
+
+def test_the_dialog_fits_small_screens_before_a_run_and_while_fine_tuning(window, qtbot):
+    dialog = open_dialog(window, qtbot)
+    live = dialog.live
+    run = (dialog.train_button, dialog.cancel_button, dialog.follow)
+    assert_fits(dialog, qtbot, run, (live.loss_plot, live.accuracy_plot))
+    dialog.network_box.architecture.setCurrentText("custom")
+    assert_fits(dialog, qtbot, run, (live.loss_plot, live.accuracy_plot))
+    click(qtbot, dialog.samples.fine_tune)
+    assert dialog.samples.fine_tune.isChecked()
+    assert_fits(dialog, qtbot, run, (live.loss_plot,))
+
+
+def test_the_dialog_fits_small_screens_with_a_result(window, qtbot, with_mnist):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    results = dialog.results
+    assert results.isVisible()
+    assert_fits(
+        dialog,
+        qtbot,
+        (dialog.train_button, results.use_button, results.discard_button),
+        (dialog.live.loss_plot, dialog.live.accuracy_plot, results.per_class),
+    )
+    for width, height in SCREENS:
+        dialog.resize(width, height)
+        qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+        for view in (results.confusion_new, results.confusion_current):
+            # The whole matrix with its axes and title in its widget, cells of 10 px or more.
+            qtbot.waitUntil(lambda v=view: v.ci.geometry().width() <= v.viewport().width())
+            assert plot_title_fits(view.plot), (view.plot.titleLabel.text, width)
+            box = view.plot.getViewBox()
+            assert min(box.width(), box.height()) >= 100, (box.width(), box.height(), width)
