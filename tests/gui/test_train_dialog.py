@@ -806,6 +806,9 @@ def test_the_dialog_fits_small_screens_with_a_result(window, qtbot, with_mnist):
     dialog = open_dialog(window, qtbot)
     small_run(dialog)
     click(qtbot, dialog.train_button)
+    live = dialog.live
+    # During the run (it may end meanwhile: the rules hold then too).
+    assert_fits(dialog, qtbot, (dialog.cancel_button, dialog.follow), (live.loss_plot,))
     wait_until_idle(qtbot, dialog)
     results = dialog.results
     assert results.isVisible()
@@ -824,3 +827,20 @@ def test_the_dialog_fits_small_screens_with_a_result(window, qtbot, with_mnist):
             assert plot_title_fits(view.plot), (view.plot.titleLabel.text, width)
             box = view.plot.getViewBox()
             assert min(box.width(), box.height()) >= 100, (box.width(), box.height(), width)
+
+
+def test_a_mistakes_matrix_narrowed_after_a_wide_start_stays_whole(qtbot):
+    """Squaring margins kept from a wide size pushed the matrix out of a narrower widget."""
+    from digitpad.gui.train_results import ConfusionView
+
+    view = ConfusionView("New model", count_points=6.5)
+    qtbot.addWidget(view)
+    view.resize(700, 300)  # wide: large margins left and right
+    view.show()
+    qtbot.waitExposed(view)
+    box = view.plot.getViewBox()
+    qtbot.waitUntil(lambda: abs(box.width() - box.height()) < 2)
+    view.resize(220, 300)
+    qtbot.waitUntil(lambda: abs(box.width() - box.height()) < 2 and box.width() > 100)
+    inside = view.plot.mapRectToScene(view.plot.boundingRect())
+    assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
