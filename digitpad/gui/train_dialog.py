@@ -349,10 +349,11 @@ class TrainDialog(QDialog):
         self.resize(fitted_size(self, 1180, 720))
 
     def _show_results(self) -> None:
-        """The results under the curves, with the larger share of the height."""
+        """The results under the curves, with two thirds of the height: the matrices need it
+        more than the curves, which have done their work."""
         self.results.setVisible(True)
         total = sum(self.right.sizes())
-        self.right.setSizes([total * 2 // 5, total - total * 2 // 5])
+        self.right.setSizes([total // 3, total - total // 3])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

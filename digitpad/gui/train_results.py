@@ -7,15 +7,15 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
-    QSizePolicy,
     QWidget,
 )
 
@@ -122,11 +122,12 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         self.show_evaluation(None)
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
-        # pyqtgraph calls this once while constructing, before there are margins to restore.
         # Square afresh from the plain margins: those squared for a larger size could leave
         # a narrower widget no room for the matrix, which would then be pushed out of view
         # (a view box held at its smallest no longer tells how much room there is).
-        if hasattr(self, "_margins"):
+        # pyqtgraph calls this while constructing, before there are margins to restore, and
+        # after close() has deleted the plot's items (touching them then crashes).
+        if hasattr(self, "_margins") and not self.closed:
             self.ci.layout.setContentsMargins(*self._margins)
         super().resizeEvent(event)
 
@@ -141,7 +142,11 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         free_width = box.width() + extra[0] + extra[2]
         free_height = box.height() + extra[1] + extra[3]
         side = min(free_width, free_height)
-        across, down = (free_width - side) / 2, (free_height - side) / 2
+        # Never narrower than the title over it: a longer title would widen the whole plot
+        # past the widget (on a short widget the matrix then has a little room either side).
+        title = self.plot.titleLabel.item.boundingRect().width()
+        across = max(0.0, free_width - max(side, title)) / 2
+        down = (free_height - side) / 2
         left, top, right, bottom = self._margins
         wanted = (left + across, top + down, right + across, bottom + down)
         if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
@@ -211,9 +216,12 @@ class ConfusionView(pg.GraphicsLayoutWidget):
 
 
 class SampleStrip(QWidget):
-    """A row of held-out samples as the network sees them: "fixed: [7] [1] ..."."""
+    """A row of held-out samples as the network sees them: "fixed (12): [7] [1] ...", as
+    many as fit whole beside the caption (the count says how many in all)."""
 
-    MOST = 10  # more would not fit a row; the count says how many in all
+    MOST = 10  # more would not fit a row
+    SIDE = 28  # a thumbnail's pixels
+    GAP = 4
 
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -221,16 +229,41 @@ class SampleStrip(QWidget):
         self.setObjectName(f"{what}_samples")
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(self.GAP)  # set, not the style's: the fitting counts on it
+        # Its size is what it is given (its hints say what it wants), never widened to
+        # hold every thumbnail.
+        self.row.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.caption = QLabel()
         self.row.addWidget(self.caption)
         self.thumbnails: list[QLabel] = []
         for _ in range(self.MOST):
             label = QLabel()
+            label.setFixedSize(self.SIDE, self.SIDE)
             self.row.addWidget(label)
             self.thumbnails.append(label)
         self.row.addStretch(1)
-        # Never wider than the window gives: a long row is cut, not the window widened.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._shown = 0
+
+    def _width_for(self, count: int) -> int:
+        return self.caption.sizeHint().width() + count * (self.SIDE + self.GAP)
+
+    def sizeHint(self) -> QSize:
+        # What it asks for stays the same as thumbnails are hidden to fit: no feedback loop.
+        return QSize(self._width_for(self._shown), self.SIDE)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width_for(min(1, self._shown)), self.SIDE)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the thumbnails that fit whole; hide the rest rather than squeeze them."""
+        room = self.width() - self._width_for(0)
+        fits = max(0, room // (self.SIDE + self.GAP))
+        for index, label in enumerate(self.thumbnails):
+            label.setVisible(index < min(fits, self._shown))
 
     def show_samples(self, ids: list[int], samples: PersonalSet | None) -> None:
         self.caption.setText(f"{self.what} ({len(ids)}):" if ids else f"{self.what}: none")
@@ -238,14 +271,17 @@ class SampleStrip(QWidget):
         if samples is not None:
             by_id = {int(i): index for index, i in enumerate(samples.ids)}
         shown = [i for i in ids if i in by_id][: self.MOST]
+        self._shown = len(shown)
         for label, sample_id in zip(self.thumbnails, shown + [None] * self.MOST, strict=False):
             if sample_id is None:
                 label.clear()
                 label.setToolTip("")
                 continue
             index = by_id[sample_id]
-            label.setPixmap(thumbnail(samples.inputs[index]).pixmap(28, 28))
+            label.setPixmap(thumbnail(samples.inputs[index]).pixmap(self.SIDE, self.SIDE))
             label.setToolTip(f"sample {sample_id}, a {int(samples.labels[index])}")
+        self.updateGeometry()
+        self._fit()
 
 
 class ResultsView(Themed, QWidget):
@@ -307,8 +343,8 @@ class ResultsView(Themed, QWidget):
         # their cells hold counts; the bars read at any width.
         for column, stretch in enumerate((3, 5, 4)):
             layout.setColumnStretch(column, stretch)
-        # Your samples' result: a line above the plots, the fixed and broken ones in the
-        # buttons' row, so the plots keep their height.
+        # Your samples' result: a line under the plots, then the fixed and broken ones on a
+        # row of their own (beside the buttons they had too little room on a small screen).
         self.personal_summary = QLabel()
         self.personal_summary.setTextFormat(Qt.TextFormat.RichText)
         self.personal_summary.setWordWrap(True)
@@ -321,11 +357,11 @@ class ResultsView(Themed, QWidget):
         strips.addWidget(self.fixed)
         strips.addWidget(self.broken)
         self.personal.setVisible(False)
-        self.personal.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.personal_summary, 2, 0, 1, 3)
+        layout.addWidget(self.personal, 3, 0, 1, 3)
         layout.addWidget(self.save_problem, 4, 0, 1, 3)
         choice = QHBoxLayout()
-        choice.addWidget(self.personal, 1)
+        choice.addStretch(1)
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
         layout.addLayout(choice, 5, 0, 1, 3)

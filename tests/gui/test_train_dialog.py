@@ -844,3 +844,58 @@ def test_a_mistakes_matrix_narrowed_after_a_wide_start_stays_whole(qtbot):
     qtbot.waitUntil(lambda: abs(box.width() - box.height()) < 2 and box.width() > 100)
     inside = view.plot.mapRectToScene(view.plot.boundingRect())
     assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
+    view.close()  # pyqtgraph deletes the plot's items: a resize then must not touch them
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("width", [200, 330, 800])
+def test_a_strip_of_samples_shows_what_fits_whole(qtbot, mnist_dir, width):
+    """A narrow strip of fixed samples: its caption whole, as many thumbnails as fit whole
+    beside it, none over another (the strip once squeezed them all into its width)."""
+    from digitpad.core.data import load_split
+    from digitpad.core.samples import PersonalSet
+    from digitpad.gui.train_results import SampleStrip
+
+    test = load_split(mnist_dir, "test")  # real digits in the samples' place
+    count = 12
+    inputs = np.asarray(test.images[:count], np.float32)
+    samples = PersonalSet(
+        ids=np.arange(count),
+        inputs=inputs.reshape(count, 28, 28) / max(1.0, float(inputs.max())),
+        labels=np.asarray(test.labels[:count]),
+        held_out=np.ones(count, bool),
+    )
+    strip = SampleStrip("fixed")
+    qtbot.addWidget(strip)
+    strip.show_samples(list(range(count)), samples)
+    strip.resize(width, 40)
+    strip.show()
+    qtbot.waitExposed(strip)
+    caption = strip.caption
+    qtbot.waitUntil(lambda: caption.width() >= caption.sizeHint().width())  # once laid out
+    shown = [label for label in strip.thumbnails if label.isVisible()]
+    assert shown == strip.thumbnails[: len(shown)]
+    right = caption.geometry().right()
+    for label in shown:
+        assert label.geometry().left() > right and label.geometry().right() < width
+        assert label.width() >= 28
+        right = label.geometry().right()
+    # All ten when there is room; fewer, but some, when there is less.
+    assert len(shown) == (SampleStrip.MOST if width >= 500 else len(shown)) and shown
+
+
+def test_a_short_mistakes_matrix_keeps_its_title_whole(qtbot):
+    """Squared to a short widget's height, the matrix's column was narrower than its
+    title, and the title widened the plot past the widget's edge."""
+    from digitpad.gui.train_results import ConfusionView
+
+    view = ConfusionView("Current model", with_bar=False, count_points=6.5)
+    qtbot.addWidget(view)
+    view.resize(180, 150)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.plot.getViewBox().height() > 50)
+    QApplication.processEvents()
+    assert plot_title_fits(view.plot)
+    inside = view.plot.mapRectToScene(view.plot.boundingRect())
+    assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
