@@ -56,6 +56,10 @@ class ProgressView(Themed, QWidget):
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)  # 0.04, not 40 (x0.001)
+        self.loss_plot.setToolTip(
+            "The training loss, batch by batch, smoothed (an exponential moving average): "
+            "how wrong the network is on the images it is learning from."
+        )
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setObjectName("accuracy_plot")
         self.accuracy_curve = self.accuracy_plot.plot(
