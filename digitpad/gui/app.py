@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from digitpad import __version__
 from digitpad.core.bundled import resource_path
+from digitpad.gui import wheel
 from digitpad.gui.main_window import MainWindow
 
 # Qt's offscreen platform warns about a window-manager feature it lacks, every time a
@@ -55,6 +56,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName("digitpad")
     app.setWindowIcon(QIcon(str(resource_path("digitpad.svg"))))
+    wheel.install(app)
     return app
 
 

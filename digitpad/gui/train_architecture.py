@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -35,9 +36,10 @@ class ConvBlockEditor(QWidget):
 
     def __init__(self, number: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
+        # Two rows of three settings: one row would be wider than the settings' column.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(f"conv {number}:"))
+        layout.addWidget(QLabel(f"conv {number}:"), 0, 0)
         self.filters = QSpinBox(minimum=1, maximum=128, value=8 * 2 ** (number - 1))
         self.kernel = QSpinBox(minimum=1, maximum=9, value=3)
         self.stride = QComboBox()
@@ -49,17 +51,21 @@ class ConvBlockEditor(QWidget):
         self.activation.setCurrentText("relu")
         self.pool = QComboBox()
         self.pool.addItems(list(POOL_CHOICES))
-        for label, widget, tip in (
-            ("filters", self.filters, "Number of filters (output channels)"),
-            ("k", self.kernel, "Kernel size k: each filter is k×k"),
-            ("stride", self.stride, "Step between filter positions"),
-            ("pad", self.padding, "valid: no padding; same: pad k//2 on every side"),
-            ("act", self.activation, "Activation after the convolution"),
-            ("pool", self.pool, "2×2 pooling after the activation"),
+        for index, (label, widget, tip) in enumerate(
+            (
+                ("filters", self.filters, "Number of filters (output channels)"),
+                ("k", self.kernel, "Kernel size k: each filter is k×k"),
+                ("stride", self.stride, "Step between filter positions"),
+                ("pad", self.padding, "valid: no padding; same: pad k//2 on every side"),
+                ("act", self.activation, "Activation after the convolution"),
+                ("pool", self.pool, "2×2 pooling after the activation"),
+            )
         ):
-            layout.addWidget(QLabel(label))
+            row, column = divmod(index, 3)
+            layout.addWidget(QLabel(label), row, 1 + 2 * column)
             widget.setToolTip(tip)
-            layout.addWidget(widget)
+            layout.addWidget(widget, row, 2 + 2 * column)
+        layout.setColumnStretch(7, 1)  # the rows keep to the left
         for spin in (self.filters, self.kernel):
             spin.valueChanged.connect(self.changed)
         for combo in (self.stride, self.padding, self.activation, self.pool):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -49,6 +50,7 @@ from digitpad.gui.train_results import ResultsView
 from digitpad.gui.workers import Background, TrainWorker
 
 IMAGE_CHOICES = (1_000, 6_000, 10_000, 60_000)
+SETTINGS_WIDTH = 440  # the settings and their scroll bar; a 1024 px screen leaves the rest
 ERROR = "<span style='color:#d03030'>{}</span>"
 
 # Saves a result (into the library, or to the path given) and switches the app to it;
@@ -73,7 +75,8 @@ class TrainingForm(QGroupBox):
         )
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(OPTIMIZERS))
-        self.augment = QCheckBox("shift, rotate, scale, slant, distort, vary thickness")
+        # Short enough for the settings' column with its scroll bar (the tooltip says more).
+        self.augment = QCheckBox("shift, rotate, scale, slant, warp, thickness")
         self.augment.setChecked(True)
         self.images = QComboBox()
         for count in IMAGE_CHOICES:
@@ -87,7 +90,12 @@ class TrainingForm(QGroupBox):
             ("Batch size", self.batch_size, "Images per gradient step"),
             ("Learning rate", self.learning_rate, "Step size (cosine-decayed to zero)"),
             ("Optimizer", self.optimizer, "Adam, or SGD with momentum 0.9"),
-            ("Augmentation", self.augment, "Random distortions like those of mouse drawing"),
+            (
+                "Augmentation",
+                self.augment,
+                "Random distortions like those of mouse drawing: shifts, rotations, scaling, "
+                "slant, elastic distortion and thinner or thicker strokes",
+            ),
             ("Training images", self.images, "How much of MNIST's 60,000 to use"),
             ("Seed", self.seed, "The same seed and settings give the same model"),
             ("Name", self.name, "Shown in the Model menu"),
@@ -298,21 +306,28 @@ class TrainDialog(QDialog):
         run_row = QHBoxLayout()
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
+        settings_column = QWidget()
+        boxes = QVBoxLayout(settings_column)
+        boxes.setContentsMargins(0, 0, 0, 0)
+        for box in (self.network_stack, self.form, self.samples, self.data):
+            boxes.addWidget(box)
+        boxes.addStretch(1)
+        # The settings scroll within their column on a small screen (a custom network's
+        # wide rows scroll across), and the buttons that start a run stay below them.
+        self.settings_scroll = QScrollArea()
+        self.settings_scroll.setObjectName("settings_scroll")
+        self.settings_scroll.setWidget(settings_column)
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.settings_scroll.setMinimumHeight(120)
         left_column = QWidget()
+        left_column.setFixedWidth(SETTINGS_WIDTH)
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
-        for box in (self.network_stack, self.form, self.samples, self.data):
-            left.addWidget(box)
+        left.addWidget(self.settings_scroll, 1)
         left.addLayout(run_row)
         left.addWidget(self.follow)
-        left.addStretch(1)
-        # A custom network's rows are wide: they scroll rather than squeeze the plots.
-        scroll = QScrollArea()
-        scroll.setWidget(left_column)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setFixedWidth(440)
 
         self.live = ProgressView()
         self.results = ResultsView()
@@ -320,14 +335,25 @@ class TrainDialog(QDialog):
         self.results.use_requested.connect(self._on_results_use_requested)
         self.results.save_as_requested.connect(self._on_results_save_as_requested)
         self.results.discard_requested.connect(self._on_results_discard_requested)
-        right = QVBoxLayout()
-        right.addWidget(self.live, 2)
-        right.addWidget(self.results, 3)
+        # The curves over the results; the user may move the line between them, and
+        # neither closes (the results' buttons must stay in view).
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.setObjectName("curves_and_results")
+        self.right.setChildrenCollapsible(False)
+        self.right.addWidget(self.live)
+        self.right.addWidget(self.results)
         layout = QHBoxLayout(self)
-        layout.addWidget(scroll)
-        layout.addLayout(right, 1)
+        layout.addWidget(left_column)
+        layout.addWidget(self.right, 1)
         # The main window's size; it stays a window of its own.
         self.resize(fitted_size(self, 1180, 720))
+
+    def _show_results(self) -> None:
+        """The results under the curves, with two thirds of the height: the matrices need it
+        more than the curves, which have done their work."""
+        self.results.setVisible(True)
+        total = sum(self.right.sizes())
+        self.right.setSizes([total // 3, total - total // 3])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -542,7 +568,7 @@ class TrainDialog(QDialog):
         self.results.show_result(
             result.evaluation, result.baseline_evaluation, result.personal, self.personal
         )
-        self.results.setVisible(True)
+        self._show_results()
         self.live.status.setText("Done. Keep the new model or discard it.")
 
     def _on_worker_failed(self, message: str) -> None:

@@ -27,7 +27,9 @@ from digitpad.gui.theme import Themed, fixed_plot, style_plot
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss
 PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
 
-VALIDATION_TITLE = "Held-out MNIST accuracy"
+# Short: three plots share a row on a 1024 px screen (the tooltips say the rest).
+VALIDATION_TITLE = "Held-out accuracy"
+LOSS_TITLE = "Loss (smoothed)"
 
 
 def accuracy_floor(values: list[float]) -> float:
@@ -54,6 +56,10 @@ class ProgressView(Themed, QWidget):
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)  # 0.04, not 40 (x0.001)
+        self.loss_plot.setToolTip(
+            "The training loss, batch by batch, smoothed (an exponential moving average): "
+            "how wrong the network is on the images it is learning from."
+        )
         self.accuracy_plot = pg.PlotWidget()
         self.accuracy_plot.setObjectName("accuracy_plot")
         self.accuracy_curve = self.accuracy_plot.plot(
@@ -66,16 +72,17 @@ class ProgressView(Themed, QWidget):
             "training images, set aside before the run and never trained on."
         )
         for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setMinimumHeight(170)
+            plot.setMinimumSize(150, 130)
             fixed_plot(plot)
+            # The first and last epochs' ticks sit at the axis's ends: a narrow plot hid them.
+            plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         self.filters_preview = MosaicPanel(
             PREVIEW_WAITING,
             "filters_preview",
             "The first convolutional layer's filters, refreshed after every epoch.",
             wide=2,
         )
-        self.filters_preview.setMinimumHeight(110)
-        self.filters_preview.setMaximumHeight(150)  # the curves and results need the room
+        self.filters_preview.setMinimumSize(120, 130)
         # A run with no held-out MNIST digits (a fine-tune) has no curve here: the note
         # takes the plot's place and says why.
         self.no_validation = QLabel()
@@ -87,15 +94,16 @@ class ProgressView(Themed, QWidget):
         self.accuracy_stack = QStackedWidget()
         self.accuracy_stack.addWidget(self.accuracy_plot)
         self.accuracy_stack.addWidget(self.no_validation)
+        # One row, so the results below keep their height on a short screen.
         curves = QHBoxLayout()
-        curves.addWidget(self.loss_plot)
-        curves.addWidget(self.accuracy_stack)
+        curves.addWidget(self.loss_plot, 3)
+        curves.addWidget(self.accuracy_stack, 3)
+        curves.addWidget(self.filters_preview, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addLayout(curves, 3)
-        layout.addWidget(self.filters_preview, 1)
+        layout.addLayout(curves, 1)
         self.loss_x: list[float] = []
         self.loss_y: list[float] = []
         self.val_x: list[int] = []
@@ -105,7 +113,7 @@ class ProgressView(Themed, QWidget):
         self.reset(epochs=2)
 
     def apply_theme(self) -> None:
-        style_plot(self.loss_plot, "Training loss (smoothed)")
+        style_plot(self.loss_plot, LOSS_TITLE)
         style_plot(self.accuracy_plot, VALIDATION_TITLE)
 
     def reset(self, epochs: int, no_validation: str | None = None) -> None:

@@ -7,15 +7,15 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
-    QSizePolicy,
     QWidget,
 )
 
@@ -121,6 +121,16 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         )
         self.show_evaluation(None)
 
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        # Square afresh from the plain margins: those squared for a larger size could leave
+        # a narrower widget no room for the matrix, which would then be pushed out of view
+        # (a view box held at its smallest no longer tells how much room there is).
+        # pyqtgraph calls this while constructing, before there are margins to restore, and
+        # after close() has deleted the plot's items (touching them then crashes).
+        if hasattr(self, "_margins") and not self.closed:
+            self.ci.layout.setContentsMargins(*self._margins)
+        super().resizeEvent(event)
+
     def _on_view_box_resized(self) -> None:
         """Square the plot: margins around the whole of it take what the matrix's square
         cells leave, instead of empty rows or columns inside it (the view box's aspect is
@@ -132,23 +142,33 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         free_width = box.width() + extra[0] + extra[2]
         free_height = box.height() + extra[1] + extra[3]
         side = min(free_width, free_height)
-        across, down = (free_width - side) / 2, (free_height - side) / 2
+        # Never narrower than the title over it: a longer title would widen the whole plot
+        # past the widget (on a short widget the matrix then has a little room either side).
+        title = self.plot.titleLabel.item.boundingRect().width()
+        across = max(0.0, free_width - max(side, title)) / 2
+        down = (free_height - side) / 2
         left, top, right, bottom = self._margins
         wanted = (left + across, top + down, right + across, bottom + down)
         if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
             self.ci.layout.setContentsMargins(*wanted)
-        self._fit_diagonal_counts(side / 10)
+        self._fit_counts(side / 10)
 
-    def _fit_diagonal_counts(self, cell: float) -> None:
-        """The diagonal's counts (four digits for a digit's 1,000 test images) in a font
-        that fits a cell ``cell`` pixels wide with a little room either side."""
+    def _fit_counts(self, cell: float) -> None:
+        """The counts in a font that fits a cell ``cell`` pixels wide with a little room
+        either side: four digits on the diagonal (a digit's 1,000 test images), two off it
+        (a usable model's mistakes; a poor one's hundreds may touch)."""
+        diagonal = self._fitted_font("0000", cell)
+        mistakes = self._fitted_font("00", cell)
+        for index, text in enumerate(self.counts):
+            text.setFont(diagonal if index % 11 == 0 else mistakes)
+
+    def _fitted_font(self, widest_text: str, cell: float) -> QFont:
         font = QFont(self.count_font)
-        widest = QFontMetricsF(font).horizontalAdvance("0000")
+        widest = QFontMetricsF(font).horizontalAdvance(widest_text)
         if widest > 0.85 * cell:
             font.setBold(False)
             font.setPointSizeF(max(5.0, font.pointSizeF() * 0.85 * cell / widest))
-        for digit in range(10):
-            self.counts[digit * 11].setFont(font)
+        return font
 
     def mark(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted), or none."""
@@ -196,9 +216,12 @@ class ConfusionView(pg.GraphicsLayoutWidget):
 
 
 class SampleStrip(QWidget):
-    """A row of held-out samples as the network sees them: "fixed: [7] [1] ..."."""
+    """A row of held-out samples as the network sees them: "fixed (12): [7] [1] ...", as
+    many as fit whole beside the caption (the count says how many in all)."""
 
-    MOST = 10  # more would not fit a row; the count says how many in all
+    MOST = 10  # more would not fit a row
+    SIDE = 28  # a thumbnail's pixels
+    GAP = 4
 
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -206,16 +229,41 @@ class SampleStrip(QWidget):
         self.setObjectName(f"{what}_samples")
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(self.GAP)  # set, not the style's: the fitting counts on it
+        # Its size is what it is given (its hints say what it wants), never widened to
+        # hold every thumbnail.
+        self.row.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.caption = QLabel()
         self.row.addWidget(self.caption)
         self.thumbnails: list[QLabel] = []
         for _ in range(self.MOST):
             label = QLabel()
+            label.setFixedSize(self.SIDE, self.SIDE)
             self.row.addWidget(label)
             self.thumbnails.append(label)
         self.row.addStretch(1)
-        # Never wider than the window gives: a long row is cut, not the window widened.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._shown = 0
+
+    def _width_for(self, count: int) -> int:
+        return self.caption.sizeHint().width() + count * (self.SIDE + self.GAP)
+
+    def sizeHint(self) -> QSize:
+        # What it asks for stays the same as thumbnails are hidden to fit: no feedback loop.
+        return QSize(self._width_for(self._shown), self.SIDE)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width_for(min(1, self._shown)), self.SIDE)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the thumbnails that fit whole; hide the rest rather than squeeze them."""
+        room = self.width() - self._width_for(0)
+        fits = max(0, room // (self.SIDE + self.GAP))
+        for index, label in enumerate(self.thumbnails):
+            label.setVisible(index < min(fits, self._shown))
 
     def show_samples(self, ids: list[int], samples: PersonalSet | None) -> None:
         self.caption.setText(f"{self.what} ({len(ids)}):" if ids else f"{self.what}: none")
@@ -223,14 +271,17 @@ class SampleStrip(QWidget):
         if samples is not None:
             by_id = {int(i): index for index, i in enumerate(samples.ids)}
         shown = [i for i in ids if i in by_id][: self.MOST]
+        self._shown = len(shown)
         for label, sample_id in zip(self.thumbnails, shown + [None] * self.MOST, strict=False):
             if sample_id is None:
                 label.clear()
                 label.setToolTip("")
                 continue
             index = by_id[sample_id]
-            label.setPixmap(thumbnail(samples.inputs[index]).pixmap(28, 28))
+            label.setPixmap(thumbnail(samples.inputs[index]).pixmap(self.SIDE, self.SIDE))
             label.setToolTip(f"sample {sample_id}, a {int(samples.labels[index])}")
+        self.updateGeometry()
+        self._fit()
 
 
 class ResultsView(Themed, QWidget):
@@ -246,8 +297,9 @@ class ResultsView(Themed, QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("summary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)  # its lines wrap rather than widen the dialog
         self.per_class = pg.PlotWidget()
-        self.per_class.setMinimumSize(250, 250)
+        self.per_class.setMinimumSize(160, 150)
         fixed_plot(self.per_class, digits=True)
         self.per_class.setLabel("bottom", "digit")
         self.new_bars = pg.BarGraphItem(
@@ -259,12 +311,12 @@ class ResultsView(Themed, QWidget):
         self.per_class.addItem(self.new_bars)
         self.per_class.addItem(self.current_bars)
         # Two side by side: smaller cells, smaller counts (two digits must not touch).
-        self.confusion_new = ConfusionView("Mistakes, new model", count_points=6.5)
-        self.confusion_current = ConfusionView(
-            "Mistakes, current model", with_bar=False, count_points=6.5
-        )
+        # Short titles (the summary above says what the cells are): a title wider than
+        # the matrix would widen the plot past its widget on a small screen.
+        self.confusion_new = ConfusionView("New model", count_points=6.5)
+        self.confusion_current = ConfusionView("Current model", with_bar=False, count_points=6.5)
         for view in (self.confusion_new, self.confusion_current):
-            view.setMinimumSize(270, 250)
+            view.setMinimumSize(170, 150)
         self.save_problem = QLabel()
         self.save_problem.setObjectName("save_problem")
         self.save_problem.setWordWrap(True)
@@ -286,8 +338,13 @@ class ResultsView(Themed, QWidget):
         layout.addWidget(self.per_class, 1, 0)
         layout.addWidget(self.confusion_new, 1, 1)
         layout.addWidget(self.confusion_current, 1, 2)
-        # Your samples' result: a line above the plots, the fixed and broken ones in the
-        # buttons' row, so the plots keep their height.
+        layout.setRowStretch(1, 1)  # the plots take the height there is
+        # The matrices take most of the width (the new one carries the colour bar too):
+        # their cells hold counts; the bars read at any width.
+        for column, stretch in enumerate((3, 5, 4)):
+            layout.setColumnStretch(column, stretch)
+        # Your samples' result: a line under the plots, then the fixed and broken ones on a
+        # row of their own (beside the buttons they had too little room on a small screen).
         self.personal_summary = QLabel()
         self.personal_summary.setTextFormat(Qt.TextFormat.RichText)
         self.personal_summary.setWordWrap(True)
@@ -300,11 +357,11 @@ class ResultsView(Themed, QWidget):
         strips.addWidget(self.fixed)
         strips.addWidget(self.broken)
         self.personal.setVisible(False)
-        self.personal.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.personal_summary, 2, 0, 1, 3)
+        layout.addWidget(self.personal, 3, 0, 1, 3)
         layout.addWidget(self.save_problem, 4, 0, 1, 3)
         choice = QHBoxLayout()
-        choice.addWidget(self.personal, 1)
+        choice.addStretch(1)
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
         layout.addLayout(choice, 5, 0, 1, 3)

@@ -752,3 +752,150 @@ def test_each_bundled_architecture_comes_with_its_own_recipe(window, qtbot, with
     # The model in use changes while the dialog is open: its architecture follows.
     window.model_menu.bundled_actions["classic"].trigger()
     assert dialog.network_box.arch() == "classic" and not form.augment.isChecked()
+
+
+# -- it fits a small screen ------------------------------------------------------------------
+
+# 1280x720 and 1024x600, less a window manager's 30 px title bar.
+SCREENS = ((1280, 690), (1024, 570))
+
+
+def plot_title_fits(plot) -> bool:
+    """A pyqtgraph plot's title is drawn whole: its text no wider than the column over the
+    plot's view box, where pyqtgraph puts it (and cuts it)."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    return item.titleLabel.item.boundingRect().width() <= item.getViewBox().width()
+
+
+def assert_fits(dialog, qtbot, buttons, plots) -> None:
+    """At each screen size: the dialog can be that small, ``buttons`` lie whole in it and
+    unclipped (no scrolling needed to reach them), plot titles are whole."""
+    smallest = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+    assert smallest.width() <= 1024 and smallest.height() <= 570, smallest
+    for width, height in SCREENS:
+        dialog.resize(width, height)
+        qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+        QApplication.processEvents()
+        for button in buttons:
+            assert button.isVisible(), button.text()
+            inside = button.rect().translated(button.mapTo(dialog, button.rect().topLeft()))
+            assert dialog.rect().contains(inside), (button.text(), inside, dialog.size())
+            # Not clipped by a scroll area: all of it is on screen.
+            shown = button.visibleRegion().boundingRect()
+            assert shown.size() == button.size(), (button.text(), shown, width, height)
+        for plot in plots:
+            assert plot.isVisible()
+            assert plot_title_fits(plot), (plot.getPlotItem().titleLabel.text, width)
+            # Readable: not squeezed to a strip.
+            assert plot.width() >= 150 and plot.height() >= 120, (plot.size(), width)
+
+
+def test_the_dialog_fits_small_screens_before_a_run_and_while_fine_tuning(window, qtbot):
+    dialog = open_dialog(window, qtbot)
+    live = dialog.live
+    run = (dialog.train_button, dialog.cancel_button, dialog.follow)
+    assert_fits(dialog, qtbot, run, (live.loss_plot, live.accuracy_plot))
+    dialog.network_box.architecture.setCurrentText("custom")
+    assert_fits(dialog, qtbot, run, (live.loss_plot, live.accuracy_plot))
+    click(qtbot, dialog.samples.fine_tune)
+    assert dialog.samples.fine_tune.isChecked()
+    assert_fits(dialog, qtbot, run, (live.loss_plot,))
+
+
+def test_the_dialog_fits_small_screens_with_a_result(window, qtbot, with_mnist):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    live = dialog.live
+    # During the run (it may end meanwhile: the rules hold then too).
+    assert_fits(dialog, qtbot, (dialog.cancel_button, dialog.follow), (live.loss_plot,))
+    wait_until_idle(qtbot, dialog)
+    results = dialog.results
+    assert results.isVisible()
+    assert_fits(
+        dialog,
+        qtbot,
+        (dialog.train_button, results.use_button, results.discard_button),
+        (dialog.live.loss_plot, dialog.live.accuracy_plot, results.per_class),
+    )
+    for width, height in SCREENS:
+        dialog.resize(width, height)
+        qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+        for view in (results.confusion_new, results.confusion_current):
+            # The whole matrix with its axes and title in its widget, cells of 10 px or more.
+            qtbot.waitUntil(lambda v=view: v.ci.geometry().width() <= v.viewport().width())
+            assert plot_title_fits(view.plot), (view.plot.titleLabel.text, width)
+            box = view.plot.getViewBox()
+            assert min(box.width(), box.height()) >= 100, (box.width(), box.height(), width)
+
+
+def test_a_mistakes_matrix_narrowed_after_a_wide_start_stays_whole(qtbot):
+    """Squaring margins kept from a wide size pushed the matrix out of a narrower widget."""
+    from digitpad.gui.train_results import ConfusionView
+
+    view = ConfusionView("New model", count_points=6.5)
+    qtbot.addWidget(view)
+    view.resize(700, 300)  # wide: large margins left and right
+    view.show()
+    qtbot.waitExposed(view)
+    box = view.plot.getViewBox()
+    qtbot.waitUntil(lambda: abs(box.width() - box.height()) < 2)
+    view.resize(220, 300)
+    qtbot.waitUntil(lambda: abs(box.width() - box.height()) < 2 and box.width() > 100)
+    inside = view.plot.mapRectToScene(view.plot.boundingRect())
+    assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
+    view.close()  # pyqtgraph deletes the plot's items: a resize then must not touch them
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("width", [200, 330, 800])
+def test_a_strip_of_samples_shows_what_fits_whole(qtbot, mnist_dir, width):
+    """A narrow strip of fixed samples: its caption whole, as many thumbnails as fit whole
+    beside it, none over another (the strip once squeezed them all into its width)."""
+    from digitpad.core.data import load_split
+    from digitpad.core.samples import PersonalSet
+    from digitpad.gui.train_results import SampleStrip
+
+    test = load_split(mnist_dir, "test")  # real digits in the samples' place
+    count = 12
+    inputs = np.asarray(test.images[:count], np.float32)
+    samples = PersonalSet(
+        ids=np.arange(count),
+        inputs=inputs.reshape(count, 28, 28) / max(1.0, float(inputs.max())),
+        labels=np.asarray(test.labels[:count]),
+        held_out=np.ones(count, bool),
+    )
+    strip = SampleStrip("fixed")
+    qtbot.addWidget(strip)
+    strip.show_samples(list(range(count)), samples)
+    strip.resize(width, 40)
+    strip.show()
+    qtbot.waitExposed(strip)
+    caption = strip.caption
+    qtbot.waitUntil(lambda: caption.width() >= caption.sizeHint().width())  # once laid out
+    shown = [label for label in strip.thumbnails if label.isVisible()]
+    assert shown == strip.thumbnails[: len(shown)]
+    right = caption.geometry().right()
+    for label in shown:
+        assert label.geometry().left() > right and label.geometry().right() < width
+        assert label.width() >= 28
+        right = label.geometry().right()
+    # All ten when there is room; fewer, but some, when there is less.
+    assert len(shown) == (SampleStrip.MOST if width >= 500 else len(shown)) and shown
+
+
+def test_a_short_mistakes_matrix_keeps_its_title_whole(qtbot):
+    """Squared to a short widget's height, the matrix's column was narrower than its
+    title, and the title widened the plot past the widget's edge."""
+    from digitpad.gui.train_results import ConfusionView
+
+    view = ConfusionView("Current model", with_bar=False, count_points=6.5)
+    qtbot.addWidget(view)
+    view.resize(180, 150)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.plot.getViewBox().height() > 50)
+    QApplication.processEvents()
+    assert plot_title_fits(view.plot)
+    inside = view.plot.mapRectToScene(view.plot.boundingRect())
+    assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
