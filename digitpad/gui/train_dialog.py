@@ -612,8 +612,11 @@ class TrainDialog(QDialog):
     def _on_results_discard_requested(self) -> None:
         self.result = None
         self.results.setVisible(False)
-        self.live.status.setText("Discarded: the current model is unchanged.")
+        # A clean page for the next run: the discarded run's curves would otherwise stay on
+        # axes the next settings no longer fit.
         self.model_changed()
+        self.live.reset(self.form.epochs.value())
+        self.live.status.setText("Discarded: the current model is unchanged.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing never waits: the run is asked to stop and ends on its own thread.

@@ -200,6 +200,11 @@ def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert window.viewer.model_in_use.path.name == "default.npz"
+    # The next run starts on a clean page whose axes follow its settings.
+    assert dialog.live.loss_x == [] and dialog.live.val_x == []
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    ticks = dialog.live.loss_plot.getAxis("bottom")._tickLevels[0]
+    assert ticks[-1] == (3, "3")  # fine-tuning's 3 epochs
 
 
 def test_cancel_mid_run_changes_nothing(window, qtbot, with_mnist, library_folder):
