@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core import pendigits
+from digitpad.core import pendigits, uji
 from digitpad.core.data import DatasetError, find_mnist_dir, has_mnist
 from digitpad.core.evaluation import Examination
 from digitpad.core.network import Network
@@ -80,7 +80,7 @@ class EvaluateDialog(Themed, QDialog):
         self.source = QComboBox()
         self.source.addItem("MNIST test set (10,000)", "mnist")
         self.source.addItem("My samples", "samples")
-        self.source.addItem("Pen-written digits (UCI pen-digits folder)", "pendigits")
+        self.source.addItem("Pen-written digits (a UCI or UJI pen-digits folder)", "pendigits")
         self.source.currentIndexChanged.connect(self._update_buttons)
         self.pen_button = QPushButton("Pen-Digits Folder…")
         self.pen_button.clicked.connect(self._on_pen_button_clicked)
@@ -167,7 +167,9 @@ class EvaluateDialog(Themed, QDialog):
         self.keep_button.setEnabled(chosen)
         if kind == "pendigits":
             where = str(self.pen_folder) if self.pen_folder else "none chosen"
-            self.pen_button.setToolTip(f"The folder holding {pendigits.FILE_NAME}: {where}")
+            self.pen_button.setToolTip(
+                f"The folder holding {pendigits.FILE_NAME} or {uji.DIGITS_FILE}: {where}"
+            )
 
     # -- a run -------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
-from digitpad.core import pendigits, session
+from digitpad.core import pendigits, session, uji
 from digitpad.core.data import DatasetError, DownloadCancelled, download_mnist, load_split
 from digitpad.core.evaluation import EvaluationStopped, examine
 from digitpad.core.network import Network
@@ -172,8 +172,10 @@ class EvaluateWorker(Worker):
             test = load_split(request.folder, "test")
             return test.as_float(), test.labels
         if request.source == "pendigits":
-            self._report(f"Loading {pendigits.FILE_NAME}…", 0, 0)
-            digits = pendigits.load(request.folder)
+            collection = uji.holds_digits(request.folder)
+            name = uji.DIGITS_FILE if collection else pendigits.FILE_NAME
+            self._report(f"Loading {name}…", 0, 0)
+            digits = (uji.load_digits if collection else pendigits.load)(request.folder)
             drawing = f"Drawing {len(digits):,} pen digits as the canvas draws them…"
             self._report(drawing, 0, len(digits))
             images = pendigits.render_inputs(

@@ -119,6 +119,19 @@ def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, 
     assert result.evaluation.n == 7494 and result.evaluation.accuracy > 0.99
 
 
+def test_a_uji_folder_is_read_as_pen_digits_too(window, qtbot, uji_digits_dir, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog = open_evaluate(window, qtbot)
+    dialog.source.setCurrentIndex(dialog.source.findData("pendigits"))
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(uji_digits_dir))
+    )
+    qtbot.mouseClick(dialog.pen_button, Qt.MouseButton.LeftButton)
+    result = run(dialog, qtbot, "pendigits")
+    assert result.evaluation.n == 400 and result.evaluation.accuracy > 0.97
+
+
 def test_an_evaluation_can_be_cancelled(window, qtbot, monkeypatch, mnist_dir):
     monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
     dialog = open_evaluate(window, qtbot)
