@@ -136,7 +136,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "zoom_out", "View", "Zoom &Out", (QKeySequence.StandardKey.ZoomOut,), "Smaller type"
     ),
-    ActionSpec("zoom_reset", "View", "&Actual Size", ("Ctrl+0",), "Type at the system's size"),
+    ActionSpec(
+        "zoom_reset",
+        "View",
+        "&Actual Size",
+        ("Ctrl+0",),
+        "Type at the system's size (presentation mode's 1.5 times in presentation mode)",
+    ),
     ActionSpec(
         "full_screen",
         "View",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QImage, QPainter
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from digitpad.core.preprocess import to_ink, to_mnist
 from digitpad.gui.actions import connect_actions
@@ -29,7 +29,7 @@ class FileActions(QObject):
         panels: QWidget,
         model_menu: ModelMenu,
         messages: Messages,
-        window: QWidget,
+        window: QMainWindow,
     ) -> None:
         super().__init__(window)
         self.canvas, self.panels, self.model_menu = canvas, panels, model_menu
@@ -80,9 +80,11 @@ class FileActions(QObject):
             self._save(self.panels_image(), Path(path))
 
     def panels_image(self) -> QImage:
-        """The panels as on screen, with the side panels that are open (the followed value,
-        the guide) beside them."""
-        parts = [self.panels.grab()]
+        """The window's central area as on screen (the drawing and the answer beside the
+        panels: a picture of the layers means little without what they read), with the side
+        panels that are open (the followed value, the guide) beside it."""
+        central = self.window.centralWidget()
+        parts = [(central if central is not None else self.panels).grab()]
         parts += [dock.grab() for dock in self.window.findChildren(QDockWidget) if dock.isVisible()]
         width = sum(part.width() for part in parts)
         height = max(part.height() for part in parts)

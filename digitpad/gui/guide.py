@@ -13,8 +13,7 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 
 ACTIVATION_WORDS = {
-    "relu": "ReLU keeps every positive value and turns every negative one into 0: what is "
-    "left marks where the filter found its pattern.",
+    "relu": "ReLU keeps every positive value and turns every negative one into 0.",
     "leaky_relu": "Leaky ReLU keeps positive values and shrinks negative ones to a small "
     "fraction, so they are not lost entirely.",
     "tanh": "tanh squeezes every value into -1..1: large values saturate.",
@@ -57,6 +56,42 @@ def _conv_words(network: Network, index: int) -> str:
     )
 
 
+def _relu_meaning(before: str) -> str:
+    """What the values ReLU leaves mean: a dense layer has units and weights, no filters."""
+    if before == CONV:
+        return "What is left marks where the filter found its pattern."
+    if before == DENSE:
+        return (
+            "What is left are the units whose weighted sum came out positive: the ones "
+            "the drawing switched on."
+        )
+    return ""
+
+
+def _softmax_words(temperature: float) -> str:
+    if temperature == 1.0:
+        scaling = (
+            "This model's temperature T = 1: its scores go in unchanged (a calibrated "
+            "model divides them by a T fitted so that its shares match how often it is "
+            "right)."
+        )
+    else:
+        # The panel shows s = z / T: the guide must say why its scores are not the logits.
+        effect = "sharper" if temperature < 1.0 else "softer"
+        scaling = (
+            f"First each score is divided by the model's temperature T = {temperature:.2f}, "
+            f"fitted so that its shares match how often it is right on handwriting it never "
+            f"saw: this T makes them {effect}, and dividing all ten by the same T never "
+            "changes which digit wins."
+        )
+    return (
+        "Softmax turns the ten final scores (the logits) into shares of 100 %. "
+        f"{scaling} Then each digit gets e to the power of its score, divided by the sum "
+        "of that over all ten. The largest score gets the largest share; the shares always "
+        "add up to 100 %, even for a drawing that is no digit at all."
+    )
+
+
 def stage_words(network: Network, first: int, last: int) -> str:
     """Plain words for the layers first..last (one stage of the strip)."""
     if first < 0:
@@ -66,12 +101,7 @@ def stage_words(network: Network, first: int, last: int) -> str:
             "White is 1, black is 0: 784 numbers."
         )
     if first >= len(network.layers):
-        return (
-            "Softmax turns the ten final scores (the logits) into shares of 100 %: each "
-            "digit gets e to the power of its score, divided by the sum of that over all "
-            "ten. The largest score gets the largest share; the shares always add up to "
-            "100 %, even for a drawing that is no digit at all."
-        )
+        return _softmax_words(network.temperature)
     parts = []
     for index in range(first, last + 1):
         layer = network.layers[index]
@@ -79,6 +109,9 @@ def stage_words(network: Network, first: int, last: int) -> str:
             parts.append(_conv_words(network, index))
         elif layer.role == ACTIVATION:
             parts.append(ACTIVATION_WORDS.get(layer.kind, layer.describe()))
+            meaning = _relu_meaning(network.layers[index - 1].role) if index else ""
+            if layer.kind == "relu" and meaning:
+                parts.append(meaning)
         elif layer.role == POOL:
             kind = "largest" if layer.kind == "maxpool2d" else "average"
             out = network.shapes[index]

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.drawing = DrawingPanel(self.viewer)
         self.canvas, self.pen_slider = self.drawing.canvas, self.drawing.pen_slider
         self.prediction = self.drawing.prediction
+        self.prediction.hint_on_first_start(self.settings)
         self.canvas_feed = CanvasFeed(self.canvas, self.viewer, self)
         self.canvas_feed.prediction_updated.connect(self.prediction_updated)
         self.detail_dock = DetailDock(self.viewer, self)

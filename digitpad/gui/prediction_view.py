@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from digitpad.core.familiarity import FLAGGED_SHARE
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import font_scale, muted_text
 
 # Softmax always hands out 100 %: the percentage is a share, not a certainty.
@@ -30,6 +31,8 @@ class PredictionView(QLabel):
         # Under "Draw a digit" until a drawing follows (what was just kept); shown once the
         # cleared canvas reached the viewer, which may still hold the kept drawing's answer.
         self._note, self._note_shown = "", False
+        # Set on the very first start, until the first drawing: where to draw, where the guide is.
+        self._first_start: AppSettings | None = None
         self.setObjectName("prediction")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextFormat(Qt.TextFormat.RichText)  # only our own markup and numbers
@@ -64,7 +67,8 @@ class PredictionView(QLabel):
             markup = TOO_SMALL
             self._note, self._note_shown = "", False  # a drawing came: the note is done
         elif verdict is None:
-            markup = DRAW_A_DIGIT + (NOTE.format(html.escape(self._note)) if self._note else "")
+            note = self._note or (FIRST_START_HINT if self._first_start else "")
+            markup = DRAW_A_DIGIT + (NOTE.format(html.escape(note)) if note else "")
             self._note_shown = bool(self._note)
         elif viewer.unfamiliar:
             markup = unfamiliar_markup(
@@ -78,7 +82,20 @@ class PredictionView(QLabel):
             )
         if verdict is not None and self._note_shown:  # a new drawing: the note is done
             self._note, self._note_shown = "", False
+        drawn = verdict is not None or viewer.too_small
+        if drawn and self._first_start is not None and viewer.network_shown is not None:
+            self._first_start.save_first_drawing(done=True)  # never again, even after a crash
+            self._first_start = None
         self.setText(self._scaled(markup))
+
+    def hint_on_first_start(self, settings: AppSettings) -> None:
+        """If digitpad has never run here, say under "Draw a digit" what to do and where
+        the guide is, until the first drawing, in this run or a later one (``settings``
+        remembers which)."""
+        if settings.first_drawing_pending():
+            settings.save_first_drawing(done=False)  # the store is not empty any more
+            self._first_start = settings
+            self._on_viewer_changed()
 
     def say_under_next(self, text: str) -> None:
         """Show ``text`` small under "Draw a digit" (the canvas just cleared), until the next
@@ -141,6 +158,9 @@ def unfamiliar_markup(digit: int, confidence: float, familiarity: float, thresho
 
 
 DRAW_A_DIGIT = "<span style='font-size:22pt'>Draw a digit</span>"
+FIRST_START_HINT = (
+    "Draw a digit with the mouse or a pen in the black square. F2 explains each panel."
+)
 NOTE = "<br><span style='font-size:11pt; color:{{muted}}'>{}</span>"
 TOO_SMALL = (
     "<span style='font-size:18pt'>Too small to read</span><br>"
@@ -153,4 +173,5 @@ TALLEST = (
     unfamiliar_markup(8, 1.0, -10.0, -10.0),
     TOO_SMALL,
     DRAW_A_DIGIT + NOTE.format("Kept as an 8 (it read 0): 10,000 of your samples"),
+    DRAW_A_DIGIT + NOTE.format(FIRST_START_HINT),
 )

@@ -75,7 +75,8 @@ class Presentation(QObject):
             self._apply()
 
     def zoom_reset(self) -> None:
-        self.zoom, self.presenting = 1.0, False
+        # Only the zoom: presentation mode is F9's to leave (in it, the type is its 1.5x).
+        self.zoom = 1.0
         self._apply()
 
     def set_full_screen(self, on: bool) -> None:

@@ -18,6 +18,7 @@ MODEL = "model/path"  # a bundled model's name, or a model file's path
 DATA_FOLDER = "data/folder"
 ZOOM = "view/zoom"
 PRESENTATION = "view/presentation"
+FIRST_DRAWING = "hints/first_drawing"  # "pending" until the first drawing, then "done"
 LAST_FOLDER = "folders/{}"  # the folder a file dialog last used, by kind of file
 
 
@@ -60,6 +61,12 @@ class AppSettings:
     def presentation(self) -> bool:
         return self.store.value(PRESENTATION) in ("true", True)
 
+    def first_drawing_pending(self) -> bool:
+        """digitpad has never run here, or its first start's hint awaits a first drawing
+        (an earlier version left settings and no hint: its user has drawn)."""
+        value = self.store.value(FIRST_DRAWING)
+        return value == "pending" if value is not None else not self.store.allKeys()
+
     def model(self) -> str | None:
         return self._text(MODEL)
 
@@ -89,6 +96,10 @@ class AppSettings:
     def save_view(self, zoom: float, presentation: bool) -> None:
         self.store.setValue(ZOOM, f"{zoom:g}")
         self.store.setValue(PRESENTATION, "true" if presentation else "false")
+        self.store.sync()
+
+    def save_first_drawing(self, done: bool) -> None:
+        self.store.setValue(FIRST_DRAWING, "done" if done else "pending")
         self.store.sync()
 
     def save_model(self, value: str) -> None:

@@ -50,3 +50,50 @@ def test_stride_two_and_global_pooling_are_explained():
     assert "⌊(28 + 2·0 − 5) / 2⌋ + 1 = ⌊11.5⌋ + 1 = 12 (rounded down" in html
     assert "2 pixels at a time" in html
     assert "average of each 2×2 block" in html and "Global average pooling" in html
+
+
+def _paragraph(viewer, name: str) -> str:
+    """One stage's paragraph of the guide, by its title in the strip."""
+    from digitpad.gui.guide import stage_words
+
+    stage = next(stage for stage in viewer.stages if stage.name == name)
+    return stage_words(viewer.network_shown, stage.first, stage.last)
+
+
+def _viewer(model: str):
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.model_io import load_model
+    from digitpad.core.viewer import ViewerModel
+
+    viewer = ViewerModel()
+    viewer.use_model(load_model(resolve_model(model)))
+    return viewer
+
+
+def test_the_dense_paragraphs_speak_of_weights_and_units_not_filters():
+    default = _viewer("default")
+    dense = _paragraph(default, "dense1 + relu")
+    assert "filter" not in dense and "units" in dense and "weight" in dense
+    assert "filter" in _paragraph(default, "conv1 + relu")  # a conv's ReLU still has them
+    classic = _viewer("classic")
+    assert "filter" not in _paragraph(classic, "dense1") + _paragraph(classic, "softmax")
+
+
+def test_the_softmax_paragraph_gives_the_models_temperature_and_why():
+    for model, temperature in (("default", "0.67"), ("classic", "1.91")):
+        viewer = _viewer(model)
+        assert f"{viewer.network_shown.temperature:.2f}" == temperature
+        words = _paragraph(viewer, "softmax")
+        assert f"divided by the model's temperature T = {temperature}" in words, words
+        assert "how often it is right" in words and "never changes which digit" in words
+    assert "sharper" in _paragraph(_viewer("default"), "softmax")  # T < 1
+    assert "softer" in _paragraph(_viewer("classic"), "softmax")  # T > 1
+
+
+def test_a_model_without_temperature_says_its_scores_go_in_unchanged():
+    from digitpad.core.viewer import ViewerModel
+
+    viewer = ViewerModel()
+    viewer.use_model(Model(Network(custom_spec([ConvChoice(4)])), ModelMetadata(name="c"), None))
+    words = _paragraph(viewer, "softmax")
+    assert "temperature T = 1" in words and "unchanged" in words

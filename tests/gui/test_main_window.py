@@ -308,6 +308,51 @@ def test_save_drawing_and_export_panels(window, qtbot, tmp_path, monkeypatch):
     assert panels.stat().st_size > 5000
 
 
+def _gray(image) -> np.ndarray:
+    """A QImage's pixels as rows of gray levels 0..255."""
+    from PySide6.QtGui import QImage
+
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(gray.constBits(), np.uint8).reshape(gray.height(), -1)
+    return rows[:, : gray.width()].copy()
+
+
+def test_export_panels_includes_the_drawing_and_the_answer(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage
+
+    window.resize(1280, 720)
+    draw_digit(window, qtbot, SEVEN)
+    window.actions["guide"].trigger()  # an open side panel is exported beside them
+    QApplication.processEvents()
+    panels = tmp_path / "panels.png"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(panels), ""))
+    )
+    window.actions["export_panels"].trigger()
+    exported = QImage(str(panels))
+    central = window.centralWidget()
+    assert exported.width() >= central.width() + window.guide_dock.width()
+    assert exported.width() > window.workspace.panels_widget.width() + window.canvas.width()
+    assert exported.height() >= central.height()
+    # The canvas is in it where it is in the window, its ink with it.
+    corner = window.canvas.mapTo(central, QPoint(0, 0))
+    size = window.canvas.size()
+    shown = _gray(exported)[
+        corner.y() : corner.y() + size.height(), corner.x() : corner.x() + size.width()
+    ]
+    canvas = _gray(window.canvas.grab().toImage())
+    assert (shown > 200).sum() > 500  # white ink on the black canvas
+    assert np.abs(shown.astype(int) - canvas.astype(int)).mean() < 2
+    # And the answer under it.
+    answer = window.prediction.mapTo(central, QPoint(0, 0))
+    said = _gray(exported)[
+        answer.y() : answer.y() + window.prediction.height(),
+        answer.x() : answer.x() + window.prediction.width(),
+    ]
+    assert np.array_equal(said, _gray(window.prediction.grab().toImage()))
+
+
 def test_model_info_and_help(window, dialogs):
     window.actions["model_info"].trigger()
     window.actions["shortcuts"].trigger()

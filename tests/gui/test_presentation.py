@@ -86,6 +86,20 @@ def test_zooming_out_of_presentation_size_ends_the_presentation(window, qtbot):
     assert window.statusBar().isVisible()
 
 
+def test_actual_size_resets_the_zoom_and_keeps_presentation_mode(window, qtbot):
+    press(window, qtbot, Qt.Key.Key_F9)
+    press(window, qtbot, Qt.Key.Key_Plus, CTRL)
+    assert font_scale(window.prediction) == pytest.approx(1.75)
+    press(window, qtbot, Qt.Key.Key_0, CTRL)
+    # Only F9 leaves presentation mode: Ctrl+0 brings its type back to its own 1.5x.
+    assert window.actions["presentation"].isChecked() and high_contrast()
+    assert font_scale(window.prediction) == pytest.approx(1.5)
+    assert not window.statusBar().isVisible()
+    assert window.settings.zoom() == pytest.approx(1.0) and window.settings.presentation()
+    press(window, qtbot, Qt.Key.Key_F9)
+    assert font_scale(window.prediction) == pytest.approx(1.0)  # the zoom Ctrl+0 set
+
+
 def test_full_screen_and_back(window, qtbot):
     press(window, qtbot, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: window.isFullScreen())
