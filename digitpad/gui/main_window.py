@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
         self.guide_dock = GuideDock(self.viewer, self)
         for dock in (self.detail_dock, self.guide_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # The width the window had before the follow panel made it wider, to give back.
+        self._width_before_dock: int | None = None
+        self.detail_dock.opening.connect(self._on_detail_dock_opening)
+        self.detail_dock.put_away.connect(self._on_detail_dock_put_away)
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
         self.network_view.status.connect(self._on_network_view_status)
@@ -214,6 +218,23 @@ class MainWindow(QMainWindow):
         self.close()
         if QApplication.quitOnLastWindowClosed():
             QApplication.quit()
+
+    def _on_detail_dock_opening(self) -> None:
+        self._width_before_dock = self.width()
+
+    def _on_detail_dock_put_away(self) -> None:
+        """The dock is put away: a window it had to widen (one narrower than the panels and
+        the dock together) goes back to its width, not left reaching past the screen."""
+        before, self._width_before_dock = self._width_before_dock, None
+        if before is None or self.isMaximized() or self.isFullScreen():
+            return
+        # The window's minimum counts the dock until its layout has run again, after this.
+        QTimer.singleShot(0, self, lambda: self._give_back_width(before))
+
+    def _give_back_width(self, width: int) -> None:
+        if self.width() > width and not self.detail_dock.isVisible():
+            self.layout().activate()  # the minimum without the dock, before the resize
+            self.resize(width, self.height())
 
     # -- small slots -----------------------------------------------------------------------
 

@@ -244,7 +244,9 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         )
         self.addItem(self.bars)
         self.values = np.zeros(10)
-        self.setMinimumSize(220, 130)
+        # Ten bars and their digits still fit at 200 px, in presentation mode's type too;
+        # wider, and the follow panel beside the window no longer fits a 1024 px screen.
+        self.setMinimumSize(200, 130)
 
     def apply_theme(self) -> None:
         style_plot(self, self._title)

@@ -493,3 +493,71 @@ def test_keyboard_shortcuts_are_grouped_by_menu_and_fit_a_small_screen(window, d
     box.adjustSize()
     assert box.width() <= 1000 and box.height() <= 560, box.size()
     box.deleteLater()
+
+
+def smallest_and_width(window) -> tuple[int, int, int]:
+    """The window's narrowest (its layout's minimum), its width and its lowest height,
+    once the layouts have taken what just opened or closed."""
+    for _ in range(3):
+        QApplication.processEvents()
+    smallest = window.minimumSizeHint().expandedTo(window.minimumSize())
+    return smallest.width(), window.width(), smallest.height()
+
+
+def follow_a_value(window, qtbot) -> None:
+    """A real click on a feature map value: the follow panel opens as a dock."""
+    from .test_detail_view import click_map
+
+    click_map(window.network_view.feature_maps, 3, 8, 8)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+
+
+def test_following_a_value_on_a_small_screen_never_widens_the_window(window, qtbot):
+    """1024x600 less a title bar: the dock takes its room from the panels, not from past
+    the screen's right edge (it grew the window to 1092 px, and kept it when closed);
+    presentation mode fits too. The test screen may be larger: 1024 is checked itself."""
+    window.resize(1024, 570)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+    follow_a_value(window, qtbot)
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    assert not window.detail_dock.isVisible()
+    smallest, width, _ = smallest_and_width(window)
+    assert smallest <= 1024 and width == 1024, (smallest, width)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F9)
+    assert window.presentation.presenting
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+    follow_a_value(window, qtbot)
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+
+
+def test_the_follow_panel_and_the_guide_fit_a_1280_screen(window, qtbot):
+    window.resize(1280, 690)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    follow_a_value(window, qtbot)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F2)
+    assert window.guide_dock.isVisible()
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1280 and width <= 1280 and height <= 690, (smallest, width)
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    smallest, width, _ = smallest_and_width(window)
+    assert smallest <= 1280 and width == 1280, (smallest, width)
+
+
+def test_closing_the_follow_panel_gives_back_the_width_it_took(window, qtbot):
+    """A window narrower than the panels and the dock together must widen for the dock;
+    closing it returns the window to the width it had."""
+    window.resize(window.minimumSizeHint().width(), 570)
+    QApplication.processEvents()
+    before = window.width()
+    follow_a_value(window, qtbot)
+    assert smallest_and_width(window)[1] > before  # it had to widen
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    assert smallest_and_width(window)[1] == before
