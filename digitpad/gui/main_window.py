@@ -39,6 +39,9 @@ from digitpad.gui.settings import AppSettings
 from digitpad.gui.teach_bar import Teaching
 from digitpad.gui.workspace import Workspace
 
+# The follow panel's share of the window's width, at most (never below its minimum).
+DOCK_SHARE = 0.3
+
 
 class MainWindow(QMainWindow):
     """Emits ``prediction_updated(digit or None, ten probabilities)`` after every update."""
@@ -221,6 +224,16 @@ class MainWindow(QMainWindow):
 
     def _on_detail_dock_opening(self) -> None:
         self._width_before_dock = self.width()
+        # Once it is laid out: a dock as wide as its text wants (420 px in presentation
+        # mode) would leave the network's panels too narrow to read on a small screen.
+        QTimer.singleShot(0, self, self._narrow_detail_dock)
+
+    def _narrow_detail_dock(self) -> None:
+        dock = self.detail_dock
+        if dock.isVisible() and not dock.isFloating():
+            width = max(dock.minimumWidth(), round(self.width() * DOCK_SHARE))
+            if dock.width() > width:
+                self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _on_detail_dock_put_away(self) -> None:
         """The dock is put away: a window it had to widen (one narrower than the panels and

@@ -561,3 +561,18 @@ def test_closing_the_follow_panel_gives_back_the_width_it_took(window, qtbot):
     assert smallest_and_width(window)[1] > before  # it had to widen
     qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
     assert smallest_and_width(window)[1] == before
+
+
+def test_the_follow_panel_takes_its_room_from_both_columns(window, qtbot):
+    """The dock opens at its share of a small window, and the drawing's column gives way
+    with the panels (it kept 40 % and left the network's panels at their narrowest)."""
+    from digitpad.gui.workspace import LEFT_SHARE
+
+    window.resize(1024, 570)
+    window.actions["presentation"].trigger()  # the drawing's column can be narrow here
+    follow_a_value(window, qtbot)
+    qtbot.waitUntil(lambda: window.detail_dock.width() <= 0.3 * 1024 + 40, timeout=2000)
+    workspace = window.workspace
+    drawing = window.drawing.width()
+    smallest = window.drawing.minimumSizeHint().width()
+    assert drawing <= max(smallest, LEFT_SHARE * workspace.width()) + 2, drawing
