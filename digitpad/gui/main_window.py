@@ -37,10 +37,12 @@ from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.teach_bar import Teaching
+from digitpad.gui.theme import font_scale
 from digitpad.gui.workspace import Workspace
 
 # The follow panel's share of the window's width, at most (never below its minimum).
-DOCK_SHARE = 0.3
+DOCK_SHARE = 0.3  # at the system's type size
+DOCK_SHARE_MOST = 0.36  # at any zoom: the network's panels keep the larger part
 
 
 class MainWindow(QMainWindow):
@@ -224,15 +226,17 @@ class MainWindow(QMainWindow):
 
     def _on_detail_dock_opening(self) -> None:
         self._width_before_dock = self.width()
-        # Once it is laid out: a dock as wide as its text wants (420 px in presentation
-        # mode) would leave the network's panels too narrow to read on a small screen.
-        QTimer.singleShot(0, self, self._narrow_detail_dock)
+        # Once it is laid out, its share of the window: as wide as its text wants (420 px
+        # in presentation mode) it left the network's panels too narrow on a small screen.
+        QTimer.singleShot(0, self, self._size_detail_dock)
 
-    def _narrow_detail_dock(self) -> None:
+    def _size_detail_dock(self) -> None:
         dock = self.detail_dock
         if dock.isVisible() and not dock.isFloating():
-            width = max(dock.minimumWidth(), round(self.width() * DOCK_SHARE))
-            if dock.width() > width:
+            # Larger type (zoom, presentation mode) needs a wider dock for the same tables.
+            share = min(DOCK_SHARE * font_scale(dock), DOCK_SHARE_MOST)
+            width = max(dock.minimumWidth(), round(self.width() * share))
+            if dock.width() != width:
                 self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
 
     def _on_detail_dock_put_away(self) -> None:

@@ -281,7 +281,9 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
     def _fitting_title(self) -> str:
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 11 / 9)  # as theme.title_size sets it
-        return fitting(self._titles, self.width() - TITLE_PADDING, font)
+        # The title is centred over the bars, right of the percentages' axis.
+        room = self.width() - self.getAxis("left").width() - TITLE_PADDING
+        return fitting(self._titles, room, font)
 
     def show_probabilities(self, probabilities: np.ndarray | None, answered: bool = True) -> None:
         """The bars; the winner highlighted only when the answer gives it (a dot or a dash
@@ -414,13 +416,30 @@ class MosaicPanel(Themed, QWidget):
             self.bar.setMinimumWidth(self._bar_widths[0])
             self.bar.setMaximumWidth(self._bar_widths[1])
         self.setMinimumWidth(COMPACT_MIN if compact else WITH_BAR_MIN)
-        self.heading.setText(self._headings[compact])
+        self._show_heading()
 
     def set_heading(self, text: str, short: str | None = None) -> None:
         """The heading, and the ``short`` one shown while the panel is compact (a long one
         would wrap into a column of single words there)."""
         self._headings = (text, short or text)
-        self.heading.setText(self._headings[self.compact])
+        self._show_heading()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show_heading()
+
+    def _show_heading(self) -> None:
+        """The heading, wrapped at its spaces; a word wider than the panel (maxpool1 in a
+        compact panel in presentation mode) is elided, its whole text in the tooltip."""
+        text = self._headings[self.compact]
+        metrics = QFontMetrics(self.heading.font())
+        room = max(1, self.width() - 4)
+        if max(metrics.horizontalAdvance(word) for word in text.split() or [""]) > room:
+            text = " ".join(
+                metrics.elidedText(word, Qt.TextElideMode.ElideRight, room) for word in text.split()
+            )
+        self.heading.setText(text)
+        self.heading.setToolTip(self._headings[0] if text != self._headings[0] else "")
 
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")

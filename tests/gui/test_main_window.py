@@ -576,3 +576,15 @@ def test_the_follow_panel_takes_its_room_from_both_columns(window, qtbot):
     drawing = window.drawing.width()
     smallest = window.drawing.minimumSizeHint().width()
     assert drawing <= max(smallest, LEFT_SHARE * workspace.width()) + 2, drawing
+
+
+def test_the_follow_panel_is_wider_for_presentation_modes_larger_type(window, qtbot):
+    """At 30 % of 1280 px its tables wrapped each number over two lines at 1.5x type."""
+    from digitpad.gui.main_window import DOCK_SHARE, DOCK_SHARE_MOST
+
+    window.resize(1280, 690)
+    window.actions["presentation"].trigger()
+    follow_a_value(window, qtbot)
+    assert smallest_and_width(window)[1] == 1280
+    width = window.detail_dock.width()
+    assert DOCK_SHARE * 1280 + 20 < width <= DOCK_SHARE_MOST * 1280 + 4, width

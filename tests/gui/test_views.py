@@ -494,3 +494,20 @@ def test_narrow_input_and_softmax_panels_shorten_their_titles_rather_than_cut_th
     window.detail_dock.detail.close_button.click()
     settle(qtbot)
     assert view.network_input.title.text == "Network input 28×28"  # whole again with room
+
+
+def test_a_compact_panel_elides_a_heading_word_wider_than_itself(window, qtbot):
+    """Presentation mode's type at 1024 px: "maxpool1" was cut in its 70 px panel; elided,
+    it keeps its whole text in a tooltip."""
+    from PySide6.QtGui import QFontMetrics
+
+    window.resize(1024, 570)
+    window.actions["presentation"].trigger()
+    settle(qtbot)
+    for panel in (window.network_view.filters, window.network_view.pooled):
+        heading = panel.heading
+        metrics = QFontMetrics(heading.font())
+        widest = max(metrics.horizontalAdvance(word) for word in heading.text().split())
+        assert widest <= panel.width(), (heading.text(), widest, panel.width())
+        if heading.text() != panel._headings[0]:
+            assert heading.toolTip() == panel._headings[0]
