@@ -18,7 +18,8 @@ class Workspace(QSplitter):
         self.drawing = drawing
         self.panels_widget = QWidget()  # what File > Save Panels saves
         right = QVBoxLayout(self.panels_widget)
-        right.setContentsMargins(0, 0, 0, 0)  # the splitter's handle already parts them
+        # The splitter's handle parts it from the drawing; a little room at the right edge.
+        right.setContentsMargins(0, 0, 6, 0)
         right.addWidget(strip)
         right.addWidget(panels, 1)
         self.addWidget(drawing)
