@@ -13,7 +13,7 @@ import html
 
 import numpy as np
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPen
+from PySide6.QtGui import QCloseEvent, QColor, QHideEvent, QPen
 from PySide6.QtWidgets import (
     QDockWidget,
     QPushButton,
@@ -389,8 +389,14 @@ class DetailView(QWidget):
         )
 
 
+DOCK_MIN_WIDTH = 340
+
+
 class DetailDock(QDockWidget):
     """The detail view at the window's side: shown while a value is followed."""
+
+    opening = Signal()  # about to show: the window's width is still its own
+    put_away = Signal()  # hidden (not merely with its window)
 
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__("Follow one number", parent)
@@ -398,13 +404,23 @@ class DetailDock(QDockWidget):
         self.viewer = viewer
         self.detail = DetailView(viewer)
         self.setWidget(self.detail)
-        self.setMinimumWidth(380)  # the enlarged map at about 300 pixels
+        # Its tables of numbers side by side, and still narrow enough that the panels
+        # beside it (the drawing's 320 px, the network's 320) and it fit a 1024 px screen.
+        self.setMinimumWidth(DOCK_MIN_WIDTH)
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
         self.detail.closed.connect(self.hide)
         self.hide()
 
     def _on_viewer_focus_changed(self) -> None:
-        self.setVisible(self.viewer.focus is not None)
+        following = self.viewer.focus is not None
+        if following and self.isHidden():
+            self.opening.emit()
+        self.setVisible(following)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if self.isHidden():
+            self.put_away.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closed with its title bar's button: stop following the value."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -37,7 +37,12 @@ from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.teach_bar import Teaching
+from digitpad.gui.theme import font_scale
 from digitpad.gui.workspace import Workspace
+
+# The follow panel's share of the window's width, at most (never below its minimum).
+DOCK_SHARE = 0.3  # at the system's type size
+DOCK_SHARE_MOST = 0.36  # at any zoom: the network's panels keep the larger part
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +93,10 @@ class MainWindow(QMainWindow):
         self.guide_dock = GuideDock(self.viewer, self)
         for dock in (self.detail_dock, self.guide_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # The width the window had before the follow panel made it wider, to give back.
+        self._width_before_dock: int | None = None
+        self.detail_dock.opening.connect(self._on_detail_dock_opening)
+        self.detail_dock.put_away.connect(self._on_detail_dock_put_away)
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
         self.network_view.status.connect(self._on_network_view_status)
@@ -215,6 +224,35 @@ class MainWindow(QMainWindow):
         self.close()
         if QApplication.quitOnLastWindowClosed():
             QApplication.quit()
+
+    def _on_detail_dock_opening(self) -> None:
+        self._width_before_dock = self.width()
+        # Once it is laid out, its share of the window: as wide as its text wants (420 px
+        # in presentation mode) it left the network's panels too narrow on a small screen.
+        QTimer.singleShot(0, self, self._size_detail_dock)
+
+    def _size_detail_dock(self) -> None:
+        dock = self.detail_dock
+        if dock.isVisible() and not dock.isFloating():
+            # Larger type (zoom, presentation mode) needs a wider dock for the same tables.
+            share = min(DOCK_SHARE * font_scale(dock), DOCK_SHARE_MOST)
+            width = max(dock.minimumWidth(), round(self.width() * share))
+            if dock.width() != width:
+                self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+
+    def _on_detail_dock_put_away(self) -> None:
+        """The dock is put away: a window it had to widen (one narrower than the panels and
+        the dock together) goes back to its width, not left reaching past the screen."""
+        before, self._width_before_dock = self._width_before_dock, None
+        if before is None or self.isMaximized() or self.isFullScreen():
+            return
+        # The window's minimum counts the dock until its layout has run again, after this.
+        QTimer.singleShot(0, self, lambda: self._give_back_width(before))
+
+    def _give_back_width(self, width: int) -> None:
+        if self.width() > width and not self.detail_dock.isVisible():
+            self.layout().activate()  # the minimum without the dock, before the resize
+            self.resize(width, self.height())
 
     # -- small slots -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
@@ -26,10 +26,18 @@ from digitpad.gui.theme import (
 )
 
 GAP = 1
+TITLE_PADDING = 16  # pixels a title leaves free beside it in its panel
 WITH_BAR_MIN = 150  # a panel's narrowest with its colour bar, and without
 COMPACT_MIN = 70
 # Map numbers are drawn on tiles at least this many screen pixels wide.
 NUMBERED_TILE_PX = 22
+
+
+def fitting(texts: tuple[str, ...], width: int, font: QFont) -> str:
+    """The first of ``texts`` (longest first) that fits ``width`` pixels in ``font``, else
+    the last: a narrow panel shortens its title rather than cut it."""
+    metrics = QFontMetrics(font)
+    return next((text for text in texts if metrics.horizontalAdvance(text) <= width), texts[-1])
 
 
 def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
@@ -195,21 +203,32 @@ class InputPanel(Themed, pg.GraphicsLayoutWidget):
             "What the network sees: your drawing cropped, scaled to fit 20x20 and "
             "centred by mass in 28x28, as MNIST digits were."
         )
-        self.title = self.addLabel("Network input 28×28", row=0, col=0)
+        self.titles = ("Network input 28×28", "Input 28×28", "Input")  # it shortens to fit
+        self.title = self.addLabel(self.titles[0], row=0, col=0)
         self.view, self.image = _image_view(self)
         self.image.setImage(np.zeros((28, 28), np.float32), levels=(0, 1))
         self.view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
         self.field = Outline(QPen(QColor(255, 170, 0), 0.4))
         self.field.setVisible(False)
         self.view.addItem(self.field)
-        self.setMinimumSize(140, 130)
+        # Narrow enough that the drawing, the panels and the follow panel fit 1024 px.
+        self.setMinimumSize(120, 130)
         self.start_theming()
 
     def apply_theme(self) -> None:
-        background, text, _ = theme()
+        background, _, _ = theme()
         self.setBackground(background)
-        self.title.setText(self.title.text, color=text, size=f"{self.font().pointSizeF():.1f}pt")
+        self._show_title()
         self.field.update()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if event is not None:  # None: pyqtgraph's own call, before the title exists
+            self._show_title()
+
+    def _show_title(self) -> None:
+        text = fitting(self.titles, self.width() - TITLE_PADDING, self.font())
+        self.title.setText(text, color=theme()[1], size=f"{self.font().pointSizeF():.1f}pt")
 
     def show_input(self, digit: np.ndarray | None) -> None:
         data = np.zeros((28, 28), np.float32) if digit is None else digit
@@ -232,7 +251,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName("probabilities")
         self.setToolTip("Softmax output: the network's probability for each digit.")
-        self._title = "Softmax probabilities"
+        self._titles = ("Softmax probabilities", "Softmax")  # the longest that fits is shown
         self.start_theming()
         fixed_plot(self, digits=True)
         self.setYRange(0, 1, padding=0.02)
@@ -244,10 +263,27 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         )
         self.addItem(self.bars)
         self.values = np.zeros(10)
-        self.setMinimumSize(220, 130)
+        # Ten bars and their digits still fit at 190 px, in presentation mode's type too;
+        # wider, and the follow panel beside the window no longer fits a 1024 px screen.
+        self.setMinimumSize(190, 130)
 
     def apply_theme(self) -> None:
-        style_plot(self, self._title)
+        style_plot(self, self._fitting_title())
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if event is None:  # pyqtgraph's own call, before the plot exists
+            return
+        title = self._fitting_title()
+        if title != self.getPlotItem().titleLabel.text:
+            style_plot(self, title)
+
+    def _fitting_title(self) -> str:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 11 / 9)  # as theme.title_size sets it
+        # The title is centred over the bars, right of the percentages' axis.
+        room = self.width() - self.getAxis("left").width() - TITLE_PADDING
+        return fitting(self._titles, room, font)
 
     def show_probabilities(self, probabilities: np.ndarray | None, answered: bool = True) -> None:
         """The bars; the winner highlighted only when the answer gives it (a dot or a dash
@@ -258,10 +294,14 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             brushes[int(values.argmax())] = self._winner
         self.values = values
         self.bars.setOpts(height=values, brushes=brushes)
-        title = "Softmax probabilities" + ("" if answered else " (too small: no answer)")
-        if title != self._title:
-            self._title = title
-            style_plot(self, title)
+        titles = (
+            ("Softmax probabilities", "Softmax")
+            if answered
+            else ("Softmax probabilities (too small: no answer)", "Softmax (too small)", "Softmax")
+        )
+        if titles != self._titles:
+            self._titles = titles
+            style_plot(self, self._fitting_title())
 
 
 @dataclass(frozen=True)
@@ -376,13 +416,30 @@ class MosaicPanel(Themed, QWidget):
             self.bar.setMinimumWidth(self._bar_widths[0])
             self.bar.setMaximumWidth(self._bar_widths[1])
         self.setMinimumWidth(COMPACT_MIN if compact else WITH_BAR_MIN)
-        self.heading.setText(self._headings[compact])
+        self._show_heading()
 
     def set_heading(self, text: str, short: str | None = None) -> None:
         """The heading, and the ``short`` one shown while the panel is compact (a long one
         would wrap into a column of single words there)."""
         self._headings = (text, short or text)
-        self.heading.setText(self._headings[self.compact])
+        self._show_heading()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show_heading()
+
+    def _show_heading(self) -> None:
+        """The heading, wrapped at its spaces; a word wider than the panel (maxpool1 in a
+        compact panel in presentation mode) is elided, its whole text in the tooltip."""
+        text = self._headings[self.compact]
+        metrics = QFontMetrics(self.heading.font())
+        room = max(1, self.width() - 4)
+        if max(metrics.horizontalAdvance(word) for word in text.split() or [""]) > room:
+            text = " ".join(
+                metrics.elidedText(word, Qt.TextElideMode.ElideRight, room) for word in text.split()
+            )
+        self.heading.setText(text)
+        self.heading.setToolTip(self._headings[0] if text != self._headings[0] else "")
 
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")

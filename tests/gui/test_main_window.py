@@ -538,3 +538,98 @@ def test_keyboard_shortcuts_are_grouped_by_menu_and_fit_a_small_screen(window, d
     box.adjustSize()
     assert box.width() <= 1000 and box.height() <= 560, box.size()
     box.deleteLater()
+
+
+def smallest_and_width(window) -> tuple[int, int, int]:
+    """The window's narrowest (its layout's minimum), its width and its lowest height,
+    once the layouts have taken what just opened or closed."""
+    for _ in range(3):
+        QApplication.processEvents()
+    smallest = window.minimumSizeHint().expandedTo(window.minimumSize())
+    return smallest.width(), window.width(), smallest.height()
+
+
+def follow_a_value(window, qtbot) -> None:
+    """A real click on a feature map value: the follow panel opens as a dock."""
+    from .test_detail_view import click_map
+
+    click_map(window.network_view.feature_maps, 3, 8, 8)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+
+
+def test_following_a_value_on_a_small_screen_never_widens_the_window(window, qtbot):
+    """1024x600 less a title bar: the dock takes its room from the panels, not from past
+    the screen's right edge (it grew the window to 1092 px, and kept it when closed);
+    presentation mode fits too. The test screen may be larger: 1024 is checked itself."""
+    window.resize(1024, 570)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+    follow_a_value(window, qtbot)
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    assert not window.detail_dock.isVisible()
+    smallest, width, _ = smallest_and_width(window)
+    assert smallest <= 1024 and width == 1024, (smallest, width)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F9)
+    assert window.presentation.presenting
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+    follow_a_value(window, qtbot)
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+
+
+def test_the_follow_panel_and_the_guide_fit_a_1280_screen(window, qtbot):
+    window.resize(1280, 690)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    follow_a_value(window, qtbot)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F2)
+    assert window.guide_dock.isVisible()
+    smallest, width, height = smallest_and_width(window)
+    assert smallest <= 1280 and width <= 1280 and height <= 690, (smallest, width)
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    smallest, width, _ = smallest_and_width(window)
+    assert smallest <= 1280 and width == 1280, (smallest, width)
+
+
+def test_closing_the_follow_panel_gives_back_the_width_it_took(window, qtbot):
+    """A window narrower than the panels and the dock together must widen for the dock;
+    closing it returns the window to the width it had."""
+    window.resize(window.minimumSizeHint().width(), 570)
+    QApplication.processEvents()
+    before = window.width()
+    follow_a_value(window, qtbot)
+    assert smallest_and_width(window)[1] > before  # it had to widen
+    qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
+    assert smallest_and_width(window)[1] == before
+
+
+def test_the_follow_panel_takes_its_room_from_both_columns(window, qtbot):
+    """The dock opens at its share of a small window, and the drawing's column gives way
+    with the panels (it kept 40 % and left the network's panels at their narrowest)."""
+    from digitpad.gui.workspace import LEFT_SHARE
+
+    window.resize(1024, 570)
+    window.actions["presentation"].trigger()  # the drawing's column can be narrow here
+    follow_a_value(window, qtbot)
+    qtbot.waitUntil(lambda: window.detail_dock.width() <= 0.3 * 1024 + 40, timeout=2000)
+    workspace = window.workspace
+    drawing = window.drawing.width()
+    smallest = window.drawing.minimumSizeHint().width()
+    assert drawing <= max(smallest, LEFT_SHARE * workspace.width()) + 2, drawing
+
+
+def test_the_follow_panel_is_wider_for_presentation_modes_larger_type(window, qtbot):
+    """At 30 % of 1280 px its tables wrapped each number over two lines at 1.5x type."""
+    from digitpad.gui.main_window import DOCK_SHARE, DOCK_SHARE_MOST
+
+    window.resize(1280, 690)
+    window.actions["presentation"].trigger()
+    follow_a_value(window, qtbot)
+    assert smallest_and_width(window)[1] == 1280
+    width = window.detail_dock.width()
+    assert DOCK_SHARE * 1280 + 20 < width <= DOCK_SHARE_MOST * 1280 + 4, width

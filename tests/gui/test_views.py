@@ -463,3 +463,51 @@ def test_a_deleted_view_stops_hearing_from_the_viewer_model(qtbot):
     viewer.use_model(load_model(DEFAULT.path))  # no one to tell, and no error
     viewer.hover_over(0, 0, 1, 1)
     qtbot.wait(50)
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_narrow_input_and_softmax_panels_shorten_their_titles_rather_than_cut_them(
+    window, qtbot, presenting
+):
+    """Beside the follow panel on a 1024 px screen, "Network input 28×28" and "Softmax
+    probabilities" were cut at the panels' edges."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from .test_main_window import follow_a_value
+
+    window.resize(1024, 570)
+    if presenting:
+        window.actions["presentation"].trigger()
+    follow_a_value(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    title = view.network_input.title.text
+    width = QFontMetrics(view.network_input.font()).horizontalAdvance(title)
+    assert "28×28" in title and width <= view.network_input.width(), (title, width)
+    plot = view.probabilities
+    title = plot.getPlotItem().titleLabel.text
+    font = QFont(plot.font())
+    font.setPointSizeF(font.pointSizeF() * 11 / 9)  # a plot title's size
+    width = QFontMetrics(font).horizontalAdvance(title)
+    assert title.startswith("Softmax") and width <= plot.width(), (title, width)
+    window.resize(1280, 690)
+    window.detail_dock.detail.close_button.click()
+    settle(qtbot)
+    assert view.network_input.title.text == "Network input 28×28"  # whole again with room
+
+
+def test_a_compact_panel_elides_a_heading_word_wider_than_itself(window, qtbot):
+    """Presentation mode's type at 1024 px: "maxpool1" was cut in its 70 px panel; elided,
+    it keeps its whole text in a tooltip."""
+    from PySide6.QtGui import QFontMetrics
+
+    window.resize(1024, 570)
+    window.actions["presentation"].trigger()
+    settle(qtbot)
+    for panel in (window.network_view.filters, window.network_view.pooled):
+        heading = panel.heading
+        metrics = QFontMetrics(heading.font())
+        widest = max(metrics.horizontalAdvance(word) for word in heading.text().split())
+        assert widest <= panel.width(), (heading.text(), widest, panel.width())
+        if heading.text() != panel._headings[0]:
+            assert heading.toolTip() == panel._headings[0]
