@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import re
 import zlib
@@ -90,17 +91,34 @@ def sha256(path: str | os.PathLike[str]) -> str:
 
 def _read(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     """(the file, its decompressed bytes) for a file or a folder holding ``FILE_NAME``."""
+    return read_collection(path, FILE_NAME, "the UCI pen-digits file")
+
+
+# The pen-writing files are a few MB of text; more is no such file (a gzip bomb).
+MAX_TEXT_BYTES = 64 << 20
+
+
+def read_collection(path: str | os.PathLike[str], name: str, what: str) -> tuple[Path, bytes]:
+    """(the file, its text's bytes) for a pen-writing file, plain or gzipped, or for the
+    folder holding ``name`` (``what`` says what that file is, in the message when it is
+    missing). Decompresses at most ``MAX_TEXT_BYTES``."""
     path = Path(path)
     if path.is_dir():
-        folder, path = path, path / FILE_NAME
+        folder, path = path, path / name
         if not path.is_file():
-            raise DatasetError(f"{folder}: holds no {FILE_NAME} (the UCI pen-digits file)")
-    raw = path.read_bytes()
+            raise DatasetError(f"{folder}: holds no {name} ({what})")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+                raw = stream.read(MAX_TEXT_BYTES + 1)
         except (OSError, EOFError, zlib.error) as exc:
             raise PenDigitsFormatError(f"{path}: corrupt gzip data ({exc})") from exc
+    if len(raw) > MAX_TEXT_BYTES:
+        raise PenDigitsFormatError(f"{path}: more than {MAX_TEXT_BYTES >> 20} MB of text")
     return path, raw
 
 

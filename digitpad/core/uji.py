@@ -8,25 +8,20 @@ collection's writers of the same numbers.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from digitpad.core.data import DatasetError
-from digitpad.core.pendigits import PenDigit, PenDigitsFormatError
+from digitpad.core.pendigits import PenDigit, PenDigitsFormatError, read_collection
 
 DIGITS_FILE = "uji-digits-W01-W20.txt.gz"
 LETTERS_FILE = "uji-letters-W01-W20.txt.gz"
 # Letters that a digit reader may fairly read as a digit (O/o/D like 0, I/l like 1, S/s
 # like 5, Z/z like 2, b/G like 6, q/g like 9, B like 8, T like 7): reported apart.
 DIGIT_LIKE_LETTERS = frozenset("OoIlSsZzbqgBGDT")
-MAX_BYTES = 64 << 20  # the two files are 0.2 and 1.2 MB decompressed
 
 _WORD = re.compile(r"WORD (\S) (?:trn|tst)_(?:UJI|UPV)_W(\d{2})-(\d{2})$")
 _NUMSTROKES = re.compile(r"NUMSTROKES (\d{1,3})$")
@@ -56,9 +51,9 @@ class _Record:
 
 def load_digits(path: str | os.PathLike[str]) -> list[PenDigit]:
     """The digits of a UJI digits file, or of the folder holding ``DIGITS_FILE``."""
-    file = _file(path, DIGITS_FILE)
+    file, records = _records(path, DIGITS_FILE)
     digits = []
-    for record, line in _records(file):
+    for record, line in records:
         if not record.char.isdigit():
             raise PenDigitsFormatError(f"{file}, line {line}: {record.char!r} is not a digit")
         digits.append(PenDigit(int(record.char), record.writer, record.strokes))
@@ -67,9 +62,9 @@ def load_digits(path: str | os.PathLike[str]) -> list[PenDigit]:
 
 def load_letters(path: str | os.PathLike[str]) -> list[PenLetter]:
     """The letters of a UJI letters file, or of the folder holding ``LETTERS_FILE``."""
-    file = _file(path, LETTERS_FILE)
+    file, records = _records(path, LETTERS_FILE)
     letters = []
-    for record, line in _records(file):
+    for record, line in records:
         if not record.char.isascii() or not record.char.isalpha():
             raise PenDigitsFormatError(f"{file}, line {line}: {record.char!r} is not a letter")
         letters.append(PenLetter(record.char, record.writer, record.strokes))
@@ -82,30 +77,11 @@ def holds_digits(path: str | os.PathLike[str]) -> bool:
     return (path / DIGITS_FILE).is_file() if path.is_dir() else path.name == DIGITS_FILE
 
 
-def _file(path: str | os.PathLike[str], name: str) -> Path:
-    path = Path(path)
-    if path.is_dir():
-        if not (path / name).is_file():
-            raise DatasetError(f"{path}: holds no {name} (UJI Pen Characters)")
-        return path / name
-    return path
-
-
-def _records(file: Path) -> list[tuple[_Record, int]]:
-    """Every record with the line of its WORD; PenDigitsFormatError naming file and line."""
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"{file}: cannot be read ({exc.strerror or exc})") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
-                raw = stream.read(MAX_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise PenDigitsFormatError(f"{file}: corrupt gzip data ({exc})") from exc
-    if len(raw) > MAX_BYTES:
-        raise PenDigitsFormatError(f"{file}: more than {MAX_BYTES >> 20} MB of text")
-    return _Parser(file).run(raw.decode("latin-1"))
+def _records(path: str | os.PathLike[str], name: str) -> tuple[Path, list[tuple[_Record, int]]]:
+    """The file (or the folder's ``name``) and every record with the line of its WORD;
+    PenDigitsFormatError naming file and line."""
+    file, raw = read_collection(path, name, "UJI Pen Characters")
+    return file, _Parser(file).run(raw.decode("latin-1"))
 
 
 class _Parser:

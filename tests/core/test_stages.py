@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from digitpad.core.bundled import CLASSIC, DEFAULT
-from digitpad.core.model_io import load_model
 from digitpad.core.stages import ConvBlock, conv_blocks, network_stages
-
-
-@pytest.fixture(scope="module")
-def default_model():
-    return load_model(DEFAULT.path)
-
-
-@pytest.fixture(scope="module")
-def classic_model():
-    return load_model(CLASSIC.path)
 
 
 def test_stages_fold_activations_and_skip_flatten(default_model, classic_model):

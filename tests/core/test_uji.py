@@ -66,7 +66,7 @@ def test_a_malformed_file_is_refused_naming_its_line(tmp_path, text, problem):
 def test_a_huge_or_corrupt_file_is_refused_before_it_is_read_whole(tmp_path):
     bomb = tmp_path / "bomb.gz"
     with gzip.open(bomb, "wb") as out:
-        out.write(b"/" * (uji.MAX_BYTES + 10))
+        out.write(b"/" * (pendigits.MAX_TEXT_BYTES + 10))
     with pytest.raises(PenDigitsFormatError, match="more than 64 MB"):
         uji.load_digits(bomb)
     (tmp_path / "bad.gz").write_bytes(b"\x1f\x8b" + b"junk" * 10)
