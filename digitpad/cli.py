@@ -175,6 +175,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         pen_dir=pen_folder,
         personal=personal,
         workers=args.workers,
+        letters_dir=_letters_folder(args, config),
     )
     show = sys.stderr.isatty() or not args.json
     result = None
@@ -305,7 +306,26 @@ def _train_config(args: argparse.Namespace, source: ModelRecord | None) -> Train
         validation_fraction=args.val_fraction,
         pen_ratio=args.pen_ratio,
         samples_ratio=samples_ratio,
+        outlier_ratio=args.outlier_ratio,
     )
+
+
+def _letters_folder(args: argparse.Namespace, config: TrainConfig) -> Path | None:
+    """Where the pen-written letters of a run that learns non-digits are: --letters, else
+    $DIGITPAD_UJI_LETTERS_DIR; None for a run without non-digits or with --no-letters."""
+    if not config.outlier_ratio or args.no_letters:
+        if args.letters:
+            why = "--no-letters" if args.no_letters else "this run learns no non-digits"
+            raise CliError(f"--letters: {why}, so it would not use them")
+        return None
+    folder = Path(args.letters) if args.letters else uji.letters_dir()
+    if folder is None:
+        raise CliError(
+            f"this run learns what is not a digit (--outlier-ratio {config.outlier_ratio:g}) "
+            f"from pen-written letters and doodles: give --letters DIR or set "
+            f"{uji.LETTERS_ENV_VAR} (see README), or --no-letters to learn from doodles alone"
+        )
+    return folder
 
 
 def _pen_digits_folder(args: argparse.Namespace, config: TrainConfig) -> Path | None:
@@ -408,9 +428,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ]
     threshold = threshold_of(model.metadata.metrics)
     if threshold is not None:
-        flagged = float((familiarity(model.network.logits(images)) < threshold).mean())
+        flagged = float((familiarity(model.network.scores(images)) < threshold).mean())
         payload["unfamiliar_share"] = flagged
-        lines.append(f"called unlike the digits it learned: {flagged:.2%} of the test digits")
+        called = (
+            "called not a digit"
+            if model.network.knows_non_digits
+            else "called unlike the digits it learned"
+        )
+        lines.append(f"{called}: {flagged:.2%} of the test digits")
     _emit(args, payload, "\n".join(lines))
     return 0
 
@@ -824,6 +849,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--pen-ratio",
         type=real_number(0, 1, inclusive_low=True),
         help="share of each batch that is pen digits, drawn afresh (0: MNIST alone)",
+    )
+    p.add_argument(
+        "--outlier-ratio",
+        type=real_number(0, 1, inclusive_low=True),
+        help="share of each batch that is not digits (letters and doodles), for a network "
+        "with a 'not a digit' output",
+    )
+    p.add_argument(
+        "--letters",
+        metavar="DIR",
+        help=f"folder with the UJI pen-written letters (else ${uji.LETTERS_ENV_VAR})",
+    )
+    p.add_argument(
+        "--no-letters", action="store_true", help="learn what is not a digit from doodles alone"
     )
     p.add_argument(
         "--from",

@@ -33,20 +33,30 @@ class EvaluationStopped(Exception):
     """``should_stop`` said so before the evaluation was complete."""
 
 
+def stoppable_scores(
+    network: Network,
+    images: np.ndarray,
+    should_stop: Callable[[], bool] | None = None,
+    batch_size: int = PREDICT_BATCH,
+) -> np.ndarray:
+    """``network.scores(images)`` (every output, "not a digit" included), asking
+    ``should_stop`` between chunks (EvaluationStopped when it says so)."""
+    parts = []
+    for start in range(0, len(images), batch_size):
+        if should_stop is not None and should_stop():
+            raise EvaluationStopped(f"stopped after {start} of {len(images)} images")
+        parts.append(network.scores(images[start : start + batch_size], batch_size))
+    return np.concatenate(parts) if parts else np.zeros((0, network.outputs), network.dtype)
+
+
 def stoppable_logits(
     network: Network,
     images: np.ndarray,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int = PREDICT_BATCH,
 ) -> np.ndarray:
-    """``network.logits(images)``, asking ``should_stop`` between chunks
-    (EvaluationStopped when it says so)."""
-    parts = []
-    for start in range(0, len(images), batch_size):
-        if should_stop is not None and should_stop():
-            raise EvaluationStopped(f"stopped after {start} of {len(images)} images")
-        parts.append(network.logits(images[start : start + batch_size], batch_size))
-    return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), network.dtype)
+    """``network.logits(images)``: the ten digits' logits, as ``stoppable_scores``."""
+    return stoppable_scores(network, images, should_stop, batch_size)[:, :NUM_CLASSES]
 
 
 def evaluate(

@@ -29,12 +29,24 @@ from digitpad.core.layers import (
     softmax,
 )
 
-__all__ = ["INPUT_SHAPE", "MAX_LAYER_WEIGHTS", "NUM_CLASSES", "Network", "SpecError", "Trace"]
+__all__ = [
+    "INPUT_SHAPE",
+    "MAX_LAYER_WEIGHTS",
+    "NOT_A_DIGIT",
+    "NUM_CLASSES",
+    "Network",
+    "SpecError",
+    "Trace",
+]
 
 # The temperatures a network may divide its logits by (calibration.py): far outside what
 # fitting gives (about 0.5-3); beyond them every answer would read 10 % or 100 %.
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0
 NUM_CLASSES = 10
+# A network may have one output more than the ten digits: "not a digit", trained on
+# letters and doodles (outliers.py). Its label, and its index among the outputs.
+NOT_A_DIGIT = NUM_CLASSES
+OUTPUT_COUNTS = (NUM_CLASSES, NUM_CLASSES + 1)
 INPUT_SHAPE = (1, 28, 28)
 
 # What one network may cost, checked while it is built, before its first image: a model
@@ -117,13 +129,19 @@ class TraceStep:
 
 @dataclass(frozen=True)
 class Trace:
-    """Every intermediate of a forward pass, in order, plus logits and probabilities."""
+    """Every intermediate of a forward pass, in order, plus the digits' logits and
+    probabilities. ``scores`` is the last layer's whole output: the ten digits' logits and,
+    in a network that knows non-digits, the "not a digit" score after them."""
 
     input: np.ndarray
     steps: list[TraceStep]
-    logits: np.ndarray
-    probabilities: np.ndarray  # softmax(logits / temperature)
+    logits: np.ndarray  # (N, 10)
+    probabilities: np.ndarray  # softmax(logits / temperature): the digits' shares
     temperature: float = 1.0
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.steps[-1].output
 
 
 class Network:
@@ -184,8 +202,12 @@ class Network:
             self.layers.append(layer)
             self.names.append(name)
             self.shapes.append(shape)
-        if shape != (NUM_CLASSES,):
-            raise SpecError(f"the last layer must output {NUM_CLASSES} class scores, got {shape}")
+        if len(shape) != 1 or shape[0] not in OUTPUT_COUNTS:
+            raise SpecError(
+                f"the last layer must output {NUM_CLASSES} class scores (or "
+                f"{NUM_CLASSES + 1}: the digits and 'not a digit'), got {shape}"
+            )
+        self.outputs = shape[0]
         self.flops_per_image = flops  # forward pass, for one image
         first = self.layers[0]
         if isinstance(first, Conv2D):
@@ -211,6 +233,11 @@ class Network:
         self._temperature = float(value)
 
     # -- introspection -------------------------------------------------------------------
+
+    @property
+    def knows_non_digits(self) -> bool:
+        """True when the network has the "not a digit" output (``NOT_A_DIGIT``)."""
+        return self.outputs > NUM_CLASSES
 
     @property
     def parameter_count(self) -> int:
@@ -302,29 +329,37 @@ class Network:
         return x
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """x : (N, 1, 28, 28) -> logits (N, 10); training=True caches for backward."""
+        """x : (N, 1, 28, 28) -> the last layer's output (N, ``outputs``): the ten digits'
+        logits and, in a network that knows non-digits, its "not a digit" score;
+        training=True caches for backward."""
         for layer in self.run_order:
             x = layer.forward(x, training)
         return x
 
     def backward(self, d_logits: np.ndarray) -> None:
-        """d_logits : (N, 10); fills every layer's grads."""
+        """d_logits : (N, ``outputs``); fills every layer's grads."""
         d = d_logits
         for layer in reversed(self.run_order):
             d = layer.backward(d)
             if d is None:
                 break
 
-    def logits(self, images: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
-        """images -> logits (N, 10), in chunks to bound memory."""
+    def scores(self, images: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+        """images -> the last layer's output (N, ``outputs``), in chunks to bound memory."""
         x = self._as_batch(images)
         parts = [
             self.forward(x[start : start + batch_size]) for start in range(0, len(x), batch_size)
         ]
-        return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), self.dtype)
+        return np.concatenate(parts) if parts else np.zeros((0, self.outputs), self.dtype)
+
+    def logits(self, images: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+        """images -> the ten digits' logits (N, 10), in chunks to bound memory."""
+        return self.scores(images, batch_size)[:, :NUM_CLASSES]
 
     def predict(self, images: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
-        """images -> probabilities (N, 10), in chunks to bound memory."""
+        """images -> the digits' probabilities (N, 10), in chunks to bound memory: which
+        digit the drawing looks most like. (Whether it is a digit at all is
+        ``familiarity.familiarity`` of its ``scores``.)"""
         return softmax(self.logits(images, batch_size) / self.dtype(self.temperature))
 
     def trace(self, images: np.ndarray) -> Trace:
@@ -337,5 +372,6 @@ class Network:
             # Layers may return views with images innermost in memory (layers.py); what callers
             # keep is a plain (N, C, H, W) array (no copy for one image).
             steps.append(TraceStep(name, layer.spec(), np.ascontiguousarray(out)))
-        probabilities = softmax(out / self.dtype(self.temperature))
-        return Trace(x, steps, out, probabilities, self.temperature)
+        logits = out[:, :NUM_CLASSES]
+        probabilities = softmax(logits / self.dtype(self.temperature))
+        return Trace(x, steps, logits, probabilities, self.temperature)

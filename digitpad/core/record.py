@@ -22,6 +22,7 @@ PEN_DIGITS_KEY = "pen_digits"
 HELD_OUT_KEY = "held_out_writers_accuracy"
 FINE_TUNED_FROM_KEY = "fine_tuned_from"
 SAMPLES_KEY = "samples"
+NON_DIGITS_KEY = "non_digits"  # what it learned of letters and doodles (outliers.py)
 MAX_TEXT = 60  # longer names from a file are cut: they are shown, never trusted
 
 
@@ -85,6 +86,32 @@ class PenDigitsRecord:
 
 
 @dataclass(frozen=True)
+class NonDigitsRecord:
+    """What a model learned of things that are not digits, and how it read held-out ones:
+    the share of each it calls "not a digit"."""
+
+    held_out_writers: tuple[int, ...] | None  # the letters' writers it never saw
+    letters_flagged: float | None
+    digit_like_letters_flagged: float | None
+    doodles_flagged: float | None
+    share: float | None  # of each batch
+    inherited: bool  # learned by the model a fine-tune started from, not measured again
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping, share: object, inherited: bool) -> NonDigitsRecord:
+        return cls(
+            _writers(raw.get("held_out_writers")),
+            _fraction(raw.get("letters_flagged")),
+            _fraction(raw.get("digit_like_letters_flagged")),
+            _fraction(raw.get("doodles_flagged")),
+            _number(share, 0.0, 1.0),
+            inherited,
+            raw,
+        )
+
+
+@dataclass(frozen=True)
 class CalibrationRecord:
     """Where a model's temperature was fitted (``digitpad calibrate --strokes``, or its
     training on pen digits) and the calibration error before and after."""
@@ -137,6 +164,7 @@ class ModelRecord:
     fine_tuned_from: SourceRecord | None
     samples: SamplesRecord | None
     calibration: CalibrationRecord | None
+    non_digits: NonDigitsRecord | None  # its own, or for a fine-tune its source's
     familiarity_threshold: float | None
     augmented: bool  # it learned from distorted (augmented) digits
     validated: bool  # its run kept some of its MNIST digits aside for validation
@@ -169,6 +197,15 @@ class ModelRecord:
         ):
             inherited = source_raw[PEN_DIGITS_KEY]
             pen = PenDigitsRecord.of(inherited, inherited.get("accuracy"), None, True)
+        non_digits = None
+        own_non = training.get(NON_DIGITS_KEY)
+        if isinstance(own_non, Mapping):
+            non_digits = NonDigitsRecord.of(own_non, config.get("outlier_ratio"), False)
+        elif isinstance(source_raw, Mapping) and isinstance(
+            source_raw.get(NON_DIGITS_KEY), Mapping
+        ):
+            inherited = source_raw[NON_DIGITS_KEY]
+            non_digits = NonDigitsRecord.of(inherited, inherited.get("share"), True)
         fit = training.get(CALIBRATION_KEY)
         calibration = None
         if isinstance(fit, Mapping):
@@ -215,6 +252,7 @@ class ModelRecord:
             fine_tuned_from=source,
             samples=samples,
             calibration=calibration,
+            non_digits=non_digits,
             familiarity_threshold=_number(metrics.get(THRESHOLD_KEY)),
             augmented=config.get("augment") is True,
             validated=(_fraction(config.get("validation_fraction")) or 0.0) > 0,

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpad.core import pendigits
+from digitpad.core import pendigits, uji
 from digitpad.core.data import load_split
 from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate
 from digitpad.core.model_io import Model, ModelMetadata
-from digitpad.core.network import Network
+from digitpad.core.network import NOT_A_DIGIT, NUM_CLASSES, Network
 from digitpad.core.record import FINE_TUNED_FROM_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet
 from digitpad.core.training import (
@@ -52,6 +52,13 @@ class NewNetwork:
     arch: str
     spec: dict
 
+    @property
+    def knows_non_digits(self) -> bool:
+        """The spec ends in a "not a digit" output (eleven units), without building it."""
+        layers = self.spec.get("layers") if isinstance(self.spec, dict) else None
+        last = layers[-1] if isinstance(layers, list) and layers else None
+        return isinstance(last, dict) and last.get("units") == NUM_CLASSES + 1
+
 
 @dataclass(frozen=True)
 class FineTune:
@@ -75,6 +82,9 @@ class SessionRequest:
     personal: PersonalSet | None = None
     compare_with: Network | None = None
     workers: int = 1
+    # Pen-written letters (uji.load_letters' folder) among the non-digits a network with a
+    # "not a digit" output learns; without, it learns from doodles alone (outliers.py).
+    letters_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if bool(self.config.pen_ratio) != (self.pen_dir is not None):
@@ -163,6 +173,13 @@ def run(
             f"a validation fraction of {config.validation_fraction:g} (--val-fraction) of "
             f"{count} images leaves none to train on"
         )
+    letters: list[uji.PenLetter] = []
+    if request.letters_dir is not None:
+        if not config.outlier_ratio:
+            raise SettingsError("letters are for a run that learns non-digits (--outlier-ratio)")
+        yield Step("Reading the letters…")
+        letters = uji.load_letters(request.letters_dir)
+        check()
     pen_digits: list[pendigits.PenDigit] = []
     if request.pen_dir is not None:
         yield Step("Reading the pen digits…")
@@ -174,10 +191,37 @@ def run(
         record = ModelRecord.of(source.metadata)
         arch = record.arch
         held_out_writers = record.held_out_writers
+        held_out_letters = record.non_digits.held_out_writers if record.non_digits else None
     else:
         network = Network(request.start.spec, np.random.default_rng(config.seed))
         arch = request.start.arch
-        held_out_writers = None
+        held_out_writers = held_out_letters = None
+    new = isinstance(request.start, NewNetwork)
+    if new and network.knows_non_digits and not config.outlier_ratio:
+        raise SettingsError(
+            "this network has a 'not a digit' output but would learn no non-digits: "
+            "give it an outlier ratio above 0 (--outlier-ratio)"
+        )
+    if config.outlier_ratio and not network.knows_non_digits:
+        raise SettingsError(
+            f"an outlier ratio of {config.outlier_ratio:g} (--outlier-ratio) needs a network "
+            "with a 'not a digit' output; this one has only the ten digits"
+        )
+    personal = request.personal
+    if personal is not None and not network.knows_non_digits:
+        # Drawings kept as "not a digit" teach only a network that can answer so.
+        digits = personal.labels != NOT_A_DIGIT
+        if not digits.all():
+            personal = PersonalSet(
+                personal.ids[digits],
+                personal.inputs[digits],
+                personal.labels[digits],
+                personal.held_out[digits],
+            )
+            if not len(personal) and config.samples_ratio:
+                raise SettingsError(
+                    "every sample is kept as 'not a digit', which this network cannot answer"
+                )
     yield Step("Training…")
     yield Training(network)
     finished = None
@@ -188,10 +232,12 @@ def run(
         config,
         should_stop,
         pen_digits=pen_digits,
-        personal=request.personal,
+        personal=personal,
         personal_baseline=request.baseline,
         held_out_writers=held_out_writers,
         workers=request.workers,
+        letters=letters,
+        held_out_letter_writers=held_out_letters,
     )
     for event in events:
         if isinstance(event, Finished):
@@ -214,7 +260,10 @@ def run(
         raise TrainingStopped(str(exc)) from exc
     check()  # a Cancel during the last chunk: the run ends as stopped, not as done
     pen_sha256 = pendigits.sha256(request.pen_dir) if request.pen_dir is not None else ""
-    metadata = run_metadata(request.name, arch, config, finished, scores, train_split, pen_sha256)
+    letters_sha256 = uji.sha256(request.letters_dir) if request.letters_dir is not None else ""
+    metadata = run_metadata(
+        request.name, arch, config, finished, scores, train_split, pen_sha256, letters_sha256
+    )
     if isinstance(request.start, FineTune):
         source = request.start.source
         metadata.training[FINE_TUNED_FROM_KEY] = fine_tuned_from(

@@ -16,13 +16,26 @@ from threadpoolctl import ThreadpoolController
 from digitpad.core import calibration, pendigits
 from digitpad.core.augment import AugmentConfig, augment_batch
 from digitpad.core.data import DatasetError, Split
-from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate, stoppable_logits
-from digitpad.core.familiarity import THRESHOLD_KEY, calibration_images, threshold_for
+from digitpad.core.evaluation import (
+    Evaluation,
+    EvaluationStopped,
+    evaluate,
+    stoppable_logits,
+    stoppable_scores,
+)
+from digitpad.core.familiarity import (
+    THRESHOLD_KEY,
+    calibration_images,
+    familiarity,
+    threshold_for,
+)
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
-from digitpad.core.record import HELD_OUT_KEY, PEN_DIGITS_KEY, ModelRecord
+from digitpad.core.outliers import OutlierMix, OutlierValidation
+from digitpad.core.record import HELD_OUT_KEY, NON_DIGITS_KEY, PEN_DIGITS_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet
+from digitpad.core.uji import PenLetter
 
 OPTIMIZERS = ("sgd", "adam")
 # Chance-level cross-entropy over 10 classes is 2.3; a loss this large means the run blew up.
@@ -68,6 +81,11 @@ class TrainConfig:
     # The share of each batch that is the user's own samples (samples/), oversampled so a
     # few hundred count beside MNIST; those held out (``samples.held_out``) are not used.
     samples_ratio: float = 0.0
+    # The share of each batch that is not digits (outliers.py: letters and doodles),
+    # labelled "not a digit": only for a network with that output. Whole writers of the
+    # letters are held out.
+    outlier_ratio: float = 0.0
+    letters_held_out: int = 6
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> ValueError:
@@ -95,15 +113,23 @@ class TrainConfig:
             raise bad("pen_ratio", "must be in [0, 1)")
         if not (math.isfinite(self.samples_ratio) and 0 <= self.samples_ratio < 1):
             raise bad("samples_ratio", "must be in [0, 1)")
+        if not (math.isfinite(self.outlier_ratio) and 0 <= self.outlier_ratio < 1):
+            raise bad("outlier_ratio", "must be in [0, 1)")
+        ratios = {
+            "pen_ratio": self.pen_ratio,
+            "samples_ratio": self.samples_ratio,
+            "outlier_ratio": self.outlier_ratio,
+        }
         mixed = sum(
-            max(1, round(self.batch_size * ratio)) if ratio else 0
-            for ratio in (self.pen_ratio, self.samples_ratio)
+            max(1, round(self.batch_size * ratio)) if ratio else 0 for ratio in ratios.values()
         )
         if mixed >= self.batch_size:
-            name = "pen_ratio" if self.pen_ratio else "samples_ratio"
+            name = next(name for name, ratio in reversed(ratios.items()) if ratio)
             raise bad(name, f"leaves no MNIST digits in a batch of {self.batch_size}")
-        if not isinstance(self.pen_held_out, int) or self.pen_held_out < 0:
-            raise bad("pen_held_out", "must be an integer >= 0")
+        for name in ("pen_held_out", "letters_held_out"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise bad(name, "must be an integer >= 0")
 
     def to_json(self) -> dict:
         data = {k: v for k, v in vars(self).items() if k != "augment_config"}
@@ -134,18 +160,24 @@ def fine_tuned_from(
     record: dict = {"name": source.name, "test_accuracy": test_accuracy}
     if path is not None:
         record["path"] = path
-    pen = ModelRecord.of(source).pen_digits
+    source_record = ModelRecord.of(source)
+    pen = source_record.pen_digits
     if pen is not None:
         accuracy = pen.accuracy if pen.accuracy is not None else pen.raw.get("accuracy")
         record[PEN_DIGITS_KEY] = {**pen.raw, "accuracy": accuracy}
+    non_digits = source_record.non_digits
+    if non_digits is not None:
+        record[NON_DIGITS_KEY] = {**non_digits.raw, "share": non_digits.share}
     return record
 
 
 def fine_tune_config(source: ModelRecord) -> TrainConfig:
     """FINE_TUNE for the model ``source`` records: MNIST is augmented only if the model
-    learned from augmented digits. (``classic`` never did: it reads them at 62 %, and three
-    epochs of them cost it four points of MNIST.)"""
-    return replace(FINE_TUNE, augment=source.augmented)
+    learned from augmented digits (``classic`` never did: it reads them at 62 %, and three
+    epochs of them cost it four points of MNIST), and non-digits are mixed in as they were
+    when it learned them, or three short epochs of digits alone would unteach them."""
+    share = source.non_digits.share if source.non_digits is not None else None
+    return replace(FINE_TUNE, augment=source.augmented, outlier_ratio=share or 0.0)
 
 
 def with_overrides(config: TrainConfig, **overrides: object) -> TrainConfig:
@@ -414,6 +446,7 @@ class Finished:
     familiarity_threshold: float | None = None
     pen: PenValidation | None = None  # when it trained on pen digits and held writers out
     personal: PersonalValidation | None = None  # when it trained on the user's samples
+    outliers: OutlierValidation | None = None  # when it learned what is not a digit
 
 
 Event = BatchEnd | EpochEnd | Finished
@@ -427,6 +460,7 @@ def run_metadata(
     scores: Evaluation,
     data: Split,
     pen_sha256: str = "",
+    letters_sha256: str = "",
 ) -> ModelMetadata:
     """What a model file records about the run that made it and how it scored: with pen
     digits, their hash (``pendigits.sha256``), the writers held out and how it read them."""
@@ -449,6 +483,8 @@ def run_metadata(
     if finished.pen is not None:
         training[PEN_DIGITS_KEY] = {"sha256": pen_sha256, **finished.pen.to_json()}
         metrics[HELD_OUT_KEY] = finished.pen.scores.accuracy
+    if finished.outliers is not None:
+        training[NON_DIGITS_KEY] = {"letters_sha256": letters_sha256, **finished.outliers.to_json()}
     return ModelMetadata(name=name, training=training, metrics=metrics, data_sha256=data.sha256)
 
 
@@ -591,6 +627,8 @@ def train(
     personal_baseline: Network | None = None,
     held_out_writers: Sequence[int] | None = None,
     workers: int = 1,
+    letters: Sequence[PenLetter] = (),
+    held_out_letter_writers: Sequence[int] | None = None,
 ) -> Iterator[Event]:
     """Train network in place on images (N, 28, 28) float32 in [0, 1] and labels (N,),
     and on ``pen_digits`` when ``config.pen_ratio`` > 0, and on the user's samples
@@ -598,6 +636,9 @@ def train(
     ``personal_baseline`` first (the model to compare with) and by the result at the end.
     ``held_out_writers`` keeps those pen-digit writers out (a fine-tune keeps its source's
     out, so they stay unseen); otherwise ``config.pen_held_out`` are picked by the seed.
+    With ``config.outlier_ratio`` > 0 the network (which must have the "not a digit"
+    output) also learns non-digits: ``letters`` (``held_out_letter_writers`` or
+    ``config.letters_held_out`` of their writers kept out) and doodles (outliers.py).
 
     Yields a BatchEnd per batch, an EpochEnd per epoch and lastly Finished. Checks
     should_stop before every batch and between the chunks of every validation and
@@ -618,6 +659,13 @@ def train(
             if config.samples_ratio == 0
             else f"samples_ratio {config.samples_ratio:g} needs samples to train on"
         )
+    if config.outlier_ratio and not network.knows_non_digits:
+        raise ValueError(
+            f"outlier_ratio {config.outlier_ratio:g} needs a network with a 'not a digit' "
+            "output (an eleventh unit in its last layer)"
+        )
+    if letters and not config.outlier_ratio:
+        raise ValueError("letters need an outlier_ratio above 0")
     rng = np.random.default_rng(config.seed)
     train_images, train_labels, val_images, val_labels = validation_split(
         images, labels, config, rng
@@ -627,9 +675,24 @@ def train(
         raise ValueError("no training images left after the validation split")
     pen = PenMix(pen_digits, config, held_out_writers) if pen_digits else None
     mine = PersonalMix(personal, personal_baseline, config) if config.samples_ratio else None
-    mixes = [mix for mix in (pen, mine) if mix is not None]
-    mnist_per_batch = config.batch_size - sum(mix.per_batch for mix in mixes)
+    mixes: list[PenMix | PersonalMix | OutlierMix] = [m for m in (pen, mine) if m is not None]
+    per_batch = sum(mix.per_batch for mix in mixes)
+    if config.outlier_ratio:
+        per_batch += max(1, round(config.batch_size * config.outlier_ratio))
+    mnist_per_batch = config.batch_size - per_batch
     batches = math.ceil(n_train / mnist_per_batch)
+    outliers = None
+    if config.outlier_ratio:
+        outliers = OutlierMix.for_run(
+            letters,
+            config.outlier_ratio,
+            config.batch_size,
+            batches * config.epochs,
+            config.seed,
+            config.letters_held_out if held_out_letter_writers is None else held_out_letter_writers,
+            config.augment_config if config.augment else None,
+        )
+        mixes.append(outliers)
     total_batches = batches * config.epochs
     optimizer = Optimizer(network, config)
     history: list[dict] = []
@@ -722,6 +785,15 @@ def train(
         validation = (
             pen.validate(network, should_stop) if pen is not None and len(pen.val_labels) else None
         )
+        outlier_validation = (
+            outliers.validate(
+                lambda inputs: (
+                    familiarity(stoppable_scores(network, inputs, should_stop)) < threshold
+                )
+            )
+            if outliers is not None
+            else None
+        )
     except EvaluationStopped:
         yield Finished(network, True, history, time.perf_counter() - start)
         return
@@ -734,4 +806,5 @@ def train(
         threshold,
         validation,
         personal_result,
+        outlier_validation,
     )

@@ -8,8 +8,10 @@ collection's writers of the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from digitpad.core.pendigits import PenDigit, PenDigitsFormatError, read_collection
 
+LETTERS_ENV_VAR = "DIGITPAD_UJI_LETTERS_DIR"
 DIGITS_FILE = "uji-digits-W01-W20.txt.gz"
 LETTERS_FILE = "uji-letters-W01-W20.txt.gz"
 # Letters that a digit reader may fairly read as a digit (O/o/D like 0, I/l like 1, S/s
@@ -49,6 +52,12 @@ class _Record:
     strokes: tuple[np.ndarray, ...]
 
 
+def letters_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The letters' folder the environment names (``LETTERS_ENV_VAR``), if any."""
+    value = (os.environ if environ is None else environ).get(LETTERS_ENV_VAR)
+    return Path(value) if value else None
+
+
 def load_digits(path: str | os.PathLike[str]) -> list[PenDigit]:
     """The digits of a UJI digits file, or of the folder holding ``DIGITS_FILE``."""
     file, records = _records(path, DIGITS_FILE)
@@ -69,6 +78,12 @@ def load_letters(path: str | os.PathLike[str]) -> list[PenLetter]:
             raise PenDigitsFormatError(f"{file}, line {line}: {record.char!r} is not a letter")
         letters.append(PenLetter(record.char, record.writer, record.strokes))
     return letters
+
+
+def sha256(path: str | os.PathLike[str], name: str = LETTERS_FILE) -> str:
+    """The SHA-256 of the (decompressed) text of a UJI file, or of the folder's ``name``:
+    what a model file records of the letters it learned from."""
+    return hashlib.sha256(read_collection(path, name, "UJI Pen Characters")[1]).hexdigest()
 
 
 def holds_digits(path: str | os.PathLike[str]) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitpad.core.events import EventEmitter
-from digitpad.core.familiarity import familiarity, threshold_of
+from digitpad.core.familiarity import digit_share, familiarity, threshold_of
 from digitpad.core.model_io import Model
 from digitpad.core.network import Network, Trace
 from digitpad.core.preprocess import to_mnist
@@ -125,7 +125,11 @@ class ViewerModel:
         self.too_small = False  # the drawing is a dot or a dash: no verdict is given
         # Its familiarity (familiarity.py) and whether that is below the model's threshold:
         # "this doesn't look like the digits it learned". No threshold, no cue.
+        # With a network that has a "not a digit" output, the familiarity is the digits'
+        # log-odds against it, ``digit_share`` the share of the softmax they hold, and
+        # "unfamiliar" means "not a digit".
         self.familiarity: float | None = None
+        self.digit_share: float | None = None
         self.unfamiliar = False
         self.pen_width: float | None = None
         self.stages: list[Stage] = []
@@ -302,7 +306,7 @@ class ViewerModel:
             self.input = to_mnist(pixels)
         network = self.network_shown
         self.too_small = self.unfamiliar = False
-        self.familiarity = None
+        self.familiarity = self.digit_share = None
         if self.input is None or network is None:
             self.trace = self.probabilities = self.verdict = None
         else:
@@ -310,11 +314,21 @@ class ViewerModel:
             self.probabilities = self.trace.probabilities[0]
             self.too_small = self.pen_width is not None and too_small(pixels, self.pen_width)
             self.verdict = None if self.too_small else Verdict.of(self.probabilities)
-            self.familiarity = float(familiarity(self.trace.logits[0]))
+            scores = self.trace.scores[0]
+            self.familiarity = float(familiarity(scores))
+            share = digit_share(scores)
+            self.digit_share = None if share is None else float(share)
             threshold = self.familiarity_threshold
             self.unfamiliar = (
                 not self.too_small and threshold is not None and self.familiarity < threshold
             )
+
+    @property
+    def knows_non_digits(self) -> bool:
+        """The network shown has the "not a digit" output: an unfamiliar drawing is not a
+        digit, not merely unlike the digits it learned."""
+        network = self.network_shown
+        return network is not None and network.knows_non_digits
 
     def select_block(self, index: int) -> None:
         """Show conv block ``index`` (as the Layer box does): its convolution is picked."""

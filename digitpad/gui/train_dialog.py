@@ -477,6 +477,8 @@ class TrainDialog(QDialog):
             default_name = "fine-tuned" + (" on my samples" if include else "")
         else:
             start = NewNetwork(self.network_box.arch(), self.network_box.spec())
+            if not start.knows_non_digits:  # a custom network: the digits alone
+                config = replace(config, outlier_ratio=0.0)
             default_name = f"{start.arch} {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
         return SessionRequest(
             start=start,
