@@ -70,8 +70,10 @@ TOP_READERS = 5
 DRAWING_REFRESH_MS = 250
 # Walking the route: the browser's keys for back and forward.
 NEXT_KEY, PREVIOUS_KEY = "Alt+Right", "Alt+Left"
-# The enlarged map's share of the panel's height: the arithmetic below needs the rest.
-MAP_SHARE, MAP_LEAST, MAP_MOST = 0.45, 140, 330
+# The enlarged map's share of the panel's height: the arithmetic below needs the rest,
+# and on a short panel (a 600 px screen) more of it.
+MAP_SHARE, SHORT_MAP_SHARE, SHORT_PANEL = 0.45, 0.35, 640
+MAP_LEAST, MAP_MOST = 140, 330
 
 
 # The outline of the followed cell in a table: the maps' selection colour.
@@ -125,10 +127,11 @@ def side_by_side(*tables: str) -> str:
     return f"<table><tr>{cells}</tr></table>"
 
 
-def grid_width(columns: int, metrics: QFontMetrics) -> int:
-    """About how wide ``grid_html`` draws a table of ``columns`` numbers, in pixels."""
-    cell = metrics.horizontalAdvance("-00.000") + 10  # padding, frame and spacing
-    return columns * cell + 4
+def grid_width(values: np.ndarray, metrics: QFontMetrics) -> int:
+    """How wide ``grid_html`` draws a table of ``values``, in pixels, at most."""
+    widest = max(metrics.horizontalAdvance(number(float(v))) for v in values.flat)
+    # Each cell's padding and spacing; one outlined cell's frame; the table's own edge.
+    return values.shape[1] * (widest + 8) + 4 + 4
 
 
 def window_times_weights(
@@ -146,7 +149,7 @@ def window_times_weights(
     if room is None or metrics is None:
         fits = window.shape[1] <= 3
     else:
-        fits = 2 * grid_width(window.shape[1], metrics) + 12 <= room
+        fits = grid_width(window, metrics) + grid_width(weights, metrics) + 12 <= room
     above = side_by_side(*tables) if fits else "".join(tables)
     return above + grid_html(window * weights, "input × weight, cell by cell", outline=outline)
 
@@ -280,7 +283,8 @@ class DetailView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # The map gives the arithmetic below it the room it needs on a short screen.
-        height = round(MAP_SHARE * event.size().height())
+        panel = event.size().height()
+        height = round((MAP_SHARE if panel >= SHORT_PANEL else SHORT_MAP_SHARE) * panel)
         self.map_view.setMaximumHeight(max(MAP_LEAST, min(MAP_MOST, height)))
         if self.route is not None and self._text_room() != self._room:
             self._show_page()  # tables side by side, or one under the other, anew

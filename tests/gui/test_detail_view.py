@@ -424,11 +424,13 @@ def cut_text(browser) -> list[str]:
     return cut
 
 
+@pytest.mark.parametrize("presenting", [True, False])
 @pytest.mark.parametrize("size", [(1024, 600), (1280, 720)])
-def test_every_stage_fits_the_panel_in_presentation_mode(window, qtbot, size):
-    """No table wider than the panel: side by side only when two fit, else one under the
-    other; long lists wrap their names."""
-    window.actions["presentation"].trigger()
+def test_every_stage_fits_the_panel(window, qtbot, size, presenting):
+    """No table wider than the panel, in presentation mode's type too: side by side only
+    when two fit, else one under the other; long lists wrap their names."""
+    if presenting:
+        window.actions["presentation"].trigger()
     window.resize(*size)
     draw_seven(window, qtbot)
     click_map(window.network_view.feature_maps, 9, 6, 15)
