@@ -530,13 +530,13 @@ class DetailView(QWidget):
             k = network.layers[fanout.layer].kernel
             filters = network.layers[fanout.layer].filters
             reach = (
-                f"every one of its {filters} filters, at each of the {count // filters} "
+                f"in every one of its {filters} filters, at each of the {count // filters} "
                 f"places whose {k}×{k} window covers it"
             )
         elif fanout.layer == len(network.layers) - 1:
-            reach = f"each of the {count} logits, one per digit"
+            reach = f"into each of the {count} logits, one per digit"
         else:
-            reach = f"each of its {count} units"
+            reach = f"into each of its {count} units"
         chosen = next(
             i for i, target in enumerate(fanout.targets) if tuple(target) == followed.position
         )
@@ -568,7 +568,7 @@ class DetailView(QWidget):
             else ""
         )
         return (
-            f"<p>From {name} = <b>{value}</b>, on: {layer_name} reads it with {reach}, "
+            f"<p>From {name} = <b>{value}</b>, on: {layer_name} reads it {reach}: "
             f"{count} weights in all. Value × weight, what it adds to each, the most "
             f"first{' (the others below)' if count > len(listed) else ''}:</p>"
             f"<table cellspacing=2>{''.join(rows)}</table>"

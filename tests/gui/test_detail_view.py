@@ -333,7 +333,7 @@ def test_a_map_value_followed_through_every_stage_to_the_softmax_and_back(
     # The way on shows where each value goes: conv2 reads a pooled value with every filter.
     if model == "default":
         detail.go_to_page(1)
-        assert "reads it with every one of its 64 filters" in detail.html
+        assert "reads it in every one of its 64 filters" in detail.html
         assert "Followed (tinted)" in detail.html
         detail.go_to_page(len(detail.route.pages) - 1)
     # And back with the keys, stage by stage, to the first.
@@ -446,3 +446,21 @@ def test_every_stage_fits_the_panel(window, qtbot, size, presenting):
         for button in (detail.previous_button, detail.next_button):
             hint = button.fontMetrics().horizontalAdvance(button.text())
             assert button.width() >= hint, button.text()  # the label whole
+
+
+def test_a_button_that_leads_nowhere_looks_disabled_in_presentation_mode(window, qtbot):
+    """Black on white for a projector, but the first stage's Previous still reads as
+    unavailable (the high-contrast palette painted disabled text black too)."""
+    from PySide6.QtGui import QPalette
+
+    window.actions["presentation"].trigger()
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    detail = window.detail_dock.detail
+    assert not detail.previous_button.isEnabled() and detail.next_button.isEnabled()
+    palette = detail.previous_button.palette()
+    role = QPalette.ColorRole.ButtonText
+    disabled = palette.color(QPalette.ColorGroup.Disabled, role)
+    enabled = palette.color(QPalette.ColorGroup.Active, role)
+    assert abs(disabled.lightness() - enabled.lightness()) >= 80
