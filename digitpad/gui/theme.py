@@ -69,6 +69,13 @@ def high_contrast_palette() -> QPalette:
         (QPalette.ColorRole.PlaceholderText, QColor(60, 60, 60)),
     ):
         palette.setColor(QPalette.ColorGroup.All, role, colour)
+    # Disabled text stays grey: black, a button that leads nowhere looked like one to press.
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
     return palette
 
 

@@ -9,14 +9,18 @@ from digitpad.core.architectures import ConvChoice, custom_spec
 from digitpad.core.bundled import CLASSIC, DEFAULT
 from digitpad.core.explain import (
     ActivationStep,
+    AverageStep,
     ConvStep,
+    DenseStep,
+    FlattenStep,
     PoolStep,
+    SoftmaxStep,
     explain_conv,
     explain_dense,
     explain_pool,
     explain_softmax,
-    follow,
     number,
+    route,
 )
 from digitpad.core.model_io import load_model
 from digitpad.core.network import Network
@@ -74,29 +78,6 @@ def test_stride_two_valid_padding(classic):
     assert step.products.sum() + step.bias == pytest.approx(step.value, abs=1e-5)
 
 
-def test_following_a_value_through_relu_and_max_pooling(default):
-    network, trace = default
-    steps = follow(network, trace, 0, 3, 9, 13)
-    conv, relu, pool = steps
-    assert isinstance(conv, ConvStep) and isinstance(relu, ActivationStep)
-    assert isinstance(pool, PoolStep) and (pool.row, pool.col) == (4, 6)
-    assert relu.before == conv.value and relu.after == max(conv.value, 0.0)
-    assert pool.values[1, 1] == pytest.approx(relu.after)  # (9, 13) is the window's corner
-    assert pool.followed == (1, 1)  # and the cell the panel outlines
-    assert pool.value == pool.values.max() == trace.steps[2].output[0, 3, 4, 6]
-    i, j = pool.winner
-    assert pool.values[i, j] == pool.value
-
-
-def test_following_back_from_a_pooled_value_goes_through_the_winner(default):
-    network, trace = default
-    conv, relu, pool = follow(network, trace, 5, 40, 3, 3)  # maxpool2
-    i, j = pool.winner
-    assert (conv.row, conv.col) == (6 + i, 6 + j) and conv.layer == 3
-    assert relu.after == pytest.approx(pool.value)
-    assert pool.followed == pool.winner  # the way back, outlined
-
-
 def test_numbers_are_written_one_way():
     assert [number(v) for v in (-0.0, -0.0004, 0.0, 2 / 3, -2 / 3, 12.5)] == [
         "0.000",
@@ -108,20 +89,11 @@ def test_numbers_are_written_one_way():
     ]
 
 
-def test_classic_has_no_activation_in_its_block(classic):
-    network, trace = classic
-    steps = follow(network, trace, 0, 2, 10, 10)
-    assert [type(s) for s in steps] == [ConvStep, PoolStep]
-    with pytest.raises(ValueError, match="not in a conv block"):
-        follow(network, trace, 3, 0, 0, 0)
-
-
-def test_average_pooling_and_an_odd_map():
+def test_average_pooling():
     network = Network(custom_spec([ConvChoice(3, kernel=2, pool="average")]))  # 27x27 -> 13
     trace = network.trace(digit_like())
     step = explain_pool(network, trace, 2, 1, 5, 6)
     assert step.winner is None and step.value == pytest.approx(step.values.mean(), abs=1e-6)
-    assert len(follow(network, trace, 0, 1, 26, 26)) == 2  # row 26 is dropped by pooling
 
 
 def test_a_dense_value_and_its_largest_inputs(default):
@@ -152,3 +124,183 @@ def test_asking_the_wrong_layer_says_so(default):
         explain_conv(network, trace, 1, 0, 0, 0)
     with pytest.raises(ValueError, match="not a dense"):
         explain_dense(network, trace, 0, 0)
+
+
+# -- one value followed through the whole network ---------------------------------------------
+
+
+def check_step(network, trace, node, step, before):
+    """``step`` computes ``node``'s value as the network's forward pass did, to 1e-5
+    (relative for a dense sum of thousands of float32 products), and reads ``before``
+    (the node before it on the route) at the cell it marks as followed."""
+    count = len(network.layers)
+    if node.layer == count:
+        assert isinstance(step, SoftmaxStep) and step.digit == node.position[0]
+        shares = step.shifted_exps / step.total
+        np.testing.assert_allclose(shares, trace.probabilities[0], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(step.logits, trace.logits[0])
+        assert step.probabilities[step.digit] == trace.probabilities[0][step.digit]
+        assert before.position == node.position
+        return
+    output = trace.steps[node.layer].output[0]
+    received = trace.input[0] if node.layer == 0 else trace.steps[node.layer - 1].output[0]
+    if isinstance(step, ConvStep):
+        assert step.value == output[node.position]
+        assert step.products.sum() + step.bias == pytest.approx(step.value, abs=1e-5)
+        assert step.channel_sums.sum() + step.bias == pytest.approx(step.value, abs=1e-5)
+        if before is not None:
+            c, i, j = step.followed
+            assert (c, step.top + i, step.left + j) == before.position
+            assert step.inputs[c, i, j] == received[before.position]
+    elif isinstance(step, ActivationStep):
+        assert step.after == output[node.position] and step.before == received[node.position]
+        assert before.position == node.position
+    elif isinstance(step, PoolStep):
+        assert step.value == output[node.position]
+        combine = np.max if step.kind == "max" else np.mean
+        assert combine(step.values) == pytest.approx(step.value, abs=1e-5)
+        i, j = step.followed
+        assert (step.channel, 2 * step.row + i, 2 * step.col + j) == before.position
+        assert step.values[i, j] == received[before.position]
+    elif isinstance(step, FlattenStep):
+        assert step.value == output[node.position] == received[before.position]
+        assert step.source == before.position
+        assert step.index == np.ravel_multi_index(step.source, received.shape)
+    elif isinstance(step, AverageStep):
+        assert step.value == output[node.position]
+        assert step.total / step.values.size == pytest.approx(step.value, abs=1e-5)
+        assert (node.position[0], *step.followed) == before.position
+    else:
+        assert isinstance(step, DenseStep) and step.value == output[node.position]
+        total = step.products.sum() + step.bias
+        assert total == pytest.approx(step.value, rel=1e-5, abs=1e-5)
+        assert step.followed == before.position[0]
+        assert step.inputs[step.followed] == received[before.position]
+
+
+def check_route(network, trace, found):
+    assert found.nodes[0].layer == 0
+    assert [n.layer for n in found.nodes] == list(
+        range(0, found.nodes[-1].layer + 1)
+    )  # one node a layer, none skipped
+    for k, (node, step) in enumerate(zip(found.nodes, found.steps, strict=True)):
+        check_step(network, trace, node, step, found.nodes[k - 1] if k else None)
+    assert sorted(k for page in found.pages for k in page) == list(range(len(found.nodes)))
+
+
+START_POINTS = {
+    # (layer, position): a conv1 value, a pooled value, conv2's, a hidden unit, a logit,
+    # a softmax share
+    "default": [
+        (0, (3, 9, 13)),
+        (2, (5, 3, 6)),
+        (3, (17, 6, 7)),
+        (8, (20,)),
+        (9, (7,)),
+        (10, (4,)),
+    ],
+    "classic": [(0, (3, 9, 13)), (1, (2, 5, 6)), (2, (700,)), (3, (7,)), (4, (1,))],
+}
+
+
+@pytest.mark.parametrize("name", ["default", "classic"])
+def test_every_step_of_a_route_adds_up_to_the_forward_pass(name, default, classic):
+    network, trace = default if name == "default" else classic
+    for layer, position in START_POINTS[name]:
+        found = route(network, trace, layer, position)
+        check_route(network, trace, found)
+        assert found.complete and isinstance(found.steps[-1], SoftmaxStep)
+        clicked = next(k for k, node in enumerate(found.nodes) if node.layer == layer)
+        assert found.nodes[clicked].position == position
+        assert clicked in found.pages[found.start]
+
+
+def test_the_default_route_goes_through_every_stage(default):
+    network, trace = default
+    found = route(network, trace, 0, (3, 9, 13))
+    kinds = [type(s) for s in found.steps]
+    assert kinds == [
+        ConvStep, ActivationStep, PoolStep,  # conv1 block
+        ConvStep, ActivationStep, PoolStep,  # conv2 block
+        FlattenStep, DenseStep, ActivationStep, DenseStep, SoftmaxStep,
+    ]  # fmt: skip
+    assert found.pages == ((0, 1, 2), (3, 4, 5), (6,), (7, 8), (9,), (10,))
+    assert found.start == 0
+    # The pooled value's way into conv2: every filter at each of the 3x3 positions whose
+    # window covers it (an inner cell of a 14x14 map, 'same' padding).
+    fanout = found.fanouts[3]
+    pooled = found.nodes[2]
+    assert fanout.source == pooled and len(fanout.targets) == 64 * 9
+    conv2 = network.layers[3].params["weight"]
+    for (f, r, c), weight in zip(fanout.targets, fanout.weights, strict=True):
+        i, j = pooled.position[1] - (r - 1), pooled.position[2] - (c - 1)
+        assert 0 <= i < 3 and 0 <= j < 3 and weight == conv2[f, pooled.position[0], i, j]
+    np.testing.assert_allclose(fanout.products, fanout.value * fanout.weights)
+    assert fanout.value == trace.steps[2].output[0][pooled.position]
+    # Followed on: the one it helps most.
+    best = fanout.targets[fanout.order[0]]
+    assert fanout.products[fanout.order[0]] == fanout.products.max()
+    assert found.nodes[3].position == tuple(best)
+    assert found.steps[3].followed[0] == pooled.position[0]  # its channel, highlighted
+    # Into dense1: its weight into each of the 128 units; into the logits: all ten.
+    assert len(found.fanouts[7].targets) == 128 and len(found.fanouts[9].targets) == 10
+    for k in (7, 9):
+        fan = found.fanouts[k]
+        assert found.nodes[k].position[0] == fan.targets[fan.order[0]][0]
+        assert fan.products[fan.order[0]] == fan.products.max()
+    assert found.steps[-1].digit == found.nodes[9].position[0]
+
+
+def test_back_from_a_logit_through_the_largest_contributions(default):
+    network, trace = default
+    digit = int(trace.probabilities[0].argmax())
+    found = route(network, trace, 9, (digit,))
+    assert found.start == 4 and found.pages[found.start] == (9,)
+    logit, hidden = found.steps[9], found.steps[7]
+    assert logit.followed == logit.order[0]  # the largest |product| first
+    assert abs(logit.products[logit.followed]) == np.abs(logit.products).max()
+    assert hidden.followed == hidden.order[0]
+    pool2 = found.steps[5]
+    assert pool2.followed == pool2.winner  # a max pooling: back through its winner
+    conv2 = found.steps[3]
+    channel = conv2.followed[0]
+    assert abs(conv2.channel_sums[channel]) == np.abs(conv2.channel_sums).max()
+    assert found.nodes[2].position[0] == channel  # conv2's largest channel, maxpool1's map
+    assert found.complete and found.steps[-1].digit == digit
+    # From the softmax share: the same way back, one page further.
+    share = route(network, trace, 10, (digit,))
+    assert share.nodes == found.nodes and share.start == 5
+
+
+def test_a_value_that_pooling_drops_goes_no_further():
+    network = Network(custom_spec([ConvChoice(3, kernel=2, pool="average")]))  # 27x27 -> 13
+    trace = network.trace(digit_like())
+    found = route(network, trace, 0, (1, 26, 26))
+    assert not found.complete and len(found.nodes) == 2  # conv, relu; no window holds it
+    check_route(network, trace, found)
+    # Average pooling's way back: the window's largest value, its largest share.
+    back = route(network, trace, 2, (1, 5, 6))
+    pool = back.steps[2]
+    assert pool.values[pool.followed] == pool.values.max()
+
+
+def test_global_average_pooling_on_a_route():
+    network = Network(
+        custom_spec([ConvChoice(4, padding="same")], global_pool=True, dense_units=16),
+        np.random.default_rng(1),
+    )
+    trace = network.trace(digit_like())
+    found = route(network, trace, len(network.layers) - 1, (2,))
+    check_route(network, trace, found)
+    kinds = [type(s) for s in found.steps]
+    assert AverageStep in kinds and found.complete
+    average = found.steps[kinds.index(AverageStep)]
+    assert average.values[average.followed] == average.values.max()
+
+
+def test_a_route_from_outside_the_layer_says_so(default):
+    network, trace = default
+    with pytest.raises(ValueError, match=r"position \(3, 28, 0\) is outside layer 0"):
+        route(network, trace, 0, (3, 28, 0))
+    with pytest.raises(ValueError, match="layer 12 is not in the network"):
+        route(network, trace, 12, (0,))

@@ -398,12 +398,15 @@ def test_conv1_values_with_padding_and_average_pooling(custom_window, qtbot):
     text = window.detail_dock.detail.html
     # Counted from 1, as the maps are: row 1 is the image's first, rows 0 and -1 padding.
     assert "rows 0..4, columns 12..16" in text and "counts as 0: padding" in text
-    # From the pooled map: back through the window's first value.
+    # From the pooled map: back through the window's largest value, its largest share.
     open_stage(window, qtbot, "avgpool1")
     pr, pc = busiest_window(trace.steps[1].output[0, 3])
     focus = follow_value(window, qtbot, view.pooled, 3, pr, pc)
     assert focus.layer == 2
-    pool = check_arithmetic(window, 0, 3, 2 * pr, 2 * pc)
+    i, j = divmod(
+        int(np.argmax(trace.steps[1].output[0, 3, 2 * pr : 2 * pr + 2, 2 * pc : 2 * pc + 2])), 2
+    )
+    pool = check_arithmetic(window, 0, 3, 2 * pr + i, 2 * pc + j)
     assert (pool.row, pool.col) == (pr, pc) and np.ptp(pool.values) > 0
 
 
@@ -532,7 +535,7 @@ def test_the_end_view_shows_the_custom_dense_layers_logits_and_softmax(custom_wi
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=5000)
     focus = viewer.focus
     assert (focus.layer, focus.channel) == (8, 2)
-    (dense,) = window.detail_dock.detail.steps
+    dense, _ = window.detail_dock.detail.steps  # the dense sum, then its ReLU
     assert isinstance(dense, DenseStep) and dense.layer == 7 and dense.unit == 2
     gap = trace.steps[5].output[0].mean(axis=(1, 2))  # maxpool1's 3x3 maps, averaged
     np.testing.assert_allclose(dense.inputs, gap, atol=1e-6)

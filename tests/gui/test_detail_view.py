@@ -10,7 +10,15 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from digitpad.core.explain import ConvStep, PoolStep
+from digitpad.core.explain import (
+    ActivationStep,
+    ConvStep,
+    DenseStep,
+    FlattenStep,
+    PoolStep,
+    SoftmaxStep,
+    step_value,
+)
 from digitpad.gui.detail_view import number
 
 from .test_views import draw_seven, hover_feature_map
@@ -254,3 +262,205 @@ def test_the_pooling_window_outlines_the_followed_cell(window, qtbot):
     *_, pool = window.detail_dock.detail.steps
     assert pool.followed == pool.winner
     assert outlined_cell(window.detail_dock.detail.html) == number(pool.values[pool.winner])
+
+
+# -- the whole way: one stage at a time, forward and back -------------------------------------
+
+
+def node_value(trace, node):
+    if node.layer == len(trace.steps):
+        return float(trace.probabilities[0][node.position[0]])
+    return float(trace.steps[node.layer].output[0][node.position])
+
+
+def check_page(window):
+    """The stage shown: each of its steps is the route's, its value the forward pass's
+    and written in the panel; its sum adds up."""
+    detail = window.detail_dock.detail
+    trace, route = window.viewer.trace, detail.route
+    members = route.pages[detail.page]
+    assert detail.steps == [route.steps[k] for k in members]
+    text, numbers = detail.html, shown_numbers(window)
+    for k in members:
+        node, step = route.nodes[k], route.steps[k]
+        value = node_value(trace, node)
+        assert step_value(step) == pytest.approx(value, abs=1e-6)
+        if isinstance(step, SoftmaxStep):
+            share = step.shifted_exps[step.digit] / step.total
+            assert share == pytest.approx(value, abs=1e-5)
+            assert f"<b>{share:.3f}</b>" in text
+            continue
+        assert number(value) in numbers, (type(step).__name__, value)
+        if isinstance(step, (ConvStep, DenseStep)):
+            total = step.products.sum() + step.bias
+            assert total == pytest.approx(step.value, rel=1e-5, abs=1e-5)
+            assert number(float(step.products.sum())) in numbers
+    # Stage k of n, and the buttons that lead on and back.
+    count = len(route.pages)
+    assert detail.stage_label.text().startswith(f"Stage {detail.page + 1} of {count}")
+    assert detail.previous_button.isEnabled() == (detail.page > 0)
+    assert detail.next_button.isEnabled() == (detail.page < count - 1)
+
+
+@pytest.mark.parametrize("model", ["default", "classic"])
+def test_a_map_value_followed_through_every_stage_to_the_softmax_and_back(
+    model, qtbot, settings, dialogs, library_folder
+):
+    from .conftest import open_window
+
+    window = open_window(qtbot, settings, library_folder, model=model)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 4, 8, 14)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    detail = window.detail_dock.detail
+    assert detail.page == detail.route.start == 0  # the clicked value's conv block
+    check_page(window)
+    seen = [type(s) for s in detail.steps]
+    while detail.next_button.isEnabled():  # the real button, stage after stage
+        qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+        check_page(window)
+        seen += [type(s) for s in detail.steps]
+    assert isinstance(detail.steps[-1], SoftmaxStep)
+    assert "softmax" in detail.stage_label.text()
+    expected = [FlattenStep, DenseStep, SoftmaxStep]
+    if model == "default":
+        expected = [ConvStep, ActivationStep, PoolStep] * 2 + [
+            FlattenStep, DenseStep, ActivationStep, DenseStep, SoftmaxStep,
+        ]  # fmt: skip
+    else:
+        expected = [ConvStep, PoolStep, *expected]
+    assert seen == expected
+    # The way on shows where each value goes: conv2 reads a pooled value with every filter.
+    if model == "default":
+        detail.go_to_page(1)
+        assert "reads it in every one of its 64 filters" in detail.html
+        assert "Followed (tinted)" in detail.html
+        detail.go_to_page(len(detail.route.pages) - 1)
+    # And back with the keys, stage by stage, to the first.
+    pages = len(detail.route.pages)
+    for page in range(pages - 2, -1, -1):
+        QTest.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+        assert detail.page == page
+        check_page(window)
+    QTest.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert detail.page == 0  # no further back than the first layer
+    QTest.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert detail.page == 1
+    assert window.viewer.focus.layer == 0  # walking moves the page, not the value clicked
+
+
+def click_bar(plot, digit):
+    """A real left click on the middle of a bar of a pyqtgraph bar chart."""
+    box = plot.getPlotItem().getViewBox()
+    (_, _), (low, high) = box.viewRange()
+    scene = box.mapViewToScene(QPointF(digit, (low + high) / 2))
+    QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
+
+
+def test_a_softmax_bar_or_a_logit_is_followed_back_to_a_map_value(window, qtbot):
+    draw_seven(window, qtbot)
+    digit = int(window.viewer.probabilities.argmax())
+    click_bar(window.network_view.probabilities, digit)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    detail = window.detail_dock.detail
+    network = window.viewer.network_shown
+    last = len(network.layers) - 1
+    focus = window.viewer.focus
+    assert (focus.layer, focus.channel) == (last, digit)
+    (softmax,) = detail.steps
+    assert isinstance(softmax, SoftmaxStep) and softmax.digit == digit
+    assert detail.page == len(detail.route.pages) - 1
+    check_page(window)
+    # Back: the logit, its largest contributions, and on back to a map value.
+    qtbot.mouseClick(detail.previous_button, Qt.MouseButton.LeftButton)
+    (logit,) = detail.steps
+    assert isinstance(logit, DenseStep) and logit.unit == digit and logit.layer == last
+    assert logit.followed == logit.order[0]
+    assert "The largest products" in detail.html and "Tinted: the value followed" in detail.html
+    check_page(window)
+    while detail.previous_button.isEnabled():
+        qtbot.mouseClick(detail.previous_button, Qt.MouseButton.LeftButton)
+        check_page(window)
+        assert "On the way back" in detail.html
+    conv, _, pool = detail.steps
+    assert isinstance(conv, ConvStep) and conv.layer == 0 and pool.followed == pool.winner
+    assert detail.map_view.isVisible()
+    # A logit bar: the dense2 stage of the network's end.
+    window.viewer.clear_focus()
+    strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+    qtbot.mouseClick(strip["dense2"], Qt.MouseButton.LeftButton)
+    logits = window.network_view.end_view.logits
+    qtbot.waitUntil(logits.isVisible, timeout=2000)
+    qtbot.wait(50)
+    other = (digit + 3) % 10
+    click_bar(logits, other)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    (logit,) = detail.steps
+    assert isinstance(logit, DenseStep) and logit.unit == other
+    assert f"dense2, the logit of digit {other}</h3>" in detail.html
+    check_page(window)
+
+
+def cut_text(browser) -> list[str]:
+    """Text of the browser's page drawn wider than its room: a line longer than its
+    table cell or paragraph, a block reaching past the viewport, or a number broken over
+    two lines (a table squeezed below its numbers' width)."""
+    document, room = browser.document(), browser.viewport().width()
+    layout = document.documentLayout()
+    cut = []
+    block = document.begin()
+    while block.isValid():
+        text, lines = block.text(), block.layout()
+        # Qt leaves an empty block after each table, laid out beside it: nothing to cut.
+        if text.strip():
+            if layout.blockBoundingRect(block).right() > room + 1:
+                cut.append(text)
+            for i in range(lines.lineCount()):
+                if lines.lineAt(i).naturalTextWidth() > lines.lineAt(i).width() + 0.5:
+                    cut.append(text)
+            if re.fullmatch(r"[=×]?\s*[+-]?\d+\.\d+", text.strip()) and lines.lineCount() > 1:
+                cut.append(text)
+        block = block.next()
+    return cut
+
+
+@pytest.mark.parametrize("presenting", [True, False])
+@pytest.mark.parametrize("size", [(1024, 600), (1280, 720)])
+def test_every_stage_fits_the_panel(window, qtbot, size, presenting):
+    """No table wider than the panel, in presentation mode's type too: side by side only
+    when two fit, else one under the other; long lists wrap their names."""
+    if presenting:
+        window.actions["presentation"].trigger()
+    window.resize(*size)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(100)  # the dock takes its share of the window
+    detail = window.detail_dock.detail
+    assert window.width() <= size[0]
+    for page in range(len(detail.route.pages)):
+        detail.go_to_page(page)
+        qtbot.wait(20)
+        assert not cut_text(detail.text), (page, cut_text(detail.text)[:3])
+        assert not detail.text.horizontalScrollBar().isVisible(), page
+        for button in (detail.previous_button, detail.next_button):
+            hint = button.fontMetrics().horizontalAdvance(button.text())
+            assert button.width() >= hint, button.text()  # the label whole
+
+
+def test_a_button_that_leads_nowhere_looks_disabled_in_presentation_mode(window, qtbot):
+    """Black on white for a projector, but the first stage's Previous still reads as
+    unavailable (the high-contrast palette painted disabled text black too)."""
+    from PySide6.QtGui import QPalette
+
+    window.actions["presentation"].trigger()
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    detail = window.detail_dock.detail
+    assert not detail.previous_button.isEnabled() and detail.next_button.isEnabled()
+    palette = detail.previous_button.palette()
+    role = QPalette.ColorRole.ButtonText
+    disabled = palette.color(QPalette.ColorGroup.Disabled, role)
+    enabled = palette.color(QPalette.ColorGroup.Active, role)
+    assert abs(disabled.lightness() - enabled.lightness()) >= 80

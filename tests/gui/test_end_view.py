@@ -87,7 +87,7 @@ def test_clicking_a_dense_unit_shows_its_largest_inputs(window, qtbot):
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
     focus = window.viewer.focus
     assert focus.layer == end.dense_layer and focus.row == focus.col == 0
-    (step,) = window.detail_dock.detail.steps
+    step, _ = window.detail_dock.detail.steps  # the dense sum, then its ReLU
     assert isinstance(step, DenseStep) and step.layer == 7 and step.unit == focus.channel
     assert step.value == window.viewer.trace.steps[7].output[0, focus.channel]
     assert step.products.sum() + step.bias == pytest.approx(step.value, rel=1e-5, abs=1e-4)
