@@ -13,14 +13,17 @@ from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFontMetrics,
+    QHideEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
     QPen,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -40,12 +43,14 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.panels import GAP, MapPoint, MosaicPanel, Outline
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.theme import Themed, diverging_colour, theme
+from digitpad.gui.throttle import Throttle
 
 # Values made per second at each step of the speed control; a tick never comes faster
 # than a 60 Hz frame, so the fast speeds make several values a tick.
 SPEEDS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 START_SPEED = 3  # 8 values a second: a row of 28 in 3.5 s
 FRAME_MS = 16
+DRAWING_REFRESH_MS = 100
 WINDOW_COLOUR = QColor(230, 120, 20)  # the maps' selection colour: window and cell move together
 
 
@@ -157,6 +162,10 @@ class ConvolutionView(QDialog):
         self.speed_index = START_SPEED
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._on_timer_timeout)
+        # While the user draws, the numbers follow a few times a second, not at every
+        # mouse move (the drawing's own panels come first); a hidden view waits until shown.
+        self.refresh = Throttle(DRAWING_REFRESH_MS, self._on_refresh, self)
+        self._stale = False
         self._create_controls()
         self._create_panels()
         self._create_keys()
@@ -382,7 +391,19 @@ class ConvolutionView(QDialog):
         self._rebuild()
 
     def _on_viewer_input_changed(self) -> None:
-        self._rebuild()
+        self.refresh.request()
+
+    def _on_refresh(self) -> None:
+        if self.isVisible():
+            self._rebuild()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._rebuild()
 
     def _set_ranges(self) -> None:
         network = self.viewer.network_shown
@@ -633,6 +654,9 @@ class ConvolutionView(QDialog):
         if point is None or self.sweep is None:
             self.output_panel.set_readout("")
             return
+        if QApplication.mouseButtons() & Qt.MouseButton.LeftButton:  # dragged: scrub
+            self.pause()
+            self.go_to(self.sweep.index_of(point.row, point.col))
         value = float(self.output_panel.maps[0, point.row, point.col])
         shown = number(value) if np.isfinite(value) else "not made yet (click to go there)"
         self.output_panel.set_readout(f"row {point.row + 1}, column {point.col + 1}: {shown}")
@@ -647,7 +671,7 @@ class ConvolutionView(QDialog):
             f"{channel}row {point.row + 1}, column {point.col + 1}: {number(value)}"
         )
 
-    def hideEvent(self, event) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.pause()  # nothing runs in a closed window
         super().hideEvent(event)
 

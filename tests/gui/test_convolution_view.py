@@ -193,11 +193,13 @@ def test_without_a_drawing_it_says_to_draw_and_follows_the_drawing(window, qtbot
     assert view.note.isVisible() and "Draw a digit" in view.note.text()
     assert not view.play_button.isEnabled()
     draw_t(window)
+    qtbot.waitUntil(lambda: view.sweep is not None)
     assert not view.note.isVisible() and view.play_button.isEnabled()
     before = view.sweep
     draw_stroke(window.canvas, line((60, 200), (220, 200)))
     window.canvas_feed.update_now()
-    assert view.sweep is not before  # the drawing changed: the numbers follow it
+    # The drawing changed: the numbers follow it (a few times a second while drawing).
+    qtbot.waitUntil(lambda: view.sweep is not before)
     np.testing.assert_allclose(
         view.sweep.output, window.viewer.trace.steps[0].output[0, 0], atol=1e-5
     )
@@ -211,3 +213,42 @@ def test_it_follows_presentation_mode(window, qtbot):
     assert view.font().pointSizeF() >= 1.5 * size * 0.99
     window.actions["presentation"].trigger()
     assert view.font().pointSizeF() == pytest.approx(size)
+
+
+def test_dragging_over_the_feature_map_scrubs(window, qtbot):
+    draw_t(window)
+    view = open_view(window, qtbot)
+    panel = view.output_panel
+    viewport = panel.plot.viewport()
+
+    def at(row, col):
+        scene = panel.view.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+        return panel.plot.mapFromScene(scene)
+
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, pos=at(3, 3))
+    for col in range(4, 12):
+        QTest.qWait(15)  # pyqtgraph passes on at most one move per 10 ms
+        QTest.mouseMove(viewport, at(3, col))
+    assert view.position == view.sweep.index_of(3, 11)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=at(3, 11))
+    # Hovering alone only reads a value (a hover as the other panels' tests make one:
+    # the offscreen platform sends no move without a button down).
+    panel._on_scene_mouse_moved(panel.view.mapViewToScene(QPointF(9.5, 9.5)))
+    assert view.position == view.sweep.index_of(3, 11)
+    assert panel.readout.text().startswith("row 10, column 10: not made yet")
+
+
+def test_a_hidden_view_catches_up_when_shown_again(window, qtbot):
+    draw_t(window)
+    view = open_view(window, qtbot)
+    view.close()
+    draw_stroke(window.canvas, line((60, 200), (220, 200)))
+    window.canvas_feed.update_now()
+    QTest.qWait(250)
+    stale = view.sweep
+    window.actions["watch_convolution"].trigger()
+    qtbot.waitExposed(view)
+    assert view.sweep is not stale
+    np.testing.assert_allclose(
+        view.sweep.output, window.viewer.trace.steps[0].output[0, 0], atol=1e-5
+    )
