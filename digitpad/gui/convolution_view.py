@@ -8,6 +8,8 @@ Below, the filter's weights for each input channel, on one colour scale.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import (
@@ -44,6 +46,11 @@ from digitpad.gui.panels import GAP, MapPoint, MosaicPanel, Outline
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.theme import Themed, diverging_colour, theme
 from digitpad.gui.throttle import Throttle
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
+    from digitpad.gui.network_view import NetworkView
 
 # Values made per second at each step of the speed control; a tick never comes faster
 # than a 60 Hz frame, so the fast speeds make several values a tick.
@@ -226,6 +233,8 @@ class ConvolutionView(QDialog):
         # and the slider do not keep it (Space would press the focused button instead).
         for widget in (self.back_button, self.play_button, self.step_button, self.speed):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for button in (self.back_button, self.play_button, self.step_button):
+            button.setAutoDefault(False)  # Enter in a number box is not a click
         self.position_label = QLabel()
         self.position_label.setObjectName("position_label")
         self.position_label.setWordWrap(True)
@@ -681,7 +690,9 @@ class ConvolutionLauncher(QObject):
     window's filters panel once it is enlarged (the first click enlarges it, as before).
     While the view is open, a click on any filter there watches that filter."""
 
-    def __init__(self, viewer: ViewerModel, action, network_view, window: QWidget) -> None:
+    def __init__(
+        self, viewer: ViewerModel, action: QAction, network_view: NetworkView, window: QWidget
+    ) -> None:
         super().__init__(window)
         self.viewer, self.network_view, self.window = viewer, network_view, window
         self.view: ConvolutionView | None = None
