@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -323,24 +325,51 @@ class ConvolutionView(QDialog):
         maps.addWidget(self.output_panel, 1)
         # The arithmetic of the position in one row under the maps: window x weights =
         # products, then the sums (in a column, the three tables did not fit 600 px).
-        arithmetic = QHBoxLayout()
+        row = QWidget()
+        arithmetic = QHBoxLayout(row)
+        arithmetic.setContentsMargins(0, 0, 0, 0)
         for grid in (self.window_grid, self.weights_grid, self.products_grid):
             arithmetic.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop)
         sums = QVBoxLayout()
         sums.addWidget(self.position_label)
         sums.addWidget(self.sums, 1)
         arithmetic.addLayout(sums, 1)
+        # A custom network's kernel can be 9x9: its three tables then scroll across
+        # rather than push the window past a small screen.
+        self.arithmetic = QScrollArea()
+        self.arithmetic.setObjectName("arithmetic")
+        self.arithmetic.setWidget(row)
+        self.arithmetic.setWidgetResizable(True)
+        self.arithmetic.setFrameShape(QFrame.Shape.NoFrame)
+        self.arithmetic.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.arithmetic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.note)
         layout.addLayout(maps, 4)
-        layout.addLayout(arithmetic)
+        layout.addWidget(self.arithmetic)
         layout.addWidget(self.channel_filters, 1)
         self._show_speed()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_channel_filters()
+        self._fit_arithmetic()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_arithmetic()
+
+    def _fit_arithmetic(self) -> None:
+        """The tables' row as tall as its tables, and its scroll bar when they are wider
+        than the window."""
+        row = self.arithmetic.widget()
+        row.layout().activate()
+        height = row.sizeHint().height()
+        if row.sizeHint().width() > self.arithmetic.viewport().width():
+            height += self.arithmetic.horizontalScrollBar().sizeHint().height()
+        self.arithmetic.setFixedHeight(height)
 
     def _fit_channel_filters(self) -> None:
         """The per-channel weights no taller than their width lets the tiles be: the rest
@@ -505,6 +534,7 @@ class ConvolutionView(QDialog):
         )
         self._weights_bound = float(np.abs(made.weights).max())
         self.weights_grid.show_values(made.weights[channel], self._weights_bound)
+        self._fit_arithmetic()
         self.channel_filters.setVisible(made.channels > 1)  # one channel: the grid says it all
 
     def _show_position(self) -> None:

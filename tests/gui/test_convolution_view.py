@@ -9,7 +9,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from digitpad.core.architectures import ConvChoice, custom_spec
 from digitpad.core.convolution import conv_layers
+from digitpad.core.network import Network
 
 from .conftest import draw_stroke, line
 
@@ -252,3 +254,33 @@ def test_a_hidden_view_catches_up_when_shown_again(window, qtbot):
     np.testing.assert_allclose(
         view.sweep.output, window.viewer.trace.steps[0].output[0, 0], atol=1e-5
     )
+
+
+def test_a_custom_network_with_large_kernels_and_stride_two_fits(window, qtbot):
+    """The Retrain dialog builds kernels up to 9x9: the tables scroll across instead of
+    pushing the window past a 1024 px screen, and the numbers are still the network's."""
+    draw_t(window)
+    view = open_view(window, qtbot)
+    network = Network(
+        custom_spec([ConvChoice(4, kernel=9, stride=2, padding="same"), ConvChoice(3, kernel=5)]),
+        rng=np.random.default_rng(1),
+    )
+    window.viewer.show_training(network)  # as a Retrain run shows its network
+    assert view.layer_box.count() == 2 and view.layer_box.currentText() == "conv1"
+    assert view.window_grid.values.shape == (9, 9)
+    assert view.minimumSizeHint().width() <= 1024
+    view.resize(1024, 570)
+    qtbot.waitUntil(lambda: view.size().toTuple() == (1024, 570))
+    QApplication.processEvents()
+    row = view.arithmetic.widget()
+    assert row.width() > view.arithmetic.viewport().width()  # wider: it scrolls
+    assert view.arithmetic.horizontalScrollBar().maximum() > 0
+    assert view.arithmetic.geometry().bottom() < view.height()
+    for layer in conv_layers(network):
+        view.layer_box.setCurrentIndex(conv_layers(network).index(layer))
+        QTest.keyClick(view, Qt.Key.Key_End)
+        np.testing.assert_allclose(
+            view.output_panel.maps[0],
+            window.viewer.trace.steps[layer].output[0, 0],
+            atol=1e-5,
+        )
