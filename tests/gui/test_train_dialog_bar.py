@@ -107,6 +107,22 @@ def test_the_bar_takes_presentation_modes_type(window, qtbot, with_mnist):
     window.actions["presentation"].trigger()
     assert dialog.bar.font().pointSizeF() >= 1.5 * normal * 0.99
     assert_gives_way(window, dialog, window.size().toTuple())
+    window.actions["presentation"].trigger()
+    assert dialog.bar.font().pointSizeF() == pytest.approx(normal)
     click(qtbot, dialog.live.compact.stop_button)
     wait_until_idle(qtbot, dialog)
-    window.actions["presentation"].trigger()
+
+
+def test_retrain_from_the_menu_while_collapsed_expands_the_dialog(window, qtbot, with_mnist):
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog, epochs=3)
+    dialog.form.images.setCurrentIndex(3)
+    click(qtbot, dialog.train_button)
+    assert dialog.collapsed
+    window.actions["retrain"].trigger()  # F5 again, or Model > Retrain…
+    qtbot.waitUntil(dialog.isVisible)
+    assert not dialog.collapsed and not dialog.bar.isVisible()
+    assert dialog.training is not None  # the run goes on
+    click(qtbot, dialog.cancel_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.isVisible() and "Cancelled" in dialog.live.status.text()
