@@ -228,7 +228,7 @@ class ConvolutionView(QDialog):
         self.speed.setToolTip("Values made a second (Up or + faster, Down or - slower)")
         self.speed.setValue(self.speed_index)
         self.speed.setMinimumWidth(60)
-        self.speed.valueChanged.connect(self._on_speed_valueChanged)
+        self.speed.valueChanged.connect(self._on_speed_value_changed)
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speed_label")
         # Keys act on the animation wherever the focus is in this window, so the buttons
@@ -619,7 +619,7 @@ class ConvolutionView(QDialog):
         speed = SPEEDS[self.speed_index]
         self.speed_label.setText(f"{speed} value{'s' if speed != 1 else ''}/s")
 
-    def _on_speed_valueChanged(self, index: int) -> None:
+    def _on_speed_value_changed(self, index: int) -> None:
         self.speed_index = index
         self._show_speed()
         if self.timer.isActive():

@@ -1,7 +1,8 @@
 """Model > Retrain…: choose a network and settings, watch it learn, keep it or discard it.
 
 The dialog composes four views (network, data, live progress, results) and owns one
-training worker at a time. It is not modal: the main window keeps drawing meanwhile.
+training worker at a time. It is not modal: the main window keeps drawing meanwhile, and
+while the window shows the network learning, the dialog gives way to a bar under its panels.
 """
 
 from __future__ import annotations
