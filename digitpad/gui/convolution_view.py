@@ -382,7 +382,10 @@ class ConvolutionView(QDialog):
         width = self.width() - 2 * self.layout().contentsMargins().left()
         pixels = max(1.0, (width - panel.bar.width() - 8) / across)
         text = panel.heading.sizeHint().height() + panel.readout.sizeHint().height() + 12
-        panel.setMaximumHeight(max(panel.minimumHeight(), round(down * pixels) + text))
+        # A tile's worth more than the tiles: the outline of the channel picked stands half
+        # a tile out (in presentation mode's thicker line too).
+        height = round((down + 1) * pixels) + text
+        panel.setMaximumHeight(max(panel.minimumHeight(), height))
 
     # -- presentation mode ----------------------------------------------------------------
 
