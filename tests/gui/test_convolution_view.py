@@ -160,6 +160,11 @@ def test_conv2_shows_its_filter_per_input_channel_readably(window, qtbot):
             QApplication.processEvents()
             if width == 1280:
                 assert shown_scale(panel) >= 8, (shown_scale(panel), presenting)  # px a weight
+            # The outline of the channel picked, whole in the panel (not cut at its edge).
+            view.channel_box.setValue(7)
+            QApplication.processEvents()
+            outline = panel.view.mapViewToScene(panel.marker.rect()).boundingRect()
+            assert panel.view.sceneBoundingRect().contains(outline), (outline, presenting)
             assert view.minimumSizeHint().width() <= width
             assert panel.geometry().bottom() < view.height()
     click_map(panel, 6, 1, 1)
