@@ -289,3 +289,17 @@ def test_a_custom_network_with_large_kernels_and_stride_two_fits(window, qtbot):
             window.viewer.trace.steps[layer].output[0, 0],
             atol=1e-5,
         )
+
+
+def test_switching_models_follows_the_network_shown(window, qtbot):
+    draw_t(window)
+    view = open_view(window, qtbot)
+    view.layer_box.setCurrentText("conv2")
+    view.filter_box.setValue(40)
+    window.model_menu.bundled_actions["classic"].trigger()  # one conv layer of 8 filters
+    assert [view.layer_box.itemText(i) for i in range(view.layer_box.count())] == ["conv1"]
+    assert view.layer == 0 and view.filter_box.maximum() == 8 and view.filter_box.value() == 8
+    assert not view.channel_box.isVisible()
+    np.testing.assert_allclose(
+        view.sweep.output, window.viewer.trace.steps[0].output[0, 7], atol=1e-5
+    )
