@@ -127,6 +127,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         checkable=True,
     ),
     ActionSpec(
+        "watch_convolution",
+        "View",
+        "&Watch a Convolution…",
+        (),
+        "One filter slides over its input and builds its feature map value by value",
+    ),
+    ActionSpec(
         "zoom_in",
         "View",
         "Zoom &In",

@@ -23,6 +23,7 @@ from digitpad.gui.actions import (
     shortcuts_html,
 )
 from digitpad.gui.canvas_feed import CanvasFeed
+from digitpad.gui.convolution_view import ConvolutionLauncher
 from digitpad.gui.describe import about_html
 from digitpad.gui.detail_view import DetailDock
 from digitpad.gui.drawing_panel import DrawingPanel
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
         # Quit works from the retrain dialog too, not only from this window.
         self.actions["quit"].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.drawing.use_actions(self.actions)
+        self.convolution = ConvolutionLauncher(
+            self.viewer, self.actions["watch_convolution"], self.network_view, self
+        )
 
     def _create_menus(self) -> None:
         bar = self.menuBar()

@@ -1,7 +1,8 @@
 """Model > Retrain…: choose a network and settings, watch it learn, keep it or discard it.
 
 The dialog composes four views (network, data, live progress, results) and owns one
-training worker at a time. It is not modal: the main window keeps drawing meanwhile.
+training worker at a time. It is not modal: the main window keeps drawing meanwhile, and
+while the window shows the network learning, the dialog gives way to a bar under its panels.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -258,6 +261,11 @@ class TrainDialog(QDialog):
         self.training: Background | None = None
         self.result: SessionResult | None = None
         self._include_before_fine_tuning: bool | None = None
+        # While the main window shows the network learning, the dialog gives way to a bar
+        # under the window's panels (``collapse``); it expands again when the run ends.
+        self.bar: QToolBar | None = None
+        self.collapsed = False
+        self._style_source: QWidget | None = None  # whose type and colours the bar takes
         self._create_views(settings)
         self.model_changed()
 
@@ -303,9 +311,17 @@ class TrainDialog(QDialog):
             "drawing, twice a second, instead of the model in use"
         )
         self.follow.toggled.connect(self._on_follow_toggled)
+        self.collapse_button = QPushButton("Collapse to Bar")
+        self.collapse_button.setObjectName("collapse")
+        self.collapse_button.setToolTip(
+            "Make room for the main window, which shows the network learning: the run goes "
+            "on in a bar under its panels"
+        )
+        self.collapse_button.clicked.connect(self._on_collapse_button_clicked)
         run_row = QHBoxLayout()
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.collapse_button)
         settings_column = QWidget()
         boxes = QVBoxLayout(settings_column)
         boxes.setContentsMargins(0, 0, 0, 0)
@@ -330,6 +346,8 @@ class TrainDialog(QDialog):
         left.addWidget(self.follow)
 
         self.live = ProgressView()
+        self.live.compact.stop_button.clicked.connect(self._on_cancel_button_clicked)
+        self.live.compact.expand_button.clicked.connect(self._on_compact_expand_clicked)
         self.results = ResultsView()
         self.results.setVisible(False)
         self.results.use_requested.connect(self._on_results_use_requested)
@@ -357,6 +375,8 @@ class TrainDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self.collapsed:  # shown again (Model > Retrain…) while it was a bar
+            self._remove_bar()
         self.read_samples()
 
     def read_samples(self) -> None:
@@ -424,6 +444,9 @@ class TrainDialog(QDialog):
             and (fine_tune or self.network_box.spec_error is None)
         )
         self.cancel_button.setEnabled(training)
+        self.collapse_button.setEnabled(
+            training and self.follow.isChecked() and self._window() is not None
+        )
         self.data.set_enabled(not training)
 
     def _on_background_done(self) -> None:
@@ -431,6 +454,7 @@ class TrainDialog(QDialog):
             self.training.deleteLater()  # its thread, worker and request go with it
             self.training = None
             self.watching.emit(None)  # the main window goes back to the model in use
+            self.expand()  # with the results, or why the run stopped
         if not self.busy() and self.result is None:
             self.model_changed()  # the model in use may have changed during the run
         self._update_buttons()
@@ -463,6 +487,8 @@ class TrainDialog(QDialog):
         self.training.done.connect(self._on_background_done)
         self._update_buttons()
         self.training.start()
+        if self.follow.isChecked():
+            self.collapse()
 
     def _request(self) -> SessionRequest:
         """The session the form describes, started from the model in use now (a copy: the
@@ -508,8 +534,10 @@ class TrainDialog(QDialog):
     def _on_follow_toggled(self, checked: bool) -> None:
         if not checked:
             self.watching.emit(None)
+        self._update_buttons()
 
     def _on_worker_step(self, text: str) -> None:
+        self.live.compact.epoch.setText(text)
         if text.startswith("Scoring"):
             text += " (Cancel stops it)"
         self.live.status.setText(html.escape(text))
@@ -578,6 +606,80 @@ class TrainDialog(QDialog):
 
     def _on_worker_cancelled(self) -> None:
         self.live.stopped("Cancelled: nothing was saved and the current model is unchanged.")
+
+    # -- giving way to the main window ----------------------------------------------------
+
+    def _window(self) -> QMainWindow | None:
+        parent = self.parentWidget()
+        return parent if isinstance(parent, QMainWindow) else None
+
+    def collapse(self) -> None:
+        """Give way to the main window while it shows the network learning: the dialog
+        hides and the run goes on in a bar (progress, epoch, Stop, Expand) along the
+        bottom of the window, under its panels. The window makes room for the bar in its
+        own layout, so the bar covers neither the canvas nor a panel, at any size, in
+        full screen and in presentation mode."""
+        window = self._window()
+        if window is None or self.training is None or self.collapsed:
+            return
+        if self.bar is None:
+            self.bar = QToolBar("Retrain", window)
+            self.bar.setObjectName("retrain_bar")
+            self.bar.setMovable(False)
+            self.bar.setFloatable(False)
+            self.bar.toggleViewAction().setVisible(False)  # not one of the window's own bars
+            self.bar.addWidget(self.live.compact)
+            self._style_source = window.centralWidget()
+            if self._style_source is not None:
+                self._style_source.installEventFilter(self)
+        self._copy_style()
+        window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.bar)
+        self.bar.show()
+        self.collapsed = True
+        self.hide()
+
+    def expand(self) -> None:
+        """The whole dialog again, where it was (the end of a run shows its results)."""
+        if not self.collapsed:
+            return
+        self._remove_bar()
+        window = self._window()
+        if window is not None and window.isVisible():  # not while the app is closing
+            self.show()
+            self.raise_()
+            self.activateWindow()
+
+    def _remove_bar(self) -> None:
+        self.collapsed = False
+        window = self._window()
+        if self.bar is not None and window is not None:
+            window.removeToolBar(self.bar)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The bar's type and colours follow the window's panels (zoom, presentation mode).
+        if (
+            self.bar is not None
+            and watched is self._style_source
+            and event.type()
+            in (
+                QEvent.Type.FontChange,
+                QEvent.Type.PaletteChange,
+            )
+        ):
+            self._copy_style()
+        return super().eventFilter(watched, event)
+
+    def _copy_style(self) -> None:
+        source = self._style_source
+        if self.bar is not None and source is not None:
+            self.bar.setFont(source.font())
+            self.bar.setPalette(source.palette())
+
+    def _on_collapse_button_clicked(self) -> None:
+        self.collapse()
+
+    def _on_compact_expand_clicked(self) -> None:
+        self.expand()
 
     # -- the result --------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,40 @@ def accuracy_floor(values: list[float]) -> float:
     if not values:
         return 90.0
     return min(90.0, math.floor(min(values) / 10) * 10)
+
+
+class CompactProgress(QWidget):
+    """A run in one line, for the bar the dialog collapses to while the main window shows
+    the network learning: progress, epoch, Stop and Expand."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compact_progress")
+        self.title = QLabel("<b>Retrain</b>")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("compact_bar")
+        self.progress.setMinimumWidth(120)
+        self.epoch = QLabel("Starting…")
+        self.epoch.setObjectName("compact_epoch")
+        self.epoch.setTextFormat(Qt.TextFormat.PlainText)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("compact_stop")
+        self.stop_button.setToolTip("Cancel the run: nothing is saved")
+        self.expand_button = QPushButton("Expand")
+        self.expand_button.setObjectName("compact_expand")
+        self.expand_button.setToolTip("The whole Retrain dialog again, with its curves")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.addWidget(self.title)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.epoch, 2)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.expand_button)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setMaximum(max(1, total))
+        self.progress.setValue(done)
+        self.epoch.setText(text)
 
 
 class ProgressView(Themed, QWidget):
@@ -104,6 +139,8 @@ class ProgressView(Themed, QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addLayout(curves, 1)
+        # The same progress in one line, for the bar the dialog collapses to.
+        self.compact = CompactProgress()
         self.loss_x: list[float] = []
         self.loss_y: list[float] = []
         self.val_x: list[int] = []
@@ -137,6 +174,7 @@ class ProgressView(Themed, QWidget):
         self.filters_preview.set_heading(PREVIEW_WAITING)
         self.progress.setMaximum(1)
         self.progress.setValue(0)
+        self.compact.show_progress(0, 1, "Starting…")
 
     def show_batch(self, event: BatchEnd) -> None:
         done = (event.epoch - 1) * event.batches + event.batch
@@ -147,6 +185,11 @@ class ProgressView(Themed, QWidget):
         self.status.setText(
             f"epoch {event.epoch}/{event.epochs} · batch {event.batch}/{event.batches} · "
             f"{event.images_per_s:,.0f} images/s · about {eta // 60}:{eta % 60:02d} left"
+        )
+        self.compact.show_progress(
+            done,
+            total,
+            f"epoch {event.epoch} of {event.epochs} · about {eta // 60}:{eta % 60:02d} left",
         )
         if math.isfinite(event.loss):
             self._smoothed = (
@@ -178,3 +221,4 @@ class ProgressView(Themed, QWidget):
         self.progress.setMaximum(1)
         self.progress.setValue(0)
         self.status.setText(text)
+        self.compact.show_progress(0, 1, "Stopped")
