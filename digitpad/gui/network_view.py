@@ -26,6 +26,7 @@ from digitpad.core.stages import ConvBlock
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.end_view import EndView
+from digitpad.gui.input_view import InputView
 from digitpad.gui.panels import (
     COMPACT_MIN,
     InputPanel,
@@ -112,6 +113,8 @@ class NetworkView(QWidget):
         self._refit_timer = self._deferred(self._refit_columns)
         self._focus_timer = self._deferred(self._focus_panel)
         self.network_input = InputPanel()
+        # The small input above is a way in: a click brings up the input's own view.
+        self.network_input.scene().sigMouseClicked.connect(self._on_network_input_clicked)
         self.probabilities = ProbabilityPanel()
         top_row = QHBoxLayout()
         top_row.addWidget(self.network_input, 1)
@@ -171,9 +174,11 @@ class NetworkView(QWidget):
         conv_layout.addLayout(selector_row)
         conv_layout.addWidget(maps_row, 1)
         self.end_view = EndView(viewer)
+        self.input_view = InputView(viewer)
         self.pages = QStackedWidget()
         self.pages.addWidget(conv_page)
         self.pages.addWidget(self.end_view)
+        self.pages.addWidget(self.input_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top_row, 1)
@@ -230,10 +235,14 @@ class NetworkView(QWidget):
         self._show_block()
 
     def _show_page(self) -> None:
-        """The network's end for a layer after the last conv block, else the block."""
+        """The input's own view for the input, the network's end for a layer after the last
+        conv block, else the block."""
         selected, blocks = self.viewer.selected_layer, self.viewer.blocks
         end = not blocks or (selected is not None and selected > blocks[-1].last)
-        self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
+        if selected == -1:
+            self.pages.setCurrentWidget(self.input_view)
+        else:
+            self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
 
     def _focus_panel(self) -> None:
         """The stage picked gets the room: its maps large enough to read (about 2 screen
@@ -435,7 +444,7 @@ class NetworkView(QWidget):
     def _panel_of(self, layer: int) -> QWidget:
         block = next((b for b in self.viewer.blocks if layer in b), None)
         if layer < 0:
-            return self.network_input
+            return self.input_view
         if block is not None:
             return self.pooled if layer == block.pool else self.feature_maps
         if layer >= len(self.viewer.network_shown.layers):
@@ -452,6 +461,10 @@ class NetworkView(QWidget):
         self.flash_frame.end()
 
     # -- from the user ---------------------------------------------------------------------
+
+    def _on_network_input_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.viewer.select_layer(-1)
 
     def _on_layer_selector_changed(self, index: int) -> None:
         self.viewer.select_block(index)
