@@ -162,6 +162,8 @@ class NetworkView(QWidget):
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
         self.pooled.clicked.connect(self._on_pooled_clicked)
         self._filter_hover: int | None = None
+        # The filter value clicked: its filter outlined and read until a map value is.
+        self._filter_picked: MapPoint | None = None
         self.maps_row = maps_row = QSplitter(Qt.Orientation.Horizontal)
         for panel in (self.filters, self.feature_maps, self.pooled):
             maps_row.addWidget(panel)
@@ -212,6 +214,7 @@ class NetworkView(QWidget):
         self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
         self.cols = None
         self.filters_picked = False
+        self._filter_picked = None
         self._show_page()
         self._show_block()
         self._focus_panel()  # the new maps get the room, in the grid that fits them best
@@ -310,6 +313,7 @@ class NetworkView(QWidget):
 
     def _on_viewer_selection_changed(self) -> None:
         self.filters_picked = False  # the stage picked gets the room again
+        self._filter_picked = None
         self._focus_panel()
         self._show_page()
         if self.layer_selector.currentIndex() != self.viewer.block_index:
@@ -339,13 +343,17 @@ class NetworkView(QWidget):
 
     def _mark_tiles(self) -> None:
         """Filter k, map k and pooled map k outlined together: the one pointed at, else the
-        filter pointed at, else the value being followed (if it is in this block)."""
+        filter pointed at, else the filter clicked, else the value being followed (if it is
+        in this block). Called after every re-layout too: map k moves when the column
+        count changes."""
         hover, focus, block = self.viewer.hover, self.viewer.focus, self.viewer.block
         tile = None
         if hover is not None and block is not None and hover.layer in block:
             tile = hover.channel
         elif self._filter_hover is not None:
             tile = self._filter_hover
+        elif self._filter_picked is not None:
+            tile = self._filter_picked.tile
         elif focus is not None and block is not None and focus.layer in block:
             tile = focus.channel
         for panel in (self.filters, self.feature_maps, self.pooled):
@@ -418,7 +426,6 @@ class NetworkView(QWidget):
             short=network.names[block.last],
         )
         self.pooled.setToolTip(pooled_tip(network, block))
-        self._mark_tiles()
         self.layer_caption.setText(
             " → ".join(
                 network.layers[i].describe()
@@ -427,6 +434,10 @@ class NetworkView(QWidget):
             )
         )
         self._show_maps()
+        self._read_filter(self._filter_picked)
+        # After the maps: each panel's outline is placed by the grid it now has (placed
+        # before, it went by the old column count and framed another map).
+        self._mark_tiles()
 
     def _show_maps(self) -> None:
         network, block = self.viewer.network_shown, self.viewer.block
@@ -484,17 +495,29 @@ class NetworkView(QWidget):
         self.viewer.hover_over(layer, point.tile, point.row, point.col)
 
     def _on_feature_maps_clicked(self, point: MapPoint) -> None:
-        block = self.viewer.block
-        if block is not None:
-            self.viewer.set_focus(self._maps_layer(), point.tile, point.row, point.col)
+        if self.viewer.block is not None:
+            self._follow(self.feature_maps, self._maps_layer(), point)
 
     def _on_pooled_clicked(self, point: MapPoint) -> None:
         block = self.viewer.block
         if block is not None:
-            self.viewer.set_focus(block.last, point.tile, point.row, point.col)
+            self._follow(self.pooled, block.last, point)
+
+    def _follow(self, panel: MosaicPanel, layer: int, point: MapPoint) -> None:
+        """A click on a value follows that value, the one under the pointer; a narrow
+        panel clicked also gets the room (its stage is picked), as the filters do, so the
+        value followed is seen at a size it can be read."""
+        self._filter_picked = None
+        self.viewer.set_focus(layer, point.tile, point.row, point.col)
+        if panel.compact or self.filters_picked:
+            self.viewer.select_layer(layer)
 
     def _on_filters_clicked(self, point: MapPoint) -> None:
-        """The filters enlarged, numbered and with their colour bar, beside the maps."""
+        """The filters enlarged, numbered and with their colour bar, beside the maps; the
+        filter clicked outlined with its maps."""
+        self._filter_picked = point
+        self._mark_tiles()
+        self._read_filter(point)
         if not self.filters_picked:
             self.filters_picked = True
             self._focus_panel()
@@ -503,7 +526,11 @@ class NetworkView(QWidget):
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
         self._filter_hover = point.tile if point is not None else None
         self._mark_tiles()
-        if point is None:
+        self._read_filter(point if point is not None else self._filter_picked)
+
+    def _read_filter(self, point: MapPoint | None) -> None:
+        """The filters' read-out: the weight at ``point`` (None: nothing)."""
+        if point is None or point.tile >= len(self.filters.maps):
             self.filters.set_readout("")
             return
         value = float(self.filters.maps[point.tile, point.row, point.col])
