@@ -199,3 +199,45 @@ def test_clicking_a_logit_bar_follows_that_logit(window, qtbot):
     )
     focus = window.viewer.focus
     assert focus is not None and (focus.layer, focus.channel) == (9, 3)
+
+
+def test_an_eleventh_output_is_shown_as_not_a_digit(qtbot, monkeypatch):
+    """The class count comes from the network's last layer, not a ten written in: a model
+    with an 11th output ("not a digit") gets 11 bars and 11 rows."""
+    import digitpad.core.network as network_module
+    from digitpad.core.model_io import Model, ModelMetadata
+    from digitpad.core.network import Network
+    from digitpad.core.viewer import ViewerModel
+    from digitpad.gui.end_view import EndView
+
+    monkeypatch.setattr(network_module, "NUM_CLASSES", 11)
+    spec = {
+        "input_shape": [1, 28, 28],
+        "layers": [
+            {"type": "conv2d", "filters": 2, "kernel": 3, "padding": "same"},
+            {"type": "relu"},
+            {"type": "maxpool2d"},
+            {"type": "flatten"},
+            {"type": "dense", "units": 11},
+        ],
+    }
+    viewer = ViewerModel()
+    viewer.use_model(Model(Network(spec, rng=np.random.default_rng(3)), ModelMetadata(), None))
+    end = EndView(viewer)
+    qtbot.addWidget(end)
+    pixels = np.zeros((280, 280), np.float32)
+    pixels[40:240, 130:152] = 1.0
+    viewer.update(pixels)
+    viewer.select_layer(4)  # dense1: the logits
+    assert end.pages.currentWidget() is end.logits_page
+    ticks = end.logits.getAxis("bottom")._tickLevels[0]
+    assert [name for _, name in ticks][-2:] == ["9", "not a digit"]
+    np.testing.assert_array_equal(end.logit_bars.opts["height"], viewer.trace.logits[0])
+    assert len(end.logit_labels) == 11 and "11 scores" in end.logits_text.text()
+    viewer.select_layer(5)  # softmax
+    end.softmax_refresh.now()
+    assert end.pages.currentWidget() is end.softmax_page
+    assert "<td>not a digit</td>" in end.softmax_table.text() or (
+        "<td><b>not a digit</b></td>" in end.softmax_table.text()
+    )
+    assert "over the 11 classes" in end.softmax.text()
