@@ -95,7 +95,8 @@ class EndView(Themed, QWidget):
         self.logits_text.setWordWrap(True)
         logits_page = QWidget()
         logits_layout = QVBoxLayout(logits_page)
-        logits_layout.setContentsMargins(4, 0, 4, 4)
+        # Room below: in presentation mode the view ends at the window's edge.
+        logits_layout.setContentsMargins(4, 0, 4, 6)
         logits_layout.addWidget(self.logits, 1)
         logits_layout.addWidget(self.logits_text)
 

@@ -253,7 +253,8 @@ class InputView(Themed, QWidget):
         right.addWidget(self.readers, 5)
         right.addWidget(self.readers_text)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        # A little room below: in presentation mode the view ends at the window's edge.
+        layout.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.left)
         layout.addLayout(right, 1)
         self.start_theming()
