@@ -165,6 +165,7 @@ class InputView(Themed, QWidget):
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("input_view")
+        self.setToolTip(INPUT_TIP)  # also the status line when the stage is picked
         self.viewer = viewer
         self.picked: tuple[int, int] | None = None  # (row, col) clicked
         self.steps: MnistSteps | None = None
