@@ -25,7 +25,7 @@ from digitpad.gui.theme import Themed, high_contrast, theme
 SIZE = INPUT_SHAPE[1]
 PICKED = QColor(230, 120, 20)  # the pixel clicked, and the values that read it
 POINTED = QColor(255, 170, 0)
-STEP_MIN = 48  # a step's picture, at its smallest, in pixels
+STEP_MIN = 40  # a step's picture, at its smallest, in pixels
 PICTURE_SHARE = 0.42  # of the view's width, at most, for the input itself
 STEPS_HEADINGS = (
     "How your drawing became it, as MNIST's digits were made:",
@@ -33,9 +33,9 @@ STEPS_HEADINGS = (
     "From the drawing:",
 )
 
-INPUT_TIP = (
-    "The 784 numbers the network reads, one per pixel: 0 is no ink, 1 is full ink. Point "
-    "at a pixel to read its value; click it to see which values of the first layer read it."
+INPUT_TIP = (  # also the status line: short enough to fit beside the model's name
+    "The 784 numbers the network reads (0 no ink, 1 full ink). Point at a pixel to read "
+    "it; click it to see where it goes."
 )
 READERS_TIP = (
     "The first layer's maps. The outlined cells are the values whose window covers the "
@@ -44,15 +44,36 @@ READERS_TIP = (
 )
 
 
-def one_line(label: QLabel, texts: tuple[str, ...]) -> None:
-    """The longest of ``texts`` (longest first) that fits the label on one line, else the
-    last cut with …; a tooltip gives the whole first one when less is shown."""
-    width = max(1, label.width())
-    shown = fitting(texts, width, label.font())
-    metrics = QFontMetrics(label.font())
-    shown = metrics.elidedText(shown, Qt.TextElideMode.ElideRight, width)
-    label.setText(shown)
-    label.setToolTip(texts[0] if shown != texts[0] else "")
+class OneLine(QLabel):
+    """One line of text that never asks for more width than it gets: the longest of its
+    texts (longest first) that fits, else the last cut with …, the whole first one in its
+    tooltip when less is shown."""
+
+    def __init__(self, texts: tuple[str, ...] = ("",), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.texts = texts
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._show()
+
+    def set_texts(self, texts: tuple[str, ...]) -> None:
+        self.texts = texts
+        self._show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._show()
+
+    def _show(self) -> None:
+        width = max(1, self.width())
+        shown = fitting(self.texts, width, self.font())
+        shown = QFontMetrics(self.font()).elidedText(shown, Qt.TextElideMode.ElideRight, width)
+        self.setText(shown)
+        self.setToolTip(self.texts[0] if shown != self.texts[0] else "")
 
 
 def _picture() -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:
@@ -122,10 +143,8 @@ class StepPicture(QWidget):
         self.centre = pg.ScatterPlotItem(size=11, symbol="+", pen=pg.mkPen(PICKED, width=2))
         self.centre.setZValue(2)
         self.view.addItem(self.centre)
-        self.caption = QLabel()
+        self.caption = OneLine()
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.texts: tuple[str, ...] = ("",)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -151,12 +170,11 @@ class StepPicture(QWidget):
         if centre is not None:  # pixel (r, c) covers r..r+1: its centre is at r + 0.5
             self.centre.setData([centre[1] + 0.5], [centre[0] + 0.5])
         self.centre.setVisible(centre is not None)
-        self.texts = caption
-        one_line(self.caption, caption)
+        self.caption.set_texts(caption)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        one_line(self.caption, self.texts)
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return self.caption.texts
 
 
 class InputView(Themed, QWidget):
@@ -171,8 +189,7 @@ class InputView(Themed, QWidget):
         self.steps: MnistSteps | None = None
         self._stale = True  # the drawing changed while the view was hidden
 
-        self.heading = QLabel()
-        self.headings: tuple[str, ...] = ("Network input 28×28", "Input 28×28")
+        self.heading = OneLine(("Network input 28×28", "Input 28×28"))
         self.heading.setObjectName("input_heading")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture, self.view, self.image = _picture()
@@ -203,9 +220,8 @@ class InputView(Themed, QWidget):
         left.addWidget(self.picture, 1)
         left.addWidget(self.readout)
 
-        self.steps_heading = QLabel()
+        self.steps_heading = OneLine(STEPS_HEADINGS)
         self.steps_heading.setObjectName("steps_heading")
-        self.steps_heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.step_pictures = [
             StepPicture(
                 "step_drawing",
@@ -249,15 +265,15 @@ class InputView(Themed, QWidget):
         right = QVBoxLayout()
         right.setContentsMargins(0, 4, 0, 0)
         right.addWidget(self.steps_heading)
-        right.addWidget(self.steps_row, 2)
-        right.addWidget(self.steps_note, 2)
+        right.addWidget(self.steps_row, 3)
+        right.addWidget(self.steps_note, 3)
         right.addWidget(self.readers, 5)
         right.addWidget(self.readers_text)
         layout = QHBoxLayout(self)
         # A little room below: in presentation mode the view ends at the window's edge.
         layout.setContentsMargins(0, 0, 0, 6)
-        layout.addWidget(self.left)
-        layout.addLayout(right, 1)
+        layout.addWidget(self.left, 3)
+        layout.addLayout(right, 2)
         self.start_theming()
         viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.input_changed.connect(self._on_viewer_input_changed)
@@ -282,13 +298,12 @@ class InputView(Themed, QWidget):
 
     def _fit_picture(self) -> None:
         """The input as a square as tall as the view allows, in at most its share of the
-        width; the lines around it fitted to what they have."""
+        width."""
         labels = self.heading.sizeHint().height() + self.readout.heightForWidth(200) + 10
         side = max(SIZE * 4, min(self.height() - labels, int(self.width() * PICTURE_SHARE)))
-        self.left.setFixedWidth(side)
-        self.heading.setFixedWidth(side)
-        one_line(self.heading, self.headings)
-        one_line(self.steps_heading, STEPS_HEADINGS)
+        # At most: the column gives way like the rest when the window narrows (fixed, it
+        # held the window wider than a small screen when the follow panel opened).
+        self.left.setMaximumWidth(side)
 
     def pixel_size(self) -> float:
         """Screen pixels per input value, as drawn now."""
@@ -303,14 +318,11 @@ class InputView(Themed, QWidget):
         self.readers.setVisible(windowed)
         if network is not None:
             first = network.names[0]
-            self.headings = (
-                f"Network input 28×28, what {first} reads",
-                "Network input 28×28",
-                "Input 28×28",
+            self.heading.set_texts(
+                (f"Network input 28×28, what {first} reads", "Network input 28×28", "Input 28×28")
             )
-            one_line(self.heading, self.headings)
             self.readers.set_heading(
-                f"{first} {shape_text(network.shapes[0])}: the values that read the pixel",
+                f"{first} {shape_text(network.shapes[0])}: values that read the pixel",
                 short=first,
             )
         self._on_viewer_input_changed()
