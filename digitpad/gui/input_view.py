@@ -398,7 +398,7 @@ class InputView(Themed, QWidget):
         network, picked = self.viewer.network_shown, self.picked
         self.marked.setVisible(picked is not None)
         maps = self.readers.maps
-        box = readers_of_pixel(network, *picked) if network and picked else None
+        box = readers_of_pixel(network, *picked) if network is not None and picked else None
         self.marks.set_marks(maps.shape[0], self.readers.cols, maps.shape[1], maps.shape[2], box)
         if network is None:
             self.readers_text.setText("")
