@@ -7,6 +7,8 @@ The canvas and ``digitpad predict`` both go through ``to_mnist``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 SIZE = 28
@@ -67,8 +69,38 @@ def to_ink(gray: np.ndarray) -> np.ndarray:
     return ink / peak if peak > 0 else ink
 
 
+@dataclass(frozen=True)
+class MnistSteps:
+    """What ``to_mnist`` did to one drawing, step by step, for the input view to show.
+
+    ink : (H, W) float32, the drawing scaled so its brightest pixel is 1.
+    box : (top, left, bottom, right), inclusive: the ink's bounding box in ``ink``, every
+        row and column with a pixel above ``INK_THRESHOLD``.
+    cropped : (bottom - top + 1, right - left + 1) float32, ``ink`` cut to ``box``.
+    scaled : (h, w) float32, ``cropped`` resampled so its longer side is ``BOX`` pixels.
+    centre_of_mass : (row, col) of ``scaled``'s ink, in its own pixel coordinates.
+    offset : (top, left) where ``scaled`` was placed in the 28x28 field.
+    network_input : (28, 28) float32 in [0, 1], the result: ``to_mnist``'s own.
+    """
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int]
+    cropped: np.ndarray
+    scaled: np.ndarray
+    centre_of_mass: tuple[float, float]
+    offset: tuple[int, int]
+    network_input: np.ndarray
+
+
 def to_mnist(ink: np.ndarray) -> np.ndarray | None:
     """ink (H, W), bright on zero, any size -> (28, 28) float32 in [0, 1], or None if empty."""
+    steps = mnist_steps(ink)
+    return None if steps is None else steps.network_input
+
+
+def mnist_steps(ink: np.ndarray) -> MnistSteps | None:
+    """ink (H, W), bright on zero, any size -> every step to the 28x28 input, or None if
+    the image has no ink. ``to_mnist`` is this function's last step."""
     ink = np.asarray(ink, dtype=np.float32)
     if ink.ndim != 2 or ink.size == 0:
         raise ValueError(f"expected a 2-D image, got shape {ink.shape}")
@@ -97,4 +129,12 @@ def to_mnist(ink: np.ndarray) -> np.ndarray | None:
     out = np.zeros((SIZE, SIZE), dtype=np.float32)
     out[top : top + new_h, left : left + new_w] = patch
     peak = float(out.max())
-    return out / peak if peak > 0 else out
+    return MnistSteps(
+        ink=ink,
+        box=(int(rows[0]), int(cols[0]), int(rows[-1]), int(cols[-1])),
+        cropped=crop,
+        scaled=patch,
+        centre_of_mass=(com_r, com_c),
+        offset=(top, left),
+        network_input=out / peak if peak > 0 else out,
+    )

@@ -120,6 +120,13 @@ def stage_words(network: Network, first: int, last: int) -> str:
                 f"{out[0]} maps of {out[1]}×{out[2]}, a quarter of the values, and a small "
                 "shift of the drawing changes less."
             )
+        elif layer.role == RESHAPE:
+            maps = network.shapes[index - 1] if index else INPUT_SHAPE
+            parts.append(
+                f"Flatten lays the {shape_text(maps)} maps end to end as one list of "
+                f"{network.shapes[index][0]} numbers, map after map, row after row: no "
+                "arithmetic, the same values in a line for the dense layer to weigh."
+            )
         elif layer.role == GLOBAL_POOL:
             count = network.shapes[index][0]
             parts.append(

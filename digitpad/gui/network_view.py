@@ -26,6 +26,7 @@ from digitpad.core.stages import ConvBlock
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 from digitpad.gui.end_view import EndView
+from digitpad.gui.input_view import InputView
 from digitpad.gui.panels import (
     COMPACT_MIN,
     InputPanel,
@@ -112,6 +113,8 @@ class NetworkView(QWidget):
         self._refit_timer = self._deferred(self._refit_columns)
         self._focus_timer = self._deferred(self._focus_panel)
         self.network_input = InputPanel()
+        # The small input above is a way in: a click brings up the input's own view.
+        self.network_input.scene().sigMouseClicked.connect(self._on_network_input_clicked)
         self.probabilities = ProbabilityPanel()
         top_row = QHBoxLayout()
         top_row.addWidget(self.network_input, 1)
@@ -159,6 +162,8 @@ class NetworkView(QWidget):
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
         self.pooled.clicked.connect(self._on_pooled_clicked)
         self._filter_hover: int | None = None
+        # The filter value clicked: its filter outlined and read until a map value is.
+        self._filter_picked: MapPoint | None = None
         self.maps_row = maps_row = QSplitter(Qt.Orientation.Horizontal)
         for panel in (self.filters, self.feature_maps, self.pooled):
             maps_row.addWidget(panel)
@@ -171,9 +176,11 @@ class NetworkView(QWidget):
         conv_layout.addLayout(selector_row)
         conv_layout.addWidget(maps_row, 1)
         self.end_view = EndView(viewer)
+        self.input_view = InputView(viewer)
         self.pages = QStackedWidget()
         self.pages.addWidget(conv_page)
         self.pages.addWidget(self.end_view)
+        self.pages.addWidget(self.input_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top_row, 1)
@@ -207,6 +214,7 @@ class NetworkView(QWidget):
         self.layer_selector.setEnabled(len(self.viewer.blocks) > 1)
         self.cols = None
         self.filters_picked = False
+        self._filter_picked = None
         self._show_page()
         self._show_block()
         self._focus_panel()  # the new maps get the room, in the grid that fits them best
@@ -230,10 +238,14 @@ class NetworkView(QWidget):
         self._show_block()
 
     def _show_page(self) -> None:
-        """The network's end for a layer after the last conv block, else the block."""
+        """The input's own view for the input, the network's end for a layer after the last
+        conv block, else the block."""
         selected, blocks = self.viewer.selected_layer, self.viewer.blocks
         end = not blocks or (selected is not None and selected > blocks[-1].last)
-        self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
+        if selected == -1:
+            self.pages.setCurrentWidget(self.input_view)
+        else:
+            self.pages.setCurrentWidget(self.end_view if end else self.pages.widget(0))
 
     def _focus_panel(self) -> None:
         """The stage picked gets the room: its maps large enough to read (about 2 screen
@@ -301,6 +313,7 @@ class NetworkView(QWidget):
 
     def _on_viewer_selection_changed(self) -> None:
         self.filters_picked = False  # the stage picked gets the room again
+        self._filter_picked = None
         self._focus_panel()
         self._show_page()
         if self.layer_selector.currentIndex() != self.viewer.block_index:
@@ -330,13 +343,17 @@ class NetworkView(QWidget):
 
     def _mark_tiles(self) -> None:
         """Filter k, map k and pooled map k outlined together: the one pointed at, else the
-        filter pointed at, else the value being followed (if it is in this block)."""
+        filter pointed at, else the filter clicked, else the value being followed (if it is
+        in this block). Called after every re-layout too: map k moves when the column
+        count changes."""
         hover, focus, block = self.viewer.hover, self.viewer.focus, self.viewer.block
         tile = None
         if hover is not None and block is not None and hover.layer in block:
             tile = hover.channel
         elif self._filter_hover is not None:
             tile = self._filter_hover
+        elif self._filter_picked is not None:
+            tile = self._filter_picked.tile
         elif focus is not None and block is not None and focus.layer in block:
             tile = focus.channel
         for panel in (self.filters, self.feature_maps, self.pooled):
@@ -409,7 +426,6 @@ class NetworkView(QWidget):
             short=network.names[block.last],
         )
         self.pooled.setToolTip(pooled_tip(network, block))
-        self._mark_tiles()
         self.layer_caption.setText(
             " → ".join(
                 network.layers[i].describe()
@@ -418,6 +434,10 @@ class NetworkView(QWidget):
             )
         )
         self._show_maps()
+        self._read_filter(self._filter_picked)
+        # After the maps: each panel's outline is placed by the grid it now has (placed
+        # before, it went by the old column count and framed another map).
+        self._mark_tiles()
 
     def _show_maps(self) -> None:
         network, block = self.viewer.network_shown, self.viewer.block
@@ -435,7 +455,7 @@ class NetworkView(QWidget):
     def _panel_of(self, layer: int) -> QWidget:
         block = next((b for b in self.viewer.blocks if layer in b), None)
         if layer < 0:
-            return self.network_input
+            return self.input_view
         if block is not None:
             return self.pooled if layer == block.pool else self.feature_maps
         if layer >= len(self.viewer.network_shown.layers):
@@ -452,6 +472,10 @@ class NetworkView(QWidget):
         self.flash_frame.end()
 
     # -- from the user ---------------------------------------------------------------------
+
+    def _on_network_input_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.viewer.select_layer(-1)
 
     def _on_layer_selector_changed(self, index: int) -> None:
         self.viewer.select_block(index)
@@ -471,17 +495,29 @@ class NetworkView(QWidget):
         self.viewer.hover_over(layer, point.tile, point.row, point.col)
 
     def _on_feature_maps_clicked(self, point: MapPoint) -> None:
-        block = self.viewer.block
-        if block is not None:
-            self.viewer.set_focus(self._maps_layer(), point.tile, point.row, point.col)
+        if self.viewer.block is not None:
+            self._follow(self.feature_maps, self._maps_layer(), point)
 
     def _on_pooled_clicked(self, point: MapPoint) -> None:
         block = self.viewer.block
         if block is not None:
-            self.viewer.set_focus(block.last, point.tile, point.row, point.col)
+            self._follow(self.pooled, block.last, point)
+
+    def _follow(self, panel: MosaicPanel, layer: int, point: MapPoint) -> None:
+        """A click on a value follows that value, the one under the pointer; a narrow
+        panel clicked also gets the room (its stage is picked), as the filters do, so the
+        value followed is seen at a size it can be read."""
+        self._filter_picked = None
+        self.viewer.set_focus(layer, point.tile, point.row, point.col)
+        if panel.compact or self.filters_picked:
+            self.viewer.select_layer(layer)
 
     def _on_filters_clicked(self, point: MapPoint) -> None:
-        """The filters enlarged, numbered and with their colour bar, beside the maps."""
+        """The filters enlarged, numbered and with their colour bar, beside the maps; the
+        filter clicked outlined with its maps."""
+        self._filter_picked = point
+        self._mark_tiles()
+        self._read_filter(point)
         if not self.filters_picked:
             self.filters_picked = True
             self._focus_panel()
@@ -490,7 +526,11 @@ class NetworkView(QWidget):
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
         self._filter_hover = point.tile if point is not None else None
         self._mark_tiles()
-        if point is None:
+        self._read_filter(point if point is not None else self._filter_picked)
+
+    def _read_filter(self, point: MapPoint | None) -> None:
+        """The filters' read-out: the weight at ``point`` (None: nothing)."""
+        if point is None or point.tile >= len(self.filters.maps):
             self.filters.set_readout("")
             return
         value = float(self.filters.maps[point.tile, point.row, point.col])

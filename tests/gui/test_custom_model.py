@@ -526,10 +526,10 @@ def test_the_end_view_shows_the_custom_dense_layers_logits_and_softmax(custom_wi
     step = explain_softmax(trace)
     best = int(step.order[0])
     np.testing.assert_allclose(step.probabilities, viewer.probabilities, atol=1e-6)
-    text = end.softmax.text()
-    assert f"<td>{best}</td>" in text and f"{step.probabilities[best]:.1%}" in text
-    assert f"{step.logits[best]:+.2f}" in text
-    assert step.temperature == 1.0 and "z/T" not in text  # trained here: not calibrated
+    text, table = end.softmax.text(), end.softmax_table.text()
+    assert f"<td><b>{best}</b></td>" in table and f"{step.probabilities[best]:.1%}" in table
+    assert number(step.logits[best]) in table
+    assert step.temperature == 1.0 and "z/T" not in text + table  # trained here: no T
     # A dense unit followed: its inputs are gap1's averages, one per conv2 filter.
     click_map(end.dense, 0, 0, 2)
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=5000)

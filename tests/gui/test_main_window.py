@@ -184,6 +184,7 @@ def test_panels_match_each_model(window, qtbot):
         "input 28×28×1",
         "conv1 26×26×8",
         "maxpool1 13×13×8",
+        "flatten1 1352",
         "dense1 10",
         "softmax 10",
     ]

@@ -36,7 +36,7 @@ def test_layer_strip_survives_model_switches(window, qtbot):
     window.actions["revert"].trigger()
     settle(qtbot)
     buttons, arrows = strip_widgets(window)
-    assert len(buttons) == 8 and len(arrows) == 7  # no orphaned arrows
+    assert len(buttons) == 9 and len(arrows) == 8  # no orphaned arrows
     assert all(b.isVisible() for b in buttons)
     assert window.layer_strip.height() == height
     # Both lines of every button fit: the shapes line is not cut off.
