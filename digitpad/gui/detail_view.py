@@ -826,15 +826,16 @@ class DetailDock(QDockWidget):
         self.detail.closed.connect(self.hide)
         self.hide()
 
-    def follow_bar_clicks(self, softmax: pg.PlotWidget, logits: pg.PlotWidget) -> None:
-        """A click on a bar of the softmax chart or of the logits chart follows that
-        digit's share, or its logit, back through the network."""
-        for plot, at_softmax in ((softmax, True), (logits, False)):
-            plot.scene().sigMouseClicked.connect(
-                lambda event, p=plot, s=at_softmax: self._on_bar_clicked(event, p, s)
-            )
+    def follow_bar_clicks(self, softmax: pg.PlotWidget) -> None:
+        """A click on a bar of the softmax chart follows that digit's share back through
+        the network. (The logits chart follows its own clicks: ``EndView``; a second
+        handler here would read the click after the first had opened this panel and
+        re-laid the chart out, and pick another bar.)"""
+        softmax.scene().sigMouseClicked.connect(
+            lambda event, p=softmax: self._on_bar_clicked(event, p)
+        )
 
-    def _on_bar_clicked(self, event, plot: pg.PlotWidget, at_softmax: bool) -> None:
+    def _on_bar_clicked(self, event, plot: pg.PlotWidget) -> None:
         network = self.viewer.network_shown
         if network is None or event.button() != Qt.MouseButton.LeftButton:
             return
@@ -848,7 +849,7 @@ class DetailDock(QDockWidget):
         last = len(network.layers) - 1
         self.viewer.set_focus(last, digit, 0, 0)
         if self.viewer.focus is not None:
-            self.detail.go_to_layer(last + 1 if at_softmax else last)
+            self.detail.go_to_layer(last + 1)
 
     def _on_viewer_focus_changed(self) -> None:
         following = self.viewer.focus is not None

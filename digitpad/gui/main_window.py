@@ -100,9 +100,7 @@ class MainWindow(QMainWindow):
         self.detail_dock.put_away.connect(self._on_detail_dock_put_away)
         self.layer_strip = LayerStrip(self.viewer)
         self.network_view = NetworkView(self.viewer)
-        self.detail_dock.follow_bar_clicks(
-            self.network_view.probabilities, self.network_view.end_view.logits
-        )
+        self.detail_dock.follow_bar_clicks(self.network_view.probabilities)
         self.network_view.status.connect(self._on_network_view_status)
         self.workspace = Workspace(self.drawing, self.layer_strip, self.network_view)
         self.setCentralWidget(self.workspace)

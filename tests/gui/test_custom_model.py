@@ -678,7 +678,8 @@ def test_the_window_follows_a_second_custom_run_and_comes_back_when_cancelled(cu
     np.testing.assert_allclose(viewer.trace.logits, expected.logits, atol=1e-5)
     np.testing.assert_allclose(view.feature_maps.maps, expected.steps[0].output[0], atol=1e-5)
     assert not np.allclose(viewer.trace.logits, model.network.trace(viewer.input).logits)
-    click(qtbot, dialog.cancel_button)
+    # Showing it learning, the dialog gave way to the bar under the panels: its Stop.
+    click(qtbot, dialog.live.compact.stop_button)
     wait_until_idle(qtbot, dialog)
     assert "Cancelled" in dialog.live.status.text()
     assert not viewer.training_shown and viewer.model_in_use is model
