@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digitpad.core.layers import ACTIVATION, CONV, POOL, RESHAPE
-from digitpad.core.network import INPUT_SHAPE, Network
+from digitpad.core.network import INPUT_SHAPE, NUM_CLASSES, Network
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,13 @@ def network_stages(network: Network) -> list[Stage]:
             )
             continue
         stages.append(Stage(name, shape, index, index, layer.describe()))
-    count, classes = len(network.layers), network.shapes[-1][0]
-    stages.append(Stage("softmax", (classes,), count, count, f"softmax over the {classes} classes"))
+    # The answer's softmax is over the ten digits; a "not a digit" score beside them is
+    # weighed against them all together (familiarity.py), not as an eleventh share.
+    count = len(network.layers)
+    what = f"softmax over the {NUM_CLASSES} digits" + (
+        " (the 'not a digit' score weighed against them apart)" if network.knows_non_digits else ""
+    )
+    stages.append(Stage("softmax", (NUM_CLASSES,), count, count, what))
     return stages
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLa
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
-from digitpad.gui.prediction_view import PredictionView
+from digitpad.gui.prediction_view import DigitGauge, PredictionView
 from digitpad.gui.teach_bar import TeachBar
 
 PEN_STEP = 2  # what [ and ] change the width by, in canvas pixels
@@ -27,6 +27,7 @@ class DrawingPanel(QWidget):
         self.pen_slider.valueChanged.connect(self._on_pen_slider_value_changed)
         self.pen_label = QLabel()
         self.prediction = PredictionView(viewer)
+        self.gauge = DigitGauge(viewer)
         self.tool_buttons = QHBoxLayout()
         self.pen_row = QWidget()
         pen_row = QHBoxLayout(self.pen_row)
@@ -41,6 +42,7 @@ class DrawingPanel(QWidget):
         layout.addLayout(self.tool_buttons)
         layout.addWidget(self.pen_row)
         layout.addWidget(self.prediction)
+        layout.addWidget(self.gauge)
         self.teach_row = QVBoxLayout()  # the teach bar, once the actions exist
         layout.addLayout(self.teach_row)
         self._on_pen_slider_value_changed(self.pen_slider.value())

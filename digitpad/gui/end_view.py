@@ -47,6 +47,16 @@ LOGITS_TIP = (
 POSITIVE, NEGATIVE = (230, 120, 20), (70, 110, 200)
 
 
+# Where the eleventh output goes in a network that knows non-digits (familiarity.py).
+NOT_A_DIGIT_NOTE = (
+    "<p><small>This network has an eleventh score, <i>not a digit</i>. It is left out "
+    "here: the answer's shares are the ten digits' among themselves, and the gauge under "
+    "the answer weighs the digits together against it, e<sup>L</sup> / (e<sup>L</sup> + "
+    "e<sup>n</sup>), with L the log of the sum of the digits' e<sup>z</sup> and n the not "
+    "a digit score.</small></p>"
+)
+
+
 def vector_as_grid(values: np.ndarray) -> np.ndarray:
     """(D,) -> (1, rows, cols) near a 2:1 rectangle, for a dense layer's values."""
     count = len(values)
@@ -313,7 +323,7 @@ class EndView(Themed, QWidget):
             for label in self.logit_labels:
                 label.setText("")
             return
-        logits = trace.logits[0]
+        logits = trace.scores[0]  # every class's score, "not a digit" included
         brushes = [pg.mkBrush(*(POSITIVE if v >= 0 else NEGATIVE)) for v in logits]
         self.logit_bars.setOpts(x=np.arange(count), height=logits, brushes=brushes)
         for index, (label, value) in enumerate(zip(self.logit_labels, logits, strict=True)):
@@ -372,6 +382,7 @@ class EndView(Themed, QWidget):
             f"{step.total:.6g}; {names[best]}: {step.shifted_exps[best]:.3g} / "
             f"{step.total:.6g} = <b>{step.probabilities[best]:.1%}</b></p>"
             f"<p><small>{SOFTMAX_NOTE}</small></p>"
+            + (NOT_A_DIGIT_NOTE if self.viewer.knows_non_digits else "")
         )
 
     def _flatten_words(self) -> str:

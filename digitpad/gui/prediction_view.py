@@ -1,12 +1,16 @@
-"""The big answer under the canvas: the digit and how sure, or its two best guesses."""
+"""The big answer under the canvas: the digit it looks most like and its share, or its two
+best guesses, or that it is not a digit; and beside it a gauge of how digit-like the
+drawing is."""
 
 from __future__ import annotations
 
 import html
+import math
 import re
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from digitpad.core.familiarity import FLAGGED_SHARE
 from digitpad.core.viewer import ViewerModel
@@ -15,8 +19,8 @@ from digitpad.gui.theme import font_scale, muted_text
 
 # Softmax always hands out 100 %: the percentage is a share, not a certainty.
 SHARE_NOTE = (
-    "<br><span style='font-size:9pt; color:{muted}'>its share of 100 % split over the ten "
-    "digits (softmax)</span>"
+    "<br><span style='font-size:9pt; color:{muted}'>each % is a share of the 100 % softmax "
+    "splits over the ten digits</span>"
 )
 _POINTS = re.compile(r"font-size:(\d+)pt")
 
@@ -70,6 +74,8 @@ class PredictionView(QLabel):
             note = self._note or (FIRST_START_HINT if self._first_start else "")
             markup = DRAW_A_DIGIT + (NOTE.format(html.escape(note)) if note else "")
             self._note_shown = bool(self._note)
+        elif viewer.unfamiliar and viewer.knows_non_digits:
+            markup = not_a_digit_markup(verdict.digit, verdict.confidence, viewer.digit_share)
         elif viewer.unfamiliar:
             markup = unfamiliar_markup(
                 verdict.digit, verdict.confidence, viewer.familiarity, viewer.familiarity_threshold
@@ -130,18 +136,32 @@ class PredictionView(QLabel):
 
 def sure_markup(digit: int, confidence: float) -> str:
     return (
+        "<span style='font-size:14pt'>looks most like&nbsp;</span>"
         f"<span style='font-size:48pt; font-weight:600'>{digit}</span>"
-        f"<span style='font-size:16pt'>&nbsp;&nbsp;{confidence:.0%} sure</span>" + SHARE_NOTE
+        f"<span style='font-size:16pt'>&nbsp;&nbsp;{confidence:.0%}</span>" + SHARE_NOTE
     )
 
 
 def unsure_markup(digit: int, confidence: float, runner_up: int, second: float) -> str:
     return (
-        f"<span style='font-size:16pt'>Not sure:</span> "
+        f"<span style='font-size:14pt'>looks like</span> "
         f"<span style='font-size:32pt; font-weight:600'>{digit}</span>"
         f"<span style='font-size:14pt'> {confidence:.0%} or </span>"
         f"<span style='font-size:32pt; font-weight:600'>{runner_up}</span>"
         f"<span style='font-size:14pt'> {second:.0%}</span>" + SHARE_NOTE
+    )
+
+
+def not_a_digit_markup(digit: int, confidence: float, share: float | None) -> str:
+    """A network with the "not a digit" output says so: that in the big type, its best
+    guess small."""
+    held = "" if share is None else f": the digits hold {share:.0%} of its softmax"
+    return (
+        "<span style='font-size:30pt; font-weight:600'>Not a digit</span><br>"
+        f"<span style='font-size:12pt'>if it were one, most like {digit} ({confidence:.0%})"
+        "</span>"
+        "<br><span style='font-size:9pt; color:{muted}'>it learned letters and doodles are "
+        f"not digits{held}</span>"
     )
 
 
@@ -171,7 +191,116 @@ TALLEST = (
     sure_markup(8, 1.0),
     unsure_markup(8, 0.48, 0, 0.48),
     unfamiliar_markup(8, 1.0, -10.0, -10.0),
+    not_a_digit_markup(8, 1.0, 0.5),
     TOO_SMALL,
     DRAW_A_DIGIT + NOTE.format("Kept as an 8 (it read 0): 10,000 of your samples"),
     DRAW_A_DIGIT + NOTE.format(FIRST_START_HINT),
 )
+
+
+class DigitGauge(QWidget):
+    """How digit-like the drawing is, always beside the answer: a bar from "not a digit"
+    to "a digit", with a tick where the model's threshold is.
+
+    For a network with the "not a digit" output the bar is the share of its softmax the
+    ten digits hold together (``viewer.digit_share``); for one without (``classic``) it is
+    the familiarity against the model's threshold, ``1 / (1 + e^(threshold - familiarity))``:
+    half way at the threshold. A model without a threshold shows no bar.
+    """
+
+    def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("digit_gauge")
+        self.viewer = viewer
+        self.value: float | None = None
+        self.threshold: float | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        viewer.network_shown_changed.connect(self._on_viewer_changed)
+        viewer.input_changed.connect(self._on_viewer_changed)
+        self._on_viewer_changed()
+
+    def sizeHint(self) -> QSize:
+        return QSize(160, self.fontMetrics().height() + 14)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, self.sizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+        super().changeEvent(event)
+
+    @property
+    def text(self) -> str:
+        """What the gauge says, also its accessible description."""
+        if self.threshold is None:
+            return "how digit-like: this model cannot tell"
+        if self.value is None:
+            return "how digit-like: draw something"
+        return f"how digit-like: {self.value:.0%}"
+
+    def _on_viewer_changed(self) -> None:
+        viewer = self.viewer
+        threshold = viewer.familiarity_threshold
+        self.value = self.threshold = None
+        if threshold is not None and viewer.network_shown is not None:
+            if viewer.knows_non_digits:
+                self.threshold = _logistic(threshold)
+                self.value = viewer.digit_share
+            else:
+                self.threshold = 0.5
+                if viewer.familiarity is not None:
+                    self.value = _logistic(viewer.familiarity - threshold)
+            if viewer.too_small:
+                self.value = None
+        self.setToolTip(
+            "How digit-like the drawing is. "
+            + (
+                "The share of the network's softmax the ten digits hold together, against its "
+                "'not a digit' output; below the tick it says 'Not a digit'."
+                if viewer.knows_non_digits
+                else "This network never saw anything but digits: its logits' "
+                "log-sum-exp against the model's threshold (half way); below it the answer "
+                "says it doesn't look like the digits it learned."
+            )
+        )
+        self.setAccessibleName("How digit-like")
+        self.setAccessibleDescription(self.text)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        text_colour = palette.color(QPalette.ColorRole.WindowText)
+        metrics = self.fontMetrics()
+        label = "how digit-like"
+        label_width = metrics.horizontalAdvance(label + "  100 %") + 8
+        height = self.height()
+        bar = QRectF(label_width, 4, max(10.0, self.width() - label_width - 4), height - 8)
+        painter.setPen(text_colour)
+        shown = "—" if self.value is None else f"{self.value:.0%}"
+        painter.drawText(
+            QRectF(0, 0, label_width - 6, height),
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+            f"{label}  {shown}" if self.threshold is not None else label,
+        )
+        painter.setPen(QPen(text_colour, 1))
+        painter.setBrush(palette.color(QPalette.ColorRole.Base))
+        painter.drawRect(bar)
+        if self.threshold is None:
+            painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), "this model cannot tell")
+            return
+        if self.value is not None:
+            digit_like = self.value >= self.threshold
+            fill = QColor(40, 140, 70) if digit_like else QColor(200, 90, 30)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill)
+            painter.drawRect(QRectF(bar.left(), bar.top(), bar.width() * self.value, bar.height()))
+        tick = bar.left() + bar.width() * self.threshold
+        painter.setPen(QPen(text_colour, 2))
+        painter.drawLine(int(tick), int(bar.top()) - 3, int(tick), int(bar.bottom()) + 3)
+
+
+def _logistic(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, value))))

@@ -48,7 +48,7 @@ def test_stages_fold_activations_and_show_flatten(default_model, classic_model):
     flatten = stages[3]
     assert flatten.shape == (1352,)  # maxpool1's 13x13x8 maps end to end
     assert "maxpool1's maps end to end as one list of 1352 numbers" in flatten.description
-    assert stages[-1].shape == (10,) and "10 classes" in stages[-1].description
+    assert stages[-1].shape == (10,) and "10 digits" in stages[-1].description
     conv = network_stages(default_model.network)[1]
     assert (conv.first, conv.last, conv.shape) == (0, 1, (32, 28, 28))
     assert "ReLU" in conv.description

@@ -295,7 +295,7 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     assert chart.values.max() > 0 and all(brush is chart._normal for brush in brushes)
     assert "no answer" in chart.getPlotItem().titleLabel.text
     draw_seven(window, qtbot)
-    assert "its share of 100 %" in window.prediction.text()
+    assert "a share of the 100 %" in window.prediction.text()
     assert chart.bars.opts["brushes"][7] is chart._winner
     assert "no answer" not in chart.getPlotItem().titleLabel.text
 
