@@ -6,9 +6,12 @@ For a model (the bundled default unless ``--model``) it prints the share flagged
   - real pen digits: the UCI pen-digits strokes of 30 writers, rendered like canvas strokes;
   - letters A-Z and a-z and symbols, from several system fonts at several pen widths;
   - random scribbles, and dots and dashes, drawn with the canvas pen;
-  - the UJI Pen Characters: digits of 20 more writers, and their letters (digit-like ones
-    such as O, I, S, Z apart), written with a pen; nobody's training data;
-  - doodles people draw (``core/doodles.py``): faces, houses, stars, hearts, arrows ...
+  - the UJI Pen Characters: digits of 20 more writers, nobody's training data, and their
+    letters (digit-like ones such as O, I, S, Z apart), written with a pen; a model that
+    learned what is not a digit trained on some writers' letters: the writers it never saw
+    are reported apart;
+  - doodles people draw (``core/doodles.py``): faces, houses, stars, hearts, arrows ...,
+    from seeds no training run draws from.
 Everything that is drawn goes the canvas's way: a 280x280 ink image through
 ``preprocess.to_mnist``, and the same two checks the window makes (``viewer.too_small`` on
 the ink, then the familiarity threshold stored in the model file). Nothing here is tuned:
@@ -19,8 +22,8 @@ the threshold was fixed when the model was calibrated on MNIST digits.
 MNIST comes from DIGITPAD_MNIST_DIR (or the usual places), pen digits from
 DIGITPAD_PENDIGITS_DIR or ../shared/data/pendigits, the UJI sets from DIGITPAD_UJI_DIGITS_DIR
 and DIGITPAD_UJI_LETTERS_DIR (or ../shared/data); a missing one is reported and skipped.
-"Sure digit" is the share given a digit with 80 % or more and not flagged: what the window
-then shows as a plain answer.
+"A digit" is the share not flagged: given a digit; "sure digit" the share given a digit
+with 80 % or more: what the window then shows as a plain answer.
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ from digitpad.core.bundled import resolve_model
 from digitpad.core.data import DatasetError, find_mnist_dir, load_split
 from digitpad.core.familiarity import familiarity, threshold_of
 from digitpad.core.model_io import load_model
+from digitpad.core.outliers import HELD_OUT_SEED
 from digitpad.core.preprocess import to_mnist
+from digitpad.core.record import ModelRecord
 from digitpad.core.strokes import CANVAS_SIZE, Stroke, render
 from digitpad.core.viewer import UNSURE_BELOW, too_small
 
@@ -94,8 +99,8 @@ class Drawn:
         unfamiliar = np.zeros(len(small), bool)
         sure = np.zeros(len(small), bool)
         if readable:
-            logits = self.network.logits(np.stack(readable))
-            unfamiliar[~small] = familiarity(logits) < self.threshold
+            scores = self.network.scores(np.stack(readable))
+            unfamiliar[~small] = familiarity(scores) < self.threshold
             probabilities = self.network.predict(np.stack(readable))
             sure[~small] = probabilities.max(axis=1) >= UNSURE_BELOW
         return summary(len(small), small, unfamiliar, sure & ~unfamiliar)
@@ -104,22 +109,26 @@ class Drawn:
 def summary(
     n: int, small: np.ndarray, unfamiliar: np.ndarray, sure: np.ndarray | None = None
 ) -> dict:
-    """Shares of drawings: too small, unfamiliar, flagged (either), and given a digit as
-    a sure answer (not flagged, its best digit at 80 % or more)."""
+    """Shares of drawings: too small, unfamiliar, flagged (either), given a digit (not
+    flagged), and given a digit as a sure answer (its best digit at 80 % or more)."""
     row = {
         "n": n,
         "too_small": float(small.mean()),
         "unfamiliar": float(unfamiliar.mean()),
         "flagged": float((small | unfamiliar).mean()),
+        "given_a_digit": float((~(small | unfamiliar)).mean()),
     }
     if sure is not None:
         row["sure_digit"] = float(sure.mean())
     return row
 
 
-def uji_flags(drawn: Drawn, folder: str | None, letters: bool) -> dict[str, dict] | str:
-    """The UJI collection's digits, or its letters (digit-like ones apart), all 20 writers:
-    no model here trained on any of them."""
+def uji_flags(
+    drawn: Drawn, folder: str | None, letters: bool, trained_on: tuple[int, ...] = ()
+) -> dict[str, dict] | str:
+    """The UJI collection's digits, or its letters (digit-like ones apart): no model here
+    trained on its digits; a model that learned non-digits trained on the letters of some
+    writers (``trained_on``), whose letters are reported apart from the held-out ones."""
     variable = "DIGITPAD_UJI_LETTERS_DIR" if letters else "DIGITPAD_UJI_DIGITS_DIR"
     shared = "../shared/data/uji-letters" if letters else "../shared/data/uji-digits"
     path = Path(folder or os.environ.get(variable) or shared)
@@ -133,20 +142,27 @@ def uji_flags(drawn: Drawn, folder: str | None, letters: bool) -> dict[str, dict
             "UJI digits (20 writers)": drawn.inputs_flags(list(inputs), np.zeros(len(inputs), bool))
         }
     like = np.array([letter.digit_like for letter in items])
+    seen = np.array([letter.writer in trained_on for letter in items])
+    groups = [("", np.ones(len(items), bool))]
+    if trained_on:
+        writers = len({letter.writer for letter in items} - set(trained_on))
+        groups = [(f" ({writers} held-out writers)", ~seen), (" (writers trained on)", seen)]
     return {
-        f"UJI letters, {label}": drawn.inputs_flags(
-            list(inputs[chosen]), np.zeros(chosen.sum(), bool)
+        f"UJI letters, {label}{who}": drawn.inputs_flags(
+            list(inputs[chosen & mask]), np.zeros((chosen & mask).sum(), bool)
         )
+        for who, mask in groups
         for label, chosen in (("not digit-like", ~like), ("digit-like", like))
     }
 
 
 def doodle_flags(drawn: Drawn, per_kind: int) -> dict[str, dict]:
-    """Each doodle kind, ``per_kind`` seeds each, drawn as people draw them."""
+    """Each doodle kind, ``per_kind`` seeds each, drawn as people draw them: seeds no
+    training run draws from (``outliers.HELD_OUT_SEED`` on)."""
     rows = {}
     for kind in doodles.KINDS:
         canvases, pens = [], []
-        for seed in range(per_kind):
+        for seed in range(HELD_OUT_SEED, HELD_OUT_SEED + per_kind):
             strokes = doodles.doodle(kind, seed)
             canvases.append(render(strokes))
             pens.append(strokes[0].width)
@@ -232,8 +248,7 @@ def mnist_flags(network, threshold: float, data: str | None) -> dict | str:
         test = load_split(find_mnist_dir(data), "test")
     except DatasetError as exc:
         return f"skipped: {exc}"
-    logits = network.logits(test.as_float())
-    unfamiliar = familiarity(logits) < threshold
+    unfamiliar = familiarity(network.scores(test.as_float())) < threshold
     sure = network.predict(test.as_float()).max(axis=1) >= UNSURE_BELOW
     return summary(len(unfamiliar), np.zeros(len(unfamiliar), bool), unfamiliar, sure & ~unfamiliar)
 
@@ -286,8 +301,13 @@ def main() -> int:
         rows[label] = drawn.flags(canvases, pens)
     rows["random scribbles"] = drawn.flags(scribbles(rng, 1000), [PEN] * 1000)
     rows["dots and dashes"] = drawn.flags(dots_and_dashes(rng, 400), [PEN] * 400)
+    non_digits = ModelRecord.of(model.metadata).non_digits
+    trained_on: tuple[int, ...] = ()
+    if non_digits is not None and non_digits.held_out_writers is not None:
+        trained_on = tuple(w for w in range(1, 21) if w not in non_digits.held_out_writers)
     for letters in (False, True):
-        found = uji_flags(drawn, args.uji_letters if letters else args.uji_digits, letters)
+        folder = args.uji_letters if letters else args.uji_digits
+        found = uji_flags(drawn, folder, letters, trained_on if letters else ())
         if isinstance(found, str):
             rows["UJI letters" if letters else "UJI digits"] = found
         else:
@@ -305,15 +325,17 @@ def main() -> int:
         return 0
     print(f"model {args.model}: familiarity threshold {threshold:.3f}; fonts {', '.join(families)}")
     print(
-        f"{'':30} {'n':>6} {'too small':>10} {'unfamiliar':>11} {'flagged':>8} {'sure digit':>11}"
+        f"{'':48} {'n':>6} {'too small':>10} {'unfamiliar':>11} {'flagged':>8} "
+        f"{'a digit':>8} {'sure digit':>11}"
     )
     for label, row in rows.items():
         if isinstance(row, str):
-            print(f"{label:30} {row}")
+            print(f"{label:48} {row}")
         else:
             print(
-                f"{label:30} {row['n']:6d} {row['too_small']:10.1%} {row['unfamiliar']:11.1%} "
-                f"{row['flagged']:8.1%} {row.get('sure_digit', float('nan')):11.1%}"
+                f"{label:48} {row['n']:6d} {row['too_small']:10.1%} {row['unfamiliar']:11.1%} "
+                f"{row['flagged']:8.1%} {row['given_a_digit']:8.1%} "
+                f"{row.get('sure_digit', float('nan')):11.1%}"
             )
     return 0
 

@@ -537,6 +537,27 @@ def test_train_refuses_pen_settings_that_cannot_work(tmp_path, capsys, monkeypat
     assert not (tmp_path / "m.npz").exists()
 
 
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (
+            ["--arch", "default", "--pendigits", "p"],
+            "give --letters DIR or set DIGITPAD_UJI_LETTERS_DIR (see README), or --no-letters",
+        ),
+        (["--arch", "classic", "--letters", "x"], "--letters: this run learns no non-digits"),
+        (
+            ["--arch", "default", "--pendigits", "p", "--no-letters", "--letters", "x"],
+            "--letters: --no-letters, so it would not use them",
+        ),
+    ],
+)
+def test_train_refuses_letter_settings_that_cannot_work(tmp_path, capsys, monkeypatch, argv, words):
+    monkeypatch.delenv("DIGITPAD_UJI_LETTERS_DIR", raising=False)
+    assert main(["train", *argv, "--out", str(tmp_path / "m.npz")]) == 1
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_held_out_writers_of_a_model_trained_without_pen_digits_is_an_error(capsys, pendigits_dir):
     argv = ["--model", "classic", "--strokes", str(pendigits_dir), "--writers", "held-out"]
     assert main(["evaluate", *argv]) == 1
