@@ -61,6 +61,7 @@ def model_info_html(model: Model | None) -> str:
             + (", randomly distorted" if run.augment else ", as they are (no distortion)")
         )
     lines += _handwriting_lines(record, network.temperature)
+    lines.append(_non_digits_line(record, network.knows_non_digits))
     # A paragraph a fact, a little apart: a fact wrapped over two lines stays one.
     return (
         "".join(f"<p style='margin:0 0 3px 0'>{line}</p>" for line in lines if line)
@@ -145,6 +146,40 @@ def _handwriting_lines(record: ModelRecord, temperature: float) -> list[str]:
         lines.append(f"Learned from MNIST only, no pen-written digits{cost}")
     lines.append(_calibration_line(record, temperature))
     return lines
+
+
+def _non_digits_line(record: ModelRecord, knows: bool) -> str:
+    """Whether it can tell a drawing is not a digit, and how well on things it never saw."""
+    if not knows:
+        cue = (
+            "; when all its scores are low the answer says it doesn't look like the digits "
+            "it learned, which catches few letters or doodles"
+            if record.familiarity_threshold is not None
+            else ""
+        )
+        return (
+            "It cannot tell that a drawing is not a digit: it learned from digits alone, so it "
+            f"reads a letter or a smiley as the digit it most resembles{cue}"
+        )
+    found = record.non_digits
+    if found is None or found.inherited:
+        origin = "its source learned" if found is not None else "it has"
+        return f"It can answer <i>not a digit</i> ({origin} an output for it)"
+    parts = []
+    if found.letters_flagged is not None:
+        who = _writers(found.held_out_writers)
+        parts.append(
+            f"{found.letters_flagged:.0%} of the letters of writers it never saw"
+            + (f" ({who})" if who else "")
+        )
+    if found.doodles_flagged is not None:
+        parts.append(f"{found.doodles_flagged:.0%} of doodles it never saw")
+    measured = f": it calls {' and '.join(parts)} not a digit" if parts else ""
+    share = f"{found.share:.0%} of each batch" if found.share is not None else "mixed in"
+    return (
+        f"Learned what is not a digit from letters written with a pen and doodles ({share}), "
+        f"with an output of its own for it{measured}"
+    )
 
 
 def _calibration_line(record: ModelRecord, temperature: float) -> str:

@@ -150,3 +150,30 @@ def test_any_date_a_file_holds_is_shown_without_error(created):
     network = Network(CLASSIC.spec(), np.random.default_rng(0))
     info = model_info_html(Model(network, ModelMetadata(name="m", created=created), "m.npz"))
     assert "Made on" in info
+
+
+def test_model_info_says_whether_it_can_tell_a_drawing_is_not_a_digit():
+    info = model_info_html(model({}, {"familiarity_threshold": 3.0}))
+    assert "It cannot tell that a drawing is not a digit" in info
+    assert "doesn't look like the digits it learned" in info
+    spec = CLASSIC.spec()
+    spec["layers"][-1]["units"] = 11
+    knows = Model(
+        Network(spec),
+        ModelMetadata(
+            name="m",
+            training={
+                "config": {"outlier_ratio": 0.125},
+                "non_digits": {
+                    "held_out_writers": [2, 5],
+                    "letters_flagged": 0.91,
+                    "doodles_flagged": 0.964,
+                    "digit_like_letters_flagged": "odd",
+                },
+            },
+        ),
+        "m.npz",
+    )
+    info = model_info_html(knows)
+    assert "from letters written with a pen and doodles (12% of each batch)" in info
+    assert "it calls 91% of the letters of writers it never saw (2, 5) and 96% of doodles" in info
