@@ -31,7 +31,7 @@ from digitpad.core.data import (
 from digitpad.core.evaluation import evaluate
 from digitpad.core.familiarity import THRESHOLD_KEY, familiarity, threshold_for, threshold_of
 from digitpad.core.library import LibraryError
-from digitpad.core.model_io import ModelFormatError, ModelMetadata, load_model, save_model
+from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
 from digitpad.core.network import Network
 from digitpad.core.paths import shown
 from digitpad.core.preprocess import fit_to_canvas, to_ink, to_mnist
@@ -388,8 +388,25 @@ def cmd_evaluate_strokes(args: argparse.Namespace) -> int:
         "most confused: " + ", ".join(f"{t} read as {r} ({n})" for t, r, n in confused),
         f"calibration error (ECE) {ece:.4f} with temperature {model.network.temperature:.3f}",
     ]
+    lines += _unfamiliar_share(model, images, payload, "pen digits")
     _emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _unfamiliar_share(model: Model, images: np.ndarray, payload: dict, what: str) -> list[str]:
+    """The share of real digits the window would call not a digit (or, for a model without
+    that output, unlike the digits it learned): into ``payload``, and its line."""
+    threshold = threshold_of(model.metadata.metrics)
+    if threshold is None:
+        return []
+    flagged = float((familiarity(model.network.scores(images)) < threshold).mean())
+    payload["unfamiliar_share"] = flagged
+    called = (
+        "called not a digit"
+        if model.network.knows_non_digits
+        else "called unlike the digits it learned"
+    )
+    return [f"{called}: {flagged:.2%} of the {what}"]
 
 
 HELD_OUT = "held-out"
@@ -426,16 +443,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     lines += [
         f"  {d}: " + " ".join(f"{v:5d}" for v in row) for d, row in enumerate(scores.confusion)
     ]
-    threshold = threshold_of(model.metadata.metrics)
-    if threshold is not None:
-        flagged = float((familiarity(model.network.scores(images)) < threshold).mean())
-        payload["unfamiliar_share"] = flagged
-        called = (
-            "called not a digit"
-            if model.network.knows_non_digits
-            else "called unlike the digits it learned"
-        )
-        lines.append(f"{called}: {flagged:.2%} of the test digits")
+    lines += _unfamiliar_share(model, images, payload, "test digits")
     _emit(args, payload, "\n".join(lines))
     return 0
 

@@ -571,6 +571,7 @@ def test_evaluate_reads_the_uji_collection_by_writers_no_model_saw(capsys, uji_d
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 400 and report["writers"] == list(range(1, 21))
     assert report["accuracy"] >= 0.97  # the bundled default, on another tablet's writers
+    assert 0 <= report["unfamiliar_share"] <= 0.02  # real digits, seldom called not a digit
     argv = ["evaluate", "--strokes", str(uji_digits_dir), "--writers", "held-out"]
     assert main(argv) == 1
     assert "whose writers no model here trained on" in capsys.readouterr().err
