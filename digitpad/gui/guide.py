@@ -68,7 +68,7 @@ def _relu_meaning(before: str) -> str:
     return ""
 
 
-def _softmax_words(temperature: float) -> str:
+def _softmax_words(temperature: float, knows_non_digits: bool = False) -> str:
     if temperature == 1.0:
         scaling = (
             "This model's temperature T = 1: its scores go in unchanged (a calibrated "
@@ -89,6 +89,15 @@ def _softmax_words(temperature: float) -> str:
         f"{scaling} Then each digit gets e to the power of its score, divided by the sum "
         "of that over all ten. The largest score gets the largest share; the shares always "
         "add up to 100 %, even for a drawing that is no digit at all."
+        + (
+            " That is why this network has an eleventh score, 'not a digit', learned from "
+            "letters and doodles: the gauge under the answer weighs all ten digits together "
+            "against it, and below its tick the answer says Not a digit."
+            if knows_non_digits
+            else " This network learned from digits alone: it reads a letter or a smiley as "
+            "the digit it most resembles, and only a drawing that drives all its scores low "
+            "is called unlike the digits it learned."
+        )
     )
 
 
@@ -101,7 +110,7 @@ def stage_words(network: Network, first: int, last: int) -> str:
             "White is 1, black is 0: 784 numbers."
         )
     if first >= len(network.layers):
-        return _softmax_words(network.temperature)
+        return _softmax_words(network.temperature, network.knows_non_digits)
     parts = []
     for index in range(first, last + 1):
         layer = network.layers[index]
