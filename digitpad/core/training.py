@@ -32,7 +32,7 @@ from digitpad.core.familiarity import (
 from digitpad.core.layers import SoftmaxCrossEntropy
 from digitpad.core.model_io import ModelMetadata
 from digitpad.core.network import Network
-from digitpad.core.outliers import OutlierMix, OutlierValidation
+from digitpad.core.outliers import OutlierDrawingStopped, OutlierMix, OutlierValidation
 from digitpad.core.record import HELD_OUT_KEY, NON_DIGITS_KEY, PEN_DIGITS_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet
 from digitpad.core.uji import PenLetter
@@ -683,15 +683,22 @@ def train(
     batches = math.ceil(n_train / mnist_per_batch)
     outliers = None
     if config.outlier_ratio:
-        outliers = OutlierMix.for_run(
-            letters,
-            config.outlier_ratio,
-            config.batch_size,
-            batches * config.epochs,
-            config.seed,
-            config.letters_held_out if held_out_letter_writers is None else held_out_letter_writers,
-            config.augment_config if config.augment else None,
-        )
+        try:
+            outliers = OutlierMix.for_run(
+                letters,
+                config.outlier_ratio,
+                config.batch_size,
+                batches * config.epochs,
+                config.seed,
+                config.letters_held_out
+                if held_out_letter_writers is None
+                else held_out_letter_writers,
+                config.augment_config if config.augment else None,
+                should_stop,
+            )
+        except OutlierDrawingStopped:
+            yield Finished(network, True, [], 0.0)
+            return
         mixes.append(outliers)
     total_batches = batches * config.epochs
     optimizer = Optimizer(network, config)

@@ -142,3 +142,22 @@ def test_outlier_settings_are_checked():
         TrainConfig(batch_size=4, pen_ratio=0.25, samples_ratio=0.25, outlier_ratio=0.5)
     with pytest.raises(ValueError, match="letters_held_out"):
         TrainConfig(letters_held_out=-1)
+
+
+def test_a_stop_asked_for_while_the_non_digits_are_drawn_ends_the_run_at_once(mnist_dir):
+    """Drawing a long run's pool takes seconds: a Stop meanwhile is honoured."""
+    from digitpad.core.training import TrainingStopped
+
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # the session's look after loading MNIST lets the run start
+
+    config = replace(SMALL, epochs=30, limit=60_000, outlier_ratio=0.25)
+    request = SessionRequest(
+        NewNetwork("c", with_outputs(CLASSIC.spec(), 11)), config, mnist_dir, "n"
+    )
+    with pytest.raises(TrainingStopped):
+        result_of(run(request, should_stop))
+    assert len(asked) == 2  # stopped before the first chunk of 8,000 drawings
