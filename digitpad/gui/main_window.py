@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -110,7 +110,8 @@ class MainWindow(QMainWindow):
         self.guide_dock = GuideDock(self.viewer, self)
         for dock in (self.detail_dock, self.guide_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self._floated: set[QDockWidget] = set()  # floated to fit a small screen, by us
+        # Side panels opened in the drawing's place: no room beside the network's panels.
+        self._in_drawings_place: set[QDockWidget] = set()
         # The width the window had before the follow panel made it wider, to give back.
         self._width_before_dock: int | None = None
         self.detail_dock.opening.connect(self._on_detail_dock_opening)
@@ -276,15 +277,18 @@ class MainWindow(QMainWindow):
     def _on_guide_toggled(self, on: bool) -> None:
         if on:  # before it shows: connected ahead of the guide's own slot
             self._make_room_for(self.guide_dock, may_widen=False)
+        else:
+            self._give_back_room(self.guide_dock)
 
     def _make_room_for(self, dock: QDockWidget, may_widen: bool) -> None:
-        """A panel about to open beside the window: docked where the network's panels keep
-        PANELS_LEAST beside it (with ``may_widen``, the window widened within its screen
-        if need be, and given back its width when the panel goes), else floating over the
-        drawing's column, so the window never grows past the screen and the focused stage
-        keeps its room (at 1024 px its maps shrank to dots)."""
+        """A panel about to open beside the window: at the right where the network's
+        panels keep PANELS_LEAST beside it (with ``may_widen``, the window widened within
+        its screen if need be, and given back its width when the panel goes), else in the
+        drawing's place at the left, the drawing's column hidden while it is open. The
+        window never grows past the screen and the focused stage keeps its room (beside a
+        panel at 1024 px its maps shrank to dots)."""
         screen = self.screen()
-        if screen is None:
+        if screen is None or dock.isFloating():
             return
         room = screen.availableGeometry()
         smallest = self.minimumSizeHint().expandedTo(self.minimumSize()).width()
@@ -300,15 +304,24 @@ class MainWindow(QMainWindow):
                 self.move(
                     max(room.left(), room.right() + 1 - self.frameGeometry().width()), self.y()
                 )
-        if not fits and not dock.isFloating():
-            self._floated.add(dock)
-            dock.setFloating(True)
-            corner = self.drawing.mapToGlobal(QPoint(0, 0))
-            size = QSize(max(beside, self.drawing.width()), self.drawing.height())
-            dock.setGeometry(QRect(corner, size).intersected(screen.availableGeometry()))
-        elif fits and dock in self._floated:
-            self._floated.discard(dock)
-            dock.setFloating(False)
+        if fits:
+            self._give_back_room(dock)
+        elif dock not in self._in_drawings_place:
+            self._in_drawings_place.add(dock)
+            # First, and taken out of the layouts' sums now: the window's minimum must
+            # never count both (it widened the window past the screen).
+            self.drawing.hide()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+    def _give_back_room(self, dock: QDockWidget) -> None:
+        """The panel goes back to the right; the drawing returns once no panel is in its
+        place."""
+        if dock in self._in_drawings_place:
+            self._in_drawings_place.discard(dock)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if not self._in_drawings_place:
+            self.drawing.show()
 
     def _size_detail_dock(self) -> None:
         dock = self.detail_dock
@@ -322,6 +335,7 @@ class MainWindow(QMainWindow):
     def _on_detail_dock_put_away(self) -> None:
         """The dock is put away: a window it had to widen (one narrower than the panels and
         the dock together) goes back to its width, not left reaching past the screen."""
+        self._give_back_room(self.detail_dock)
         before, self._width_before_dock = self._width_before_dock, None
         if before is None or self.isMaximized() or self.isFullScreen():
             return

@@ -62,6 +62,8 @@ class Workspace(QSplitter):
             self._divide_timer.start(0)
 
     def _divide(self) -> None:
+        if self.drawing.isHidden():  # a side panel in its place: the panels take it all
+            return
         # The panels get the larger share: 28 % of the width (360 px at 1280) is
         # plenty to draw a digit on, and 64 maps of 14x14 get 4 pixels a value.
         # A panel opened beside (follow, guide) takes its room from the drawing first:
