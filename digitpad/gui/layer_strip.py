@@ -21,7 +21,8 @@ from digitpad.gui.describe import shape_text
 
 # Flat buttons with little padding keep a deep network's strip on one line.
 # Too long for the width (large type, a narrow window), the strip's type gets smaller, down
-# to this share of the system's: a scroll bar hid the last stages (softmax) from the class.
+# to the system's size, then it takes two lines, then smaller still, to this share of the
+# system's: a scroll bar hid the last stages (softmax) from the class.
 SMALLEST_TYPE = 0.8
 FIT_MARGIN = 8  # pixels to spare: the measure is of samples, not the laid-out row
 # The picked stage is underlined: a bold label would be wider than its button.
@@ -74,22 +75,25 @@ class LayerStrip(QScrollArea):
             self._fit()
 
     def _fit(self) -> None:
-        """Every stage in view: in the window's type on one line if it fits, else in a
-        smaller type (not below SMALLEST_TYPE of the system's), else in two lines."""
+        """Every stage in view, in the largest type that fits: one line down to the
+        system's type size, then two lines; then the same down to SMALLEST_TYPE of it."""
         room = self.width() - FIT_MARGIN
         largest = self.font().pointSizeF()
-        smallest = min(largest, QApplication.font().pointSizeF() * SMALLEST_TYPE)
-        for lines in (1, 2):
-            self._arrange(lines)
-            size = largest
-            while True:
+        system = QApplication.font().pointSizeF()
+        fits = False
+        for floor in (min(largest, system), min(largest, system * SMALLEST_TYPE)):
+            for lines in (1, 2):
+                self._arrange(lines)
+                size = largest
                 self._set_type(size)
-                if self._row_width() <= room or size <= smallest:
+                while self._row_width() > room and size > floor:
+                    size = max(floor, size * 0.93)
+                    self._set_type(size)
+                fits = self._row_width() <= room
+                if fits:
                     break
-                size = max(smallest, size * 0.93)
-            if self._row_width() <= room:
+            if fits:
                 break
-        fits = self._row_width() <= room
         scroll_bar = 0 if fits else self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(self.line_count * self._two_line_button_height() + scroll_bar)
 
