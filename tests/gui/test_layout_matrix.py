@@ -4,6 +4,7 @@ matrix, checked by geometry (nothing outside the window, no text cut, charts who
 from __future__ import annotations
 
 import re
+import warnings
 
 import pyqtgraph as pg
 import pytest
@@ -26,16 +27,14 @@ SMALLEST_TILE = 16
 BAR_PX = 8  # each softmax bar's slot on screen, at the least
 
 
-# Faults found here in files another helper is changing at the same time, left to them
-# (named in the branch's report); each is skipped by name and nothing else is.
-ELSEWHERE = {
-    # end_view.py: with a drawing, softmax's worked example is taller than the end view
-    # leaves it in presentation mode beside the follow panel, and at 2x on 1366x768.
-    "softmax_text",
-    # end_view.py: "Logits: the ten scores before softmax" is wider than a narrow logits
-    # plot (it needs a shorter title that fits, as the softmax chart's does).
-    "logits",
-}
+# Widgets of a file another helper is changing at the same time (end_view.py), whose
+# faults found here are left to them: reported as a warning, not a failure, and nothing
+# else is. With a drawing, softmax's worked example is taller than the end view leaves
+# it (presentation mode beside the follow panel, 2x on 1366x768, presentation mode at
+# 1024x600); "Logits: the ten scores before softmax" is wider than a narrow logits plot,
+# and at 1024x600 in presentation mode the logits chart collapses to a line.
+ELSEWHERE = {"softmax_text", "logits"}
+LEFT_TO_OTHERS = "[left to end_view.py's owner] "
 
 
 def settle(window) -> None:
@@ -136,10 +135,10 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
                 f"{type(widget).__name__} {widget.objectName()!r} at {widget.geometry()} is cut "
                 f"by its parent {type(parent).__name__} {parent.objectName()!r} ({parent.size()})"
             )
-        if isinstance(widget, QLabel) and widget.objectName() not in ELSEWHERE:
+        if isinstance(widget, QLabel):
             problem = label_problem(widget)
             if problem:
-                found.append(f"label {widget.objectName()!r}: {problem}")
+                found.append(f"{owner(widget)}label {widget.objectName()!r}: {problem}")
     view = window.network_view
     for panel in (view, window.layer_strip):
         rect = in_window(window, panel)
@@ -151,13 +150,14 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
     for button in strip.buttons:
         if not strip.viewport().rect().contains(in_window(strip.viewport(), button)):
             found.append(f"strip button {button.text()!r} is cut off")
-    found += softmax_problems(window)
     for plot in window.findChildren(pg.PlotWidget):
+        if not plot.isVisibleTo(window):
+            continue
         title = plot.getPlotItem().titleLabel
-        if plot.isVisibleTo(window) and plot.objectName() not in ELSEWHERE and title.text:
-            text = title.item.boundingRect().width()
-            if text > plot.width() + 1:
-                found.append(f"plot {plot.objectName()!r}: title {title.text!r} is cut")
+        if title.text and title.item.boundingRect().width() > plot.width() + 1:
+            found.append(f"{owner(plot)}plot {plot.objectName()!r}: title {title.text!r} is cut")
+        if plot.objectName() in ("probabilities", "logits"):  # ten bars, one a digit
+            found += [owner(plot) + problem for problem in bar_problems(plot)]
     if view.pages.currentIndex() == 0:
         for panel in (view.filters, view.feature_maps, view.pooled):
             if any(word.endswith("…") and word != "…" for word in panel.heading.text().split()):
@@ -168,11 +168,13 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
     return [f"{state}: {problem}" for problem in found]
 
 
-def softmax_problems(window) -> list[str]:
-    """Ten bars with their digits, all inside the plot and the window."""
-    chart = window.network_view.probabilities
-    if not chart.isVisibleTo(window):
-        return []
+def owner(widget: QWidget) -> str:
+    return LEFT_TO_OTHERS if widget.objectName() in ELSEWHERE else ""
+
+
+def bar_problems(chart: pg.PlotWidget) -> list[str]:
+    """Ten bars with their digits, all inside the plot, each bar a usable width."""
+    name = chart.objectName()
     found = []
     box = chart.getViewBox()
     shown = box.sceneBoundingRect()
@@ -184,12 +186,12 @@ def softmax_problems(window) -> list[str]:
         left = chart.mapFromScene(QPointF(centre.x() - half, centre.y()))
         right = chart.mapFromScene(QPointF(centre.x() + half, centre.y()))
         if not (shown.left() <= centre.x() <= shown.right()) or left.x() < 0:
-            found.append(f"softmax digit {digit} is outside the chart")
+            found.append(f"{name} digit {digit} is outside the chart")
         elif right.x() > chart.width():
-            found.append(f"softmax digit {digit} is cut at the chart's edge")
+            found.append(f"{name} digit {digit} is cut at the chart's edge")
     slot = box.mapViewToScene(QPointF(1, 0)).x() - box.mapViewToScene(QPointF(0, 0)).x()
     if slot < BAR_PX or shown.height() < 40:
-        found.append(f"softmax bars have {slot:.0f} px each, {shown.height():.0f} px of height")
+        found.append(f"{name} bars have {slot:.0f} px each, {shown.height():.0f} px of height")
     return found
 
 
@@ -334,4 +336,8 @@ def test_every_mode_and_stage_fits_the_screen(
         modes=("presentation",),
         sides=(None, "follow", "guide"),
     )
+    left = [line for line in found if LEFT_TO_OTHERS in line]
+    if left:
+        warnings.warn("\n".join(summary(left)), stacklevel=1)
+    found = [line for line in found if LEFT_TO_OTHERS not in line]
     assert not found, f"{len(found)} problems:\n" + "\n".join(summary(found))
