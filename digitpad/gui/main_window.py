@@ -269,41 +269,31 @@ class MainWindow(QMainWindow):
 
     def _on_detail_dock_opening(self) -> None:
         self._width_before_dock = self.width()
-        self._make_room_for(self.detail_dock, may_widen=True)
+        self._make_room_for(self.detail_dock)
         # Once it is laid out, its share of the window: as wide as its text wants (420 px
         # in presentation mode) it left the network's panels too narrow on a small screen.
         QTimer.singleShot(0, self, self._size_detail_dock)
 
     def _on_guide_toggled(self, on: bool) -> None:
         if on:  # before it shows: connected ahead of the guide's own slot
-            self._make_room_for(self.guide_dock, may_widen=False)
+            self._make_room_for(self.guide_dock)
         else:
             self._give_back_room(self.guide_dock)
 
-    def _make_room_for(self, dock: QDockWidget, may_widen: bool) -> None:
+    def _make_room_for(self, dock: QDockWidget) -> None:
         """A panel about to open beside the window: at the right where the network's
-        panels keep PANELS_LEAST beside it (with ``may_widen``, the window widened within
-        its screen if need be, and given back its width when the panel goes), else in the
-        drawing's place at the left, the drawing's column hidden while it is open. The
-        window never grows past the screen and the focused stage keeps its room (beside a
-        panel at 1024 px its maps shrank to dots)."""
-        screen = self.screen()
-        if screen is None or dock.isFloating():
+        panels keep PANELS_LEAST beside it in the window's width, else in the drawing's
+        place at the left, the drawing's column hidden while it is open. The window never
+        widens for it (past the screen, at 1024 px) and the focused stage keeps its room
+        (beside a panel at 1024 px its maps shrank to dots)."""
+        if dock.isFloating():
             return
-        room = screen.availableGeometry()
         smallest = self.minimumSizeHint().expandedTo(self.minimumSize()).width()
         beside = dock.minimumSizeHint().expandedTo(dock.minimumSize()).width()
         # Larger type widens the colour bars and the narrow panels' headings.
         panels = round(PANELS_LEAST * max(1.0, font_scale(self.network_view)))
         needed = max(smallest, self.drawing.minimumSizeHint().width() + panels) + beside
-        fixed = self.isMaximized() or self.isFullScreen() or not may_widen
-        fits = needed <= (self.width() if fixed else room.width())
-        if fits and not fixed and self.width() < needed:
-            self.resize(needed, self.height())
-            if self.frameGeometry().right() > room.right():  # back onto the screen
-                self.move(
-                    max(room.left(), room.right() + 1 - self.frameGeometry().width()), self.y()
-                )
+        fits = needed <= self.width()
         if fits:
             self._give_back_room(dock)
         elif dock not in self._in_drawings_place:

@@ -660,16 +660,25 @@ def test_the_follow_panel_and_the_guide_fit_a_1280_screen(window, qtbot):
     assert smallest <= 1280 and width == 1280, (smallest, width)
 
 
-def test_closing_the_follow_panel_gives_back_the_width_it_took(window, qtbot):
-    """A window narrower than the panels and the dock together must widen for the dock;
-    closing it returns the window to the width it had."""
+def test_a_window_too_narrow_for_the_follow_panel_beside_never_widens(window, qtbot):
+    """A window narrower than the panels and the dock together widened for the dock (past
+    a small screen's edge); the panel takes the drawing's place instead, and the drawing
+    is back when it closes, the window as wide as it was."""
     window.resize(window.minimumSizeHint().width(), 570)
     QApplication.processEvents()
     before = window.width()
     follow_a_value(window, qtbot)
-    assert smallest_and_width(window)[1] > before  # it had to widen
+    smallest, width, _ = smallest_and_width(window)
+    assert width == max(before, smallest)  # no wider than the panel's own 340 px needs
+    assert window.dockWidgetArea(window.detail_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert window.drawing.isHidden()
     qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
-    assert smallest_and_width(window)[1] == before
+    assert smallest_and_width(window)[1] == before and window.drawing.isVisible()
+    window.resize(1280, 690)  # room beside now: at the right, the drawing shown
+    QApplication.processEvents()
+    follow_a_value(window, qtbot)
+    assert window.dockWidgetArea(window.detail_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.drawing.isVisible()
 
 
 def test_the_follow_panel_takes_its_room_from_both_columns(window, qtbot):
