@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         report_unexpected_errors(window)
         if args.image is not None:
             window.open_image(args.image)
-        window.show()
+        window.show_at_start()
         code = app.exec()
         # The window is gone; a run or download still going is stopped and waited for
         # here (no GUI left to freeze), so Qt never destroys a running thread.

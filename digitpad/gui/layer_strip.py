@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -17,6 +20,11 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.describe import shape_text
 
 # Flat buttons with little padding keep a deep network's strip on one line.
+# Too long for the width (large type, a narrow window), the strip's type gets smaller, down
+# to the system's size, then it takes two lines, then smaller still, to this share of the
+# system's: a scroll bar hid the last stages (softmax) from the class.
+SMALLEST_TYPE = 0.8
+FIT_MARGIN = 8  # pixels to spare: the measure is of samples, not the laid-out row
 # The picked stage is underlined: a bold label would be wider than its button.
 BUTTON_STYLE = (
     "QPushButton { padding: 2px 4px; border-bottom: 3px solid transparent; }"
@@ -32,60 +40,134 @@ class LayerStrip(QScrollArea):
         self.setObjectName("layer_strip")
         self.viewer = viewer
         self.buttons: list[QPushButton] = []
+        self._items: list[QWidget] = []  # the buttons and the arrows between them, in order
         self.row = QWidget()
         self.row.setStyleSheet(BUTTON_STYLE)
-        self.row_layout = QHBoxLayout(self.row)
-        self.row_layout.setContentsMargins(0, 0, 0, 0)
-        self.row_layout.setSpacing(2)
-        # A deep network makes a long strip: it scrolls rather than widen the window.
+        rows = QVBoxLayout(self.row)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        self.lines = [QHBoxLayout(), QHBoxLayout()]  # the second only when one is too long
+        for line in self.lines:
+            line.setContentsMargins(0, 0, 0, 0)
+            line.setSpacing(2)
+            rows.addLayout(line)
+        self.line_count = 1
+        # A strip too long even in two lines of its smallest type scrolls rather than
+        # widen the window.
         self.setWidget(self.row)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(
-            self._two_line_button_height() + self.horizontalScrollBar().sizeHint().height()
-        )
+        self.type_size = self.font().pointSizeF()  # the buttons' type, fitted to the width
         viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.selection_changed.connect(self._on_viewer_selection_changed)
         self._on_viewer_network_shown_changed()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.FontChange:  # View > Zoom: a style sheet stops the
-            self.row.setFont(self.font())  # font reaching the buttons by itself
-            for button in self.buttons:
-                button.setFont(self.font())
-            self.setFixedHeight(
-                self._two_line_button_height() + self.horizontalScrollBar().sizeHint().height()
-            )
+        if event.type() == QEvent.Type.FontChange:  # View > Zoom
+            self._fit()
         super().changeEvent(event)
 
-    def _two_line_button_height(self) -> int:
-        """Measured on a styled sample, so the height never depends on what is shown."""
-        sample = QPushButton("input\n28×28×1")
-        sample.setFont(self.font())
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def _fit(self) -> None:
+        """Every stage in view, in the largest type that fits: one line down to the
+        system's type size, then two lines; then the same down to SMALLEST_TYPE of it."""
+        room = self.width() - FIT_MARGIN
+        largest = self.font().pointSizeF()
+        system = QApplication.font().pointSizeF()
+        fits = False
+        for floor in (min(largest, system), min(largest, system * SMALLEST_TYPE)):
+            for lines in (1, 2):
+                self._arrange(lines)
+                size = largest
+                self._set_type(size)
+                while self._row_width() > room and size > floor:
+                    size = max(floor, size * 0.93)
+                    self._set_type(size)
+                fits = self._row_width() <= room
+                if fits:
+                    break
+            if fits:
+                break
+        scroll_bar = 0 if fits else self.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(self.line_count * self._two_line_button_height() + scroll_bar)
+
+    def _arrange(self, count: int) -> None:
+        """The buttons in ``count`` lines, the second starting after the middle arrow."""
+        if count == self.line_count and self.lines[0].count():
+            return
+        for line in self.lines:
+            while line.count():
+                line.takeAt(0)
+        self.line_count = count
+        split = len(self._items) if count == 1 else (len(self.buttons) // 2) * 2
+        for position, item in enumerate(self._items):
+            self.lines[position >= split].addWidget(item)
+        for line in self.lines[:count]:
+            line.addStretch(1)
+
+    def _set_type(self, size: float) -> None:
+        # A style sheet stops the font reaching the buttons by itself: set on each.
+        self.type_size = size
+        font = QFont(self.font())
+        font.setPointSizeF(size)
+        self.row.setFont(font)
+        for button in self.buttons:
+            button.setFont(font)
+
+    def _row_width(self) -> int:
+        """The longest line's width in the type set now, measured on a styled sample: the
+        buttons' own size hints lag behind a change of type under a style sheet."""
+        sample = self._sample("")
+        arrow = QFontMetrics(self.row.font()).horizontalAdvance("→")
+        spacing = self.lines[0].spacing()
+        widths = []
+        for line in self.lines[: self.line_count]:
+            items = [line.itemAt(i).widget() for i in range(line.count())]
+            width = 0
+            for item in (item for item in items if item is not None):
+                if isinstance(item, QPushButton):
+                    sample.setText(item.text())
+                    width += sample.sizeHint().width() + spacing
+                else:
+                    width += arrow + spacing
+            widths.append(width - spacing)
+        return max(widths, default=0)
+
+    def _sample(self, text: str) -> QPushButton:
+        sample = QPushButton(text)
+        sample.setFont(self.row.font())
         sample.setStyleSheet(BUTTON_STYLE)
         sample.setFlat(True)
         sample.ensurePolished()
-        return sample.sizeHint().height()
+        return sample
+
+    def _two_line_button_height(self) -> int:
+        """Measured on a styled sample, so the height never depends on what is shown."""
+        return self._sample("input\n28×28×1").sizeHint().height()
 
     def _on_viewer_network_shown_changed(self) -> None:
         # Take out every item, arrows included, before adding the new ones.
-        while self.row_layout.count():
-            item = self.row_layout.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                # Out of the strip now (a deferred delete alone leaves it painted until
-                # the event loop next runs, as in a screenshot taken right away).
-                widget.setParent(None)
-                widget.deleteLater()
-        self.buttons = []
+        for line in self.lines:
+            while line.count():
+                line.takeAt(0)
+        for widget in self._items:
+            # Out of the strip now (a deferred delete alone leaves it painted until the
+            # event loop next runs, as in a screenshot taken right away).
+            widget.setParent(None)
+            widget.deleteLater()
+        self.buttons, self._items = [], []
         for position, stage in enumerate(self.viewer.stages):
             if position:
-                self.row_layout.addWidget(QLabel("→"))
+                self._items.append(QLabel("→", self.row))
             shape = shape_text(stage.shape)
-            button = QPushButton(f"{stage.name}\n{shape}")
-            button.setFont(self.font())
+            button = QPushButton(f"{stage.name}\n{shape}", self.row)
+            button.setFont(self.row.font())
             button.setObjectName(f"stage_{stage.name.split()[0]}")
             button.setFlat(True)
             button.setCheckable(True)
@@ -94,9 +176,10 @@ class LayerStrip(QScrollArea):
                 f"{stage.name}: {stage.description}; output {shape}. Click to show its panel."
             )
             button.clicked.connect(self._on_button_clicked)
-            self.row_layout.addWidget(button)
+            self._items.append(button)
             self.buttons.append(button)
-        self.row_layout.addStretch(1)
+        self.line_count = 0  # arranged afresh
+        self._fit()
         self._on_viewer_selection_changed()
 
     def _on_button_clicked(self) -> None:

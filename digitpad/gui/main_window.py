@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStyle,
+    QWidget,
+)
 
 from digitpad.core.bundled import resource_path
 from digitpad.core.library import Library
@@ -33,7 +41,7 @@ from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.messages import Messages
 from digitpad.gui.model_menu import ModelMenu, status_text
 from digitpad.gui.network_view import NetworkView
-from digitpad.gui.placement import fitted_size, uncover
+from digitpad.gui.placement import fitted_size, too_small_for, uncover
 from digitpad.gui.presentation import Presentation
 from digitpad.gui.samples_dialog import SamplesDialog
 from digitpad.gui.settings import AppSettings
@@ -44,6 +52,14 @@ from digitpad.gui.workspace import Workspace
 # The follow panel's share of the window's width, at most (never below its minimum).
 DOCK_SHARE = 0.3  # at the system's type size
 DOCK_SHARE_MOST = 0.36  # at any zoom: the network's panels keep the larger part
+# Beside a docked side panel the network's panels keep this width (at 1x type), or the
+# panel floats: the focused stage's 32 maps at a screen pixel a value, the narrow panels.
+PANELS_LEAST = 420
+COMFORTABLE_SIZE = QSize(1180, 720)  # the window's first size, where the screen has room
+# Around a status message, as QStatusBar lays it out: its margins, and the gap before a
+# permanent widget (a few pixels more than Qt's own, so a hint never touches the name).
+STATUS_MARGINS = 16
+STATUS_SPACING = 12
 
 
 class MainWindow(QMainWindow):
@@ -66,6 +82,7 @@ class MainWindow(QMainWindow):
         # Headless (screenshots, scripts): problems go to stderr, never to a modal dialog.
         self.messages = Messages(self, headless)
         self.headless = headless
+        self._watching_screen = False  # for another screen's size (the zoom's limit)
         self.settings = AppSettings(settings)
         self.library = Library(library_folder)
         self.library.clean_leftovers()
@@ -94,6 +111,8 @@ class MainWindow(QMainWindow):
         self.guide_dock = GuideDock(self.viewer, self)
         for dock in (self.detail_dock, self.guide_dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # Side panels opened in the drawing's place: no room beside the network's panels.
+        self._in_drawings_place: set[QDockWidget] = set()
         # The width the window had before the follow panel made it wider, to give back.
         self._width_before_dock: int | None = None
         self.detail_dock.opening.connect(self._on_detail_dock_opening)
@@ -102,11 +121,14 @@ class MainWindow(QMainWindow):
         self.network_view = NetworkView(self.viewer)
         self.detail_dock.follow_bar_clicks(self.network_view.probabilities)
         self.network_view.status.connect(self._on_network_view_status)
-        self.workspace = Workspace(self.drawing, self.layer_strip, self.network_view)
+        self.workspace = Workspace(
+            self.drawing, self.layer_strip, self.network_view, beside=self._docked_width
+        )
         self.setCentralWidget(self.workspace)
         # On a screen, a first size that fits it; a screenshot has no screen to fit (the
         # offscreen one is 800 px wide) and is taken at the size the window is made for.
-        self.resize(QSize(1180, 720) if self.headless else fitted_size(self, 1180, 720))
+        made_for = COMFORTABLE_SIZE
+        self.resize(made_for if self.headless else fitted_size(self, *made_for.toTuple()))
 
     def _create_actions(self) -> None:
         self.actions = create_actions(self)
@@ -120,6 +142,7 @@ class MainWindow(QMainWindow):
             },
         )
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
+        self.actions["guide"].toggled.connect(self._on_guide_toggled)
         self.guide_dock.bind(self.actions["guide"])
         self.teaching = Teaching(
             self.teacher, self.canvas, self.actions, self.messages, self.canvas_feed.catch_up, self
@@ -170,6 +193,7 @@ class MainWindow(QMainWindow):
         self.model_status = QLabel()
         self.model_status.setTextFormat(Qt.TextFormat.PlainText)  # model names come from files
         self.statusBar().addPermanentWidget(self.model_status)
+        self.statusBar().messageChanged.connect(self._on_status_bar_message_changed)
 
     def _connect_viewer(self) -> None:
         # The status names the model in use, or the run shown instead of its network.
@@ -193,7 +217,25 @@ class MainWindow(QMainWindow):
             secondary=self.drawing.secondary,
         )
 
+    def show_at_start(self) -> None:
+        """Show the window as the user left it (maximised or not, restored from the saved
+        geometry); the first time, maximised on a screen smaller than it is made for."""
+        if self.settings.geometry() is None and too_small_for(self, COMFORTABLE_SIZE):
+            self.showMaximized()
+        else:
+            self.show()
+
     # -- window events ---------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and not self._watching_screen:
+            self._watching_screen = True
+            handle.screenChanged.connect(self._on_window_screen_changed)
+
+    def _on_window_screen_changed(self) -> None:
+        self.presentation.screen_changed()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "presentation"):
@@ -232,9 +274,49 @@ class MainWindow(QMainWindow):
 
     def _on_detail_dock_opening(self) -> None:
         self._width_before_dock = self.width()
+        self._make_room_for(self.detail_dock)
         # Once it is laid out, its share of the window: as wide as its text wants (420 px
         # in presentation mode) it left the network's panels too narrow on a small screen.
         QTimer.singleShot(0, self, self._size_detail_dock)
+
+    def _on_guide_toggled(self, on: bool) -> None:
+        if on:  # before it shows: connected ahead of the guide's own slot
+            self._make_room_for(self.guide_dock)
+        else:
+            self._give_back_room(self.guide_dock)
+
+    def _make_room_for(self, dock: QDockWidget) -> None:
+        """A panel about to open beside the window: at the right where the network's
+        panels keep PANELS_LEAST beside it in the window's width, else in the drawing's
+        place at the left, the drawing's column hidden while it is open. The window never
+        widens for it (past the screen, at 1024 px) and the focused stage keeps its room
+        (beside a panel at 1024 px its maps shrank to dots)."""
+        if dock.isFloating():
+            return
+        smallest = self.minimumSizeHint().expandedTo(self.minimumSize()).width()
+        beside = dock.minimumSizeHint().expandedTo(dock.minimumSize()).width()
+        # Larger type widens the colour bars and the narrow panels' headings.
+        panels = round(PANELS_LEAST * max(1.0, font_scale(self.network_view)))
+        needed = max(smallest, self.drawing.minimumSizeHint().width() + panels) + beside
+        fits = needed <= self.width()
+        if fits:
+            self._give_back_room(dock)
+        elif dock not in self._in_drawings_place:
+            self._in_drawings_place.add(dock)
+            # First, and taken out of the layouts' sums now: the window's minimum must
+            # never count both (it widened the window past the screen).
+            self.drawing.hide()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+    def _give_back_room(self, dock: QDockWidget) -> None:
+        """The panel goes back to the right; the drawing returns once no panel is in its
+        place."""
+        if dock in self._in_drawings_place:
+            self._in_drawings_place.discard(dock)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if not self._in_drawings_place:
+            self.drawing.show()
 
     def _size_detail_dock(self) -> None:
         dock = self.detail_dock
@@ -248,6 +330,7 @@ class MainWindow(QMainWindow):
     def _on_detail_dock_put_away(self) -> None:
         """The dock is put away: a window it had to widen (one narrower than the panels and
         the dock together) goes back to its width, not left reaching past the screen."""
+        self._give_back_room(self.detail_dock)
         before, self._width_before_dock = self._width_before_dock, None
         if before is None or self.isMaximized() or self.isFullScreen():
             return
@@ -259,16 +342,56 @@ class MainWindow(QMainWindow):
             self.layout().activate()  # the minimum without the dock, before the resize
             self.resize(width, self.height())
 
+    def _docked_width(self) -> int:
+        """The width the docks beside the workspace take (they share one column)."""
+        docks = [
+            dock
+            for dock in (self.detail_dock, self.guide_dock)
+            if dock.isVisible() and not dock.isFloating()
+        ]
+        separator = self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent)
+        return max(dock.width() for dock in docks) + separator if docks else 0
+
     # -- small slots -----------------------------------------------------------------------
 
     def _on_viewer_shown_changed(self) -> None:
         self.model_status.setText(status_text(self.viewer.model_in_use, self.viewer.training_shown))
 
     def _on_status(self, text: str, milliseconds: int) -> None:
-        self.statusBar().showMessage(text, milliseconds)
+        self.show_status(text, milliseconds)
 
     def _on_network_view_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 4000)
+        self.show_status(text, 4000)
+
+    def show_status(self, text: str, milliseconds: int) -> None:
+        """A hint in the status bar, never cut mid-word under the model's name: the name
+        steps aside while a hint too long to share the bar is shown, and a hint longer than
+        the whole bar ends at its last whole word, with "…" (the whole as the tooltip)."""
+        bar = self.statusBar()
+        metrics = bar.fontMetrics()
+        room = self._status_room(with_model=True)
+        self.model_status.setVisible(metrics.horizontalAdvance(text) <= room)
+        room = self._status_room(with_model=self.model_status.isVisible())
+        shown = text
+        if metrics.horizontalAdvance(shown) > room:
+            words = text.split()
+            while words and metrics.horizontalAdvance(" ".join(words) + " …") > room:
+                words.pop()
+            shown = " ".join(words) + " …"
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, milliseconds)
+
+    def _status_room(self, with_model: bool) -> int:
+        """The width a status message has: the bar's, less the model's name beside it and
+        the margins the bar draws the message within."""
+        bar = self.statusBar()
+        model = self.model_status.sizeHint().width() + STATUS_SPACING if with_model else 0
+        return bar.width() - model - STATUS_MARGINS - bar.layout().contentsMargins().left()
+
+    def _on_status_bar_message_changed(self, text: str) -> None:
+        if not text:  # the hint is gone: the model's name is back
+            self.model_status.show()
+            self.statusBar().setToolTip("")
 
     # -- dropped files ---------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -29,6 +29,10 @@ GAP = 1
 TITLE_PADDING = 16  # pixels a title leaves free beside it in its panel
 WITH_BAR_MIN = 150  # a panel's narrowest with its colour bar, and without
 COMPACT_MIN = 70
+PROBABILITIES_MIN = 190
+AXIS_ROOM = 20  # beside the percentages: the axis line, its ticks and a gap
+DIGIT_GAP = 5  # pixels at least between two digits under the bars
+HEADING_LINES = 3  # a map panel's heading at most, above its maps
 # Map numbers are drawn on tiles at least this many screen pixels wide.
 NUMBERED_TILE_PX = 22
 
@@ -38,6 +42,18 @@ def fitting(texts: tuple[str, ...], width: int, font: QFont) -> str:
     the last: a narrow panel shortens its title rather than cut it."""
     metrics = QFontMetrics(font)
     return next((text for text in texts if metrics.horizontalAdvance(text) <= width), texts[-1])
+
+
+def two_line_width(text: str, metrics: QFontMetrics) -> int:
+    """The narrowest width that shows ``text`` in at most two lines, broken at a space."""
+    words = text.split() or [""]
+    return min(
+        max(
+            metrics.horizontalAdvance(" ".join(words[:cut])),
+            metrics.horizontalAdvance(" ".join(words[cut:])),
+        )
+        for cut in range(1, len(words) + 1)
+    )
 
 
 def grid_shape(count: int, wide: float = 1.5) -> tuple[int, int]:
@@ -265,18 +281,42 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.values = np.zeros(10)
         # Ten bars and their digits still fit at 190 px, in presentation mode's type too;
         # wider, and the follow panel beside the window no longer fits a 1024 px screen.
-        self.setMinimumSize(190, 130)
+        # Larger type needs more (apply_theme).
+        self.setMinimumSize(PROBABILITIES_MIN, 130)
+        self.apply_theme()
 
     def apply_theme(self) -> None:
         style_plot(self, self._fitting_title())
+        # The digit under the last bar is centred on it and overhangs the plot's right
+        # end by half its width: room for it, at any type size (it was cut at 2.5x).
+        metrics = QFontMetrics(self.font())
+        half_digit = metrics.horizontalAdvance("9") // 2 + 4
+        self.getPlotItem().setContentsMargins(0, 0, half_digit, 0)
+        # Never so narrow that the digits crowd: the percentages' axis, then ten slots
+        # each a digit and a gap wide, then that margin (190 px is enough at 1x).
+        axis = metrics.horizontalAdvance("100%") + AXIS_ROOM
+        slots = 10 * (metrics.horizontalAdvance("0") + DIGIT_GAP)
+        self.setMinimumWidth(max(PROBABILITIES_MIN, axis + slots + half_digit))
+        self._fill()
+        # The axis takes the new type's width later: the title is measured again then.
+        QTimer.singleShot(0, self, self._refit_title)
+
+    def _refit_title(self) -> None:
+        title = self._fitting_title()
+        if title != self.getPlotItem().titleLabel.text:
+            style_plot(self, title)
+        self._fill()
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)
         if event is None:  # pyqtgraph's own call, before the plot exists
             return
-        title = self._fitting_title()
-        if title != self.getPlotItem().titleLabel.text:
-            style_plot(self, title)
+        self._refit_title()
+
+    def _fill(self) -> None:
+        """The plot exactly as large as the widget: a new title or type resizes the plot
+        to its preferred size, wider than a narrow widget (the digits past 7 were cut)."""
+        self.getPlotItem().setGeometry(QRectF(0, 0, self.width(), self.height()))
 
     def _fitting_title(self) -> str:
         font = QFont(self.font())
@@ -302,6 +342,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         if titles != self._titles:
             self._titles = titles
             style_plot(self, self._fitting_title())
+            self._fill()
 
 
 @dataclass(frozen=True)
@@ -373,6 +414,7 @@ class MosaicPanel(Themed, QWidget):
         self.marker = Outline(QPen(QColor(230, 120, 20), 0))
         self.marker.setZValue(2)
         self.marker.setVisible(False)
+        self.marked: int | None = None  # the map outlined
         self.view.addItem(self.marker)
         self.numbers = TileNumbers()
         self.view.addItem(self.numbers)
@@ -415,7 +457,6 @@ class MosaicPanel(Themed, QWidget):
         else:
             self.bar.setMinimumWidth(self._bar_widths[0])
             self.bar.setMaximumWidth(self._bar_widths[1])
-        self.setMinimumWidth(COMPACT_MIN if compact else WITH_BAR_MIN)
         self._show_heading()
 
     def set_heading(self, text: str, short: str | None = None) -> None:
@@ -428,18 +469,41 @@ class MosaicPanel(Themed, QWidget):
         super().resizeEvent(event)
         self._show_heading()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)  # Themed's restyle first
+        if self._themed and event.type() == QEvent.Type.FontChange:  # larger type: wider
+            self._show_heading()
+
     def _show_heading(self) -> None:
-        """The heading, wrapped at its spaces; a word wider than the panel (maxpool1 in a
-        compact panel in presentation mode) is elided, its whole text in the tooltip."""
-        text = self._headings[self.compact]
+        """The heading in at most two lines where it fits, else the short one wrapped at
+        its spaces (the whole in the tooltip). The panel is never narrower than the short
+        heading's longest word ("maxpool1" in a compact panel in presentation mode was cut
+        to "max…"); squeezed below that, each word is elided."""
+        whole, short = self._headings
         metrics = QFontMetrics(self.heading.font())
+        least = COMPACT_MIN if self.compact else WITH_BAR_MIN
+        longest = max(metrics.horizontalAdvance(word) for word in short.split() or [""])
+        self.setMinimumWidth(max(least, longest + 8))
         room = max(1, self.width() - 4)
-        if max(metrics.horizontalAdvance(word) for word in text.split() or [""]) > room:
+        tried = (short,) if self.compact else (whole, short)
+        text = next((text for text in tried if two_line_width(text, metrics) <= room), short)
+        if longest > room:
             text = " ".join(
                 metrics.elidedText(word, Qt.TextElideMode.ElideRight, room) for word in text.split()
             )
         self.heading.setText(text)
-        self.heading.setToolTip(self._headings[0] if text != self._headings[0] else "")
+        # Its lines whole, but a heading, not a paragraph: at most HEADING_LINES, the rest
+        # cut at a word (the whole in the tooltip). The panel sits in a splitter, which
+        # asks no label how tall it must be at its width.
+        width = max(1, self.width())
+        most = HEADING_LINES * metrics.lineSpacing() + 2
+        words = text.split()
+        while len(words) > 1 and self.heading.heightForWidth(width) > most:
+            words.pop()
+            text = " ".join(words) + " …"
+            self.heading.setText(text)
+        self.heading.setToolTip(whole if text != whole else "")
+        self.heading.setMinimumHeight(min(most, self.heading.heightForWidth(width)))
 
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or " ")
@@ -492,6 +556,9 @@ class MosaicPanel(Themed, QWidget):
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.005)
             self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
+            # The same map outlined at its new place (it landed on another map after a
+            # re-layout, until the pointer moved).
+            self.mark_tile(self.marked)
 
     def _fit_bar_labels(self) -> None:
         """The bar's axis as wide as its widest label: the axis leaves out a label it
@@ -519,6 +586,7 @@ class MosaicPanel(Themed, QWidget):
 
     def mark_tile(self, tile: int | None) -> None:
         """Outline map ``tile`` (None: no outline)."""
+        self.marked = tile
         f, h, w = self.maps.shape
         if tile is None or not 0 <= tile < f:
             self.marker.setVisible(False)

@@ -48,3 +48,11 @@ def fitted_size(widget: QWidget, width: int, height: int) -> QSize:
     room = (widget.screen() or QGuiApplication.primaryScreen()).availableGeometry().size()
     room -= FRAME_ALLOWANCE
     return QSize(max(1, min(width, room.width())), max(1, min(height, room.height())))
+
+
+def too_small_for(widget: QWidget, size: QSize) -> bool:
+    """Whether the screen's free area, less room for the window's frame, is smaller than
+    ``size`` either way: a window made for ``size`` is better maximised there."""
+    room = (widget.screen() or QGuiApplication.primaryScreen()).availableGeometry().size()
+    room -= FRAME_ALLOWANCE
+    return room.width() < size.width() or room.height() < size.height()

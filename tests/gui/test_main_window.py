@@ -379,6 +379,60 @@ def test_settings_are_remembered(qtbot, settings, dialogs, tmp_path):
     assert second.size() == size
 
 
+def test_the_first_start_on_a_small_screen_opens_maximised_then_as_left(
+    qtbot, settings, dialogs, tmp_path, monkeypatch
+):
+    """On a 1024x600 screen, smaller than the window is made for, the first start fills
+    it; un-maximised by the user, the next start opens un-maximised."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    from digitpad.gui.main_window import COMFORTABLE_SIZE
+    from digitpad.gui.placement import too_small_for
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: QRect(0, 0, 1024, 600))
+    first = MainWindow(settings=settings, library_folder=tmp_path / "lib")
+    qtbot.addWidget(first)
+    assert too_small_for(first, COMFORTABLE_SIZE)
+    first.show_at_start()
+    qtbot.waitUntil(first.isMaximized, timeout=2000)
+    first.close()
+    again = MainWindow(settings=settings, library_folder=tmp_path / "lib")
+    qtbot.addWidget(again)
+    again.show_at_start()
+    qtbot.waitUntil(again.isMaximized, timeout=2000)  # as it was left
+    again.showNormal()  # the user's choice
+    qtbot.waitUntil(lambda: not again.isMaximized(), timeout=2000)
+    again.close()
+    third = MainWindow(settings=settings, library_folder=tmp_path / "lib")
+    qtbot.addWidget(third)
+    third.show_at_start()
+    qtbot.waitExposed(third)
+    assert not third.isMaximized()
+
+
+def test_a_long_hint_is_never_cut_mid_word_under_the_model_name(window, qtbot):
+    """Picking a stage shows its panel's description as a hint: at 1024 px it ran under
+    the model's name, cut mid-word."""
+    from PySide6.QtGui import QFontMetrics
+
+    window.resize(1024, 570)
+    QApplication.processEvents()
+    qtbot.mouseClick(window.layer_strip.buttons[1], Qt.MouseButton.LeftButton)
+    bar = window.statusBar()
+    shown = bar.currentMessage()
+    whole = window.network_view.feature_maps.toolTip()
+    assert shown
+    width = QFontMetrics(bar.font()).horizontalAdvance(shown)
+    name = window.model_status
+    room = (name.geometry().left() if name.isVisible() else bar.width()) - 12  # its margins
+    assert width <= room, (width, room, shown)
+    assert shown == whole or (whole.startswith(shown.removesuffix(" …")) and shown.endswith(" …"))
+    if shown != whole:
+        assert bar.toolTip() == whole
+        assert whole[len(shown.removesuffix(" …"))] == " "  # it ends at a whole word
+
+
 def test_screenshot(qtbot, tmp_path, settings, dialogs, mnist_test):
     window = MainWindow(model_path=CLASSIC.path, settings=settings, library_folder=tmp_path / "lib")
     qtbot.addWidget(window)
@@ -558,17 +612,27 @@ def follow_a_value(window, qtbot) -> None:
     qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
 
 
-def test_following_a_value_on_a_small_screen_never_widens_the_window(window, qtbot):
-    """1024x600 less a title bar: the dock takes its room from the panels, not from past
-    the screen's right edge (it grew the window to 1092 px, and kept it when closed);
-    presentation mode fits too. The test screen may be larger: 1024 is checked itself."""
+def test_following_a_value_on_a_small_screen_never_widens_the_window(window, qtbot, monkeypatch):
+    """1024x600 less a title bar: the dock never takes room from past the screen's right
+    edge (it grew the window to 1092 px, and kept it when closed); where the panels
+    beside it would be too narrow it floats over the drawing; presentation mode fits too."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: QRect(0, 0, 1024, 600))
     window.resize(1024, 570)
     qtbot.waitUntil(lambda: window.width() == 1024, timeout=2000)
+    QApplication.processEvents()
+    room = window.network_view.feature_maps.width()
     follow_a_value(window, qtbot)
     smallest, width, height = smallest_and_width(window)
     assert smallest <= 1024 and width <= 1024 and height <= 570, (smallest, width)
+    # The focused stage kept its room: the panel took the drawing's place at the left.
+    area = window.dockWidgetArea(window.detail_dock)
+    assert area == Qt.DockWidgetArea.LeftDockWidgetArea and window.drawing.isHidden()
+    assert window.network_view.feature_maps.width() >= 0.9 * room  # it was 0.6
     qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
-    assert not window.detail_dock.isVisible()
+    assert not window.detail_dock.isVisible() and window.drawing.isVisible()
     smallest, width, _ = smallest_and_width(window)
     assert smallest <= 1024 and width == 1024, (smallest, width)
     window.activateWindow()
@@ -597,16 +661,25 @@ def test_the_follow_panel_and_the_guide_fit_a_1280_screen(window, qtbot):
     assert smallest <= 1280 and width == 1280, (smallest, width)
 
 
-def test_closing_the_follow_panel_gives_back_the_width_it_took(window, qtbot):
-    """A window narrower than the panels and the dock together must widen for the dock;
-    closing it returns the window to the width it had."""
+def test_a_window_too_narrow_for_the_follow_panel_beside_never_widens(window, qtbot):
+    """A window narrower than the panels and the dock together widened for the dock (past
+    a small screen's edge); the panel takes the drawing's place instead, and the drawing
+    is back when it closes, the window as wide as it was."""
     window.resize(window.minimumSizeHint().width(), 570)
     QApplication.processEvents()
     before = window.width()
     follow_a_value(window, qtbot)
-    assert smallest_and_width(window)[1] > before  # it had to widen
+    smallest, width, _ = smallest_and_width(window)
+    assert width == max(before, smallest)  # no wider than the panel's own 340 px needs
+    assert window.dockWidgetArea(window.detail_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert window.drawing.isHidden()
     qtbot.mouseClick(window.detail_dock.detail.close_button, Qt.MouseButton.LeftButton)
-    assert smallest_and_width(window)[1] == before
+    assert smallest_and_width(window)[1] == before and window.drawing.isVisible()
+    window.resize(1280, 690)  # room beside now: at the right, the drawing shown
+    QApplication.processEvents()
+    follow_a_value(window, qtbot)
+    assert window.dockWidgetArea(window.detail_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert window.drawing.isVisible()
 
 
 def test_the_follow_panel_takes_its_room_from_both_columns(window, qtbot):

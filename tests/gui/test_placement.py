@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QDialog, QWidget
 
-from digitpad.gui.placement import FRAME_ALLOWANCE, GAP, fitted_size, uncover
+from digitpad.gui.placement import FRAME_ALLOWANCE, GAP, fitted_size, too_small_for, uncover
 
 
 def shown(qtbot, widget, x, y, width, height):
@@ -55,3 +55,11 @@ def test_a_first_size_leaves_room_for_the_frame_on_any_screen(qtbot):
     assert fitted_size(widget, 640, 480) == QSize(640, 480)
     assert fitted_size(widget, 10_000, 480) == QSize(room.width(), 480)
     assert fitted_size(widget, 640, 10_000) == QSize(640, room.height())
+
+
+def test_a_screen_too_small_for_a_size_is_told_apart(qtbot):
+    widget = shown(qtbot, QWidget(), 0, 0, 100, 100)
+    room = widget.screen().availableGeometry().size() - FRAME_ALLOWANCE
+    assert not too_small_for(widget, room)
+    assert too_small_for(widget, QSize(room.width() + 1, 10))
+    assert too_small_for(widget, QSize(10, room.height() + 1))

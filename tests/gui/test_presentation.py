@@ -37,8 +37,9 @@ def test_zoom_scales_the_type_of_panels_and_plots(window, qtbot):
     press(window, qtbot, Qt.Key.Key_Plus, CTRL)
     assert font_scale(window.network_view.feature_maps) == pytest.approx(1.1)
     assert axis.style["tickFont"].pointSizeF() == pytest.approx(base * 1.1)
-    strip = window.layer_strip.buttons[0]
+    strip = window.layer_strip  # its buttons' type is fitted to its width, up to this
     assert strip.font().pointSizeF() == pytest.approx(base * 1.1)
+    assert base <= strip.buttons[0].font().pointSizeF() <= base * 1.1
     assert "font-size:52.8pt" in window.prediction.text()  # the 48 pt digit, zoomed
     press(window, qtbot, Qt.Key.Key_Equal, CTRL)  # Ctrl+= too, for keyboards without +
     assert font_scale(window.prediction) == pytest.approx(1.25)
@@ -116,27 +117,48 @@ def test_a_bad_saved_zoom_is_ignored(qtbot, settings, dialogs, library_folder, v
     assert font_scale(window.prediction) == pytest.approx(1.0)
 
 
-def test_a_strip_too_long_for_presentation_type_scrolls_to_the_stage_picked(window, qtbot):
+def in_view(strip, button) -> bool:
+    shown = strip.viewport().rect()
+    corner = button.mapTo(strip.viewport(), button.rect().topLeft())
+    return shown.contains(corner) and shown.contains(
+        button.mapTo(strip.viewport(), button.rect().bottomRight())
+    )
+
+
+def test_the_strip_shows_every_stage_in_presentation_type_without_scrolling(window, qtbot):
+    """At 1.5x type the strip needed a scroll bar and hid softmax: its type now shrinks
+    to fit the width, and on a narrow window it takes two lines."""
     window.resize(1280, 720)
     press(window, qtbot, Qt.Key.Key_F9)
     strip = window.layer_strip
-    assert strip.horizontalScrollBar().maximum() > 0  # 1.5x type: the strip is too long
+    assert strip.horizontalScrollBar().maximum() == 0
+    assert all(in_view(strip, button) for button in strip.buttons)
+    base = QApplication.font().pointSizeF()
+    assert strip.buttons[0].font().pointSizeF() > base  # still larger than at 1x
+    window.resize(760, 720)
+    settle(qtbot)
+    assert strip.horizontalScrollBar().maximum() == 0
+    assert all(in_view(strip, button) for button in strip.buttons)
+    assert strip.line_count == 2
+    assert strip.buttons[0].font().pointSizeF() >= 0.8 * base
 
-    def in_view(button) -> bool:
-        shown = strip.viewport().rect()
-        corner = button.mapTo(strip.viewport(), button.rect().topLeft())
-        return shown.contains(corner) and shown.contains(
-            button.mapTo(strip.viewport(), button.rect().bottomRight())
-        )
 
+def test_a_network_too_deep_for_two_lines_scrolls_to_the_stage_picked(window, qtbot):
+    """The last resort, on a window far too narrow: a scroll bar, and the pick in view."""
+    window.resize(window.minimumSizeHint().width(), 720)
+    press(window, qtbot, Qt.Key.Key_F9)
+    strip = window.layer_strip
+    strip.setFixedWidth(260)
+    settle(qtbot)
+    assert strip.horizontalScrollBar().maximum() > 0
     softmax = strip.buttons[-1]
-    assert not in_view(softmax)
+    assert not in_view(strip, softmax)
     window.viewer.select_layer(window.viewer.stages[-1].first)  # as the guide's link does
     settle(qtbot)
-    assert softmax.isChecked() and in_view(softmax)
+    assert softmax.isChecked() and in_view(strip, softmax)
     window.viewer.select_layer(0)
     settle(qtbot)
-    assert in_view(strip.buttons[1])
+    assert in_view(strip, strip.buttons[1])
 
 
 def test_closing_the_window_in_presentation_mode_leaves_the_app_as_it_was(
@@ -148,3 +170,37 @@ def test_closing_the_window_in_presentation_mode_leaves_the_app_as_it_was(
     stop_work(window)
     window.close()
     assert not high_contrast()  # another window (or dialog) keeps the system's colours
+
+
+def small_screen(monkeypatch, width=1024, height=600):
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QScreen
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: QRect(0, 0, width, height))
+
+
+def test_zoom_stops_where_the_window_would_outgrow_the_screen(window, qtbot, monkeypatch):
+    """At 2.5x on a 1024x600 screen the window needed 1189 px (its drawing buttons alone
+    690): Zoom In stops at the largest type the window fits the screen in, and says why."""
+    small_screen(monkeypatch)
+    window.resize(1024, 570)
+    settle(qtbot)
+    for _ in range(10):
+        press(window, qtbot, Qt.Key.Key_Plus, CTRL)
+    zoom_in = window.actions["zoom_in"]
+    assert 1.5 <= window.presentation.factor < 2.5
+    assert not zoom_in.isEnabled() and "would not fit" in zoom_in.statusTip()
+    smallest = window.minimumSizeHint()
+    assert smallest.width() <= 1024 and window.width() <= 1024, (smallest, window.width())
+    press(window, qtbot, Qt.Key.Key_Minus, CTRL)
+    assert zoom_in.isEnabled()
+
+
+def test_a_zoom_saved_on_a_larger_screen_starts_at_one_that_fits(
+    qtbot, settings, dialogs, library_folder, monkeypatch
+):
+    settings.setValue("view/zoom", 2.5)
+    small_screen(monkeypatch)
+    window = open_window(qtbot, settings, library_folder)
+    assert window.presentation.factor < 2.5
+    assert window.minimumSizeHint().width() <= 1024

@@ -496,9 +496,10 @@ def test_narrow_input_and_softmax_panels_shorten_their_titles_rather_than_cut_th
     assert view.network_input.title.text == "Network input 28×28"  # whole again with room
 
 
-def test_a_compact_panel_elides_a_heading_word_wider_than_itself(window, qtbot):
-    """Presentation mode's type at 1024 px: "maxpool1" was cut in its 70 px panel; elided,
-    it keeps its whole text in a tooltip."""
+def test_a_compact_panel_is_as_wide_as_its_headings_longest_word(window, qtbot):
+    """Presentation mode's type at 1024 px: "maxpool1" was cut to "max…" in its 70 px
+    panel; the panel is now never narrower than the word. A shortened heading keeps its
+    whole text in a tooltip."""
     from PySide6.QtGui import QFontMetrics
 
     window.resize(1024, 570)
@@ -506,8 +507,31 @@ def test_a_compact_panel_elides_a_heading_word_wider_than_itself(window, qtbot):
     settle(qtbot)
     for panel in (window.network_view.filters, window.network_view.pooled):
         heading = panel.heading
+        assert "…" not in heading.text()
         metrics = QFontMetrics(heading.font())
         widest = max(metrics.horizontalAdvance(word) for word in heading.text().split())
         assert widest <= panel.width(), (heading.text(), widest, panel.width())
         if heading.text() != panel._headings[0]:
             assert heading.toolTip() == panel._headings[0]
+
+
+def test_the_outline_stays_on_the_followed_map_when_the_grid_changes(window, qtbot):
+    """A re-layout (the window resized, a panel opened) changes the grid's columns: the
+    outline moved with the map, it did not land on whichever map took its old place."""
+    from .test_detail_view import click_map
+
+    view = window.network_view
+    window.resize(1280, 690)
+    settle(qtbot)
+    click_map(view.feature_maps, 10, 5, 5)
+    qtbot.waitUntil(lambda: window.viewer.focus is not None, timeout=2000)
+    window.detail_dock.hide()  # only the outline is looked at here
+    columns = view.feature_maps.cols
+    window.resize(700, 690)
+    qtbot.waitUntil(lambda: view.feature_maps.cols != columns, timeout=2000)
+    for panel in (view.filters, view.feature_maps, view.pooled):
+        h, w = panel.maps.shape[1:]
+        row, col = divmod(10, panel.cols)
+        corner = panel.marker.rect().topLeft()
+        assert panel.marker.isVisible()
+        assert (corner.x(), corner.y()) == (col * (w + 1) - 0.5, row * (h + 1) - 0.5), panel
