@@ -84,6 +84,34 @@ def test_enter_confirms_the_answer_and_the_buttons_do_what_the_keys_do(window, q
     assert not dialogs
 
 
+def test_the_not_a_digit_key_keeps_a_sample_of_that_kind(window, qtbot, dialogs):
+    from digitpad.core.doodles import doodle
+    from digitpad.core.network import NOT_A_DIGIT
+
+    for kind in ("face", "house"):
+        draw(window, [stroke.points.tolist() for stroke in doodle(kind, 3)])
+        read = window.viewer.verdict.digit
+        assert window.actions["teach_not_a_digit"].isEnabled()
+        if kind == "face":
+            QTest.keyClick(window.canvas, Qt.Key.Key_N)
+        else:  # the button does what the key does
+            bar = window.drawing.teach_bar
+            assert bar.not_a_digit.text() == "Not a digit" and bar.not_a_digit.isVisible()
+            qtbot.mouseClick(bar.not_a_digit, Qt.MouseButton.LeftButton)
+        assert window.canvas.is_empty()
+        count = 1 if kind == "face" else 2
+        assert window.statusBar().currentMessage() == (
+            f"Kept as not a digit (it read {read}): {count} of your samples"
+        )
+    samples = stored(window)
+    assert [s.label for s in samples] == [NOT_A_DIGIT, NOT_A_DIGIT]
+    assert all(s.misread and s.predicted in range(10) for s in samples)  # default reads digits
+    assert len(samples[0].strokes) == len(doodle("face", 3))
+    window.canvas_feed.update_now()  # the answer catches up: nothing drawn, nothing to keep
+    assert not window.actions["teach_not_a_digit"].isEnabled()
+    assert not dialogs
+
+
 def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot, dialogs):
     keep(window, qtbot, 2, 2)
     (sample,) = stored(window)
