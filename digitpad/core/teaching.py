@@ -62,6 +62,18 @@ def as_label(label: int) -> str:
     return label_text(label) if label == NOT_A_DIGIT else a_digit(label)
 
 
+def not_a_digit_left_out(labels: np.ndarray, network_name: str) -> str | None:
+    """The line a training run on the user's samples says when its network has no "not a
+    digit" output, so those kept as not a digit are left out (None when there are none)."""
+    count = int((np.asarray(labels) == NOT_A_DIGIT).sum())
+    if not count:
+        return None
+    return (
+        f"{count:,} 'not a digit' sample{'' if count == 1 else 's'} left out: "
+        f"{network_name} has no 'not a digit' output"
+    )
+
+
 def n_samples(count: int) -> str:
     """'1 sample', '2,000 samples'."""
     return f"{count:,} sample{'' if count == 1 else 's'}"
