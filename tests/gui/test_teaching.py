@@ -411,6 +411,36 @@ def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypat
 # -- fine-tuning on them in the retrain dialog ------------------------------------------------
 
 
+def test_the_retrain_dialog_says_in_one_line_which_samples_classic_leaves_out(
+    window, qtbot, dialogs, monkeypatch, mnist_dir
+):
+    from digitpad.core.doodles import doodle
+
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    window.model_menu.bundled_actions["classic"].trigger()
+    keep(window, qtbot, 4, 4)
+    keep(window, qtbot, 7, 7)
+    for seed in (1, 2):
+        draw(window, [stroke.points.tolist() for stroke in doodle("star", seed)])
+        QTest.keyClick(window.canvas, Qt.Key.Key_N)
+    assert len(stored(window)) == 4
+    window.actions["retrain"].trigger()
+    dialog = window.model_menu.train_dialog
+    qtbot.waitExposed(dialog)
+    box = dialog.samples
+    assert not box.left_out.isVisible()  # not included: nothing to say
+    qtbot.mouseClick(box.include, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(box.fine_tune, Qt.MouseButton.LeftButton)
+    assert box.include.isChecked() and box.fine_tune.isChecked()
+    assert box.left_out.isVisible() and box.left_out.text() == (
+        "2 'not a digit' samples left out: classic has no 'not a digit' output"
+    )
+    box.include.setFocus()  # a second click so soon would be a double-click: the key
+    QTest.keyClick(box.include, Qt.Key.Key_Space)
+    assert not box.include.isChecked() and not box.left_out.isVisible()
+    assert not dialogs
+
+
 def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(
     window, qtbot, dialogs, monkeypatch, mnist_dir, library_folder
 ):
