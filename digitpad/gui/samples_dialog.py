@@ -107,6 +107,7 @@ def thumbnail_list(name: str, selection: QAbstractItemView.SelectionMode) -> QLi
     view.setGridSize(QSize(THUMBNAIL + 36, THUMBNAIL + 34))
     view.setResizeMode(QListWidget.ResizeMode.Adjust)
     view.setMovement(QListWidget.Movement.Static)
+    view.setWordWrap(True)  # "not a digit (read 4)" in two lines, not cut
     view.setSelectionMode(selection)
     return view
 

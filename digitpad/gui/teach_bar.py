@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from digitpad.core.network import NOT_A_DIGIT
@@ -37,6 +37,7 @@ class TeachBar(QWidget):
             "Keep this drawing as one of your samples: Enter if the answer is right, "
             "else the digit it is (its button or key), or N if it is no digit at all"
         )
+        self.caption.setMinimumWidth(1)  # it asks the panel for none of its room: resizeEvent
         layout.addWidget(self.caption)
         self.confirm = self._button(actions["teach_confirm"], "✓")
         layout.addWidget(self.confirm)
@@ -47,7 +48,24 @@ class TeachBar(QWidget):
         layout.addSpacing(6)
         self.not_a_digit = self._button(actions[NOT_A_DIGIT_ACTION], "Not a digit")
         self.not_a_digit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Its words whole, whatever the room: the digits narrow first, then "Right?" goes.
+        words = self.not_a_digit.fontMetrics().horizontalAdvance(self.not_a_digit.text())
+        self.not_a_digit.setMinimumWidth(words + 10)
         layout.addWidget(self.not_a_digit)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # "Right?" only asks what the buttons' tooltips say: on a narrow panel (1024 px
+        # screens) it gives its room to "Not a digit" rather than cut it.
+        # Its minimum is 1 px, so the bar never asks the panel for its room; shown only
+        # when the buttons have theirs beside its whole word.
+        others = self.layout().minimumSize().width() - (
+            self.caption.minimumWidth() + self.layout().spacing()
+            if self.caption.isVisibleTo(self)
+            else 0
+        )
+        wanted = self.caption.sizeHint().width() + self.layout().spacing()
+        self.caption.setVisible(event.size().width() >= others + wanted)
 
     def _button(self, action: QAction, text: str) -> QToolButton:
         # The menu says "It Is a 7"; the button, which shows the icon text, just "7".
@@ -55,8 +73,9 @@ class TeachBar(QWidget):
         button = QToolButton()
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        button.setMinimumWidth(18)
+        # The room the words leave, shared: "Right?" and "Not a digit" keep theirs whole.
+        button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        button.setMinimumWidth(16)
         return button
 
 

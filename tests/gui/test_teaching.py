@@ -112,6 +112,21 @@ def test_the_not_a_digit_key_keeps_a_sample_of_that_kind(window, qtbot, dialogs)
     assert not dialogs
 
 
+def test_the_teach_bar_keeps_not_a_digit_whole_on_a_small_screen(window, qtbot):
+    bar = window.drawing.teach_bar
+    words = bar.not_a_digit.fontMetrics().horizontalAdvance("Not a digit")
+    for size, caption in (((1280, 720), True), ((1024, 600), False)):
+        window.resize(*size)
+        # "Right?" gives its room up on a narrow panel rather than cut "Not a digit".
+        qtbot.waitUntil(lambda caption=caption: bar.caption.isVisible() == caption)
+        assert bar.not_a_digit.width() >= words + 10
+        if caption:
+            assert bar.caption.width() >= bar.caption.sizeHint().width()
+        assert all(button.width() >= 16 for button in bar.digits)
+        right = bar.not_a_digit.mapTo(window, bar.not_a_digit.rect().topRight()).x()
+        assert right <= window.drawing.width()  # inside the panel, nothing cut
+
+
 def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot, dialogs):
     keep(window, qtbot, 2, 2)
     (sample,) = stored(window)
