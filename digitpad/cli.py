@@ -32,7 +32,7 @@ from digitpad.core.evaluation import evaluate
 from digitpad.core.familiarity import THRESHOLD_KEY, familiarity, threshold_for, threshold_of
 from digitpad.core.library import LibraryError
 from digitpad.core.model_io import Model, ModelFormatError, ModelMetadata, load_model, save_model
-from digitpad.core.network import Network
+from digitpad.core.network import NOT_A_DIGIT, Network
 from digitpad.core.paths import shown
 from digitpad.core.preprocess import fit_to_canvas, to_ink, to_mnist
 from digitpad.core.record import ModelRecord
@@ -43,10 +43,11 @@ from digitpad.core.samples import (
     SampleStore,
     export_idx,
     export_npz,
+    label_text,
     read_export,
 )
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest
-from digitpad.core.teaching import a_digit, n_samples
+from digitpad.core.teaching import as_label, n_samples, not_a_digit_left_out
 from digitpad.core.training import (
     OPTIMIZERS,
     SAMPLES_RATIO,
@@ -61,6 +62,18 @@ from digitpad.core.training import (
 )
 
 MODEL_HELP = "a model file (.npz), or the name of a bundled model: " + ", ".join(RECIPES)
+
+
+def sample_label(text: str) -> int:
+    """An argparse type: a sample's label, a digit 0-9 or NOT_A_DIGIT (10, 'not-a-digit')."""
+    if text.strip().lower() in ("not-a-digit", "not a digit"):
+        return NOT_A_DIGIT
+    try:
+        return whole_number(0, NOT_A_DIGIT)(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{exc} (a digit, or {NOT_A_DIGIT}: not a digit)"
+        ) from None
 
 
 def whole_number(minimum: int, maximum: int | None = None):
@@ -165,10 +178,28 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = writable_destination(args.out)  # before the training, not after it
     pen_folder = _pen_digits_folder(args, config)
     personal, samples_path = _personal_samples(args, config)
+    start = (
+        FineTune(source) if source is not None else NewNetwork(args.arch, RECIPES[args.arch].spec())
+    )
+    knows = source.network.knows_non_digits if source is not None else start.knows_non_digits
+    left_out = (
+        None
+        if personal is None or knows
+        else not_a_digit_left_out(
+            personal.labels, source.metadata.name if source is not None else args.arch
+        )
+    )
+    if left_out:  # said before the run, not an error: the digits are learned all the same
+        print(f"digitpad train: {left_out}", file=sys.stderr)
+        digits = personal.labels != NOT_A_DIGIT  # as the session leaves them out
+        personal = PersonalSet(
+            personal.ids[digits],
+            personal.inputs[digits],
+            personal.labels[digits],
+            personal.held_out[digits],
+        )
     request = SessionRequest(
-        start=FineTune(source)
-        if source is not None
-        else NewNetwork(args.arch, RECIPES[args.arch].spec()),
+        start=start,
         config=config,
         mnist_dir=find_mnist_dir(args.data),
         name=args.name or out.stem,
@@ -614,7 +645,7 @@ def _samples_add(args: argparse.Namespace, store: SampleStore) -> int:
     for failure in failures:
         print(f"digitpad samples: {failure}", file=sys.stderr)
     text = "\n".join(
-        f"{a['path']}: kept as {a_digit(a['label'])} (sample {a['id']})" for a in added
+        f"{a['path']}: kept as {as_label(a['label'])} (sample {a['id']})" for a in added
     )
     if added or args.json:
         _emit(args, added, text)
@@ -626,13 +657,17 @@ def _samples_list(args: argparse.Namespace, store: SampleStore) -> int:
     payload = [
         {"id": r.id, "label": r.label, "predicted": r.predicted, "created": r.created} for r in rows
     ]
-    counts = np.bincount([r.label for r in rows], minlength=10) if rows else np.zeros(10, int)
+    counts = np.bincount([r.label for r in rows], minlength=NOT_A_DIGIT + 1)
     lines = [
         f"{len(rows):,} samples in {store.path}"
-        + (f" ({', '.join(f'{d}: {n}' for d, n in enumerate(counts) if n)})" if rows else ""),
+        + (
+            f" ({', '.join(f'{label_text(d)}: {n}' for d, n in enumerate(counts) if n)})"
+            if rows
+            else ""
+        ),
         *(
-            f"  {r.id:>6}  {r.label}"
-            + (f"  read as {r.predicted}" if r.misread else "")
+            f"  {r.id:>6}  {label_text(r.label)}"
+            + (f"  read as {label_text(r.predicted)}" if r.misread else "")
             + f"  {r.created}"
             for r in rows
         ),
@@ -972,12 +1007,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("samples", help="your own digits: add image files, list, export, import")
     samples_sub = p.add_subparsers(dest="samples_command", required=True)
-    digit = whole_number(0, 9)
     d = samples_sub.add_parser("add", help="keep image files of a digit as samples")
     d.add_argument("images", nargs="+", metavar="IMAGE", help="PNG, JPEG or BMP files")
-    d.add_argument("--label", type=digit, required=True, help="the digit they show")
+    d.add_argument(
+        "--label",
+        type=sample_label,
+        required=True,
+        help=f"the digit they show, or {NOT_A_DIGIT} (or 'not-a-digit') for none",
+    )
     d = samples_sub.add_parser("list", help="list the samples")
-    d.add_argument("--label", type=digit, help="only this digit")
+    d.add_argument(
+        "--label",
+        type=sample_label,
+        help=f"only this digit, or {NOT_A_DIGIT} (or 'not-a-digit') for those kept as none",
+    )
     d.add_argument("--misread", action="store_true", help="only those the model misread")
     d = samples_sub.add_parser("export", help="write them to a .npz file or IDX files")
     d.add_argument("out", metavar="PATH", help="a .npz file, or a folder for IDX files")

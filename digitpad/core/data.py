@@ -127,12 +127,13 @@ def read_images(path: Path) -> np.ndarray:
     return _images_from(_read_bytes(path), path)
 
 
-def read_labels(path: Path) -> np.ndarray:
+def read_labels(path: Path, most: int = 9) -> np.ndarray:
+    """An IDX file of labels 0 to ``most`` (the samples' exports have 10, not a digit)."""
     labels = parse_idx(_read_bytes(path), path, LABELS_MAGIC)
     if labels.ndim != 1:
         raise DatasetError(f"{path}: labels must be one-dimensional, got shape {labels.shape}")
-    if labels.size and labels.max() > 9:
-        raise DatasetError(f"{path}: label {int(labels.max())} is outside 0-9")
+    if labels.size and labels.max() > most:
+        raise DatasetError(f"{path}: label {int(labels.max())} is outside 0-{most}")
     return labels
 
 

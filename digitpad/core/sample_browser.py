@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from digitpad.core.events import EventEmitter
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.samples import Sample, SampleFilter, SampleStore, Summary, check_label
 
 
+def group_name(label: int, plural: bool = True) -> str:
+    """A label's samples in words: "7s", or "'not a digit' samples"."""
+    if label == NOT_A_DIGIT:
+        return "'not a digit' samples" if plural else "'not a digit' sample"
+    return f"{label}s" if plural else str(label)
+
+
 class SampleBrowser:
-    """The samples of ``store()`` shown in the browser, grouped by digit (then oldest first).
+    """The samples of ``store()`` shown in the browser, grouped by label (then oldest first):
+    the digits, then those kept as not a digit (``NOT_A_DIGIT``, the highest label).
 
     ``store`` is a callable so the database opens only when the browser is first used.
     Events: ``changed`` (the rows or the undo state changed)."""
@@ -19,7 +28,8 @@ class SampleBrowser:
         self._store = store
         self.shown = SampleFilter()  # which samples: the dialog's filter writes it
         self.rows: list[Summary] = []
-        self.totals = [0] * 10  # samples of each digit in all, whatever the filter
+        # Samples of each label in all, whatever the filter: the digits, then NOT_A_DIGIT.
+        self.totals = [0] * (NOT_A_DIGIT + 1)
         # The undo stack: each step is the samples a deletion removed, or the labels a
         # relabelling replaced ({id: old label}).
         self._undo: list[list[Sample] | dict[int, int]] = []
@@ -42,10 +52,15 @@ class SampleBrowser:
         label, everyone = self.shown.label, sum(self.totals)
         if not everyone:
             return "No samples yet: draw a digit, then press the digit it is"
+        if label == NOT_A_DIGIT and not self.totals[label]:
+            return "No 'not a digit' samples yet: draw something that is no digit and press N"
         if label is not None and not self.totals[label]:
             return f"No {label}s yet: draw a {label} and press {label}"
         if label is not None:  # only the misread ones are asked for
-            return f"None misread: the model read all your {label}s right when you kept them"
+            return (
+                f"None misread: the model read all your {group_name(label)} right when you "
+                "kept them"
+            )
         return "None misread: the model read all your samples right when you kept them"
 
     def relabel(self, ids: Sequence[int], label: int) -> None:

@@ -1,7 +1,8 @@
 """Teaching: the answer on screen confirmed or corrected becomes a kept sample.
 
 What the window's digit buttons and keys do, without Qt: the drawing, what the model in use
-said about it and the digit the user meant go into the samples store (``samples/store.py``).
+said about it and the digit the user meant (or that it is none: ``NOT_A_DIGIT``) go into
+the samples store (``samples/store.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.core.events import EventEmitter
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.samples import (
     Sample,
     SampleError,
@@ -21,6 +23,7 @@ from digitpad.core.samples import (
     Summary,
     check_label,
     input_digest,
+    label_text,
 )
 from digitpad.core.strokes import Stroke
 from digitpad.core.viewer import ViewerModel
@@ -28,7 +31,8 @@ from digitpad.core.viewer import ViewerModel
 
 @dataclass(frozen=True)
 class Kept:
-    """A sample just stored: its id, the digit meant, what the model had said."""
+    """A sample just stored: its id, the label meant (a digit or ``NOT_A_DIGIT``), what
+    the model had said."""
 
     sample_id: int
     label: int
@@ -40,17 +44,34 @@ class Kept:
         said = (
             "it read it right"
             if self.predicted == self.label
-            else f"it read {self.predicted}"
+            else f"it read {label_text(self.predicted)}"
             if self.predicted is not None
             else "no model read it"
         )
         kept = f"Kept sample {self.sample_id} again" if again else "Kept"
-        return f"{kept} as {a_digit(self.label)} ({said}): {self.count:,} of your samples"
+        return f"{kept} as {as_label(self.label)} ({said}): {self.count:,} of your samples"
 
 
 def a_digit(digit: int) -> str:
     """'a 7', 'an 8': the digit with its article, as it is read aloud."""
     return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
+def as_label(label: int) -> str:
+    """What "kept as" is followed by: 'a 7', or 'not a digit'."""
+    return label_text(label) if label == NOT_A_DIGIT else a_digit(label)
+
+
+def not_a_digit_left_out(labels: np.ndarray, network_name: str) -> str | None:
+    """The line a training run on the user's samples says when its network has no "not a
+    digit" output, so those kept as not a digit are left out (None when there are none)."""
+    count = int((np.asarray(labels) == NOT_A_DIGIT).sum())
+    if not count:
+        return None
+    return (
+        f"{count:,} 'not a digit' sample{'' if count == 1 else 's'} left out: "
+        f"{network_name} has no 'not a digit' output"
+    )
 
 
 def n_samples(count: int) -> str:
@@ -103,28 +124,40 @@ class Teacher:
         """Whether there is an answer to confirm or correct: a drawing the model read."""
         return self.viewer.verdict is not None and self.viewer.input is not None
 
+    def answer(self) -> int | None:
+        """The answer on screen as a label: ``NOT_A_DIGIT`` when the network has that
+        output and calls the drawing so (the window says "not a digit"), else its digit;
+        None with no answer."""
+        viewer = self.viewer
+        if viewer.verdict is None:
+            return None
+        if viewer.knows_non_digits and viewer.unfamiliar:
+            return NOT_A_DIGIT
+        return viewer.verdict.digit
+
     def teach(self, label: int, strokes: Sequence[Stroke], canvas: np.ndarray) -> Kept:
-        """Keep the drawing as a ``label``; SampleError (a message for the user) when it
-        cannot be: nothing read yet, a bad label, a drawing already kept, a store that
-        cannot be written."""
+        """Keep the drawing as a ``label`` (a digit or ``NOT_A_DIGIT``); SampleError (a
+        message for the user) when it cannot be: nothing read yet, a bad label, a drawing
+        already kept, a store that cannot be written."""
         label = check_label(label)
         if not self.can_teach():
             raise SampleError("draw a digit first: there is no answer to correct yet")
         viewer = self.viewer
         name, sha256 = self._model_identity()
+        predicted = self.answer()
         sample = Sample(
             strokes=tuple(strokes),
             canvas=canvas,
             network_input=viewer.input,
             label=label,
-            predicted=viewer.verdict.digit,
+            predicted=predicted,
             probabilities=viewer.probabilities,
             model_name=name,
             model_sha256=sha256,
         )
         store = self.store
         sample_id = store.add(sample)
-        self.last = Kept(sample_id, label, viewer.verdict.digit, store.count())
+        self.last = Kept(sample_id, label, predicted, store.count())
         self.kept.emit(self.last)
         return self.last
 

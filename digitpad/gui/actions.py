@@ -179,6 +179,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         for digit in range(10)
     ),
     ActionSpec(
+        "teach_not_a_digit",
+        "Samples",
+        "It Is &Not a Digit",
+        ("N",),
+        "Keep the drawing as one of your samples, labelled 'not a digit' (a letter, a "
+        "doodle): a network with that output learns it so",
+        help_group="Teaching",
+    ),
+    ActionSpec(
         "samples_browser",
         "Samples",
         "My &Samples…",

@@ -1,5 +1,6 @@
-"""Samples > My Samples…: the user's samples as thumbnails grouped by digit, to filter,
-relabel (a digit key), delete (with undo), open on the canvas, export and import.
+"""Samples > My Samples…: the user's samples as thumbnails grouped by digit (those kept as
+not a digit last), to filter, relabel (a digit key, or N), delete (with undo), open on the
+canvas, export and import.
 
 A view of ``core.sample_browser.SampleBrowser``: it holds the rows and the undo stack;
 this dialog shows them and writes the user's choices back."""
@@ -42,7 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.sample_browser import SampleBrowser
+from digitpad.core.network import NOT_A_DIGIT
+from digitpad.core.sample_browser import SampleBrowser, group_name
 from digitpad.core.samples import (
     IDX_IMAGES,
     Sample,
@@ -50,6 +52,7 @@ from digitpad.core.samples import (
     SampleFilter,
     export_idx,
     export_npz,
+    label_text,
     read_export,
 )
 from digitpad.core.teaching import n_samples
@@ -57,6 +60,23 @@ from digitpad.gui import file_dialogs
 from digitpad.gui.messages import Messages
 
 THUMBNAIL = 56  # pixels: two per input pixel
+# The labels in the order of the filter's and the relabel box's entries after the first.
+LABELS = (*range(10), NOT_A_DIGIT)
+
+
+def heading_text(label: int) -> str:
+    """A group's name at its head: "7", or "Not a digit"."""
+    return "Not a digit" if label == NOT_A_DIGIT else str(label)
+
+
+def tile_text(label: int, predicted: int | None) -> str:
+    """Under a thumbnail: its label, and what the model read when it was not that."""
+    text = "not a digit" if label == NOT_A_DIGIT else str(label)
+    if predicted is None or predicted == label:
+        return text
+    return text + (" (read none)" if predicted == NOT_A_DIGIT else f" (read {predicted})")
+
+
 NPZ_FILTER = "Samples archive (*.npz)"
 IDX_FILTER = "MNIST-style IDX files (a folder)"
 
@@ -87,6 +107,7 @@ def thumbnail_list(name: str, selection: QAbstractItemView.SelectionMode) -> QLi
     view.setGridSize(QSize(THUMBNAIL + 36, THUMBNAIL + 34))
     view.setResizeMode(QListWidget.ResizeMode.Adjust)
     view.setMovement(QListWidget.Movement.Static)
+    view.setWordWrap(True)  # "not a digit (read 4)" in two lines, not cut
     view.setSelectionMode(selection)
     return view
 
@@ -109,7 +130,9 @@ class SamplesDialog(QDialog):
 
     def _create_widgets(self) -> None:
         self.digit_filter = QComboBox()
-        self.digit_filter.addItems(["All digits", *(f"Only {d}s" for d in range(10))])
+        self.digit_filter.addItems(
+            ["All samples", *(f"Only {d}s" for d in range(10)), "Only 'not a digit'"]
+        )
         self.digit_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.misread_only = QCheckBox("Only those it misread")
         self.misread_only.toggled.connect(self._on_filter_changed)
@@ -128,8 +151,8 @@ class SamplesDialog(QDialog):
         self.tile = self.list.gridSize()
         self.list.setGridSize(QSize())
         self.list.setToolTip(
-            "Your samples. Select some, then press a digit key to relabel them, Delete to "
-            "delete them; double-click one to open it on the canvas."
+            "Your samples. Select some, then press a digit key (or N, not a digit) to relabel "
+            "them, Delete to delete them; double-click one to open it on the canvas."
         )
         self.list.itemDoubleClicked.connect(self._on_list_item_double_clicked)
         self.list.viewport().installEventFilter(self)
@@ -149,7 +172,7 @@ class SamplesDialog(QDialog):
         self.open_button = QPushButton("Open on Canvas")
         self.open_button.clicked.connect(self._on_open_clicked)
         self.relabel_box = QComboBox()
-        self.relabel_box.addItems(["Relabel as…", *(str(d) for d in range(10))])
+        self.relabel_box.addItems(["Relabel as…", *(str(d) for d in range(10)), "Not a digit"])
         self.relabel_box.activated.connect(self._on_relabel_activated)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self._on_delete_clicked)
@@ -168,9 +191,10 @@ class SamplesDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self, self._on_delete_clicked)
         QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self._on_delete_clicked)
-        # Before the list's own type-to-find: a digit key relabels the selection.
-        for digit in range(10):
-            QShortcut(QKeySequence(str(digit)), self, functools.partial(self._on_digit_key, digit))
+        # Before the list's own type-to-find: a digit key (or N) relabels the selection.
+        for label in LABELS:
+            key = QKeySequence("N" if label == NOT_A_DIGIT else str(label))
+            QShortcut(key, self, functools.partial(self._on_digit_key, label))
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -200,18 +224,19 @@ class SamplesDialog(QDialog):
         heading_font.setBold(True)
         group = None
         for row in self.browser.rows:
-            if row.label != group:  # each digit's samples start a row, under a line naming them
+            if row.label != group:  # each label's samples start a row, under a line naming them
                 group = row.label
                 count = shown[group]
-                heading = QListWidgetItem(f"{group} — {n_samples(count)}")
+                heading = QListWidgetItem(f"{heading_text(group)} — {n_samples(count)}")
                 heading.setFont(heading_font)
                 heading.setFlags(Qt.ItemFlag.ItemIsEnabled)  # not selectable: no sample
                 heading.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-                heading.setToolTip(f"{n_samples(count)} labelled {group} shown")
+                heading.setToolTip(f"{n_samples(count)} labelled {label_text(group)} shown")
                 heading.setSizeHint(self._heading_size(heading_font))
                 self.list.addItem(heading)
-            text = str(row.label) if not row.misread else f"{row.label} (read {row.predicted})"
-            item = QListWidgetItem(thumbnail(row.network_input), text)
+            item = QListWidgetItem(
+                thumbnail(row.network_input), tile_text(row.label, row.predicted)
+            )
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setSizeHint(self.tile)
             item.setToolTip(f"sample {row.id}, kept {row.created}")
@@ -219,7 +244,7 @@ class SamplesDialog(QDialog):
             item.setSelected(row.id in selected)
         counts = self.browser.totals
         total = sum(counts)
-        per_digit = ", ".join(f"{d}: {n}" for d, n in enumerate(counts) if n)
+        per_digit = ", ".join(f"{label_text(d)}: {n}" for d, n in enumerate(counts) if n)
         # With none at all, the note in the list's place says so (and how to keep some).
         self.summary.setText(f"{n_samples(total)} ({per_digit})" if total else "")
         self.list.verticalScrollBar().setValue(scrolled)
@@ -264,13 +289,13 @@ class SamplesDialog(QDialog):
     def _on_filter_changed(self) -> None:
         index = self.digit_filter.currentIndex()
         self.browser.shown = SampleFilter(
-            None if index == 0 else index - 1, self.misread_only.isChecked()
+            None if index == 0 else LABELS[index - 1], self.misread_only.isChecked()
         )
         self.refresh()
 
-    def _on_digit_key(self, digit: int) -> None:
+    def _on_digit_key(self, label: int) -> None:
         if self.selected_ids():
-            self._relabel(digit)
+            self._relabel(label)
 
     def _relabel(self, label: int) -> None:
         try:
@@ -280,7 +305,7 @@ class SamplesDialog(QDialog):
 
     def _on_relabel_activated(self, index: int) -> None:
         if index > 0:
-            self._relabel(index - 1)
+            self._relabel(LABELS[index - 1])
         self.relabel_box.setCurrentIndex(0)
 
     def _on_delete_clicked(self) -> None:
@@ -330,7 +355,11 @@ class SamplesDialog(QDialog):
             self,
             file_dialogs.Files.SAMPLES,
             f"Export {n_samples(count)}{which}",
-            "my-samples.npz" if shown.label is None else f"my-{shown.label}s.npz",
+            "my-samples.npz"
+            if shown.label is None
+            else "my-not-a-digit.npz"
+            if shown.label == NOT_A_DIGIT
+            else f"my-{shown.label}s.npz",
             f"{NPZ_FILTER};;{IDX_FILTER}",
         )
         if not path:
@@ -354,7 +383,7 @@ class SamplesDialog(QDialog):
     def _filter_text(self) -> str:
         """The samples the filter shows, in words: "the 7s", "the misread 7s", "the misread"."""
         shown = self.browser.shown
-        digits = "" if shown.label is None else f" {shown.label}s"
+        digits = "" if shown.label is None else f" {group_name(shown.label)}"
         return "the" + (" misread" if shown.misread_only else "") + (digits or " ones")
 
     def _on_import_clicked(self) -> None:

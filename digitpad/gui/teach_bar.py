@@ -1,5 +1,6 @@
-"""Under the answer: confirm it (Enter) or give the digit it really is (a button or its
-key), and the drawing is kept as one of the user's samples (core/teaching.py)."""
+"""Under the answer: confirm it (Enter), give the digit it really is (a button or its key)
+or say it is no digit at all (N), and the drawing is kept as one of the user's samples
+(core/teaching.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
-from digitpad.core.samples import AlreadyStored, Sample, SampleError
-from digitpad.core.teaching import Teacher, a_digit
+from digitpad.core.network import NOT_A_DIGIT
+from digitpad.core.samples import AlreadyStored, Sample, SampleError, label_text
+from digitpad.core.teaching import Teacher, as_label
 from digitpad.gui.actions import connect_actions
 from digitpad.gui.canvas import DrawingCanvas
 from digitpad.gui.messages import Messages
 
 DIGIT_ACTIONS = tuple(f"teach_{digit}" for digit in range(10))
+NOT_A_DIGIT_ACTION = "teach_not_a_digit"
 
 
 class TeachBar(QWidget):
-    """A row of the ten digits and a tick: the Samples menu's actions as buttons."""
+    """A tick, the ten digits and "Not a digit": the Samples menu's actions as buttons."""
 
     def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,8 +35,9 @@ class TeachBar(QWidget):
         self.caption = QLabel("Right?")
         self.caption.setToolTip(
             "Keep this drawing as one of your samples: Enter if the answer is right, "
-            "else the digit it is (its button or key)"
+            "else the digit it is (its button or key), or N if it is no digit at all"
         )
+        self.caption.setMinimumWidth(1)  # it asks the panel for none of its room: resizeEvent
         layout.addWidget(self.caption)
         self.confirm = self._button(actions["teach_confirm"], "✓")
         layout.addWidget(self.confirm)
@@ -41,6 +45,27 @@ class TeachBar(QWidget):
         self.digits = [self._button(actions[name], name[-1]) for name in DIGIT_ACTIONS]
         for button in self.digits:
             layout.addWidget(button)
+        layout.addSpacing(6)
+        self.not_a_digit = self._button(actions[NOT_A_DIGIT_ACTION], "Not a digit")
+        self.not_a_digit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Its words whole, whatever the room: the digits narrow first, then "Right?" goes.
+        words = self.not_a_digit.fontMetrics().horizontalAdvance(self.not_a_digit.text())
+        self.not_a_digit.setMinimumWidth(words + 10)
+        layout.addWidget(self.not_a_digit)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # "Right?" only asks what the buttons' tooltips say: on a narrow panel (1024 px
+        # screens) it gives its room to "Not a digit" rather than cut it.
+        # Its minimum is 1 px, so the bar never asks the panel for its room; shown only
+        # when the buttons have theirs beside its whole word.
+        others = self.layout().minimumSize().width() - (
+            self.caption.minimumWidth() + self.layout().spacing()
+            if self.caption.isVisibleTo(self)
+            else 0
+        )
+        wanted = self.caption.sizeHint().width() + self.layout().spacing()
+        self.caption.setVisible(event.size().width() >= others + wanted)
 
     def _button(self, action: QAction, text: str) -> QToolButton:
         # The menu says "It Is a 7"; the button, which shows the icon text, just "7".
@@ -48,8 +73,9 @@ class TeachBar(QWidget):
         button = QToolButton()
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        button.setMinimumWidth(18)
+        # The room the words leave, shared: "Right?" and "Not a digit" keep theirs whole.
+        button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        button.setMinimumWidth(16)
         return button
 
 
@@ -90,6 +116,7 @@ class Teaching(QObject):
             name: functools.partial(self._on_digit_triggered, digit)
             for digit, name in enumerate(DIGIT_ACTIONS)
         }
+        slots[NOT_A_DIGIT_ACTION] = functools.partial(self._on_digit_triggered, NOT_A_DIGIT)
         slots["teach_confirm"] = self._on_teach_confirm_triggered
         connect_actions(actions, slots)
         teacher.recovered.connect(self._on_teacher_recovered)
@@ -110,7 +137,7 @@ class Teaching(QObject):
 
     def _on_viewer_changed(self) -> None:
         enabled = self.teacher.can_teach()
-        for name in (*DIGIT_ACTIONS, "teach_confirm"):
+        for name in (*DIGIT_ACTIONS, NOT_A_DIGIT_ACTION, "teach_confirm"):
             self.actions[name].setEnabled(enabled)
 
     def keep(self, label: int) -> bool:
@@ -145,7 +172,10 @@ class Teaching(QObject):
             if found is None or found.label == label:
                 self.status.emit(f"Not kept: {exc}", 8000)
                 return
-            question = f"Sample {found.id} is labelled {found.label}. Relabel it as {label}?"
+            question = (
+                f"Sample {found.id} is labelled {label_text(found.label)}. "
+                f"Relabel it as {label_text(label)}?"
+            )
             if not self.messages.confirm("Relabel sample", question):
                 return
             old = self.teacher.relabel(found.id, label)
@@ -153,7 +183,8 @@ class Teaching(QObject):
             self._complain("Not relabelled", exc)
             return
         self.status.emit(
-            f"Sample {found.id} relabelled: {a_digit(label)} (it was labelled {old})", 8000
+            f"Sample {found.id} relabelled: {as_label(label)} (it was labelled {label_text(old)})",
+            8000,
         )
 
     def _on_canvas_clear_undone(self, reason: object) -> None:
@@ -187,9 +218,9 @@ class Teaching(QObject):
 
     def _on_teach_confirm_triggered(self) -> None:
         self.catch_up()
-        verdict = self.teacher.viewer.verdict
-        if verdict is not None:
-            self.keep(verdict.digit)
+        answer = self.teacher.answer()  # "not a digit" when the window says so
+        if answer is not None:
+            self.keep(answer)
 
     def _on_digit_triggered(self, digit: int, checked: bool = False) -> None:
         self.keep(digit)

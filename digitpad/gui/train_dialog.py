@@ -42,6 +42,7 @@ from digitpad.core.model_io import Model
 from digitpad.core.record import ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
+from digitpad.core.teaching import not_a_digit_left_out
 from digitpad.core.training import OPTIMIZERS, SAMPLES_RATIO, TrainConfig, fine_tune_config
 from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
@@ -214,10 +215,17 @@ class SamplesBox(QGroupBox):
         )
         self.note = QLabel()
         self.note.setWordWrap(True)
+        # Samples kept as "not a digit" that the network to train cannot learn: said, not
+        # refused (the digits are learned all the same).
+        self.left_out = QLabel()
+        self.left_out.setObjectName("samples_left_out")
+        self.left_out.setWordWrap(True)
+        self.left_out.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.include)
         layout.addWidget(self.fine_tune)
         layout.addWidget(self.note)
+        layout.addWidget(self.left_out)
 
     def show_count(self, personal: PersonalSet | None, problem: str | None) -> None:
         """How many samples there are to include (or why none can be read)."""
@@ -438,6 +446,7 @@ class TrainDialog(QDialog):
                 f"The model in use, <b>{html.escape(name)}</b>, trained further from its "
                 "weights. Untick <i>Fine-tune</i> to train a new network instead."
             )
+        self._show_left_out(fine_tune)
         self.train_button.setEnabled(
             not self.busy()
             and self.data.folder is not None
@@ -448,6 +457,24 @@ class TrainDialog(QDialog):
             training and self.follow.isChecked() and self._window() is not None
         )
         self.data.set_enabled(not training)
+
+    def _show_left_out(self, fine_tune: bool) -> None:
+        """One line when the samples include some kept as "not a digit" and the network to
+        train has no such output."""
+        line = None
+        if self.samples.include.isChecked() and self.personal is not None:
+            model = self.model_in_use()
+            if fine_tune and model is not None:
+                knows, name = model.network.knows_non_digits, model.metadata.name
+            elif self.network_box.spec_error is None:
+                start = NewNetwork(self.network_box.arch(), self.network_box.spec())
+                knows, name = start.knows_non_digits, start.arch
+            else:
+                knows, name = True, ""
+            if not knows:
+                line = not_a_digit_left_out(self.personal.labels, name or "this network")
+        self.samples.left_out.setText(line or "")
+        self.samples.left_out.setVisible(line is not None)
 
     def _on_background_done(self) -> None:
         if self.training is not None and not self.training.is_running():

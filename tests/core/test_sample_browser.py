@@ -18,7 +18,7 @@ def test_the_browser_model_groups_relabels_and_undoes(tmp_path):
     browser.changed.connect(lambda: events.append(len(browser.rows)))
     browser.refresh()
     assert [(r.label, r.id) for r in browser.rows] == [(0, 4), (2, 2), (5, 1), (5, 3)]
-    assert browser.totals == [1, 0, 1, 0, 0, 2, 0, 0, 0, 0]
+    assert browser.totals == [1, 0, 1, 0, 0, 2, 0, 0, 0, 0, 0]  # the last: not a digit
     browser.relabel([2], 7)
     assert [(r.label, r.id) for r in browser.rows] == [(0, 4), (5, 1), (5, 3), (7, 2)]
     browser.delete([1, 4])
@@ -66,4 +66,32 @@ def test_undo_never_touches_a_sample_kept_after_a_deletion(tmp_path):
     assert browser.undo() == [c]
     assert store.get(d).label == 7 and store.get(c).label == 3
     assert sorted(row.id for row in browser.rows) == sorted([a, b, c, d])
+    store.close()
+
+
+def test_not_a_digit_samples_are_grouped_after_the_digits_and_relabel_both_ways(tmp_path):
+    from digitpad.core.network import NOT_A_DIGIT
+
+    store = SampleStore(tmp_path / "s.sqlite")
+    for seed, label in enumerate([NOT_A_DIGIT, 9, 0, NOT_A_DIGIT]):
+        store.add(drawing(seed, label))
+    browser = SampleBrowser(lambda: store)
+    browser.refresh()
+    assert [(r.label, r.id) for r in browser.rows] == [
+        (0, 3),
+        (9, 2),
+        (NOT_A_DIGIT, 1),
+        (NOT_A_DIGIT, 4),
+    ]
+    assert browser.totals[NOT_A_DIGIT] == 2
+    browser.relabel([1], 4)
+    browser.relabel([2, 3], NOT_A_DIGIT)
+    assert [r.label for r in browser.rows] == [4, *[NOT_A_DIGIT] * 3]
+    assert browser.undo() == [2, 3] and browser.undo() == [1]
+    assert [store.get(i).label for i in (1, 2, 3, 4)] == [NOT_A_DIGIT, 9, 0, NOT_A_DIGIT]
+    from digitpad.core.samples import SampleFilter
+
+    browser.shown = SampleFilter(NOT_A_DIGIT)
+    browser.refresh()
+    assert [r.id for r in browser.rows] == [1, 4]
     store.close()

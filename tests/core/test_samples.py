@@ -96,11 +96,14 @@ def test_a_sample_comes_back_as_it_went_in(tmp_path):
 @pytest.mark.parametrize(
     "change,message",
     [
-        ({"label": 10}, "label must be a digit from 0 to 9, got 10"),
+        ({"label": 11}, "label must be a digit from 0 to 9 or 10 \\(not a digit\\), got 11"),
         ({"label": -1}, "got -1"),
         ({"label": True}, "got True"),
         ({"label": "7"}, "got '7'"),
-        ({"predicted": 12}, "predicted digit must be a digit from 0 to 9, got 12"),
+        (
+            {"predicted": 12},
+            "predicted label must be a digit from 0 to 9 or 10 \\(not a digit\\), got 12",
+        ),
         ({"network_input": np.zeros((28, 28))}, "an empty drawing is no sample"),
         ({"canvas": np.zeros((28, 28))}, "canvas image must be 280x280"),
         ({"probabilities": np.ones(3)}, "probabilities must be 10 numbers"),
@@ -724,8 +727,8 @@ def test_an_export_can_take_only_the_samples_a_filter_takes(tmp_path):
         ]
         other.add_many(read_export(tmp_path / "idx"))
         assert [s.label for s in other.all()] == [5, 5, 2]  # the misread 5 was there already
-    with pytest.raises(SampleError, match="label must be a digit from 0 to 9, got 10"):
-        SampleFilter(10)
+    with pytest.raises(SampleError, match="label must be a digit from 0 to 9 or 10"):
+        SampleFilter(11)
 
 
 def test_a_migration_that_fails_midway_leaves_the_old_store_as_it_was(tmp_path, monkeypatch):
@@ -746,3 +749,143 @@ def test_a_migration_that_fails_midway_leaves_the_old_store_as_it_was(tmp_path, 
     monkeypatch.undo()
     with SampleStore(path) as store:  # and the next opening migrates it
         assert [(s.id, s.label, s.held_out) for s in store.all()] == FIXTURE_V1_SAMPLES
+
+
+FIXTURE_V2 = Path(__file__).resolve().parent / "samples_v2" / "samples-v2.sqlite"
+# What make_store.py left in it: (id, label, held out); ids 2 and 6 deleted, and 12, the
+# newest, too (schema 2 never gives it again).
+FIXTURE_V2_SAMPLES = [
+    (1, 4, False),
+    (3, 2, False),
+    (4, 4, True),
+    (5, 2, False),
+    (7, 4, False),
+    (8, 5, True),  # a 2, relabelled
+    (9, 9, False),
+    (10, 1, False),  # an image opened from a file: no strokes
+    (11, 0, False),
+]
+FIXTURE_V2_KEPT = [(0, 1), (1, 1), (2, 3), (4, 4), (7, 1), (9, 2)]
+
+
+def tables_of(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of the store, every column, to the byte."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return {
+            "samples": db.execute(f"SELECT {COLUMNS} FROM samples ORDER BY id").fetchall(),
+            "kept": db.execute("SELECT label, count FROM kept ORDER BY label").fetchall(),
+            "sequence": db.execute("SELECT name, seq FROM sqlite_sequence").fetchall(),
+        }
+
+
+def test_a_store_written_by_schema_2_opens_migrated_and_keeps_everything(tmp_path):
+    from digitpad.core.network import NOT_A_DIGIT
+
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V2, path)
+    before = tables_of(path)
+    assert [(row[0], row[1], bool(row[12])) for row in before["samples"]] == FIXTURE_V2_SAMPLES
+    assert before["kept"] == FIXTURE_V2_KEPT and before["sequence"] == [("samples", 12)]
+    with SampleStore(path) as store:
+        assert store.recovered_from is None
+        samples = store.all()
+        assert [(s.id, s.label, s.held_out) for s in samples] == FIXTURE_V2_SAMPLES
+        assert samples[0].model_name == "default" and samples[0].probabilities.argmax() == 4
+    assert tables_of(path) == before  # every column of every row, the counts, the sequence
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with SampleStore(path) as store:
+        # Not a digit, stored as a label of its own; ids go on above the newest deleted (12).
+        new = [store.add(drawing(seed, NOT_A_DIGIT, predicted=NOT_A_DIGIT)) for seed in range(3)]
+        assert new == [13, 14, 15]
+        assert [store.get(i).held_out for i in new] == [False, False, True]  # its 3rd
+        assert store.add(drawing(9, 4)) == 16 and not store.get(16).held_out  # the 5th 4
+        assert store.counts() == [1, 1, 2, 0, 4, 1, 0, 0, 0, 1, 3]
+        assert store.relabel(16, NOT_A_DIGIT) == 4 and store.get(16).label == NOT_A_DIGIT
+        assert store.relabel(13, 2) == NOT_A_DIGIT
+    after = tables_of(path)
+    assert after["samples"][: len(before["samples"])] == before["samples"]
+
+
+def test_a_migration_to_schema_3_that_fails_midway_leaves_the_store_as_it_was(
+    tmp_path, monkeypatch
+):
+    import digitpad.core.samples.store as store_module
+
+    path = tmp_path / "s.sqlite"
+    shutil.copy(FIXTURE_V2, path)
+    before = tables_of(path)
+    *done, last = store_module._MIGRATIONS
+    failing = (*last, "SELECT no_such_function()")  # after both tables were rebuilt
+    monkeypatch.setattr(store_module, "_MIGRATIONS", (*done, failing))
+    with pytest.raises(SampleError, match=f"{path}: cannot open the samples database"):
+        SampleStore(path)
+    assert tables_of(path) == before and not list(tmp_path.glob("*damaged*"))
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    monkeypatch.undo()
+    with SampleStore(path) as store:
+        assert [(s.id, s.label, s.held_out) for s in store.all()] == FIXTURE_V2_SAMPLES
+
+
+def test_not_a_digit_samples_go_out_and_come_back_as_such(tmp_path):
+    from digitpad.core.network import NOT_A_DIGIT
+    from digitpad.core.samples import SampleFilter, export_idx, export_npz, read_export
+
+    with SampleStore(tmp_path / "a.sqlite") as store:
+        for seed, (label, predicted) in enumerate(
+            [(NOT_A_DIGIT, 4), (3, 3), (NOT_A_DIGIT, NOT_A_DIGIT), (1, NOT_A_DIGIT)]
+        ):
+            store.add(drawing(seed, label, predicted=predicted))
+        mine = [(s.label, s.predicted, s.digest, s.created) for s in store.all()]
+        npz, count = export_npz(store, tmp_path / "all.npz")
+        assert count == 4
+        assert export_npz(store, tmp_path / "none.npz", SampleFilter(NOT_A_DIGIT))[1] == 2
+        export_idx(store, tmp_path / "idx")
+    with SampleStore(tmp_path / "b.sqlite") as other:
+        assert other.add_many(read_export(npz)) == ([1, 2, 3, 4], 0)
+        assert [(s.label, s.predicted, s.digest, s.created) for s in other.all()] == mine
+        assert other.counts()[NOT_A_DIGIT] == 2
+    with SampleStore(tmp_path / "c.sqlite") as other:
+        other.add_many(read_export(tmp_path / "none.npz"))
+        assert [s.label for s in other.all()] == [NOT_A_DIGIT, NOT_A_DIGIT]
+    with SampleStore(tmp_path / "d.sqlite") as other:  # the inputs and labels alone
+        other.add_many(read_export(tmp_path / "idx"))
+        assert [s.label for s in other.all()] == [NOT_A_DIGIT, 3, NOT_A_DIGIT, 1]
+
+
+def test_an_export_written_before_not_a_digit_still_imports(tmp_path):
+    from digitpad.core.samples import read_export
+
+    with SampleStore(tmp_path / "s.sqlite") as store:
+        ids, skipped = store.add_many(read_export(FIXTURE_V2.with_suffix(".npz")))
+        assert (len(ids), skipped) == (len(FIXTURE_V2_SAMPLES), 0)
+        assert [s.label for s in store.all()] == [label for _, label, _ in FIXTURE_V2_SAMPLES]
+    shutil.copy(FIXTURE_V2, tmp_path / "v2.sqlite")
+    with SampleStore(tmp_path / "s.sqlite") as store, SampleStore(tmp_path / "v2.sqlite") as old:
+        assert [(s.digest, s.label, s.predicted, s.created) for s in store.all()] == [
+            (s.digest, s.label, s.predicted, s.created) for s in old.all()
+        ]
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"labels": [11]}, "labels must be digits 0-9 or 10 \\(not a digit\\)"),
+        ({"predicted": [11]}, "predicted must be digits 0-9 or 10 \\(not a digit\\), or -1"),
+    ],
+)
+def test_a_label_beyond_not_a_digit_is_refused_on_import(tmp_path, arrays, message):
+    from digitpad.core.samples import read_export
+
+    sample = drawing(0)
+    columns = {
+        "inputs": sample.network_input[None],
+        "labels": np.array([7]),
+        "predicted": np.array([-1]),
+    }
+    columns.update((name, np.array(values)) for name, values in arrays.items())
+    np.savez_compressed(tmp_path / "bad.npz", **columns)
+    with pytest.raises(SampleError, match=message):
+        read_export(tmp_path / "bad.npz")

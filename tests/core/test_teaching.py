@@ -53,3 +53,51 @@ def test_a_sample_taken_back_is_kept_again_under_its_number_and_found_by_its_inp
     teacher.close()
     with pytest.raises(SampleError, match="cannot"):
         Teacher(ViewerModel(), tmp_path / "samples.sqlite" / "below a file").take_back(1)
+
+
+def test_not_a_digit_is_named_and_the_answer_on_screen_is_kept_as_it_reads(tmp_path):
+    """Enter keeps the answer shown: "not a digit" when a network with that output calls
+    the drawing so (the window says so in the big type), its digit otherwise."""
+    import numpy as np
+
+    from digitpad.core.doodles import doodle
+    from digitpad.core.model_io import Model, ModelMetadata
+    from digitpad.core.network import NOT_A_DIGIT, Network
+    from digitpad.core.strokes import render
+    from digitpad.core.teaching import Teacher, as_label, not_a_digit_left_out
+    from digitpad.core.viewer import ViewerModel
+
+    from .test_not_a_digit_samples import SPEC
+
+    assert as_label(NOT_A_DIGIT) == "not a digit" and as_label(8) == "an 8"
+    assert Kept(4, NOT_A_DIGIT, 3, 9).message() == (
+        "Kept as not a digit (it read 3): 9 of your samples"
+    )
+    assert Kept(4, 7, NOT_A_DIGIT, 9).message() == (
+        "Kept as a 7 (it read not a digit): 9 of your samples"
+    )
+    assert not_a_digit_left_out(np.array([1, NOT_A_DIGIT]), "classic") == (
+        "1 'not a digit' sample left out: classic has no 'not a digit' output"
+    )
+    assert not_a_digit_left_out(np.array([1, 2]), "classic") is None
+    strokes = doodle("house", 0)
+    canvas = render(strokes)
+    for spec in (SPEC, {**SPEC, "layers": [*SPEC["layers"][:-1], {"type": "dense", "units": 10}]}):
+        network = Network(spec, np.random.default_rng(0))
+        viewer = ViewerModel()
+        viewer.use_model(Model(network, ModelMetadata(name="tiny")))
+        viewer.update(canvas)
+        for above, unfamiliar in ((1.0, True), (-1.0, False)):
+            threshold = viewer.familiarity + above
+            viewer.use_model(
+                Model(network, ModelMetadata("tiny", metrics={"familiarity_threshold": threshold}))
+            )
+            assert viewer.unfamiliar == unfamiliar
+            teacher = Teacher(viewer, tmp_path / f"{network.knows_non_digits}{above}.sqlite")
+            says_none = unfamiliar and network.knows_non_digits
+            expected = NOT_A_DIGIT if says_none else viewer.verdict.digit
+            assert teacher.answer() == expected
+            kept = teacher.teach(NOT_A_DIGIT, strokes, canvas)
+            assert teacher.store.get(kept.sample_id).predicted == expected
+            assert (kept.label, kept.predicted) == (NOT_A_DIGIT, expected)
+            teacher.close()

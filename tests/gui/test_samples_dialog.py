@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.sample_browser import SampleBrowser
 from digitpad.core.samples import IDX_LABELS, SampleStore
 from digitpad.gui.messages import Messages
@@ -77,13 +78,20 @@ def some_samples(tmp_path):
 
 
 def choose_digit(dialog, digit: int | None) -> None:
-    """The digit filter set with the keyboard: Home ("All digits"), then Down to "Only Ns"."""
+    """The digit filter set with the keyboard: Home ("All samples"), then Down to "Only Ns"
+    (or, last, "Only 'not a digit'")."""
     combo = dialog.digit_filter
     combo.setFocus()
     QTest.keyClick(combo, Qt.Key.Key_Home)
     for _ in range(0 if digit is None else digit + 1):
         QTest.keyClick(combo, Qt.Key.Key_Down)
-    assert combo.currentText() == ("All digits" if digit is None else f"Only {digit}s")
+    assert combo.currentText() == (
+        "All samples"
+        if digit is None
+        else "Only 'not a digit'"
+        if digit == NOT_A_DIGIT
+        else f"Only {digit}s"
+    )
 
 
 def shown_ids(dialog) -> list[int]:
@@ -183,3 +191,59 @@ def test_each_heading_stays_a_line_as_wide_as_the_list_when_the_dialog_resizes(
     five = dialog.list.visualItemRect(sample_items(dialog)[-1])
     assert five.top() > dialog.list.visualItemRect(dialog.list.item(4)).bottom()
     store.close()
+
+
+def test_not_a_digit_samples_are_a_group_of_their_own_to_filter_and_relabel(
+    qtbot, dialogs, tmp_path, settings
+):
+    store = some_samples(tmp_path)  # ids 1-5: 5, 2 (read 7), 5 (read 3), 0, 5
+    store.add(drawing(10, NOT_A_DIGIT, predicted=4))  # 6
+    store.add(drawing(11, NOT_A_DIGIT, predicted=NOT_A_DIGIT))  # 7
+    store.add(drawing(12, 8, predicted=NOT_A_DIGIT))  # 8: an 8 the model called none
+    dialog = open_dialog(qtbot, store, settings)
+    assert shown_ids(dialog) == [4, 2, 1, 3, 5, 8, 6, 7]  # after the digits
+    expected = ["0 — 1 sample", "2 — 1 sample", "5 — 3 samples", "8 — 1 sample"]
+    # Once the list has laid them out (a scroll bar came): each a line as wide as the list.
+    qtbot.waitUntil(lambda: headings(dialog) == [*expected, "Not a digit — 2 samples"])
+    texts = [item.text() for item in sample_items(dialog)]
+    assert texts[-3:] == ["8 (read none)", "not a digit (read 4)", "not a digit"]
+    assert "8 samples (0: 1, 2: 1, 5: 3, 8: 1, not a digit: 2)" in dialog.summary.text()
+    choose_digit(dialog, NOT_A_DIGIT)
+    assert shown_ids(dialog) == [6, 7]
+    qtbot.waitUntil(lambda: headings(dialog) == ["Not a digit — 2 samples"])
+    qtbot.mouseClick(dialog.misread_only, Qt.MouseButton.LeftButton)
+    assert shown_ids(dialog) == [6]  # read as a 4
+    qtbot.mouseClick(dialog.misread_only, Qt.MouseButton.LeftButton)
+    choose_digit(dialog, None)
+    # N relabels the selection "not a digit", as a digit key relabels it that digit.
+    activate(dialog, qtbot)
+    click_sample(dialog, 0)  # the 0
+    QTest.keyClick(dialog.list, Qt.Key.Key_N)
+    assert store.get(4).label == NOT_A_DIGIT
+    qtbot.waitUntil(lambda: headings(dialog)[-1] == "Not a digit — 3 samples")
+    click_sample(dialog, len(sample_items(dialog)) - 1)  # the last 'not a digit': id 7
+    assert dialog.selected_ids() == [7]
+    QTest.keyClick(dialog.list, Qt.Key.Key_3)
+    assert store.get(7).label == 3
+    # The relabel box has it too, after the digits.
+    click_sample(dialog, 1)  # the 3 (id 7) comes after the 2 now
+    assert dialog.selected_ids() == [7]
+    box = dialog.relabel_box
+    assert box.itemText(box.count() - 1) == "Not a digit"
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)  # its list drops down
+    qtbot.waitUntil(box.view().isVisible)
+    QTest.keyClick(box.view(), Qt.Key.Key_End)
+    QTest.keyClick(box.view(), Qt.Key.Key_Return)
+    assert store.get(7).label == NOT_A_DIGIT
+    QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
+    QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
+    QTest.keySequence(dialog.list, QKeySequence.StandardKey.Undo)
+    assert [store.get(i).label for i in (4, 7)] == [0, NOT_A_DIGIT]
+    choose_digit(dialog, NOT_A_DIGIT)
+    store.relabel_many({6: 1, 7: 1})
+    dialog.refresh()
+    assert dialog.empty_note.text() == (
+        "No 'not a digit' samples yet: draw something that is no digit and press N"
+    )
+    store.close()
+    assert not dialogs

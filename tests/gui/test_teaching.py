@@ -84,6 +84,49 @@ def test_enter_confirms_the_answer_and_the_buttons_do_what_the_keys_do(window, q
     assert not dialogs
 
 
+def test_the_not_a_digit_key_keeps_a_sample_of_that_kind(window, qtbot, dialogs):
+    from digitpad.core.doodles import doodle
+    from digitpad.core.network import NOT_A_DIGIT
+
+    for kind in ("face", "house"):
+        draw(window, [stroke.points.tolist() for stroke in doodle(kind, 3)])
+        read = window.viewer.verdict.digit
+        assert window.actions["teach_not_a_digit"].isEnabled()
+        if kind == "face":
+            QTest.keyClick(window.canvas, Qt.Key.Key_N)
+        else:  # the button does what the key does
+            bar = window.drawing.teach_bar
+            assert bar.not_a_digit.text() == "Not a digit" and bar.not_a_digit.isVisible()
+            qtbot.mouseClick(bar.not_a_digit, Qt.MouseButton.LeftButton)
+        assert window.canvas.is_empty()
+        count = 1 if kind == "face" else 2
+        assert window.statusBar().currentMessage() == (
+            f"Kept as not a digit (it read {read}): {count} of your samples"
+        )
+    samples = stored(window)
+    assert [s.label for s in samples] == [NOT_A_DIGIT, NOT_A_DIGIT]
+    assert all(s.misread and s.predicted in range(10) for s in samples)  # default reads digits
+    assert len(samples[0].strokes) == len(doodle("face", 3))
+    window.canvas_feed.update_now()  # the answer catches up: nothing drawn, nothing to keep
+    assert not window.actions["teach_not_a_digit"].isEnabled()
+    assert not dialogs
+
+
+def test_the_teach_bar_keeps_not_a_digit_whole_on_a_small_screen(window, qtbot):
+    bar = window.drawing.teach_bar
+    words = bar.not_a_digit.fontMetrics().horizontalAdvance("Not a digit")
+    for size, caption in (((1280, 720), True), ((1024, 600), False)):
+        window.resize(*size)
+        # "Right?" gives its room up on a narrow panel rather than cut "Not a digit".
+        qtbot.waitUntil(lambda caption=caption: bar.caption.isVisible() == caption)
+        assert bar.not_a_digit.width() >= words + 10
+        if caption:
+            assert bar.caption.width() >= bar.caption.sizeHint().width()
+        assert all(button.width() >= 16 for button in bar.digits)
+        right = bar.not_a_digit.mapTo(window, bar.not_a_digit.rect().topRight()).x()
+        assert right <= window.drawing.width()  # inside the panel, nothing cut
+
+
 def test_the_same_drawing_twice_is_refused_and_stays_on_the_canvas(window, qtbot, dialogs):
     keep(window, qtbot, 2, 2)
     (sample,) = stored(window)
@@ -381,6 +424,36 @@ def test_export_and_import_through_the_browser(window, qtbot, dialogs, monkeypat
 
 
 # -- fine-tuning on them in the retrain dialog ------------------------------------------------
+
+
+def test_the_retrain_dialog_says_in_one_line_which_samples_classic_leaves_out(
+    window, qtbot, dialogs, monkeypatch, mnist_dir
+):
+    from digitpad.core.doodles import doodle
+
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    window.model_menu.bundled_actions["classic"].trigger()
+    keep(window, qtbot, 4, 4)
+    keep(window, qtbot, 7, 7)
+    for seed in (1, 2):
+        draw(window, [stroke.points.tolist() for stroke in doodle("star", seed)])
+        QTest.keyClick(window.canvas, Qt.Key.Key_N)
+    assert len(stored(window)) == 4
+    window.actions["retrain"].trigger()
+    dialog = window.model_menu.train_dialog
+    qtbot.waitExposed(dialog)
+    box = dialog.samples
+    assert not box.left_out.isVisible()  # not included: nothing to say
+    qtbot.mouseClick(box.include, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(box.fine_tune, Qt.MouseButton.LeftButton)
+    assert box.include.isChecked() and box.fine_tune.isChecked()
+    assert box.left_out.isVisible() and box.left_out.text() == (
+        "2 'not a digit' samples left out: classic has no 'not a digit' output"
+    )
+    box.include.setFocus()  # a second click so soon would be a double-click: the key
+    QTest.keyClick(box.include, Qt.Key.Key_Space)
+    assert not box.include.isChecked() and not box.left_out.isVisible()
+    assert not dialogs
 
 
 def test_fine_tuning_the_model_in_use_on_your_samples_in_the_retrain_dialog(

@@ -1,5 +1,6 @@
-"""The user's own digits: the sample record (``sample``), the SQLite store (``store``),
-writing them out (``export``) and reading an export back (``importing``)."""
+"""The user's own digits (and drawings they say are none): the sample record (``sample``),
+the SQLite store (``store``), writing them out (``export``) and reading an export back
+(``importing``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from digitpad.core.samples.sample import (
     SampleError,
     check_label,
     input_digest,
+    label_text,
     strokes_from_json,
     strokes_to_json,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "export_idx",
     "export_npz",
     "input_digest",
+    "label_text",
     "read_export",
     "strokes_from_json",
     "strokes_to_json",

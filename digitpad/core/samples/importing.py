@@ -14,6 +14,7 @@ from typing import IO
 
 import numpy as np
 
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.preprocess import SIZE, fit_to_canvas
 from digitpad.core.samples.export import CHUNK_SAMPLES, IDX_IMAGES, IDX_LABELS
 from digitpad.core.samples.sample import MAX_POINTS, Sample, SampleError, strokes_from_json
@@ -53,8 +54,8 @@ class ExportedSamples:
     that sample is yielded, so ``SampleStore.add_many`` stores none of them."""
 
     path: Path
-    labels: np.ndarray  # (N,) digits
-    predicted: np.ndarray | None  # (N,) digits, -1 for none
+    labels: np.ndarray  # (N,) digits, or NOT_A_DIGIT
+    predicted: np.ndarray | None  # (N,) digits or NOT_A_DIGIT, -1 for none
     created: np.ndarray | None  # (N,) str
 
     def __len__(self) -> int:
@@ -233,7 +234,7 @@ def _read_idx(folder: Path) -> _IdxSamples:
 
     images = _idx_file(folder, IDX_IMAGES)
     try:
-        labels = read_labels(_idx_file(folder, IDX_LABELS))
+        labels = read_labels(_idx_file(folder, IDX_LABELS), most=NOT_A_DIGIT)
     except DatasetError as exc:
         raise SampleError(str(exc)) from exc
     try:
@@ -321,11 +322,13 @@ def _read_npz(path: Path) -> _NpzSamples:
             raise SampleError(
                 f"{path}: {name} has shape {shapes[name]}; {count} samples need {shape}"
             )
-    if count and (labels.min() < 0 or labels.max() > 9):
-        raise SampleError(f"{path}: labels must be digits 0-9")
+    if count and (labels.min() < 0 or labels.max() > NOT_A_DIGIT):
+        raise SampleError(f"{path}: labels must be digits 0-9 or {NOT_A_DIGIT} (not a digit)")
     predicted = small.get("predicted")
-    if count and predicted is not None and (predicted.min() < -1 or predicted.max() > 9):
-        raise SampleError(f"{path}: predicted must be digits 0-9 (or -1 for none)")
+    if count and predicted is not None and (predicted.min() < -1 or predicted.max() > NOT_A_DIGIT):
+        raise SampleError(
+            f"{path}: predicted must be digits 0-9 or {NOT_A_DIGIT} (not a digit), or -1 for none"
+        )
     offsets = small.get("strokes_offsets")
     if ("strokes_utf8" in members) != (offsets is not None):
         raise SampleError(f"{path}: strokes_utf8 and strokes_offsets go together")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.preprocess import SIZE
 from digitpad.core.strokes import CANVAS_SIZE, Stroke
 
@@ -31,7 +32,8 @@ class AlreadyStored(SampleError):
 class Sample:
     """One labelled drawing, with what is needed to learn from it and to show it again: the
     strokes (so it reopens on the canvas stroke by stroke), the canvas image, the network's
-    input, the true label, what the model said and which model said it, and when.
+    input, the true label (a digit, or ``NOT_A_DIGIT``: a drawing the user says is none),
+    what the model said and which model said it, and when.
 
     ``strokes`` in canvas pixels (empty for an image opened from a file); ``canvas``
     (280, 280) float32 in [0, 1], ink white; ``network_input`` (28, 28) float32;
@@ -52,7 +54,7 @@ class Sample:
     def __post_init__(self) -> None:
         check_label(self.label)
         if self.predicted is not None:
-            check_label(self.predicted, "predicted digit")
+            check_label(self.predicted, "predicted label")
         if sum(len(stroke.points) for stroke in self.strokes) > MAX_POINTS:
             raise SampleError(f"a drawing of more than {MAX_POINTS:,} points is no digit")
         canvas = np.asarray(self.canvas, dtype=np.float32)
@@ -99,10 +101,21 @@ def input_digest(network_input: np.ndarray) -> str:
 
 
 def check_label(value: object, what: str = "label") -> int:
-    """A digit 0-9, or SampleError naming the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 9:
-        raise SampleError(f"{what} must be a digit from 0 to 9, got {value!r}")
+    """A digit 0-9 or ``NOT_A_DIGIT`` (10), or SampleError naming the value."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not 0 <= value <= NOT_A_DIGIT
+    ):
+        raise SampleError(
+            f"{what} must be a digit from 0 to 9 or {NOT_A_DIGIT} (not a digit), got {value!r}"
+        )
     return int(value)
+
+
+def label_text(label: int) -> str:
+    """A label as a list shows it: "7", or "not a digit"."""
+    return "not a digit" if label == NOT_A_DIGIT else str(label)
 
 
 def strokes_to_json(strokes: Sequence[Stroke]) -> str:

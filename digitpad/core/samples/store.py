@@ -13,25 +13,31 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.preprocess import SIZE
 from digitpad.core.samples.sample import (
     AlreadyStored,
     Sample,
     SampleError,
     check_label,
+    label_text,
     strokes_from_json,
     strokes_to_json,
 )
 from digitpad.core.strokes import CANVAS_SIZE
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_NAME = "samples.sqlite"
 APPLICATION_ID = 0x64706164  # "dpad": marks the file as digitpad's samples database
 BUSY_TIMEOUT_S = 10.0
 
-_SAMPLE_COLUMNS = """(
-        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-        predicted INTEGER CHECK (predicted BETWEEN 0 AND 9),
+
+def _sample_columns(top: int) -> str:
+    """The samples table's columns after ``id``, its labels 0 to ``top``: 9 before schema 3,
+    ``NOT_A_DIGIT`` since."""
+    return f"""
+        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND {top}),
+        predicted INTEGER CHECK (predicted BETWEEN 0 AND {top}),
         probabilities BLOB,
         strokes TEXT NOT NULL,
         canvas BLOB NOT NULL,
@@ -43,6 +49,15 @@ _SAMPLE_COLUMNS = """(
         input_digest TEXT NOT NULL,
         held_out INTEGER NOT NULL DEFAULT 0 CHECK (held_out IN (0, 1))
     )"""
+
+
+def _kept_table(name: str, top: int) -> str:
+    return f"""CREATE TABLE {name} (
+        label INTEGER PRIMARY KEY CHECK (label BETWEEN 0 AND {top}),
+        count INTEGER NOT NULL CHECK (count >= 0)
+    )"""
+
+
 _COLUMN_NAMES = (
     "id, label, predicted, probabilities, strokes, canvas, network_input, model_name, "
     "model_sha256, created, digest, input_digest, held_out"
@@ -54,7 +69,7 @@ _INDEXES = (
 # Schema 1: ids were SQLite's rowids, so a new sample took the id of the newest one deleted,
 # and an undo holding that id (My Samples') changed the new sample instead.
 _SCHEMA_1 = (
-    "CREATE TABLE samples (id INTEGER PRIMARY KEY," + _SAMPLE_COLUMNS[1:],
+    "CREATE TABLE samples (id INTEGER PRIMARY KEY," + _sample_columns(9),
     *_INDEXES,
 )
 # Schema 2: ids are never reused (AUTOINCREMENT), and ``kept`` counts the samples ever kept
@@ -63,19 +78,33 @@ _SCHEMA_1 = (
 # above the highest id stored (a schema 1 file does not record higher ones deleted since),
 # and each digit's count at the samples of it stored, which is what schema 1 counted next.
 _SCHEMA_2 = (
-    "CREATE TABLE samples_v2 (id INTEGER PRIMARY KEY AUTOINCREMENT," + _SAMPLE_COLUMNS[1:],
+    "CREATE TABLE samples_v2 (id INTEGER PRIMARY KEY AUTOINCREMENT," + _sample_columns(9),
     f"INSERT INTO samples_v2 ({_COLUMN_NAMES}) SELECT {_COLUMN_NAMES} FROM samples",
     "DROP TABLE samples",
     "ALTER TABLE samples_v2 RENAME TO samples",
     *_INDEXES,
-    """CREATE TABLE kept (
-        label INTEGER PRIMARY KEY CHECK (label BETWEEN 0 AND 9),
-        count INTEGER NOT NULL CHECK (count >= 0)
-    )""",
+    _kept_table("kept", 9),
     "INSERT INTO kept (label, count) SELECT label, COUNT(*) FROM samples GROUP BY label",
 )
+# Schema 3: a sample may be labelled (or read as) NOT_A_DIGIT, so both tables are rebuilt
+# with the wider CHECKs (SQLite cannot change a CHECK in place), every row, id and column
+# as it was. SQLite's sequence carries over: the newest ids deleted stay never given again.
+_SCHEMA_3 = (
+    "CREATE TABLE samples_v3 (id INTEGER PRIMARY KEY AUTOINCREMENT," + _sample_columns(NOT_A_DIGIT),
+    f"INSERT INTO samples_v3 ({_COLUMN_NAMES}) SELECT {_COLUMN_NAMES} FROM samples",
+    "DELETE FROM sqlite_sequence WHERE name = 'samples_v3'",
+    "INSERT INTO sqlite_sequence (name, seq) "
+    "SELECT 'samples_v3', seq FROM sqlite_sequence WHERE name = 'samples'",
+    "DROP TABLE samples",
+    "ALTER TABLE samples_v3 RENAME TO samples",
+    *_INDEXES,
+    _kept_table("kept_v3", NOT_A_DIGIT),
+    "INSERT INTO kept_v3 (label, count) SELECT label, count FROM kept",
+    "DROP TABLE kept",
+    "ALTER TABLE kept_v3 RENAME TO kept",
+)
 # Each entry takes the schema from its index's version to the next one, in one transaction.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_1, _SCHEMA_2)
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_SCHEMA_1, _SCHEMA_2, _SCHEMA_3)
 
 
 def _pack(array: np.ndarray, dtype: type) -> bytes:
@@ -112,8 +141,8 @@ class Summary:
 
 @dataclass(frozen=True)
 class SampleFilter:
-    """Which samples a list or an export takes: those of one digit (or of every digit), and
-    perhaps only those the model misread."""
+    """Which samples a list or an export takes: those of one label (a digit or
+    ``NOT_A_DIGIT``, or None for every one), and perhaps only those the model misread."""
 
     label: int | None = None
     misread_only: bool = False
@@ -345,7 +374,8 @@ class SampleStore:
                     (sample.digest, sample.input_digest),
                 ).fetchone()
                 raise AlreadyStored(
-                    f"this drawing is already stored (sample {known[0]}, labelled {known[1]})"
+                    f"this drawing is already stored (sample {known[0]}, labelled "
+                    f"{label_text(known[1])})"
                 )
             return sample_id
 
@@ -405,8 +435,8 @@ class SampleStore:
             return int(db.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
 
     def counts(self) -> list[int]:
-        """How many samples of each digit."""
-        totals = [0] * 10
+        """How many samples of each label: the ten digits, then ``NOT_A_DIGIT``."""
+        totals = [0] * (NOT_A_DIGIT + 1)
         with self._reading() as db:
             for label, count in db.execute("SELECT label, COUNT(*) FROM samples GROUP BY label"):
                 totals[label] = count
