@@ -604,7 +604,8 @@ class PersonalMix:
     def _read(self, network: Network) -> np.ndarray:
         if not len(self.val_inputs):
             return np.zeros(0, np.int64)
-        return network.logits(self.val_inputs).argmax(axis=1)
+        # Every output: a sample kept as "not a digit" is read right when that score wins.
+        return network.scores(self.val_inputs).argmax(axis=1)
 
     def take(self) -> tuple[np.ndarray, np.ndarray]:
         while len(self._order) < self.per_batch:

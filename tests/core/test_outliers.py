@@ -161,3 +161,20 @@ def test_a_stop_asked_for_while_the_non_digits_are_drawn_ends_the_run_at_once(mn
     with pytest.raises(TrainingStopped):
         result_of(run(request, should_stop))
     assert len(asked) == 2  # stopped before the first chunk of 8,000 drawings
+
+
+def test_a_held_out_not_a_digit_sample_is_read_right_when_that_score_wins():
+    from digitpad.core.training import PersonalMix
+
+    network = Network(with_outputs(CLASSIC.spec(), 11), np.random.default_rng(0))
+    network.layers[-1].params["bias"][NOT_A_DIGIT] = 1000.0  # it calls everything so
+    rng = np.random.default_rng(0)
+    personal = PersonalSet(
+        np.arange(1, 4),
+        rng.random((3, 28, 28), dtype=np.float32),
+        np.array([NOT_A_DIGIT, 3, 3]),
+        np.array([True, True, False]),
+    )
+    mine = PersonalMix(personal, network, replace(SMALL, samples_ratio=0.1))
+    assert mine.before.tolist() == [NOT_A_DIGIT, NOT_A_DIGIT]
+    assert mine.validate(network).accuracy_after == 0.5
