@@ -9,7 +9,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from digitpad.core.explain import explain_softmax, number
 from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
@@ -123,7 +131,15 @@ class EndView(Themed, QWidget):
         softmax_layout = QHBoxLayout(softmax_page)
         softmax_layout.setContentsMargins(4, 4, 4, 0)
         softmax_layout.addWidget(self.softmax_table)
-        softmax_layout.addWidget(self.softmax, 1)
+        # The worked example is long beside the follow panel or in presentation type: it
+        # scrolls rather than being cut.
+        words = QScrollArea()
+        words.setObjectName("softmax_words")
+        words.setWidget(self.softmax)
+        words.setWidgetResizable(True)
+        words.setFrameShape(QFrame.Shape.NoFrame)
+        words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        softmax_layout.addWidget(words, 1)
 
         self.pages = QStackedWidget()
         for page in (self.dense, self.flat, logits_page, softmax_page):
