@@ -31,9 +31,11 @@ ENTRY_POINTS = {
 }
 
 
-def interrupted_at(tmp_path, command, moment, number=signal.SIGINT, stall_s=1.0):
+def interrupted_at(tmp_path, command, moment, number=signal.SIGINT, stall_s=3.0):
     """Start ``command`` held still when it first looks for module ``moment``, send it
-    ``number`` there, and return (exit status, stderr)."""
+    ``number`` there, and return (exit status, stderr). Held ``stall_s``: long enough for
+    this process to see the marker and signal on a machine whose cores are both busy (at
+    1 s, a run beside two training processes signalled after the start had gone on)."""
     marker = tmp_path / f"reached-{moment}"
     env = {
         **os.environ,

@@ -381,10 +381,13 @@ class ConvolutionView(QDialog):
         down = rows * (k + GAP) - GAP
         width = self.width() - 2 * self.layout().contentsMargins().left()
         pixels = max(1.0, (width - panel.bar.width() - 8) / across)
-        text = panel.heading.sizeHint().height() + panel.readout.sizeHint().height() + 12
-        # A tile's worth more than the tiles: the outline of the channel picked stands half
-        # a tile out (in presentation mode's thicker line too).
-        height = round((down + 1) * pixels) + text
+        # The heading may wrap (panels.py): its height at the width it has.
+        heading = max(panel.heading.sizeHint().height(), panel.heading.heightForWidth(width))
+        text = heading + panel.readout.sizeHint().height() + 12
+        # Two values' worth more than the tiles: the outline of the channel picked stands
+        # out around it (in presentation mode's thicker line and the margins around the
+        # heading too).
+        height = round((down + 2) * pixels) + text
         panel.setMaximumHeight(max(panel.minimumHeight(), height))
 
     # -- presentation mode ----------------------------------------------------------------

@@ -599,10 +599,15 @@ from PySide6.QtWidgets import QApplication
 from digitpad.cli import main
 from digitpad.gui.main_window import MainWindow
 
-original_show = MainWindow.show
+original_show_event = MainWindow.showEvent
+started = []
 
-def show(self):
-    original_show(self)
+def show_event(self, event):
+    # The window opens with show() or, on a small screen's first start, showMaximized().
+    original_show_event(self, event)
+    if started:
+        return
+    started.append(True)
 
     def start():
         self.actions["retrain"].trigger()
@@ -614,7 +619,7 @@ def show(self):
 
     QTimer.singleShot(0, start)
 
-MainWindow.show = show
+MainWindow.showEvent = show_event
 raise SystemExit(main(["gui"]))
 """
     env = {
