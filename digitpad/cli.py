@@ -18,6 +18,7 @@ import numpy as np
 
 from digitpad import __version__
 from digitpad.core import calibration, pendigits, session, uji
+from digitpad.core.architectures import with_not_a_digit
 from digitpad.core.atomic import temporary_beside
 from digitpad.core.bundled import RECIPES, resolve_model
 from digitpad.core.calibration import CALIBRATION_KEY, expected_calibration_error
@@ -179,7 +180,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     pen_folder = _pen_digits_folder(args, config)
     personal, samples_path = _personal_samples(args, config)
     start = (
-        FineTune(source) if source is not None else NewNetwork(args.arch, RECIPES[args.arch].spec())
+        FineTune(source)
+        if source is not None
+        else NewNetwork(args.arch, _new_spec(args.arch, config))
     )
     knows = source.network.knows_non_digits if source is not None else start.knows_non_digits
     left_out = (
@@ -339,6 +342,12 @@ def _train_config(args: argparse.Namespace, source: ModelRecord | None) -> Train
         samples_ratio=samples_ratio,
         outlier_ratio=args.outlier_ratio,
     )
+
+
+def _new_spec(arch: str, config: TrainConfig) -> dict:
+    """The recipe's network, with the "not a digit" output when the run learns non-digits."""
+    spec = RECIPES[arch].spec()
+    return with_not_a_digit(spec) if config.outlier_ratio else spec
 
 
 def _letters_folder(args: argparse.Namespace, config: TrainConfig) -> Path | None:

@@ -541,12 +541,12 @@ def test_train_refuses_pen_settings_that_cannot_work(tmp_path, capsys, monkeypat
     "argv,words",
     [
         (
-            ["--arch", "default", "--pendigits", "p"],
+            ["--arch", "default", "--pendigits", "p", "--outlier-ratio", "0.03125"],
             "give --letters DIR or set DIGITPAD_UJI_LETTERS_DIR (see README), or --no-letters",
         ),
         (["--arch", "classic", "--letters", "x"], "--letters: this run learns no non-digits"),
         (
-            ["--arch", "default", "--pendigits", "p", "--no-letters", "--letters", "x"],
+            ["--arch", "default", "--outlier-ratio", "0.1", "--no-letters", "--letters", "x"],
             "--letters: --no-letters, so it would not use them",
         ),
     ],

@@ -63,3 +63,15 @@ def custom_spec(
         layers += [{"type": "dense", "units": dense_units}, {"type": "relu"}]
     layers.append({"type": "dense", "units": NUM_CLASSES})
     return {"input_shape": list(INPUT_SHAPE), "layers": layers}
+
+
+def with_not_a_digit(spec: dict) -> dict:
+    """``spec`` with an eleventh output after the ten digits' (``network.NOT_A_DIGIT``), for
+    a run that learns what is not a digit (outliers.py); a spec that has it is returned as
+    it is. Its last layer must be a dense layer of the ten digits."""
+    layers = [dict(layer) for layer in spec["layers"]]
+    last = layers[-1] if layers else {}
+    if last.get("type") != "dense" or last.get("units") not in (NUM_CLASSES, NUM_CLASSES + 1):
+        raise ValueError("the network's last layer must be a dense layer of the ten digits")
+    layers[-1] = {**last, "units": NUM_CLASSES + 1}
+    return {**spec, "layers": layers}

@@ -71,8 +71,7 @@ DEFAULT = Recipe(
         {"type": "flatten"},
         {"type": "dense", "units": 128},
         {"type": "relu"},
-        # The ten digits and "not a digit" (outliers.py).
-        {"type": "dense", "units": NUM_CLASSES + 1},
+        {"type": "dense", "units": NUM_CLASSES},
     ),
     config=TrainConfig(
         epochs=30,
@@ -84,9 +83,6 @@ DEFAULT = Recipe(
         # A twentieth of each batch is pen-written digits drawn as the canvas draws them
         # (README: "Real handwriting"); six of their 30 writers are held out.
         pen_ratio=0.05,
-        # An eighth of each batch is not digits: pen-written letters and doodles, drawn as
-        # the canvas draws them (README: "Not a digit"), labelled "not a digit".
-        outlier_ratio=0.125,
     ),
 )
 

@@ -130,9 +130,16 @@ def test_not_a_digit_samples_are_left_out_for_a_network_that_cannot_answer_so(mn
         result_of(run(replace(request, personal=only)))
 
 
-def test_the_default_recipe_has_the_not_a_digit_output_and_classic_does_not():
-    assert Network(DEFAULT.spec()).knows_non_digits and DEFAULT.config.outlier_ratio > 0
-    assert not Network(CLASSIC.spec()).knows_non_digits and CLASSIC.config.outlier_ratio == 0
+def test_a_recipe_gets_the_not_a_digit_output_for_a_run_that_learns_non_digits():
+    from digitpad.core.architectures import with_not_a_digit
+
+    for recipe in (DEFAULT, CLASSIC):
+        spec = with_not_a_digit(recipe.spec())
+        assert Network(spec).knows_non_digits and with_not_a_digit(spec) == spec
+        assert spec["layers"][:-1] == recipe.spec()["layers"][:-1]
+        assert not Network(recipe.spec()).knows_non_digits  # the bundled recipes: not yet
+    with pytest.raises(ValueError, match="dense layer of the ten digits"):
+        with_not_a_digit({"layers": [{"type": "flatten"}]})
 
 
 def test_outlier_settings_are_checked():
