@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from digitpad.core.layers import ACTIVATIONS, PADDINGS
-from digitpad.core.network import INPUT_SHAPE, NUM_CLASSES
+from digitpad.core.network import INPUT_SHAPE, NUM_CLASSES, Network
 
 POOLS = {"max": "maxpool2d", "average": "avgpool2d"}
 
@@ -75,3 +77,24 @@ def with_not_a_digit(spec: dict) -> dict:
         raise ValueError("the network's last layer must be a dense layer of the ten digits")
     layers[-1] = {**last, "units": NUM_CLASSES + 1}
     return {**spec, "layers": layers}
+
+
+def grown_by_not_a_digit(network: Network) -> Network:
+    """A copy of ``network`` with the eleventh output added, for a fine-tune that teaches a
+    trained network what is not a digit (Hendrycks et al., 2019, exposed trained networks
+    to outliers so): every weight as it was and the new unit's weights and bias zero, so it
+    starts out reading every digit exactly as before. A network that has the output is
+    copied as it is."""
+    if network.knows_non_digits:
+        return network.copy()
+    grown = Network(with_not_a_digit(network.spec), dtype=network.dtype)
+    before = network.named_params()
+    arrays = {}
+    for name, target in grown.named_params().items():
+        old = before[name]
+        if old.shape != target.shape:  # the last layer's weights and bias: one unit more
+            old = np.concatenate([old, np.zeros((*old.shape[:-1], 1), old.dtype)], axis=-1)
+        arrays[name] = old
+    grown.set_params(arrays)
+    grown.temperature = network.temperature
+    return grown

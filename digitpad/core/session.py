@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpad.core import pendigits, uji
+from digitpad.core.architectures import grown_by_not_a_digit
 from digitpad.core.data import load_split
 from digitpad.core.evaluation import Evaluation, EvaluationStopped, evaluate
 from digitpad.core.model_io import Model, ModelMetadata
@@ -188,6 +189,9 @@ def run(
     if isinstance(request.start, FineTune):
         source = request.start.source
         network = source.network.copy()  # from its weights, keeping its temperature
+        if config.outlier_ratio and not network.knows_non_digits:
+            # Learning non-digits from a digits-only model: it gains the output first.
+            network = grown_by_not_a_digit(network)
         record = ModelRecord.of(source.metadata)
         arch = record.arch
         held_out_writers = record.held_out_writers

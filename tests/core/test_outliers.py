@@ -185,3 +185,44 @@ def test_a_held_out_not_a_digit_sample_is_read_right_when_that_score_wins():
     mine = PersonalMix(personal, network, replace(SMALL, samples_ratio=0.1))
     assert mine.before.tolist() == [NOT_A_DIGIT, NOT_A_DIGIT]
     assert mine.validate(network).accuracy_after == 0.5
+
+
+def test_a_digits_only_network_gains_the_output_reading_every_digit_as_before():
+    from digitpad.core.architectures import grown_by_not_a_digit
+
+    network = Network(DEFAULT.spec(), np.random.default_rng(3))
+    network.temperature = 0.8
+    grown = grown_by_not_a_digit(network)
+    images = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
+    assert grown.knows_non_digits and not network.knows_non_digits
+    scores = grown.scores(images)
+    np.testing.assert_array_equal(scores[:, :10], network.scores(images))
+    np.testing.assert_array_equal(scores[:, NOT_A_DIGIT], 0)
+    assert grown.temperature == 0.8
+    again = grown_by_not_a_digit(grown)
+    assert again is not grown and again.spec == grown.spec
+    np.testing.assert_array_equal(again.scores(images), scores)
+
+
+def test_a_fine_tune_with_non_digits_gives_a_digits_only_model_the_output(mnist_dir):
+    """Fine-tuning a ten-output model with an outlier ratio (digitpad train --from MODEL
+    --outlier-ratio R) adds the output and teaches it; the model it started from is
+    untouched and recorded as where it came from."""
+    from digitpad.core.model_io import Model
+    from digitpad.core.session import FineTune
+
+    source = result_of(
+        run(SessionRequest(NewNetwork("classic", CLASSIC.spec()), SMALL, mnist_dir, "src"))
+    )
+    before = source.network.copy()
+    model = Model(source.network, source.metadata)
+    config = replace(SMALL, limit=2000, outlier_ratio=0.25)
+    result = result_of(run(SessionRequest(FineTune(model), config, mnist_dir, "tuned")))
+    assert result.network.knows_non_digits and not model.network.knows_non_digits
+    for name, array in before.named_params().items():
+        np.testing.assert_array_equal(model.network.named_params()[name], array)
+    assert ModelRecord.of(result.metadata).non_digits.share == 0.25
+    assert result.metadata.training["fine_tuned_from"]["name"] == "src"
+    kinds = list(doodles.KINDS)
+    held_out = doodles.render_inputs(kinds, range(HELD_OUT_SEED, HELD_OUT_SEED + len(kinds)))
+    assert digit_share(result.network.scores(held_out)).mean() < 0.5
