@@ -178,6 +178,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CliError(f"these training settings do not fit together: {exc}") from exc
     out = writable_destination(args.out)  # before the training, not after it
     pen_folder = _pen_digits_folder(args, config)
+    letters_folder = _letters_folder(args, config)  # settings first, then the data
     personal, samples_path = _personal_samples(args, config)
     start = (
         FineTune(source)
@@ -209,7 +210,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         pen_dir=pen_folder,
         personal=personal,
         workers=args.workers,
-        letters_dir=_letters_folder(args, config),
+        letters_dir=letters_folder,
     )
     show = sys.stderr.isatty() or not args.json
     result = None

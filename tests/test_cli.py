@@ -546,13 +546,18 @@ def test_train_refuses_pen_settings_that_cannot_work(tmp_path, capsys, monkeypat
         ),
         (["--arch", "classic", "--letters", "x"], "--letters: this run learns no non-digits"),
         (
-            ["--arch", "default", "--outlier-ratio", "0.1", "--no-letters", "--letters", "x"],
+            [
+                *["--arch", "default", "--pendigits", "p", "--outlier-ratio", "0.1"],
+                *["--no-letters", "--letters", "x"],
+            ],
             "--letters: --no-letters, so it would not use them",
         ),
     ],
 )
 def test_train_refuses_letter_settings_that_cannot_work(tmp_path, capsys, monkeypatch, argv, words):
-    monkeypatch.delenv("DIGITPAD_UJI_LETTERS_DIR", raising=False)
+    """Said before any data is looked for: the same without the data sets' variables."""
+    for name in ("DIGITPAD_UJI_LETTERS_DIR", "DIGITPAD_MNIST_DIR", "DIGITPAD_PENDIGITS_DIR"):
+        monkeypatch.delenv(name, raising=False)
     assert main(["train", *argv, "--out", str(tmp_path / "m.npz")]) == 1
     assert words in capsys.readouterr().err
     assert not (tmp_path / "m.npz").exists()
