@@ -2,9 +2,10 @@
 and on through the network one stage at a time, both ways.
 
 From the value clicked, ``core.explain.route`` follows it back through its largest
-contributions to the first layer and on, into the value it helps most, to the softmax;
-this shows one stage of that route at a time (a conv block, flatten, a dense layer, the
-softmax), with "Previous stage" and "Next stage" to walk it. Each stage shows the sum that
+contributions to the first layer and on, into the value it helps most (of those not
+switched off at 0), to the softmax; this shows one stage of that route at a time (a conv
+block, flatten, a dense layer, the softmax), with "Previous stage" and "Next stage" to
+walk it. Each stage shows the sum that
 made its value (the input window, the weights, their products, the bias, the activation,
 the pooling window) with the value it came from marked, and, on the way on, every value
 that reads the one before. Every number comes from ``core.explain``, which reads the
@@ -556,11 +557,16 @@ class DetailView(QWidget):
                 f"<td>{bar_html(float(fanout.products[i]), largest)}</td>"
             )
             rows.append(on_route(cells) if i == chosen else f"<tr>{cells}</tr>")
-        helps = (
-            "the one it helps most"
-            if chosen == fanout.order[0]
-            else f"number {int(np.flatnonzero(fanout.order == chosen)[0]) + 1} of {count}"
-        )
+        rank = int(np.flatnonzero(fanout.order == chosen)[0])
+        helps = "the one it helps most" if rank == 0 else f"number {rank + 1} of {count}"
+        if rank > 0 and not fanout.passes[fanout.order[:rank]].any():
+            # Those it helps more are 0 after their activation: they explain nothing.
+            off = "the one" if rank == 1 else f"the {rank}"
+            helps += (
+                f": {off} it helps more {'is' if rank == 1 else 'are'} 0 after the "
+                f"activation (switched off), so {'it passes' if rank == 1 else 'they pass'} "
+                "nothing on"
+            )
         nothing = (
             " It is 0, so it adds nothing to any of them: the one it would help most, by the "
             "largest weight, is followed."
