@@ -44,6 +44,7 @@ from digitpad.core.convolution import Sweep, conv_layers, sweep
 from digitpad.core.explain import number
 from digitpad.core.scales import never_negative, nice_ceiling
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.network_view import WATCH
 from digitpad.gui.panels import GAP, MapPoint, MosaicPanel, Outline
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.theme import Themed, diverging_colour, theme
@@ -739,6 +740,25 @@ class ConvolutionLauncher(QObject):
         # that enlarges them is over by the time the panel says it was clicked.
         filters.plot.viewport().installEventFilter(self)
         filters.clicked.connect(self._on_filters_clicked)
+        filters.tile_tip = self._filter_tip
+
+    def _filter_tip(self, point: MapPoint) -> str:
+        """A filter's tooltip: what its tile is, and what a click on it does now."""
+        block, network = self.viewer.block, self.viewer.network_shown
+        if block is None or network is None:
+            return ""
+        number, name = point.tile + 1, network.names[block.conv]
+        channels = network.layers[block.conv].in_channels
+        watching = self.view is not None and self.view.isVisible()
+        if watching or self.network_view.filters_picked:
+            each = ", one channel at a time and their sum" if channels > 1 else ""
+            click = f"Click to watch filter {number} of {name} slide over its input{each}"
+        else:
+            click = (
+                f"Click to enlarge the filters; click filter {number} then to watch it slide "
+                "over its input"
+            )
+        return f"{self.network_view.filter_tip(point.tile)} {click} ({WATCH})."
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.MouseButtonPress:

@@ -45,10 +45,25 @@ BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in p
 BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
 
 
-FILTERS_TIP = (
-    "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper layers, "
-    "the mean over input channels. Click to enlarge them."
-)
+COLOURS = "Yellow adds, blue subtracts, grey is zero."
+WATCH = "View > Watch a Convolution…"
+
+
+def filters_tip(network: Network, block: ConvBlock) -> str:
+    """What the filters panel shows: a deeper layer's tiles are means, and say so."""
+    conv = network.layers[block.conv]
+    name, k, channels = network.names[block.conv], conv.kernel, conv.in_channels
+    size = f"{name} filters {k}×{k}"
+    click = f"Click to enlarge them; click one then to watch it slide over its input ({WATCH})."
+    if channels == 1:
+        return f"{size}: each filter's weights. {COLOURS} {click}"
+    source = network.names[block.conv - 1] if block.conv > 0 else "the input"
+    return (
+        f"{size}, each the mean of its {channels} channels' weights: {name} reads the "
+        f"{channels} maps of {source} with a {k}×{k} grid of weights for each, and a tile "
+        f"here is their mean, not weights the filter has ({WATCH} shows each channel's). "
+        f"{COLOURS} {click}"
+    )
 
 
 def pooled_tip(network: Network, block: ConvBlock) -> str:
@@ -141,7 +156,8 @@ class NetworkView(QWidget):
         selector_row.addWidget(self.layer_caption, 1)
         selector_row.addWidget(self.after_activation)
 
-        self.filters = MosaicPanel("Filters (weights)", "filters", FILTERS_TIP, wide=0.5)
+        self.filters = MosaicPanel("Filters (weights)", "filters", "", wide=0.5)
+        self.filters.tile_tip = self._filters_tile_tip  # the launcher says what a click does
         self.feature_maps = MosaicPanel(
             "Feature maps",
             "feature_maps",
@@ -402,9 +418,13 @@ class NetworkView(QWidget):
         name = network.names[block.conv]
         channels = weights.shape[1]
         size = f"{name} filters {conv.kernel}×{conv.kernel}"
-        mean = f", mean of {channels} channels" if channels > 1 else ""
-        self.filters.set_heading(size + mean, short=size)
-        self.filters.setToolTip(f"{size}{mean}. {FILTERS_TIP}")
+        if channels > 1:  # a tile is a mean, not weights the filter has: said even compact
+            self.filters.set_heading(
+                f"{size}, mean of {channels} channels' weights", short=f"{name} filter means"
+            )
+        else:
+            self.filters.set_heading(size)
+        self.filters.setToolTip(filters_tip(network, block))
         activation = (
             network.layers[block.activation].describe() if block.activation is not None else ""
         )
@@ -522,6 +542,24 @@ class NetworkView(QWidget):
             self.filters_picked = True
             self._focus_panel()
             self._flash(self.filters)
+
+    def filter_tip(self, tile: int) -> str:
+        """What filter ``tile``'s tile shows, for its tooltip: its weights, or a mean."""
+        network, block = self.viewer.network_shown, self.viewer.block
+        if network is None or block is None:
+            return ""
+        conv = network.layers[block.conv]
+        what = f"{network.names[block.conv]} filter {tile + 1}: "
+        if conv.in_channels == 1:
+            return what + f"its {conv.kernel}×{conv.kernel} weights. {COLOURS}"
+        return what + (
+            f"the mean of its {conv.in_channels} channels' weights (one {conv.kernel}×"
+            f"{conv.kernel} grid for each map it reads). {COLOURS}"
+        )
+
+    def _filters_tile_tip(self, point: MapPoint) -> str:
+        enlarge = " Click to enlarge the filters." if not self.filters_picked else ""
+        return self.filter_tip(point.tile) + enlarge
 
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
         self._filter_hover = point.tile if point is not None else None

@@ -6,13 +6,14 @@ Every plot item is created once; updates only call setImage / setOpts with new d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPen, QResizeEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
 from digitpad.gui.theme import (
@@ -420,6 +421,9 @@ class MosaicPanel(Themed, QWidget):
         self.view.addItem(self.numbers)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        # A tooltip of its own for the tile under the pointer (None: the panel's tooltip).
+        self.tile_tip: Callable[[MapPoint], str] | None = None
+        self.plot.viewport().installEventFilter(self)
         # Below this the colour bar's labels crowd the maps out of the panel.
         self.setMinimumWidth(WITH_BAR_MIN)
         self.compact = False
@@ -583,6 +587,21 @@ class MosaicPanel(Themed, QWidget):
     def leaveEvent(self, event: QEvent) -> None:
         self.hovered.emit(None)
         super().leaveEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Over a tile, its own tooltip (``tile_tip``); elsewhere the panel's."""
+        if (
+            event.type() == QEvent.Type.ToolTip
+            and self.tile_tip is not None
+            and watched is self.plot.viewport()
+            and isinstance(event, QHelpEvent)
+        ):
+            point = self.point_at(self.plot.mapToScene(event.pos()))
+            text = self.tile_tip(point) if point is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.plot.viewport())
+                return True
+        return super().eventFilter(watched, event)
 
     def mark_tile(self, tile: int | None) -> None:
         """Outline map ``tile`` (None: no outline)."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from .test_views import draw_seven
 
@@ -82,3 +83,56 @@ def test_a_click_on_the_narrow_filters_panel_enlarges_it_and_marks_that_filter(w
     click_value(view.feature_maps, 2, 10, 10)
     settle(qtbot)
     assert view.feature_maps.marker.rect() == tile_rect(view.feature_maps, 2)
+
+
+def tip_over(panel, tile: int, row: int = 0, col: int = 0) -> str:
+    """The tooltip shown when the pointer rests over one value of one tile."""
+    h, w = panel.maps.shape[1:]
+    tile_row, tile_col = divmod(tile, panel.cols)
+    scene = panel.view.mapViewToScene(
+        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+    )
+    viewport = panel.plot.viewport()
+    position = panel.plot.mapFromScene(scene)
+    QToolTip.hideText()
+    QApplication.sendEvent(
+        viewport, QHelpEvent(QEvent.Type.ToolTip, position, viewport.mapToGlobal(position))
+    )
+    return QToolTip.text()
+
+
+def test_the_filters_say_what_a_tile_is_and_that_a_click_watches_it(window, qtbot):
+    """conv2's tiles are means over its 32 input channels: the panel says so; each tile's
+    tooltip names its filter and says a click watches that convolution."""
+    window.resize(1280, 720)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    filters = view.filters
+    # conv1: one input channel, the tiles are the weights themselves.
+    assert "mean" not in filters.toolTip() and "mean" not in filters.heading.text()
+    tip = tip_over(filters, 4, 1, 1)
+    assert tip.startswith("conv1 filter 5: its 3×3 weights") and "mean" not in tip
+    assert "Watch a Convolution" in tip and "enlarge" in tip  # compact: a click enlarges
+    click_value(filters, 4, 1, 1)
+    settle(qtbot)
+    tip = tip_over(filters, 4, 1, 1)
+    assert "Click to watch filter 5 of conv1 slide over its input" in tip
+    assert "(View > Watch a Convolution…)" in tip and "enlarge" not in tip
+    # conv2: each tile a mean, said in the heading (compact too) and the tooltips.
+    view.layer_selector.setCurrentIndex(1)
+    settle(qtbot)
+    assert filters.compact and "means" in filters.heading.text()
+    assert "mean of its 32 channels' weights" in filters.toolTip()
+    tip = tip_over(filters, 9)
+    assert tip.startswith("conv2 filter 10: the mean of its 32 channels' weights")
+    assert "Watch a Convolution" in tip
+    click_value(filters, 9, 0, 0)
+    settle(qtbot)
+    assert not filters.compact
+    assert "mean of 32 channels' weights" in filters.heading.text()
+    tip = tip_over(filters, 9)
+    assert "Click to watch filter 10 of conv2 slide over its input" in tip
+    assert "one channel at a time" in tip
+    # Off the tiles (a grid's gap), the panel's own tooltip.
+    assert tip_over(filters, 9, 0, 3) == filters.toolTip()  # column 4 of 3: the gap
