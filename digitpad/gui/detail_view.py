@@ -267,10 +267,22 @@ class DetailView(QWidget):
     def _on_next_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page + 1)
+            self._show_stage()
 
     def _on_previous_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page - 1)
+            self._show_stage()
+
+    def _show_stage(self) -> None:
+        """Walking the route: the window shows the stage walked to (the strip picks it, the
+        network view turns to it, the route's value outlined there), unless it already
+        shows one of its layers."""
+        if self.route is None:
+            return
+        layers = [self.route.nodes[k].layer for k in self.route.pages[self.page]]
+        if self.viewer.selected_layer not in layers:
+            self.viewer.select_layer(layers[0])
 
     def _show_html(self, html_text: str) -> None:
         if html_text != self.html:
@@ -568,8 +580,8 @@ class DetailView(QWidget):
                 "nothing on"
             )
         nothing = (
-            " It is 0, so it adds nothing to any of them: the one it would help most, by the "
-            "largest weight, is followed."
+            " It is 0, so it adds nothing to any of them: they are ranked by weight, where "
+            "it would help most."
             if fanout.value == 0
             else ""
         )

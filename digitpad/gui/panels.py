@@ -38,6 +38,14 @@ HEADING_LINES = 3  # a map panel's heading at most, above its maps
 NUMBERED_TILE_PX = 22
 
 
+def route_pen() -> QPen:
+    """The outline of a value on a followed route: the maps' selection colour, two screen
+    pixels wide whatever the zoom (a value of a narrow panel is smaller than a pixel)."""
+    pen = QPen(QColor(230, 120, 20), 2)
+    pen.setCosmetic(True)
+    return pen
+
+
 def fitting(texts: tuple[str, ...], width: int, font: QFont) -> str:
     """The first of ``texts`` (longest first) that fits ``width`` pixels in ``font``, else
     the last: a narrow panel shortens its title rather than cut it."""
@@ -280,6 +288,12 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         )
         self.addItem(self.bars)
         self.values = np.zeros(10)
+        # The digit whose share a followed route ends in, outlined.
+        self.bar_marker = Outline(route_pen())
+        self.bar_marker.setZValue(2)
+        self.bar_marker.setVisible(False)
+        self.addItem(self.bar_marker)
+        self.marked_bar: int | None = None
         # Ten bars and their digits still fit at 190 px, in presentation mode's type too;
         # wider, and the follow panel beside the window no longer fits a 1024 px screen.
         # Larger type needs more (apply_theme).
@@ -335,6 +349,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             brushes[int(values.argmax())] = self._winner
         self.values = values
         self.bars.setOpts(height=values, brushes=brushes)
+        self.mark_bar(self.marked_bar)
         titles = (
             ("Softmax probabilities", "Softmax")
             if answered
@@ -344,6 +359,15 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             self._titles = titles
             style_plot(self, self._fitting_title())
             self._fill()
+
+    def mark_bar(self, digit: int | None) -> None:
+        """Outline digit ``digit``'s bar, to its full height (None: no outline)."""
+        self.marked_bar = digit if digit is not None and 0 <= digit < len(self.values) else None
+        if self.marked_bar is None:
+            self.bar_marker.setVisible(False)
+            return
+        self.bar_marker.setRect(QRectF(digit - 0.45, 0, 0.9, 1.0))
+        self.bar_marker.setVisible(True)
 
 
 @dataclass(frozen=True)
@@ -417,6 +441,12 @@ class MosaicPanel(Themed, QWidget):
         self.marker.setVisible(False)
         self.marked: int | None = None  # the map outlined
         self.view.addItem(self.marker)
+        # The value of a followed route in this panel's maps, outlined.
+        self.cell_marker = Outline(route_pen())
+        self.cell_marker.setZValue(3)
+        self.cell_marker.setVisible(False)
+        self.cell: MapPoint | None = None
+        self.view.addItem(self.cell_marker)
         self.numbers = TileNumbers()
         self.view.addItem(self.numbers)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
@@ -563,6 +593,7 @@ class MosaicPanel(Themed, QWidget):
             # The same map outlined at its new place (it landed on another map after a
             # re-layout, until the pointer moved).
             self.mark_tile(self.marked)
+            self.mark_cell(self.cell)
 
     def _fit_bar_labels(self) -> None:
         """The bar's axis as wide as its widest label: the axis leaves out a label it
@@ -615,6 +646,19 @@ class MosaicPanel(Themed, QWidget):
             QRectF(tile_col * (w + GAP) - 0.5, tile_row * (h + GAP) - 0.5, w + 1, h + 1)
         )
         self.marker.setVisible(True)
+
+    def mark_cell(self, cell: MapPoint | None) -> None:
+        """Outline one value: ``cell`` of map ``cell.tile`` (None: no outline)."""
+        f, h, w = self.maps.shape
+        inside = cell is not None and 0 <= cell.tile < f and 0 <= cell.row < h and 0 <= cell.col < w
+        self.cell = cell if inside else None
+        if cell is None or not inside:
+            self.cell_marker.setVisible(False)
+            return
+        tile_row, tile_col = divmod(cell.tile, self.cols)
+        x, y = tile_col * (w + GAP) + cell.col, tile_row * (h + GAP) + cell.row
+        self.cell_marker.setRect(QRectF(x, y, 1, 1))
+        self.cell_marker.setVisible(True)
 
     def point_at(self, position: QPointF) -> MapPoint | None:
         """The map pixel under a scene position, if any."""
