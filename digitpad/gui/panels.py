@@ -31,6 +31,7 @@ TITLE_PADDING = 16  # pixels a title leaves free beside it in its panel
 WITH_BAR_MIN = 150  # a panel's narrowest with its colour bar, and without
 COMPACT_MIN = 70
 PROBABILITIES_MIN = 190
+BAR_MARK_LEAST = 0.06  # a marked bar's outline, at the least: 6 % of the chart's height
 AXIS_ROOM = 20  # beside the percentages: the axis line, its ticks and a gap
 DIGIT_GAP = 5  # pixels at least between two digits under the bars
 HEADING_LINES = 3  # a map panel's heading at most, above its maps
@@ -361,12 +362,15 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             self._fill()
 
     def mark_bar(self, digit: int | None) -> None:
-        """Outline digit ``digit``'s bar, to its full height (None: no outline)."""
+        """Outline digit ``digit``'s bar (None: no outline): around the bar as tall as it
+        is, and a low box at its foot for a share near 0 (an outline to the top would
+        read as a bar of 100 %)."""
         self.marked_bar = digit if digit is not None and 0 <= digit < len(self.values) else None
         if self.marked_bar is None:
             self.bar_marker.setVisible(False)
             return
-        self.bar_marker.setRect(QRectF(digit - 0.45, 0, 0.9, 1.0))
+        height = max(float(self.values[digit]), BAR_MARK_LEAST)
+        self.bar_marker.setRect(QRectF(digit - 0.45, 0, 0.9, height))
         self.bar_marker.setVisible(True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtTest import QTest
@@ -221,6 +222,10 @@ def test_the_followed_route_is_drawn_on_the_network_view_stage_by_stage(window, 
     assert marks == expected_marks(window, found)
     assert marks["maps"] == found.nodes[0].position and marks["filter"] == focus.channel
     assert marks["pooled"] == found.nodes[2].position and marks["share"] is not None
+    # The share's outline is as tall as its bar (a low box at the foot of one near 0).
+    share = window.viewer.probabilities[marks["share"]]
+    outline = view.probabilities.bar_marker.rect()
+    assert outline.bottom() == pytest.approx(max(share, 0.06))
     seen = marks_in_sight(window)
     assert seen == {"maps", "pooled", "filter", "share"}
     while detail.next_button.isEnabled():  # walked with the keys, as a presenter does

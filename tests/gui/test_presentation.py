@@ -143,13 +143,15 @@ def test_the_strip_shows_every_stage_in_presentation_type_without_scrolling(wind
     assert strip.buttons[0].font().pointSizeF() >= 0.8 * base
 
 
-def test_a_network_too_deep_for_two_lines_scrolls_to_the_stage_picked(window, qtbot):
-    """The last resort, on a window far too narrow: a scroll bar, and the pick in view."""
+def test_a_network_too_deep_for_three_lines_scrolls_to_the_stage_picked(window, qtbot):
+    """The last resort, on a window far too narrow: a scroll bar, and the pick in view
+    (at 260 px the strip now fits in three lines of 9 pt)."""
     window.resize(window.minimumSizeHint().width(), 720)
     press(window, qtbot, Qt.Key.Key_F9)
     strip = window.layer_strip
-    strip.setFixedWidth(260)
+    strip.setFixedWidth(200)
     settle(qtbot)
+    assert strip.line_count == 3 and strip.type_size == pytest.approx(9.0)
     assert strip.horizontalScrollBar().maximum() > 0
     softmax = strip.buttons[-1]
     assert not in_view(strip, softmax)
