@@ -47,7 +47,7 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.network_view import WATCH
 from digitpad.gui.panels import GAP, MapPoint, MosaicPanel, Outline
 from digitpad.gui.placement import fitted_size
-from digitpad.gui.theme import Themed, diverging_colour, theme
+from digitpad.gui.theme import StyleFollower, Themed, diverging_colour, theme
 from digitpad.gui.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -180,12 +180,10 @@ class ConvolutionView(QDialog):
         self._create_panels()
         self._create_keys()
         self._lay_out()
-        self._style_source = style_source
         if style_source is not None:
             # Presentation mode and zoom set the main window's panels' type and palette;
             # this window follows them (a window does not inherit them from its parent).
-            style_source.installEventFilter(self)
-            self._copy_style()
+            StyleFollower(style_source, self)
         viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.weights_changed.connect(self._on_viewer_input_changed)
         viewer.input_changed.connect(self._on_viewer_input_changed)
@@ -390,22 +388,6 @@ class ConvolutionView(QDialog):
         # heading too).
         height = round((down + 2) * pixels) + text
         panel.setMaximumHeight(max(panel.minimumHeight(), height))
-
-    # -- presentation mode ----------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._style_source and event.type() in (
-            QEvent.Type.FontChange,
-            QEvent.Type.PaletteChange,
-        ):
-            self._copy_style()
-        return super().eventFilter(watched, event)
-
-    def _copy_style(self) -> None:
-        source = self._style_source
-        if source is not None:
-            self.setPalette(source.palette())
-            self.setFont(source.font())
 
     # -- what is shown --------------------------------------------------------------------
 

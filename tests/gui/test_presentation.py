@@ -206,3 +206,32 @@ def test_a_zoom_saved_on_a_larger_screen_starts_at_one_that_fits(
     window = open_window(qtbot, settings, library_folder)
     assert window.presentation.factor < 2.5
     assert window.minimumSizeHint().width() <= 1024
+
+
+def test_a_window_of_its_own_follows_the_panels_type_and_colours(qtbot):
+    """StyleFollower: what the convolution view and the Retrain bar use to take the main
+    window's zoomed type and presentation palette, now and on every change."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QWidget
+
+    from digitpad.gui.theme import StyleFollower, high_contrast_palette
+
+    source, target = QWidget(), QWidget()
+    qtbot.addWidget(source)
+    font = source.font()
+    font.setPointSizeF(21.0)
+    source.setFont(font)
+    follower = StyleFollower(source, target)
+    assert target.font().pointSizeF() == 21.0  # at once
+    font.setPointSizeF(13.5)
+    source.setFont(font)
+    assert target.font().pointSizeF() == 13.5
+    source.setPalette(high_contrast_palette())
+    window = target.palette().color(QPalette.ColorRole.Window)
+    assert window == QColor(255, 255, 255)
+    assert follower.parent() is target
+    target.deleteLater()  # the follower goes with it; the source changes on unharmed
+    QApplication.sendPostedEvents(None, 0)
+    font.setPointSizeF(9.0)
+    source.setFont(font)
+    assert source.font().pointSizeF() == 9.0
