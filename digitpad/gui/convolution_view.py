@@ -180,10 +180,9 @@ class ConvolutionView(QDialog):
         self._create_panels()
         self._create_keys()
         self._lay_out()
-        if style_source is not None:
-            # Presentation mode and zoom set the main window's panels' type and palette;
-            # this window follows them (a window does not inherit them from its parent).
-            StyleFollower(style_source, self)
+        # Presentation mode and zoom set the main window's panels' type and palette; this
+        # window follows them (a window does not inherit them from its parent).
+        self._style = StyleFollower(style_source, self) if style_source is not None else None
         viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.weights_changed.connect(self._on_viewer_input_changed)
         viewer.input_changed.connect(self._on_viewer_input_changed)

@@ -657,11 +657,10 @@ class TrainDialog(QDialog):
             self.bar.setFloatable(False)
             self.bar.toggleViewAction().setVisible(False)  # not one of the window's own bars
             self.bar.addWidget(self.live.compact)
-            # The bar's type and colours follow the window's panels (zoom, presentation).
+            # The bar's type and colours follow the window's panels (zoom, presentation),
+            # from now on, whether the bar is shown or not.
             if window.centralWidget() is not None:
                 self._bar_style = StyleFollower(window.centralWidget(), self.bar)
-        if self._bar_style is not None:
-            self._bar_style.copy()
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.bar)
         self.bar.show()
         self.collapsed = True
