@@ -255,6 +255,16 @@ class FanOut:
     weights: np.ndarray  # (N,)
     products: np.ndarray  # (N,)
     order: np.ndarray  # (N,) target indices, the one the value helps most first
+    # (N,) whether each target passes a value other than 0 on: after the activation that
+    # follows the layer, if one does (a ReLU that is off passes 0, and explains nothing)
+    passes: np.ndarray
+
+    @property
+    def chosen(self) -> int:
+        """The target a route follows: the one the value helps most among those that pass
+        something on; the one it helps most when none does."""
+        passing = self.order[self.passes[self.order]]
+        return int(passing[0]) if len(passing) else int(self.order[0])
 
 
 Step = ConvStep | ActivationStep | PoolStep | AverageStep | FlattenStep | DenseStep | SoftmaxStep
@@ -264,7 +274,8 @@ Step = ConvStep | ActivationStep | PoolStep | AverageStep | FlattenStep | DenseS
 class Route:
     """A value followed both ways: back from it, each value through its largest
     contribution (a pooling's winner, a sum's largest product), to the first layer; on
-    from it, into the value it helps most, to the softmax.
+    from it, into the value it helps most among those that pass something on (not a unit
+    whose ReLU is off, at 0), to the softmax.
 
     ``nodes[k]`` is computed by ``steps[k]`` from ``nodes[k - 1]`` (which ``steps[k]``
     marks as ``followed``); ``fanouts[k]`` lists every value of ``nodes[k]``'s layer that
@@ -350,7 +361,12 @@ def explain_fanout(network: Network, trace: Trace, source: Node) -> FanOut:
         raise ValueError(f"layer {layer} ({network.names[layer]}) has no weights to read with")
     products = value * weights
     order = np.lexsort((-weights, -products))  # by product; ties (a zero value) by weight
-    return FanOut(layer, source, value, targets, weights, products, order)
+    # What each target passes on: its value after the activation that follows, if one does.
+    after = layer + 1
+    if after >= len(network.layers) or network.layers[after].role != ACTIVATION:
+        after = layer
+    passes = trace.steps[after].output[0][tuple(targets.T)] != 0
+    return FanOut(layer, source, value, targets, weights, products, order, passes)
 
 
 def _explain_node(network: Network, trace: Trace, node: Node) -> Step:
@@ -410,7 +426,7 @@ def _next_position(
     layer = network.layers[following]
     if layer.role in (CONV, DENSE):
         fanout = explain_fanout(network, trace, node)
-        best = fanout.targets[fanout.order[0]]
+        best = fanout.targets[fanout.chosen]
         return tuple(int(v) for v in best), fanout
     if layer.role == POOL:
         channel, row, col = node.position
@@ -485,7 +501,7 @@ def route(network: Network, trace: Trace, layer: int, position: Position) -> Rou
         if nodes[k].layer < count and network.layers[nodes[k].layer].role in (CONV, DENSE):
             fanouts[k] = explain_fanout(network, trace, nodes[k - 1])
     start = len(nodes) - 1
-    # On: each value into the one it helps most, to the softmax.
+    # On: each value into the one it helps most (of those not at 0), to the softmax.
     while nodes[-1].layer < count:
         position, fanout = _next_position(network, trace, nodes[-1])
         if position is None:

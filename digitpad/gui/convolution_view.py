@@ -44,9 +44,10 @@ from digitpad.core.convolution import Sweep, conv_layers, sweep
 from digitpad.core.explain import number
 from digitpad.core.scales import never_negative, nice_ceiling
 from digitpad.core.viewer import ViewerModel
+from digitpad.gui.network_view import WATCH
 from digitpad.gui.panels import GAP, MapPoint, MosaicPanel, Outline
 from digitpad.gui.placement import fitted_size
-from digitpad.gui.theme import Themed, diverging_colour, theme
+from digitpad.gui.theme import StyleFollower, Themed, diverging_colour, theme
 from digitpad.gui.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -179,12 +180,9 @@ class ConvolutionView(QDialog):
         self._create_panels()
         self._create_keys()
         self._lay_out()
-        self._style_source = style_source
-        if style_source is not None:
-            # Presentation mode and zoom set the main window's panels' type and palette;
-            # this window follows them (a window does not inherit them from its parent).
-            style_source.installEventFilter(self)
-            self._copy_style()
+        # Presentation mode and zoom set the main window's panels' type and palette; this
+        # window follows them (a window does not inherit them from its parent).
+        self._style = StyleFollower(style_source, self) if style_source is not None else None
         viewer.network_shown_changed.connect(self._on_viewer_network_shown_changed)
         viewer.weights_changed.connect(self._on_viewer_input_changed)
         viewer.input_changed.connect(self._on_viewer_input_changed)
@@ -389,22 +387,6 @@ class ConvolutionView(QDialog):
         # heading too).
         height = round((down + 2) * pixels) + text
         panel.setMaximumHeight(max(panel.minimumHeight(), height))
-
-    # -- presentation mode ----------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._style_source and event.type() in (
-            QEvent.Type.FontChange,
-            QEvent.Type.PaletteChange,
-        ):
-            self._copy_style()
-        return super().eventFilter(watched, event)
-
-    def _copy_style(self) -> None:
-        source = self._style_source
-        if source is not None:
-            self.setPalette(source.palette())
-            self.setFont(source.font())
 
     # -- what is shown --------------------------------------------------------------------
 
@@ -739,6 +721,25 @@ class ConvolutionLauncher(QObject):
         # that enlarges them is over by the time the panel says it was clicked.
         filters.plot.viewport().installEventFilter(self)
         filters.clicked.connect(self._on_filters_clicked)
+        filters.tile_tip = self._filter_tip
+
+    def _filter_tip(self, point: MapPoint) -> str:
+        """A filter's tooltip: what its tile is, and what a click on it does now."""
+        block, network = self.viewer.block, self.viewer.network_shown
+        if block is None or network is None:
+            return ""
+        number, name = point.tile + 1, network.names[block.conv]
+        channels = network.layers[block.conv].in_channels
+        watching = self.view is not None and self.view.isVisible()
+        if watching or self.network_view.filters_picked:
+            each = ", one channel at a time and their sum" if channels > 1 else ""
+            click = f"Click to watch filter {number} of {name} slide over its input{each}"
+        else:
+            click = (
+                f"Click to enlarge the filters; click filter {number} then to watch it slide "
+                "over its input"
+            )
+        return f"{self.network_view.filter_tip(point.tile)} {click} ({WATCH})."
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.MouseButtonPress:

@@ -2,9 +2,10 @@
 and on through the network one stage at a time, both ways.
 
 From the value clicked, ``core.explain.route`` follows it back through its largest
-contributions to the first layer and on, into the value it helps most, to the softmax;
-this shows one stage of that route at a time (a conv block, flatten, a dense layer, the
-softmax), with "Previous stage" and "Next stage" to walk it. Each stage shows the sum that
+contributions to the first layer and on, into the value it helps most (of those not
+switched off at 0), to the softmax; this shows one stage of that route at a time (a conv
+block, flatten, a dense layer, the softmax), with "Previous stage" and "Next stage" to
+walk it. Each stage shows the sum that
 made its value (the input window, the weights, their products, the bias, the activation,
 the pooling window) with the value it came from marked, and, on the way on, every value
 that reads the one before. Every number comes from ``core.explain``, which reads the
@@ -266,10 +267,22 @@ class DetailView(QWidget):
     def _on_next_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page + 1)
+            self._show_stage()
 
     def _on_previous_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page - 1)
+            self._show_stage()
+
+    def _show_stage(self) -> None:
+        """Walking the route: the window shows the stage walked to (the strip picks it, the
+        network view turns to it, the route's value outlined there), unless it already
+        shows one of its layers."""
+        if self.route is None:
+            return
+        layers = [self.route.nodes[k].layer for k in self.route.pages[self.page]]
+        if self.viewer.selected_layer not in layers:
+            self.viewer.select_layer(layers[0])
 
     def _show_html(self, html_text: str) -> None:
         if html_text != self.html:
@@ -556,14 +569,19 @@ class DetailView(QWidget):
                 f"<td>{bar_html(float(fanout.products[i]), largest)}</td>"
             )
             rows.append(on_route(cells) if i == chosen else f"<tr>{cells}</tr>")
-        helps = (
-            "the one it helps most"
-            if chosen == fanout.order[0]
-            else f"number {int(np.flatnonzero(fanout.order == chosen)[0]) + 1} of {count}"
-        )
+        rank = int(np.flatnonzero(fanout.order == chosen)[0])
+        helps = "the one it helps most" if rank == 0 else f"number {rank + 1} of {count}"
+        if rank > 0 and not fanout.passes[fanout.order[:rank]].any():
+            # Those it helps more are 0 after their activation: they explain nothing.
+            off = "the one" if rank == 1 else f"the {rank}"
+            helps += (
+                f": {off} it helps more {'is' if rank == 1 else 'are'} 0 after the "
+                f"activation (switched off), so {'it passes' if rank == 1 else 'they pass'} "
+                "nothing on"
+            )
         nothing = (
-            " It is 0, so it adds nothing to any of them: the one it would help most, by the "
-            "largest weight, is followed."
+            " It is 0, so it adds nothing to any of them: they are ranked by weight, where "
+            "it would help most."
             if fanout.value == 0
             else ""
         )

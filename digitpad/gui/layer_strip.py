@@ -21,15 +21,26 @@ from digitpad.gui.describe import shape_text
 
 # Flat buttons with little padding keep a deep network's strip on one line.
 # Too long for the width (large type, a narrow window), the strip's type gets smaller, down
-# to the system's size, then it takes two lines, then smaller still, to this share of the
-# system's: a scroll bar hid the last stages (softmax) from the class.
-SMALLEST_TYPE = 0.8
+# to the system's size, then it takes two lines; then its buttons' padding tightens and
+# its type gets smaller still, never under LEAST_POINTS (a projector's class reads 9 pt
+# from the back; 7.2 pt did not), then three lines: a scroll bar hid the last stages
+# (softmax) from the class, so only a network too deep even for that scrolls.
+LEAST_POINTS = 9.0
+SMALLEST_TYPE = 0.8  # of the system's size, where that is more than LEAST_POINTS
 FIT_MARGIN = 8  # pixels to spare: the measure is of samples, not the laid-out row
-# The picked stage is underlined: a bold label would be wider than its button.
-BUTTON_STYLE = (
-    "QPushButton { padding: 2px 4px; border-bottom: 3px solid transparent; }"
-    "QPushButton:checked { border-bottom: 3px solid #e6781e; }"
-)
+MOST_LINES = 3
+
+
+def button_style(padding: int) -> str:
+    """The picked stage is underlined: a bold label would be wider than its button."""
+    return (
+        f"QPushButton {{ padding: 2px {padding}px; border-bottom: 3px solid transparent; }}"
+        "QPushButton:checked { border-bottom: 3px solid #e6781e; }"
+    )
+
+
+BUTTON_STYLE = button_style(4)
+TIGHT_STYLE = button_style(1)  # a narrow strip's: the labels' own width, nearly
 
 
 class LayerStrip(QScrollArea):
@@ -46,12 +57,14 @@ class LayerStrip(QScrollArea):
         rows = QVBoxLayout(self.row)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(0)
-        self.lines = [QHBoxLayout(), QHBoxLayout()]  # the second only when one is too long
+        # The second and third only when one is too long.
+        self.lines = [QHBoxLayout() for _ in range(MOST_LINES)]
         for line in self.lines:
             line.setContentsMargins(0, 0, 0, 0)
             line.setSpacing(2)
             rows.addLayout(line)
         self.line_count = 1
+        self.buttons_style = BUTTON_STYLE  # the buttons' padding: tightened for a narrow strip
         # A strip too long even in two lines of its smallest type scrolls rather than
         # widen the window.
         self.setWidget(self.row)
@@ -75,39 +88,55 @@ class LayerStrip(QScrollArea):
             self._fit()
 
     def _fit(self) -> None:
-        """Every stage in view, in the largest type that fits: one line down to the
-        system's type size, then two lines; then the same down to SMALLEST_TYPE of it."""
+        """Every stage in view, in the largest type that fits: one line, then two, down to
+        the system's type size; then, buttons tightened, two lines and then three down to
+        ``least_type`` (never under LEAST_POINTS unless the window's own type is)."""
         room = self.width() - FIT_MARGIN
         largest = self.font().pointSizeF()
-        system = QApplication.font().pointSizeF()
+        system = min(largest, QApplication.font().pointSizeF())
+        least = self.least_type()
+        tries = [(BUTTON_STYLE, 1, system), (BUTTON_STYLE, 2, system)]
+        tries += [(TIGHT_STYLE, lines, least) for lines in range(2, MOST_LINES + 1)]
         fits = False
-        for floor in (min(largest, system), min(largest, system * SMALLEST_TYPE)):
-            for lines in (1, 2):
-                self._arrange(lines)
-                size = largest
+        for style, lines, floor in tries:
+            self._restyle(style)
+            self._arrange(lines)
+            size = largest
+            self._set_type(size)
+            while self._row_width() > room and size > floor:
+                size = max(floor, size * 0.93)
                 self._set_type(size)
-                while self._row_width() > room and size > floor:
-                    size = max(floor, size * 0.93)
-                    self._set_type(size)
-                fits = self._row_width() <= room
-                if fits:
-                    break
+            fits = self._row_width() <= room
             if fits:
                 break
         scroll_bar = 0 if fits else self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(self.line_count * self._two_line_button_height() + scroll_bar)
 
+    def least_type(self) -> float:
+        """The smallest type the strip takes: LEAST_POINTS, or SMALLEST_TYPE of a large
+        system type; never more than the window's own type."""
+        system = QApplication.font().pointSizeF()
+        return min(self.font().pointSizeF(), max(LEAST_POINTS, system * SMALLEST_TYPE))
+
+    def _restyle(self, style: str) -> None:
+        if style != self.buttons_style:
+            self.buttons_style = style
+            self.row.setStyleSheet(style)
+
     def _arrange(self, count: int) -> None:
-        """The buttons in ``count`` lines, the second starting after the middle arrow."""
+        """The buttons in ``count`` lines, each after an arrow, the later lines the longer."""
         if count == self.line_count and self.lines[0].count():
             return
         for line in self.lines:
             while line.count():
                 line.takeAt(0)
         self.line_count = count
-        split = len(self._items) if count == 1 else (len(self.buttons) // 2) * 2
+        stages = len(self.buttons)
+        # Items alternate button, arrow: line j starts with button j * stages // count.
+        starts = [2 * (j * stages // count) for j in range(count)] + [len(self._items)]
         for position, item in enumerate(self._items):
-            self.lines[position >= split].addWidget(item)
+            line = max(j for j in range(count) if starts[j] <= position)
+            self.lines[line].addWidget(item)
         for line in self.lines[:count]:
             line.addStretch(1)
 
@@ -142,7 +171,7 @@ class LayerStrip(QScrollArea):
     def _sample(self, text: str) -> QPushButton:
         sample = QPushButton(text)
         sample.setFont(self.row.font())
-        sample.setStyleSheet(BUTTON_STYLE)
+        sample.setStyleSheet(self.buttons_style)
         sample.setFlat(True)
         sample.ensurePolished()
         return sample

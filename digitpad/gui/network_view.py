@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.explain import number
+from digitpad.core.explain import Node, Route, number, route
 from digitpad.core.network import Network
 from digitpad.core.scales import never_negative
 from digitpad.core.stages import ConvBlock
@@ -32,10 +32,12 @@ from digitpad.gui.panels import (
     InputPanel,
     MapPoint,
     MosaicPanel,
+    Outline,
     ProbabilityPanel,
     best_columns,
     filter_images,
     grid_shape,
+    route_pen,
 )
 from digitpad.gui.theme import high_contrast
 
@@ -45,10 +47,25 @@ BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in p
 BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
 
 
-FILTERS_TIP = (
-    "Each filter's weights: yellow adds, blue subtracts, grey is zero. For deeper layers, "
-    "the mean over input channels. Click to enlarge them."
-)
+COLOURS = "Yellow adds, blue subtracts, grey is zero."
+WATCH = "View > Watch a Convolution…"
+
+
+def filters_tip(network: Network, block: ConvBlock) -> str:
+    """What the filters panel shows: a deeper layer's tiles are means, and say so."""
+    conv = network.layers[block.conv]
+    name, k, channels = network.names[block.conv], conv.kernel, conv.in_channels
+    size = f"{name} filters {k}×{k}"
+    click = f"Click to enlarge them; click one then to watch it slide over its input ({WATCH})."
+    if channels == 1:
+        return f"{size}: each filter's weights. {COLOURS} {click}"
+    source = network.names[block.conv - 1] if block.conv > 0 else "the input"
+    return (
+        f"{size}, each the mean of its {channels} channels' weights: {name} reads the "
+        f"{channels} maps of {source} with a {k}×{k} grid of weights for each, and a tile "
+        f"here is their mean, not weights the filter has ({WATCH} shows each channel's). "
+        f"{COLOURS} {click}"
+    )
 
 
 def pooled_tip(network: Network, block: ConvBlock) -> str:
@@ -141,7 +158,8 @@ class NetworkView(QWidget):
         selector_row.addWidget(self.layer_caption, 1)
         selector_row.addWidget(self.after_activation)
 
-        self.filters = MosaicPanel("Filters (weights)", "filters", FILTERS_TIP, wide=0.5)
+        self.filters = MosaicPanel("Filters (weights)", "filters", "", wide=0.5)
+        self.filters.tile_tip = self._filters_tile_tip  # the launcher says what a click does
         self.feature_maps = MosaicPanel(
             "Feature maps",
             "feature_maps",
@@ -187,6 +205,14 @@ class NetworkView(QWidget):
         layout.addWidget(self.pages, 3)
 
         self.cols: int | None = None  # the grids' shared column count
+        # The value followed (viewer.focus) and its way through the network, as the follow
+        # panel finds it: every value on it outlined wherever it is shown.
+        self.route: Route | None = None
+        self.logit_mark = Outline(route_pen())
+        self.logit_mark.setZValue(2)
+        self.logit_mark.setVisible(False)
+        self.end_view.logits.addItem(self.logit_mark)
+        self.marked_logit: int | None = None
         self.flash_frame = FlashFrame(self)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
@@ -215,6 +241,7 @@ class NetworkView(QWidget):
         self.cols = None
         self.filters_picked = False
         self._filter_picked = None
+        self._find_route()  # none: the focus goes with the network
         self._show_page()
         self._show_block()
         self._focus_panel()  # the new maps get the room, in the grid that fits them best
@@ -224,7 +251,9 @@ class NetworkView(QWidget):
         self.probabilities.show_probabilities(
             self.viewer.probabilities, answered=not self.viewer.too_small
         )
+        self._find_route()  # the drawing changed: the route may go another way
         self._show_maps()
+        self._mark_route()
 
     def _maps_layer(self) -> int:
         """The layer the feature-map panel shows: the convolution, or its activation."""
@@ -338,8 +367,61 @@ class NetworkView(QWidget):
         self.filters.show_maps(filter_images(weights), cols=self.cols)
 
     def _on_viewer_focus_changed(self) -> None:
-        self._mark_tiles()
-        self._on_viewer_hover_changed()  # the input shows the followed value's window
+        self._find_route()
+        self._mark_route()
+
+    # -- the route followed ----------------------------------------------------------------
+
+    def _find_route(self) -> None:
+        """The followed value's route, as the follow panel walks it (None: none followed,
+        or nothing drawn to follow it through)."""
+        focus, network, trace = self.viewer.focus, self.viewer.network_shown, self.viewer.trace
+        self.route = None
+        if focus is None or network is None or trace is None:
+            return
+        if len(network.shapes[focus.layer]) == 1:
+            position: tuple[int, ...] = (focus.channel,)
+        else:
+            position = (focus.channel, focus.row, focus.col)
+        self.route = route(network, trace, focus.layer, position)
+
+    def route_node(self, layer: int | None) -> Node | None:
+        """The route's value in layer ``layer`` (the softmax: len(layers)), if it has one."""
+        if self.route is None or layer is None:
+            return None
+        return next((node for node in self.route.nodes if node.layer == layer), None)
+
+    def _mark_route(self) -> None:
+        """Outline the route's value in every panel that shows its layer: the maps of the
+        block shown and their filter, flatten's and a dense layer's grids, the logit and
+        the softmax bar. Called whenever a panel is shown anew."""
+        block, end = self.viewer.block, self.end_view
+        for panel, layer in (
+            (self.feature_maps, self._maps_layer() if block is not None else None),
+            (self.pooled, block.last if block is not None else None),
+        ):
+            node = self.route_node(layer)
+            panel.mark_cell(MapPoint(*node.position) if node is not None else None)
+        # The end's grids lay a vector out in rows: flatten one per map, dense ~2:1.
+        for panel, layer in ((end.flat, end.flatten_layer), (end.dense, end.dense_layer)):
+            node = self.route_node(layer)
+            per_row = panel.maps.shape[2]
+            cell = MapPoint(0, *divmod(node.position[0], per_row)) if node is not None else None
+            panel.mark_cell(cell)
+        network = self.viewer.network_shown
+        count = len(network.layers) if network is not None else 0
+        logit = self.route_node(count - 1) if count else None
+        share = self.route_node(count) if count else None
+        self.marked_logit = logit.position[0] if logit is not None else None
+        trace = self.viewer.trace
+        if self.marked_logit is not None and trace is not None:
+            height = float(trace.logits[0][self.marked_logit])
+            self.logit_mark.setRect(
+                QRectF(self.marked_logit - 0.45, min(0.0, height), 0.9, abs(height))
+            )
+        self.logit_mark.setVisible(self.marked_logit is not None and trace is not None)
+        self.probabilities.mark_bar(share.position[0] if share is not None else None)
+        self._on_viewer_hover_changed()  # the tiles outlined, and the input's window
 
     def _mark_tiles(self) -> None:
         """Filter k, map k and pooled map k outlined together: the one pointed at, else the
@@ -354,6 +436,8 @@ class NetworkView(QWidget):
             tile = self._filter_hover
         elif self._filter_picked is not None:
             tile = self._filter_picked.tile
+        elif block is not None and self.route_node(block.conv) is not None:
+            tile = self.route_node(block.conv).position[0]  # the route's map in this block
         elif focus is not None and block is not None and focus.layer in block:
             tile = focus.channel
         for panel in (self.filters, self.feature_maps, self.pooled):
@@ -363,8 +447,14 @@ class NetworkView(QWidget):
         self._mark_tiles()
         hover, block, focus = self.viewer.hover, self.viewer.block, self.viewer.focus
         network = self.viewer.network_shown
+        # The pixels of the value hovered, else of the route's value in the stage shown
+        # (a map's), else of the value followed.
+        shown = self.route_node(self.viewer.selected_layer)
         if hover is not None:
             self.network_input.highlight(hover.field)
+        elif shown is not None and len(shown.position) == 3:
+            _, row, col = shown.position
+            self.network_input.highlight(network.receptive_field(shown.layer, row, col))
         elif focus is not None and network is not None:
             self.network_input.highlight(network.receptive_field(focus.layer, focus.row, focus.col))
         else:
@@ -392,6 +482,7 @@ class NetworkView(QWidget):
             self.layer_caption.setText("This network has no convolutional layer to show.")
             for panel in (self.filters, self.feature_maps, self.pooled):
                 panel.show_maps(np.zeros((1, 1, 1), np.float32))
+            self._mark_route()
             return
         conv = network.layers[block.conv]
         weights = conv.params["weight"]  # (F, C, k, k)
@@ -402,9 +493,13 @@ class NetworkView(QWidget):
         name = network.names[block.conv]
         channels = weights.shape[1]
         size = f"{name} filters {conv.kernel}×{conv.kernel}"
-        mean = f", mean of {channels} channels" if channels > 1 else ""
-        self.filters.set_heading(size + mean, short=size)
-        self.filters.setToolTip(f"{size}{mean}. {FILTERS_TIP}")
+        if channels > 1:  # a tile is a mean, not weights the filter has: said even compact
+            self.filters.set_heading(
+                f"{size}, mean of {channels} channels' weights", short=f"{name} filter means"
+            )
+        else:
+            self.filters.set_heading(size)
+        self.filters.setToolTip(filters_tip(network, block))
         activation = (
             network.layers[block.activation].describe() if block.activation is not None else ""
         )
@@ -437,7 +532,7 @@ class NetworkView(QWidget):
         self._read_filter(self._filter_picked)
         # After the maps: each panel's outline is placed by the grid it now has (placed
         # before, it went by the old column count and framed another map).
-        self._mark_tiles()
+        self._mark_route()
 
     def _show_maps(self) -> None:
         network, block = self.viewer.network_shown, self.viewer.block
@@ -522,6 +617,24 @@ class NetworkView(QWidget):
             self.filters_picked = True
             self._focus_panel()
             self._flash(self.filters)
+
+    def filter_tip(self, tile: int) -> str:
+        """What filter ``tile``'s tile shows, for its tooltip: its weights, or a mean."""
+        network, block = self.viewer.network_shown, self.viewer.block
+        if network is None or block is None:
+            return ""
+        conv = network.layers[block.conv]
+        what = f"{network.names[block.conv]} filter {tile + 1}: "
+        if conv.in_channels == 1:
+            return what + f"its {conv.kernel}×{conv.kernel} weights. {COLOURS}"
+        return what + (
+            f"the mean of its {conv.in_channels} channels' weights (one {conv.kernel}×"
+            f"{conv.kernel} grid for each map it reads). {COLOURS}"
+        )
+
+    def _filters_tile_tip(self, point: MapPoint) -> str:
+        enlarge = " Click to enlarge the filters." if not self.filters_picked else ""
+        return self.filter_tip(point.tile) + enlarge
 
     def _on_filters_hovered(self, point: MapPoint | None) -> None:
         self._filter_hover = point.tile if point is not None else None

@@ -6,13 +6,14 @@ Every plot item is created once; updates only call setImage / setOpts with new d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPen, QResizeEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
 from digitpad.gui.theme import (
@@ -30,11 +31,20 @@ TITLE_PADDING = 16  # pixels a title leaves free beside it in its panel
 WITH_BAR_MIN = 150  # a panel's narrowest with its colour bar, and without
 COMPACT_MIN = 70
 PROBABILITIES_MIN = 190
+BAR_MARK_LEAST = 0.06  # a marked bar's outline, at the least: 6 % of the chart's height
 AXIS_ROOM = 20  # beside the percentages: the axis line, its ticks and a gap
 DIGIT_GAP = 5  # pixels at least between two digits under the bars
 HEADING_LINES = 3  # a map panel's heading at most, above its maps
 # Map numbers are drawn on tiles at least this many screen pixels wide.
 NUMBERED_TILE_PX = 22
+
+
+def route_pen() -> QPen:
+    """The outline of a value on a followed route: the maps' selection colour, two screen
+    pixels wide whatever the zoom (a value of a narrow panel is smaller than a pixel)."""
+    pen = QPen(QColor(230, 120, 20), 2)
+    pen.setCosmetic(True)
+    return pen
 
 
 def fitting(texts: tuple[str, ...], width: int, font: QFont) -> str:
@@ -279,6 +289,12 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         )
         self.addItem(self.bars)
         self.values = np.zeros(10)
+        # The digit whose share a followed route ends in, outlined.
+        self.bar_marker = Outline(route_pen())
+        self.bar_marker.setZValue(2)
+        self.bar_marker.setVisible(False)
+        self.addItem(self.bar_marker)
+        self.marked_bar: int | None = None
         # Ten bars and their digits still fit at 190 px, in presentation mode's type too;
         # wider, and the follow panel beside the window no longer fits a 1024 px screen.
         # Larger type needs more (apply_theme).
@@ -334,6 +350,7 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             brushes[int(values.argmax())] = self._winner
         self.values = values
         self.bars.setOpts(height=values, brushes=brushes)
+        self.mark_bar(self.marked_bar)
         titles = (
             ("Softmax probabilities", "Softmax")
             if answered
@@ -343,6 +360,18 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
             self._titles = titles
             style_plot(self, self._fitting_title())
             self._fill()
+
+    def mark_bar(self, digit: int | None) -> None:
+        """Outline digit ``digit``'s bar (None: no outline): around the bar as tall as it
+        is, and a low box at its foot for a share near 0 (an outline to the top would
+        read as a bar of 100 %)."""
+        self.marked_bar = digit if digit is not None and 0 <= digit < len(self.values) else None
+        if self.marked_bar is None:
+            self.bar_marker.setVisible(False)
+            return
+        height = max(float(self.values[digit]), BAR_MARK_LEAST)
+        self.bar_marker.setRect(QRectF(digit - 0.45, 0, 0.9, height))
+        self.bar_marker.setVisible(True)
 
 
 @dataclass(frozen=True)
@@ -416,10 +445,19 @@ class MosaicPanel(Themed, QWidget):
         self.marker.setVisible(False)
         self.marked: int | None = None  # the map outlined
         self.view.addItem(self.marker)
+        # The value of a followed route in this panel's maps, outlined.
+        self.cell_marker = Outline(route_pen())
+        self.cell_marker.setZValue(3)
+        self.cell_marker.setVisible(False)
+        self.cell: MapPoint | None = None
+        self.view.addItem(self.cell_marker)
         self.numbers = TileNumbers()
         self.view.addItem(self.numbers)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        # A tooltip of its own for the tile under the pointer (None: the panel's tooltip).
+        self.tile_tip: Callable[[MapPoint], str] | None = None
+        self.plot.viewport().installEventFilter(self)
         # Below this the colour bar's labels crowd the maps out of the panel.
         self.setMinimumWidth(WITH_BAR_MIN)
         self.compact = False
@@ -559,6 +597,7 @@ class MosaicPanel(Themed, QWidget):
             # The same map outlined at its new place (it landed on another map after a
             # re-layout, until the pointer moved).
             self.mark_tile(self.marked)
+            self.mark_cell(self.cell)
 
     def _fit_bar_labels(self) -> None:
         """The bar's axis as wide as its widest label: the axis leaves out a label it
@@ -584,6 +623,21 @@ class MosaicPanel(Themed, QWidget):
         self.hovered.emit(None)
         super().leaveEvent(event)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Over a tile, its own tooltip (``tile_tip``); elsewhere the panel's."""
+        if (
+            event.type() == QEvent.Type.ToolTip
+            and self.tile_tip is not None
+            and watched is self.plot.viewport()
+            and isinstance(event, QHelpEvent)
+        ):
+            point = self.point_at(self.plot.mapToScene(event.pos()))
+            text = self.tile_tip(point) if point is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.plot.viewport())
+                return True
+        return super().eventFilter(watched, event)
+
     def mark_tile(self, tile: int | None) -> None:
         """Outline map ``tile`` (None: no outline)."""
         self.marked = tile
@@ -596,6 +650,19 @@ class MosaicPanel(Themed, QWidget):
             QRectF(tile_col * (w + GAP) - 0.5, tile_row * (h + GAP) - 0.5, w + 1, h + 1)
         )
         self.marker.setVisible(True)
+
+    def mark_cell(self, cell: MapPoint | None) -> None:
+        """Outline one value: ``cell`` of map ``cell.tile`` (None: no outline)."""
+        f, h, w = self.maps.shape
+        inside = cell is not None and 0 <= cell.tile < f and 0 <= cell.row < h and 0 <= cell.col < w
+        self.cell = cell if inside else None
+        if cell is None or not inside:
+            self.cell_marker.setVisible(False)
+            return
+        tile_row, tile_col = divmod(cell.tile, self.cols)
+        x, y = tile_col * (w + GAP) + cell.col, tile_row * (h + GAP) + cell.row
+        self.cell_marker.setRect(QRectF(x, y, 1, 1))
+        self.cell_marker.setVisible(True)
 
     def point_at(self, position: QPointF) -> MapPoint | None:
         """The map pixel under a scene position, if any."""

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -100,6 +100,31 @@ def theme() -> tuple[QColor, QColor, QColor]:
     text = palette.color(QPalette.ColorRole.Text)
     backdrop = base.darker(125) if base.lightness() > 128 else base.lighter(160)
     return base, text, backdrop
+
+
+class StyleFollower(QObject):
+    """Gives ``target`` the type and palette of ``source`` now and whenever they change
+    (View > Zoom, presentation mode's type and black on white): a window of its own, or a
+    bar outside the panels, inherits neither from the main window's panels. Owned by
+    ``target``: it stops with it."""
+
+    def __init__(self, source: QWidget, target: QWidget) -> None:
+        super().__init__(target)
+        self.source, self.target = source, target
+        source.installEventFilter(self)
+        self.copy()
+
+    def copy(self) -> None:
+        self.target.setPalette(self.source.palette())
+        self.target.setFont(self.source.font())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.source and event.type() in (
+            QEvent.Type.FontChange,
+            QEvent.Type.PaletteChange,
+        ):
+            self.copy()
+        return super().eventFilter(watched, event)
 
 
 class Themed:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,6 +47,7 @@ from digitpad.core.training import OPTIMIZERS, SAMPLES_RATIO, TrainConfig, fine_
 from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
+from digitpad.gui.theme import StyleFollower
 from digitpad.gui.train_architecture import CUSTOM, ArchitectureEditor
 from digitpad.gui.train_data import DataSource
 from digitpad.gui.train_progress import ProgressView
@@ -273,7 +274,7 @@ class TrainDialog(QDialog):
         # under the window's panels (``collapse``); it expands again when the run ends.
         self.bar: QToolBar | None = None
         self.collapsed = False
-        self._style_source: QWidget | None = None  # whose type and colours the bar takes
+        self._bar_style: StyleFollower | None = None  # the bar takes the panels' type
         self._create_views(settings)
         self.model_changed()
 
@@ -656,10 +657,10 @@ class TrainDialog(QDialog):
             self.bar.setFloatable(False)
             self.bar.toggleViewAction().setVisible(False)  # not one of the window's own bars
             self.bar.addWidget(self.live.compact)
-            self._style_source = window.centralWidget()
-            if self._style_source is not None:
-                self._style_source.installEventFilter(self)
-        self._copy_style()
+            # The bar's type and colours follow the window's panels (zoom, presentation),
+            # from now on, whether the bar is shown or not.
+            if window.centralWidget() is not None:
+                self._bar_style = StyleFollower(window.centralWidget(), self.bar)
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.bar)
         self.bar.show()
         self.collapsed = True
@@ -681,26 +682,6 @@ class TrainDialog(QDialog):
         window = self._window()
         if self.bar is not None and window is not None:
             window.removeToolBar(self.bar)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The bar's type and colours follow the window's panels (zoom, presentation mode).
-        if (
-            self.bar is not None
-            and watched is self._style_source
-            and event.type()
-            in (
-                QEvent.Type.FontChange,
-                QEvent.Type.PaletteChange,
-            )
-        ):
-            self._copy_style()
-        return super().eventFilter(watched, event)
-
-    def _copy_style(self) -> None:
-        source = self._style_source
-        if self.bar is not None and source is not None:
-            self.bar.setFont(source.font())
-            self.bar.setPalette(source.palette())
 
     def _on_collapse_button_clicked(self) -> None:
         self.collapse()

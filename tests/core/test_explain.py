@@ -13,10 +13,12 @@ from digitpad.core.explain import (
     ConvStep,
     DenseStep,
     FlattenStep,
+    Node,
     PoolStep,
     SoftmaxStep,
     explain_conv,
     explain_dense,
+    explain_fanout,
     explain_pool,
     explain_softmax,
     number,
@@ -237,17 +239,22 @@ def test_the_default_route_goes_through_every_stage(default):
         assert 0 <= i < 3 and 0 <= j < 3 and weight == conv2[f, pooled.position[0], i, j]
     np.testing.assert_allclose(fanout.products, fanout.value * fanout.weights)
     assert fanout.value == trace.steps[2].output[0][pooled.position]
-    # Followed on: the one it helps most.
-    best = fanout.targets[fanout.order[0]]
+    # Followed on: the one it helps most among those its ReLU lets through. On this
+    # drawing the one it helps most of all is at 0 after relu2: passed over.
+    relu2 = trace.steps[4].output[0]
     assert fanout.products[fanout.order[0]] == fanout.products.max()
-    assert found.nodes[3].position == tuple(best)
+    assert relu2[tuple(fanout.targets[fanout.order[0]])] == 0
+    passing = [i for i in fanout.order if relu2[tuple(fanout.targets[i])] != 0]
+    assert found.nodes[3].position == tuple(fanout.targets[passing[0]])
+    assert fanout.chosen == passing[0]
     assert found.steps[3].followed[0] == pooled.position[0]  # its channel, highlighted
     # Into dense1: its weight into each of the 128 units; into the logits: all ten.
     assert len(found.fanouts[7].targets) == 128 and len(found.fanouts[9].targets) == 10
     for k in (7, 9):
         fan = found.fanouts[k]
-        assert found.nodes[k].position[0] == fan.targets[fan.order[0]][0]
-        assert fan.products[fan.order[0]] == fan.products.max()
+        assert found.nodes[k].position[0] == fan.targets[fan.chosen][0]
+        helped = fan.products[fan.passes]  # the most, of those passing something on
+        assert fan.products[fan.chosen] == helped.max()
     assert found.steps[-1].digit == found.nodes[9].position[0]
 
 
@@ -304,3 +311,39 @@ def test_a_route_from_outside_the_layer_says_so(default):
         route(network, trace, 0, (3, 28, 0))
     with pytest.raises(ValueError, match="layer 12 is not in the network"):
         route(network, trace, 12, (0,))
+
+
+def _switched_off(units: list[int]):
+    """A small network and a flatten value whose most helped dense units have their ReLU
+    switched off (a bias far below zero): the greedy way on reaches a value of 0."""
+    network = Network(custom_spec([ConvChoice(4)], dense_units=16), np.random.default_rng(3))
+    dense = next(i for i, name in enumerate(network.names) if name.startswith("dense"))
+    flat = network.trace(digit_like()).steps[dense - 1].output[0]
+    start = int(np.argmax(flat))  # a value > 0: it helps its units by value x weight
+    fanout = explain_fanout(network, network.trace(digit_like()), Node(dense - 1, (start,)))
+    greedy = [int(fanout.targets[i][0]) for i in fanout.order[: len(units) or None]]
+    network.layers[dense].params["bias"][[greedy[i] for i in units]] = -1e3
+    return network, network.trace(digit_like()), dense, start, greedy
+
+
+def test_on_the_route_skips_a_unit_whose_relu_is_off():
+    network, trace, dense, start, greedy = _switched_off([0])
+    relu = trace.steps[dense + 1].output[0]
+    assert relu[greedy[0]] == 0  # the one it helps most is off: it passes nothing on
+    found = route(network, trace, dense - 1, (start,))
+    check_route(network, trace, found)
+    fanout = found.fanouts[dense]
+    assert int(fanout.targets[fanout.order[0]][0]) == greedy[0]  # still ranked first
+    # Followed: the unit it helps most among those that are on.
+    on = [int(fanout.targets[i][0]) for i in fanout.order if relu[fanout.targets[i][0]] != 0]
+    assert found.nodes[dense].position == (on[0],) and on[0] != greedy[0]
+    assert found.steps[dense + 1].after > 0
+    assert not fanout.passes[fanout.order[0]] and fanout.passes[fanout.chosen]
+
+
+def test_with_every_unit_off_the_route_takes_the_one_it_helps_most():
+    network, trace, dense, start, greedy = _switched_off(list(range(16)))
+    assert not trace.steps[dense + 1].output[0].any()
+    found = route(network, trace, dense - 1, (start,))
+    check_route(network, trace, found)
+    assert found.nodes[dense].position == (greedy[0],) and found.complete

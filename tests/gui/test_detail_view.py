@@ -464,3 +464,30 @@ def test_a_button_that_leads_nowhere_looks_disabled_in_presentation_mode(window,
     disabled = palette.color(QPalette.ColorGroup.Disabled, role)
     enabled = palette.color(QPalette.ColorGroup.Active, role)
     assert abs(disabled.lightness() - enabled.lightness()) >= 80
+
+
+def test_the_way_on_says_why_it_passes_over_a_unit_that_is_off(window, qtbot):
+    """A value helps most a unit whose ReLU is off (0 after it): the route goes into the
+    one it helps most of those that are on, and the panel says why."""
+    from digitpad.core.explain import route
+
+    draw_seven(window, qtbot)
+    network, trace = window.viewer.network_shown, window.viewer.trace
+    found, page = None, None
+    for channel in range(32):  # a conv1 value whose way on passes over an off unit
+        candidate = route(network, trace, 0, (channel, 12, 14))
+        for k, fanout in enumerate(candidate.fanouts):
+            if fanout is not None and fanout.chosen != fanout.order[0]:
+                found = candidate
+                page = next(p for p, members in enumerate(candidate.pages) if k in members)
+                break
+        if found is not None:
+            break
+    assert found is not None, "no route on the drawn 7 passes over a unit at 0"
+    window.viewer.set_focus(0, *found.nodes[0].position)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    detail = window.detail_dock.detail
+    assert detail.route.nodes == found.nodes
+    detail.go_to_page(page)
+    assert "0 after the activation (switched off)" in detail.html
+    assert "Followed (tinted)" in detail.html

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QFontMetrics, QScreen, QTextDocument
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
 
+from digitpad.gui.layer_strip import LayerStrip
 from digitpad.gui.panels import MosaicPanel
 
 from .conftest import draw_stroke, open_window
@@ -25,6 +26,8 @@ EDGE = 4  # the panels keep at least this from the window's right and bottom edg
 # a value.
 SMALLEST_TILE = 16
 BAR_PX = 8  # each softmax bar's slot on screen, at the least
+CANVAS_LEAST = 200  # the drawing's square, in screen pixels, at the least
+STRIP_POINTS = 9.0  # the strip's type at the least: read from the back of a classroom
 
 
 # Widgets whose faults are reported as a warning rather than a failure: none now.
@@ -145,6 +148,10 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
     for button in strip.buttons:
         if not strip.viewport().rect().contains(in_window(strip.viewport(), button)):
             found.append(f"strip button {button.text()!r} is cut off")
+    smallest = min(button.font().pointSizeF() for button in strip.buttons)
+    if smallest < STRIP_POINTS - 0.01:
+        found.append(f"the strip's type is {smallest:.1f} pt, under {STRIP_POINTS:g} pt")
+    found += canvas_problems(window)
     for plot in window.findChildren(pg.PlotWidget):
         if not plot.isVisibleTo(window):
             continue
@@ -161,6 +168,38 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
         if tile < max(SMALLEST_TILE, view.focused_panel.maps.shape[2]):
             found.append(f"{view.focused_panel.objectName()} maps are {tile:.0f} px")
     return [f"{state}: {problem}" for problem in found]
+
+
+def canvas_problems(window) -> list[str]:
+    """The drawing canvas whole: the square it draws in inside the window, inside each
+    widget holding it, and under no other widget (its bottom edge was seen cut once)."""
+    canvas = window.canvas
+    if not canvas.isVisibleTo(window):
+        return []  # a side panel in the drawing's place
+    square = canvas._view_rect().toAlignedRect()
+    square.moveTopLeft(canvas.mapTo(window, square.topLeft()))
+    found = []
+    if not window.rect().contains(square):
+        found.append(f"the canvas's square {square.getRect()} is outside the window")
+    holder = canvas.parentWidget()
+    while holder is not None and holder is not window:
+        if not in_window(window, holder).contains(square):
+            found.append(f"the canvas's square {square.getRect()} is cut by {holder!r}")
+        holder = holder.parentWidget()
+    for widget in window.findChildren(QWidget):
+        if (
+            widget.isVisibleTo(window)
+            and not widget.isWindow()
+            and not widget.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            and not widget.isAncestorOf(canvas)
+            and not canvas.isAncestorOf(widget)
+            and widget is not canvas
+            and in_window(window, widget).intersects(square)
+        ):
+            found.append(f"{type(widget).__name__} {widget.objectName()!r} covers the canvas")
+    if square.width() < CANVAS_LEAST:
+        found.append(f"the canvas is {square.width()} px")
+    return found
 
 
 def owner(widget: QWidget) -> str:
@@ -311,6 +350,18 @@ def test_every_mode_and_stage_fits_the_screen(
     panel; full screen (the window exactly the screen's size), presentation mode's."""
     width, height = screen
     monkeypatch.setattr(QScreen, "availableGeometry", lambda _: QRect(0, 0, width, height))
+    # The strip's type each time it fits itself, on the way between two states too (a
+    # side panel closing gave it 312 px for a moment, and 7.2 pt).
+    fitted: list[tuple[float, tuple[int, int], bool]] = []
+    fit = LayerStrip._fit
+
+    def recorded_fit(strip: LayerStrip) -> None:
+        fit(strip)
+        window = strip.window()
+        presenting = getattr(getattr(window, "presentation", None), "presenting", False)
+        fitted.append((strip.type_size, window.size().toTuple(), presenting))
+
+    monkeypatch.setattr(LayerStrip, "_fit", recorded_fit)
     window = open_window(qtbot, settings, library_folder)
     for stroke in DIGITS[4]:  # a drawing: the panels' real numbers, tables and answer
         draw_stroke(window.canvas, stroke)
@@ -331,8 +382,48 @@ def test_every_mode_and_stage_fits_the_screen(
         modes=("presentation",),
         sides=(None, "follow", "guide"),
     )
+    found += [
+        f"{size[0]}x{size[1]} {'presentation' if presenting else 'normal'}, on the way: the "
+        f"strip's type is {points:.1f} pt, under {STRIP_POINTS:g} pt"
+        for points, size, presenting in fitted
+        if points < STRIP_POINTS - 0.01
+    ]
     left = [line for line in found if LEFT_TO_OTHERS in line]
     if left:
         warnings.warn("\n".join(summary(left)), stacklevel=1)
     found = [line for line in found if LEFT_TO_OTHERS not in line]
     assert not found, f"{len(found)} problems:\n" + "\n".join(summary(found))
+
+
+@pytest.mark.parametrize("width", [560, 420, 330])
+def test_a_narrow_strip_keeps_type_a_class_can_read(window, qtbot, width):
+    """Presentation type in a strip squeezed by side panels: tighter buttons and more
+    lines, never type under 9 pt nor a scroll bar (the old strip went to 7.2 pt)."""
+    strip = LayerStrip(window.viewer)
+    qtbot.addWidget(strip)
+    font = strip.font()
+    font.setPointSizeF(13.5)  # presentation mode's 1.5x
+    strip.setFont(font)
+    strip.resize(width, 200)
+    strip.show()
+    qtbot.waitExposed(strip)
+    for _ in range(4):
+        QApplication.processEvents()
+    assert strip.type_size >= STRIP_POINTS - 0.01, strip.type_size
+    assert all(b.font().pointSizeF() >= STRIP_POINTS - 0.01 for b in strip.buttons)
+    assert strip.horizontalScrollBar().maximum() == 0
+    for button in strip.buttons:
+        assert strip.viewport().rect().contains(in_window(strip.viewport(), button))
+    assert strip.height() == strip.line_count * strip._two_line_button_height()
+
+
+def test_the_canvas_check_sees_a_cut_canvas(window, qtbot):
+    """The rule above can fail: a canvas pushed down past the window's bottom edge."""
+    window.resize(1280, 690)
+    settle(window)
+    assert canvas_problems(window) == []
+    canvas = window.canvas
+    canvas.move(canvas.x(), window.height() - canvas.height() // 2)  # until the next layout
+    found = canvas_problems(window)
+    assert any("outside the window" in line for line in found), found
+    assert any("is cut by" in line for line in found), found

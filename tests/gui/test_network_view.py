@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+import pytest
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from .test_views import draw_seven
 
@@ -82,3 +84,172 @@ def test_a_click_on_the_narrow_filters_panel_enlarges_it_and_marks_that_filter(w
     click_value(view.feature_maps, 2, 10, 10)
     settle(qtbot)
     assert view.feature_maps.marker.rect() == tile_rect(view.feature_maps, 2)
+
+
+def tip_over(panel, tile: int, row: int = 0, col: int = 0) -> str:
+    """The tooltip shown when the pointer rests over one value of one tile."""
+    h, w = panel.maps.shape[1:]
+    tile_row, tile_col = divmod(tile, panel.cols)
+    scene = panel.view.mapViewToScene(
+        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+    )
+    viewport = panel.plot.viewport()
+    position = panel.plot.mapFromScene(scene)
+    QToolTip.hideText()
+    QApplication.sendEvent(
+        viewport, QHelpEvent(QEvent.Type.ToolTip, position, viewport.mapToGlobal(position))
+    )
+    return QToolTip.text()
+
+
+def test_the_filters_say_what_a_tile_is_and_that_a_click_watches_it(window, qtbot):
+    """conv2's tiles are means over its 32 input channels: the panel says so; each tile's
+    tooltip names its filter and says a click watches that convolution."""
+    window.resize(1280, 720)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    filters = view.filters
+    # conv1: one input channel, the tiles are the weights themselves.
+    assert "mean" not in filters.toolTip() and "mean" not in filters.heading.text()
+    tip = tip_over(filters, 4, 1, 1)
+    assert tip.startswith("conv1 filter 5: its 3×3 weights") and "mean" not in tip
+    assert "Watch a Convolution" in tip and "enlarge" in tip  # compact: a click enlarges
+    click_value(filters, 4, 1, 1)
+    settle(qtbot)
+    tip = tip_over(filters, 4, 1, 1)
+    assert "Click to watch filter 5 of conv1 slide over its input" in tip
+    assert "(View > Watch a Convolution…)" in tip and "enlarge" not in tip
+    # conv2: each tile a mean, said in the heading (compact too) and the tooltips.
+    view.layer_selector.setCurrentIndex(1)
+    settle(qtbot)
+    assert filters.compact and "means" in filters.heading.text()
+    assert "mean of its 32 channels' weights" in filters.toolTip()
+    tip = tip_over(filters, 9)
+    assert tip.startswith("conv2 filter 10: the mean of its 32 channels' weights")
+    assert "Watch a Convolution" in tip
+    click_value(filters, 9, 0, 0)
+    settle(qtbot)
+    assert not filters.compact
+    assert "mean of 32 channels' weights" in filters.heading.text()
+    tip = tip_over(filters, 9)
+    assert "Click to watch filter 10 of conv2 slide over its input" in tip
+    assert "one channel at a time" in tip
+    # Off the tiles (a grid's gap), the panel's own tooltip.
+    assert tip_over(filters, 9, 0, 3) == filters.toolTip()  # column 4 of 3: the gap
+
+
+def marked_cell(panel):
+    """The value a panel outlines as on the route, as (tile, row, col), or None; checked
+    against where its outline is drawn."""
+    if not panel.cell_marker.isVisible():
+        return None
+    cell = panel.cell
+    h, w = panel.maps.shape[1:]
+    tile_row, tile_col = divmod(cell.tile, panel.cols)
+    x, y = tile_col * (w + 1) + cell.col, tile_row * (h + 1) + cell.row
+    assert panel.cell_marker.rect() == QRectF(x, y, 1, 1)
+    return (cell.tile, cell.row, cell.col)
+
+
+def route_marks(window) -> dict:
+    """Everything the network view marks as on the route, by where it is."""
+    view, end = window.network_view, window.network_view.end_view
+    flat, dense = end.flat, end.dense
+    return {
+        "maps": marked_cell(view.feature_maps),
+        "pooled": marked_cell(view.pooled),
+        "filter": view.filters.marked if view.filters.marker.isVisible() else None,
+        "flat": marked_cell(flat),
+        "dense": marked_cell(dense),
+        "logit": view.marked_logit if view.logit_mark.isVisible() else None,
+        "share": view.probabilities.marked_bar,
+    }
+
+
+def expected_marks(window, found) -> dict:
+    """What the network view should mark for the route ``found``: its value in the maps of
+    the block shown, in flatten's and the dense grid's lists, the logit and the share."""
+    view, network = window.network_view, window.viewer.network_shown
+    nodes = {node.layer: node.position for node in found.nodes}
+    block, end = window.viewer.block, view.end_view
+    flat, unit = nodes.get(end.flatten_layer), nodes.get(end.dense_layer)
+    share = nodes.get(len(network.layers))
+    return {
+        "maps": nodes.get(view._maps_layer()),
+        "pooled": nodes.get(block.last),
+        "filter": nodes[block.conv][0],
+        "flat": (0, *divmod(flat[0], end.flat.maps.shape[2])) if flat else None,
+        "dense": (0, *divmod(unit[0], end.dense.maps.shape[2])) if unit else None,
+        "logit": nodes[len(network.layers) - 1][0],
+        "share": share[0] if share and share[0] < 10 else None,
+    }
+
+
+def marks_in_sight(window) -> set[str]:
+    """The route's marks in panels on screen now."""
+    view, end = window.network_view, window.network_view.end_view
+    panels = {
+        "maps": view.feature_maps,
+        "pooled": view.pooled,
+        "filter": view.filters,
+        "flat": end.flat,
+        "dense": end.dense,
+        "logit": end.logits,
+        "share": view.probabilities,
+    }
+    marks = route_marks(window)
+    return {name for name, panel in panels.items() if panel.isVisible() and marks[name] is not None}
+
+
+def test_the_followed_route_is_drawn_on_the_network_view_stage_by_stage(window, qtbot):
+    """The units and maps a followed value passes through are outlined, in the stage the
+    follow panel walks to (Next/Previous turn the network view there too); closing the
+    panel clears them."""
+    from digitpad.core.explain import route
+
+    window.resize(1280, 720)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view, detail = window.network_view, window.detail_dock.detail
+    click_value(view.feature_maps, 4, 12, 14)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    settle(qtbot)
+    focus, network = window.viewer.focus, window.viewer.network_shown
+    found = route(network, window.viewer.trace, focus.layer, (focus.channel, focus.row, focus.col))
+    assert view.route.nodes == found.nodes == detail.route.nodes
+    marks = route_marks(window)
+    assert marks == expected_marks(window, found)
+    assert marks["maps"] == found.nodes[0].position and marks["filter"] == focus.channel
+    assert marks["pooled"] == found.nodes[2].position and marks["share"] is not None
+    # The share's outline is as tall as its bar (a low box at the foot of one near 0).
+    share = window.viewer.probabilities[marks["share"]]
+    outline = view.probabilities.bar_marker.rect()
+    assert outline.bottom() == pytest.approx(max(share, 0.06))
+    seen = marks_in_sight(window)
+    assert seen == {"maps", "pooled", "filter", "share"}
+    while detail.next_button.isEnabled():  # walked with the keys, as a presenter does
+        QTest.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+        settle(qtbot)
+        layers = [found.nodes[k].layer for k in found.pages[detail.page]]
+        assert window.viewer.selected_layer in layers  # the network view shows the stage
+        assert route_marks(window) == expected_marks(window, found), detail.page
+        seen |= marks_in_sight(window)
+    assert seen == {"maps", "pooled", "filter", "flat", "dense", "logit", "share"}
+    # Back to conv2's block: its maps outline the route's conv2 value, not the click's.
+    while window.viewer.selected_layer != 3:
+        QTest.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+        settle(qtbot)
+    assert detail.page == 1 and window.viewer.block_index == 1
+    assert route_marks(window)["maps"] == found.nodes[3].position
+    assert route_marks(window) == expected_marks(window, found)
+    # The input outlines the pixels that value reads (conv2's wider window), not the click's.
+    top, left, bottom, right = network.receptive_field(3, *found.nodes[3].position[1:])
+    field = view.network_input.field
+    assert field.isVisible()
+    assert field.rect() == QRectF(left, top, right - left + 1, bottom - top + 1)
+    assert network.receptive_field(0, focus.row, focus.col) != (top, left, bottom, right)
+    qtbot.mouseClick(detail.close_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert view.route is None
+    assert all(mark is None for mark in route_marks(window).values())

@@ -143,13 +143,15 @@ def test_the_strip_shows_every_stage_in_presentation_type_without_scrolling(wind
     assert strip.buttons[0].font().pointSizeF() >= 0.8 * base
 
 
-def test_a_network_too_deep_for_two_lines_scrolls_to_the_stage_picked(window, qtbot):
-    """The last resort, on a window far too narrow: a scroll bar, and the pick in view."""
+def test_a_network_too_deep_for_three_lines_scrolls_to_the_stage_picked(window, qtbot):
+    """The last resort, on a window far too narrow: a scroll bar, and the pick in view
+    (at 260 px the strip now fits in three lines of 9 pt)."""
     window.resize(window.minimumSizeHint().width(), 720)
     press(window, qtbot, Qt.Key.Key_F9)
     strip = window.layer_strip
-    strip.setFixedWidth(260)
+    strip.setFixedWidth(200)
     settle(qtbot)
+    assert strip.line_count == 3 and strip.type_size == pytest.approx(9.0)
     assert strip.horizontalScrollBar().maximum() > 0
     softmax = strip.buttons[-1]
     assert not in_view(strip, softmax)
@@ -204,3 +206,32 @@ def test_a_zoom_saved_on_a_larger_screen_starts_at_one_that_fits(
     window = open_window(qtbot, settings, library_folder)
     assert window.presentation.factor < 2.5
     assert window.minimumSizeHint().width() <= 1024
+
+
+def test_a_window_of_its_own_follows_the_panels_type_and_colours(qtbot):
+    """StyleFollower: what the convolution view and the Retrain bar use to take the main
+    window's zoomed type and presentation palette, now and on every change."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QWidget
+
+    from digitpad.gui.theme import StyleFollower, high_contrast_palette
+
+    source, target = QWidget(), QWidget()
+    qtbot.addWidget(source)
+    font = source.font()
+    font.setPointSizeF(21.0)
+    source.setFont(font)
+    follower = StyleFollower(source, target)
+    assert target.font().pointSizeF() == 21.0  # at once
+    font.setPointSizeF(13.5)
+    source.setFont(font)
+    assert target.font().pointSizeF() == 13.5
+    source.setPalette(high_contrast_palette())
+    window = target.palette().color(QPalette.ColorRole.Window)
+    assert window == QColor(255, 255, 255)
+    assert follower.parent() is target
+    target.deleteLater()  # the follower goes with it; the source changes on unharmed
+    QApplication.sendPostedEvents(None, 0)
+    font.setPointSizeF(9.0)
+    source.setFont(font)
+    assert source.font().pointSizeF() == 9.0

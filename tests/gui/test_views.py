@@ -65,8 +65,8 @@ def test_the_focused_panel_keeps_its_colour_bar_through_layer_switches(window, q
     assert colour_bar_fits(view.pooled) and not view.feature_maps.bar.isVisible()
     assert view.filters.heading.text() == "conv1 filters 3×3"
     view.layer_selector.setCurrentIndex(1)
-    assert view.filters.heading.text() == "conv2 filters 3×3"  # short: the panel is narrow
-    assert view.filters.toolTip().startswith("conv2 filters 3×3, mean of 32 channels.")
+    assert view.filters.heading.text() == "conv2 filter means"  # short: the panel is narrow
+    assert view.filters.toolTip().startswith("conv2 filters 3×3, each the mean of its 32")
 
 
 def hover_feature_map(view, tile, row, col):
