@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.core.evaluation import Evaluation
+from digitpad.core.network import NUM_CLASSES
 from digitpad.core.samples import PersonalSet
 from digitpad.core.training import PersonalValidation
 from digitpad.gui.samples_dialog import thumbnail
@@ -43,7 +44,9 @@ class ConfusionView(pg.GraphicsLayoutWidget):
     """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
     its count, coloured by its share of the row. The diagonal (right answers) is grey,
     with its counts if asked (``diagonal_counts``, Evaluate's; the Retrain dialog's two
-    small matrices leave them to its per-class plot), in a font that fits a cell. The matrix
+    small matrices leave them to its per-class plot), in a font that fits a cell. An
+    evaluation that scored "not a digit" too (11 classes) adds its row and column, "N" (the
+    key that keeps a drawing as not a digit). The matrix
     keeps square cells and fills its plot: the whole plot, axes and title with it, shrinks
     to a square in the middle of the widget, so no empty rows open between the matrix and
     its axes when the widget is not square. ``cell_clicked(true, predicted)`` when a cell
@@ -66,19 +69,11 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         fixed_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.plot.setLabel("left", "true digit")
         self.plot.setLabel("bottom", "predicted")
-        ticks = [[(d + 0.5, str(d)) for d in range(10)]]
-        for side in ("left", "bottom"):
-            self.plot.getAxis(side).setTicks(ticks)
-        self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
         # The diagonal is a layer of its own under the mistakes (their image leaves it
         # transparent): a grey view background would also fill the margins the locked
         # aspect leaves above and below the matrix.
-        diagonal = np.zeros((10, 10, 4), np.ubyte)
-        diagonal[np.arange(10), np.arange(10)] = (*DIAGONAL_GREY, 255)
-        self.diagonal = pg.ImageItem(diagonal, axisOrder="row-major")
-        self.diagonal.setRect(0, 0, 10, 10)
+        self.diagonal = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.diagonal)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get(CONFUSION_MAP))
@@ -102,15 +97,10 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         font = QFont()
         font.setPointSizeF(count_points)
         font.setBold(count_points >= 8)  # bold where the cells have room for it
-        self.counts = []
-        for row in range(10):
-            for col in range(10):
-                text = pg.TextItem("", anchor=(0.5, 0.5))
-                text.setFont(font)
-                text.setPos(col + 0.5, row + 0.5)
-                self.plot.addItem(text)
-                self.counts.append(text)
         self.count_font = font
+        self.classes = 0  # rows and columns: the ten digits, or 11 with "not a digit"
+        self.counts: list[pg.TextItem] = []  # row by row, ``size`` by ``size``
+        self._set_size(NUM_CLASSES)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self.plot.getViewBox().sigResized.connect(self._on_view_box_resized)
         right = "counts" if diagonal_counts else "holds"
@@ -120,6 +110,36 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
         )
         self.show_evaluation(None)
+
+    def _set_size(self, size: int) -> None:
+        """``size`` rows and columns: the ten digits, and "not a digit" (N) as the 11th."""
+        if size == self.classes:
+            return
+        before, self.classes = self.classes, size
+        names = [str(d) for d in range(NUM_CLASSES)] + ["N"] * (size - NUM_CLASSES)
+        ticks = [[(index + 0.5, name) for index, name in enumerate(names)]]
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setTicks(ticks)
+        self.plot.setLabel(
+            "left", "true digit" + (" (N: not a digit)" if size > NUM_CLASSES else "")
+        )
+        self.plot.setRange(xRange=(0, size), yRange=(0, size), padding=0)
+        diagonal = np.zeros((size, size, 4), np.ubyte)
+        diagonal[np.arange(size), np.arange(size)] = (*DIAGONAL_GREY, 255)
+        self.diagonal.setImage(diagonal)
+        self.diagonal.setRect(0, 0, size, size)
+        for text in self.counts:
+            self.plot.removeItem(text)
+        self.counts = []
+        for row in range(size):
+            for col in range(size):
+                text = pg.TextItem("", anchor=(0.5, 0.5))
+                text.setFont(self.count_font)
+                text.setPos(col + 0.5, row + 0.5)
+                self.plot.addItem(text)
+                self.counts.append(text)
+        if before:  # the counts' font fitted to the new cells (the first time: when shown)
+            self._on_view_box_resized()
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         # Square afresh from the plain margins: those squared for a larger size could leave
@@ -151,7 +171,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         wanted = (left + across, top + down, right + across, bottom + down)
         if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
             self.ci.layout.setContentsMargins(*wanted)
-        self._fit_counts(side / 10)
+        self._fit_counts(side / self.classes)
 
     def _fit_counts(self, cell: float) -> None:
         """The counts in a font that fits a cell ``cell`` pixels wide with a little room
@@ -160,7 +180,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         diagonal = self._fitted_font("0000", cell)
         mistakes = self._fitted_font("00", cell)
         for index, text in enumerate(self.counts):
-            text.setFont(diagonal if index % 11 == 0 else mistakes)
+            text.setFont(diagonal if index % (self.classes + 1) == 0 else mistakes)
 
     def _fitted_font(self, widest_text: str, cell: float) -> QFont:
         font = QFont(self.count_font)
@@ -179,7 +199,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
     def _on_scene_mouse_clicked(self, event: object) -> None:
         point = self.plot.getViewBox().mapSceneToView(event.scenePos())
         col, row = int(np.floor(point.x())), int(np.floor(point.y()))
-        if 0 <= row < 10 and 0 <= col < 10:
+        if 0 <= row < self.classes and 0 <= col < self.classes:
             self.cell_clicked.emit(row, col)
 
     def apply_theme(self) -> None:
@@ -197,16 +217,18 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         counts = (
             np.array(evaluation.confusion, dtype=float)
             if evaluation is not None
-            else np.zeros((10, 10))
+            else np.zeros((NUM_CLASSES, NUM_CLASSES))
         )
+        size = len(counts)
+        self._set_size(size)
         rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         shown = 100 * rates
         np.fill_diagonal(shown, np.nan)  # transparent: right answers are not mistakes
-        # Image pixels cover 0..10 in plot coordinates: cell (r, c) spans [c, c+1].
+        # Image pixels cover 0..size in plot coordinates: cell (r, c) spans [c, c+1].
         self.image.setImage(shown, levels=(0, 100 * CONFUSION_TOP))
-        self.image.setRect(0, 0, 10, 10)
+        self.image.setRect(0, 0, size, size)
         for index, text in enumerate(self.counts):
-            row, col = divmod(index, 10)
+            row, col = divmod(index, size)
             value = int(counts[row, col])
             shown_here = row != col or self.diagonal_counts
             text.setText(str(value) if evaluation is not None and value and shown_here else "")
