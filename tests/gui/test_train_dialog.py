@@ -918,3 +918,74 @@ def test_a_short_mistakes_matrix_keeps_its_title_whole(qtbot):
     assert plot_title_fits(view.plot)
     inside = view.plot.mapRectToScene(view.plot.boundingRect())
     assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
+
+
+def test_after_cancel_the_form_keeps_the_settings_that_ran(window, qtbot, with_mnist):
+    """Reproduced fault: stopped, the dialog showed the model in use's architecture and
+    recipe (classic, 5 epochs) beside the curves of the default run just cancelled."""
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_dialog(window, qtbot)
+    assert dialog.network_box.arch() == "classic"
+    dialog.network_box.architecture.setCurrentText("default")
+    dialog.form.epochs.setValue(3)
+    dialog.form.images.setCurrentIndex(3)  # all 60,000: far longer than the test waits
+    click(qtbot, dialog.train_button)
+    qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    click(qtbot, dialog.cancel_button)
+    wait_until_idle(qtbot, dialog)
+    assert "Cancelled" in dialog.live.status.text()
+    assert dialog.network_box.arch() == "default"
+    assert dialog.form.epochs.value() == 3 and dialog.form.images.currentData() == 60_000
+    assert dialog.form.learning_rate.value() == DEFAULT.config.learning_rate
+
+
+def test_choosing_an_architecture_keeps_the_epochs_and_images_typed(window, qtbot):
+    dialog = open_dialog(window, qtbot)
+    form = dialog.form
+    assert dialog.network_box.arch() == "default"
+    form.epochs.setValue(1)
+    form.images.setCurrentIndex(0)  # 1,000
+    dialog.network_box.architecture.setCurrentText("classic")
+    # The recipe's own settings come with it; what was typed stays, and the status says so.
+    assert form.learning_rate.value() == CLASSIC.config.learning_rate
+    assert not form.augment.isChecked()
+    assert form.epochs.value() == 1 and form.images.currentData() == 1_000
+    status = dialog.live.status.text()
+    assert "classic's recipe" in status and "kept your 1 epoch and 1,000 images" in status
+    # Untouched, they follow the recipe: back to default, then classic again.
+    form.epochs.setValue(CLASSIC.quick_epochs)
+    form.images.setCurrentIndex(3)
+    dialog.network_box.architecture.setCurrentText("default")
+    assert form.epochs.value() == DEFAULT.quick_epochs and "kept" not in dialog.live.status.text()
+
+
+def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
+    window, qtbot, mnist_dir, monkeypatch
+):
+    """Reproduced fault: "5 samples: 4 to learn from, 1 held out" beside "2 'not a digit'
+    samples left out", and after the run "none held out" (the held-out one was left out)."""
+    from digitpad.core.data import load_split
+    from digitpad.core.network import NOT_A_DIGIT
+    from digitpad.core.samples import Sample
+
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    test = load_split(mnist_dir, "test")
+    store = window.teacher.store
+    sevens = np.flatnonzero(test.labels == 7)[:3]
+    others = np.flatnonzero(test.labels == 0)[:3]  # any images: they stand for doodles
+    for index, label in [(i, 7) for i in sevens] + [(i, NOT_A_DIGIT) for i in others]:
+        image = test.as_float()[index]
+        canvas = np.kron(image, np.ones((10, 10), np.float32))
+        store.add(Sample((), canvas, image, label))
+    dialog = open_dialog(window, qtbot)
+    dialog.network_box.architecture.setCurrentText("classic")
+    dialog.samples.include.setFocus()
+    QTest.keyClick(dialog.samples.include, Qt.Key.Key_Space)
+    assert dialog.samples.include.isChecked()
+    personal = dialog.personal
+    digits = personal.labels != NOT_A_DIGIT
+    held = int((personal.held_out & digits).sum())
+    assert dialog.samples.note.text() == (
+        f"3 samples: {3 - held} to learn from, {held} held out to score the result before and after"
+    )
+    assert dialog.samples.left_out.text().startswith("3 'not a digit' samples left out")
