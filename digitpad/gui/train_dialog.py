@@ -252,8 +252,10 @@ class SamplesBox(QGroupBox):
         """How many samples there are to include (or why none can be read): for a network
         without the "not a digit" output, those it can learn, as the run counts them
         (session.py leaves the others out; ``left_out`` says how many)."""
+        left_out = False
         if personal is not None and not knows_non_digits:
             digits = personal.labels != NOT_A_DIGIT
+            left_out = not digits.all()
             personal = PersonalSet(
                 personal.ids[digits],
                 personal.inputs[digits],
@@ -267,7 +269,7 @@ class SamplesBox(QGroupBox):
             self.include.setChecked(False)
         if problem is not None:
             self.note.setText(ERROR.format(html.escape(problem)))
-        elif count == 0 and not knows_non_digits:
+        elif count == 0 and left_out:
             self.note.setText("No digit samples yet: draw a digit, then press the digit it is.")
         elif count == 0:
             self.note.setText("No samples yet: draw a digit, then press the digit it is.")
@@ -367,6 +369,14 @@ class TrainDialog(QDialog):
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
         run_row.addWidget(self.collapse_button)
+        # Why Train is greyed, under it (the reason's box may be out of view in the
+        # scrolled settings: the link brings it into view).
+        self.train_why = QLabel()
+        self.train_why.setObjectName("train_why")
+        self.train_why.setWordWrap(True)
+        self.train_why.setTextFormat(Qt.TextFormat.RichText)
+        self.train_why.setVisible(False)
+        self.train_why.linkActivated.connect(self._on_train_why_link_activated)
         settings_column = QWidget()
         boxes = QVBoxLayout(settings_column)
         boxes.setContentsMargins(0, 0, 0, 0)
@@ -388,6 +398,7 @@ class TrainDialog(QDialog):
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.settings_scroll, 1)
         left.addLayout(run_row)
+        left.addWidget(self.train_why)
         left.addWidget(self.follow)
 
         self.live = ProgressView()
@@ -423,6 +434,8 @@ class TrainDialog(QDialog):
         if self.collapsed:  # shown again (Model > Retrain…) while it was a bar
             self._remove_bar()
         self.read_samples()
+        if self.data.folder is None and not self.busy():
+            self.show_box(self.data)  # the first thing to do: get MNIST
 
     def read_samples(self) -> None:
         """Count the user's samples now: some may have been kept since it last opened
@@ -489,11 +502,34 @@ class TrainDialog(QDialog):
             and self.data.folder is not None
             and (fine_tune or self.network_box.spec_error is None)
         )
+        self._show_why_not(fine_tune)
         self.cancel_button.setEnabled(training)
         self.collapse_button.setEnabled(
             training and self.follow.isChecked() and self._window() is not None
         )
         self.data.set_enabled(not training)
+
+    def _show_why_not(self, fine_tune: bool) -> None:
+        """Say beside Train why it is greyed (nothing while a run goes on: that is plain),
+        with a link to the box that says more."""
+        why = None
+        if self.training is not None:
+            why = None
+        elif self.data.busy():
+            why = "Downloading MNIST: Train once it is here (see <a href='data'>Data</a>)."
+        elif self.data.folder is None:
+            why = "MNIST not found: see <a href='data'>Data below</a> to download it."
+        elif not fine_tune and self.network_box.spec_error is not None:
+            why = "This network cannot be built: see <a href='network'>Network above</a>."
+        self.train_why.setText(ERROR.format(why) if why else "")
+        self.train_why.setVisible(why is not None)
+
+    def _on_train_why_link_activated(self, link: str) -> None:
+        self.show_box(self.data if link == "data" else self.network_stack)
+
+    def show_box(self, box: QWidget) -> None:
+        """Scroll the settings so that ``box`` is in view."""
+        self.settings_scroll.ensureWidgetVisible(box, 0, 0)
 
     def _show_left_out(self, fine_tune: bool) -> None:
         """The samples counted as the network to train can learn them, and one line when

@@ -38,6 +38,13 @@ DIAGONAL_GREY = (150, 150, 150)
 BAR_LABEL = "% of the digit's images"
 MARKER_COLOUR = (255, 80, 60)  # the outlined cell: red-orange, on no part of viridis
 DARK_TEXT, LIGHT_TEXT = (20, 20, 20), (245, 245, 245)  # counts: dark on the grey, 6.2:1 contrast
+SMALLEST_COUNT_POINTS = 5.0  # a count's smallest type; where even that does not fit: none
+FITS = 0.95  # the share of a cell's width a count may take: the rest keeps neighbours apart
+
+
+def _name(label: int) -> str:
+    """A row's or column's name: the digit, or "not a digit"."""
+    return str(label) if label < NUM_CLASSES else "not a digit"
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
@@ -102,13 +109,17 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         self.counts: list[pg.TextItem] = []  # row by row, ``size`` by ``size``
         self._set_size(NUM_CLASSES)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._counts: np.ndarray | None = None  # the matrix shown
+        self._cell = 0.0  # a cell's width in pixels
         self.plot.getViewBox().sigResized.connect(self._on_view_box_resized)
         right = "counts" if diagonal_counts else "holds"
-        self.setToolTip(
+        self.explanation = (
             "Rows: the true digit; columns: what the model answered. Each cell counts one "
             f"kind of mistake (the grey diagonal {right} the right answers). Colours: the "
             f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
         )
+        self.setToolTip(self.explanation)
         self.show_evaluation(None)
 
     def _set_size(self, size: int) -> None:
@@ -175,20 +186,48 @@ class ConfusionView(pg.GraphicsLayoutWidget):
 
     def _fit_counts(self, cell: float) -> None:
         """The counts in a font that fits a cell ``cell`` pixels wide with a little room
-        either side: four digits on the diagonal (a digit's 1,000 test images), two off it
-        (a usable model's mistakes; a poor one's hundreds may touch)."""
+        either side: four digits on the diagonal (a digit's 1,000 test images), off it as
+        many as the largest mistake has (at least two), so that a poor model's hundreds
+        never run together. A count that fits no readable font in so small a cell is left
+        out (its colour still shows it; hovering over the cell says it)."""
+        self._cell = cell
         diagonal = self._fitted_font("0000", cell)
-        mistakes = self._fitted_font("00", cell)
+        widest = max(
+            (len(t.toPlainText()) for i, t in enumerate(self.counts) if not self._on_diagonal(i)),
+            default=0,
+        )
+        mistakes = self._fitted_font("0" * max(2, widest), cell)
         for index, text in enumerate(self.counts):
-            text.setFont(diagonal if index % (self.classes + 1) == 0 else mistakes)
+            font = diagonal if self._on_diagonal(index) else mistakes
+            text.setFont(font)
+            width = QFontMetricsF(font).horizontalAdvance(text.toPlainText())
+            text.setVisible(width <= FITS * cell)
+
+    def _on_diagonal(self, index: int) -> bool:
+        return index % (self.classes + 1) == 0
 
     def _fitted_font(self, widest_text: str, cell: float) -> QFont:
         font = QFont(self.count_font)
         widest = QFontMetricsF(font).horizontalAdvance(widest_text)
         if widest > 0.85 * cell:
             font.setBold(False)
-            font.setPointSizeF(max(5.0, font.pointSizeF() * 0.85 * cell / widest))
+            widest = QFontMetricsF(font).horizontalAdvance(widest_text)
+            size = font.pointSizeF() * 0.85 * cell / widest
+            font.setPointSizeF(max(SMALLEST_COUNT_POINTS, size))
         return font
+
+    def _on_scene_mouse_moved(self, position: object) -> None:
+        """Over a cell, the tooltip gives its count (which may be too small to print)."""
+        point = self.plot.getViewBox().mapSceneToView(position)
+        col, row = int(np.floor(point.x())), int(np.floor(point.y()))
+        text = self.explanation
+        if 0 <= row < self.classes and 0 <= col < self.classes and self._counts is not None:
+            true, read = _name(row), _name(col)
+            count = int(self._counts[row, col])
+            what = "read right" if row == col else f"read as {read}"
+            text = f"<b>{true} {what}: {count:,}</b><br>{text}"
+        if text != self.toolTip():
+            self.setToolTip(text)
 
     def mark(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted), or none."""
@@ -221,6 +260,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         )
         size = len(counts)
         self._set_size(size)
+        self._counts = counts if evaluation is not None else None
         rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         shown = 100 * rates
         np.fill_diagonal(shown, np.nan)  # transparent: right answers are not mistakes
@@ -235,6 +275,8 @@ class ConfusionView(pg.GraphicsLayoutWidget):
             # Dark on the grey diagonal and on yellow-green, light on dark blue.
             dark = row == col or rates[row, col] >= CONFUSION_TOP * 0.6
             text.setColor(DARK_TEXT if dark else LIGHT_TEXT)
+        if self._cell:
+            self._fit_counts(self._cell)  # the new counts may be wider
 
 
 class SampleStrip(QWidget):
@@ -415,7 +457,8 @@ class ResultsView(Themed, QWidget):
             )
         lines.append(
             "<small>Mistakes: how many test images of each digit (rows) were read as each "
-            "other digit (columns); colour: the share of that digit's images.</small>"
+            "other digit (columns); colour: the share of that digit's images. Hover over a "
+            "cell for its count.</small>"
         )
         self.summary.setText("<br>".join(lines))
         new_percent = 100 * np.array(new.per_class_accuracy)

@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -200,8 +201,12 @@ def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert window.viewer.model_in_use.path.name == "default.npz"
-    # The next run starts on a clean page whose axes follow its settings.
+    # The next run starts on a clean page whose axes follow its settings: the loss axis
+    # as a fresh plot's (not the discarded run's range), no filters (not a grey block).
     assert dialog.live.loss_x == [] and dialog.live.val_x == []
+    low, high = dialog.live.loss_plot.getViewBox().viewRange()[1]
+    assert low == pytest.approx(-0.02, abs=0.01) and high == pytest.approx(1.02, abs=0.01)
+    assert np.isnan(dialog.live.filters_preview.maps).all()
     qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
     ticks = dialog.live.loss_plot.getAxis("bottom")._tickLevels[0]
     assert ticks[-1] == (3, "3")  # fine-tuning's 3 epochs
@@ -720,7 +725,7 @@ def test_the_dialogs_fine_tune_is_digitpad_train_from_with_samples(
     dialog.form.images.setCurrentIndex(dialog.form.images.findData(1000))
     # No MNIST digit classic never trained on is left to validate on: the plot says so.
     click(qtbot, dialog.train_button)
-    assert dialog.live.accuracy_stack.currentWidget() is dialog.live.no_validation
+    assert dialog.live.accuracy_stack.currentWidget() is dialog.live.no_validation_scroll
     assert "classic trained on every MNIST training digit" in dialog.live.no_validation.text()
     wait_until_idle(qtbot, dialog)
     tuned = dialog.result
@@ -989,3 +994,107 @@ def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
         f"3 samples: {3 - held} to learn from, {held} held out to score the result before and after"
     )
     assert dialog.samples.left_out.text().startswith("3 'not a digit' samples left out")
+
+
+def test_greyed_train_says_why_beside_it_and_shows_the_data_box(window, qtbot, without_mnist):
+    """Reproduced fault: Train opened greyed with "Ready." and the reason (MNIST not
+    found) below the fold of the scrolled settings."""
+    dialog = open_dialog(window, qtbot)
+    dialog.resize(1024, 570)
+    qtbot.waitUntil(lambda: dialog.size().toTuple() == (1024, 570))
+    assert not dialog.train_button.isEnabled()
+    why = dialog.train_why
+    assert why.isVisible() and "MNIST not found" in why.text() and "Data below" in why.text()
+    scroll = dialog.settings_scroll
+
+    def data_in_view() -> bool:
+        box = dialog.data
+        top_left = box.mapTo(scroll.viewport(), box.rect().topLeft())
+        return scroll.viewport().rect().contains(top_left)
+
+    dialog.hide()
+    dialog.show()  # opened again: the data box is brought into view
+    qtbot.waitUntil(data_in_view)
+    scroll.verticalScrollBar().setValue(0)
+    assert not data_in_view()
+    why.linkActivated.emit("data")  # the link under Train
+    assert data_in_view()
+
+
+def test_a_poor_models_mistakes_never_run_together(qtbot):
+    """Reproduced fault: "217306" and "159391266": three-digit counts in cells fitted for
+    two. Every count shown fits its cell; the bigger matrix shows them all."""
+    from digitpad.core.evaluation import Evaluation
+    from digitpad.gui.train_results import ConfusionView
+
+    rng = np.random.default_rng(0)
+    confusion = rng.integers(0, 700, (10, 10))
+    np.fill_diagonal(confusion, 900)
+    evaluation = Evaluation(0.5, 1.5, [0.5] * 10, confusion.tolist(), int(confusion.sum()))
+    for width, height, all_shown in ((330, 300, True), (200, 200, False)):
+        view = ConfusionView("New model", count_points=6.5)
+        qtbot.addWidget(view)
+        view.resize(width, height)
+        view.show_evaluation(evaluation)
+        view.show()
+        qtbot.waitExposed(view)
+        box = view.plot.getViewBox()
+        qtbot.waitUntil(lambda b=box: abs(b.width() - b.height()) < 2)
+        QApplication.processEvents()
+        cell = box.width() / 10
+        shown = [t for t in view.counts if t.isVisible() and t.toPlainText()]
+        for text in shown:
+            font = text.textItem.font()
+            assert QFontMetricsF(font).horizontalAdvance(text.toPlainText()) <= 0.95 * cell
+        if all_shown:
+            assert len(shown) == 90, (len(shown), cell)  # every mistake (no diagonal here)
+        view.close()
+
+
+def test_a_fine_tunes_note_in_the_accuracy_plots_place_is_never_cut(qtbot):
+    """Reproduced fault: at 1024x600 the note that replaces the held-out curve stopped
+    mid-line ("...the test digits score it")."""
+    from digitpad.gui.train_progress import ProgressView
+
+    view = ProgressView()
+    qtbot.addWidget(view)
+    view.reset(
+        3,
+        "no held-out MNIST curve: default trained on every MNIST training digit, so none "
+        "of them would show how it reads digits it never saw; the test digits score it at "
+        "the end",
+    )
+    view.resize(560, 190)  # the curves' row over a fine-tune's results, 1024 px wide
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()
+    note = view.no_validation
+    needed = note.heightForWidth(note.width())
+    assert note.height() >= needed  # all of it laid out...
+    bar = view.no_validation_scroll.verticalScrollBar()
+    # ...and in view, or reachable by scrolling.
+    assert needed <= view.no_validation_scroll.viewport().height() or bar.maximum() > 0
+
+
+# A desktop type a fifth larger than the tests' default: as the newcomer's X session had.
+SCALE = 1.2
+
+
+def test_plot_titles_are_whole_in_a_larger_type_at_1024(window, qtbot):
+    """Reproduced fault: "Held-out accurac" at 1024x600 (the desktop's type there is
+    larger than the tests' default)."""
+    from PySide6.QtGui import QFont
+
+    dialog = open_dialog(window, qtbot)
+    font = QFont(dialog.font())
+    font.setPointSizeF(font.pointSizeF() * SCALE)
+    dialog.setFont(font)
+    dialog.resize(1010, 570)
+    qtbot.waitUntil(lambda: dialog.size().toTuple() == (1010, 570))
+    QApplication.processEvents()
+    for plot in (dialog.live.loss_plot, dialog.live.accuracy_plot):
+        item = plot.getPlotItem()
+        assert plot_title_fits(plot), item.titleLabel.text
+        # A title wider than the plot's room widens the plot past its widget: cut there.
+        right = item.sceneBoundingRect().right()
+        assert right <= plot.viewport().width() + 1, (item.titleLabel.text, right)
