@@ -2,6 +2,9 @@
 pen-written digits; click a cell of the mistakes to see the digits behind it, most
 confidently wrong first, and open one on the canvas or keep it as your sample.
 
+Samples kept as "not a digit" are scored when the model has that output (its matrix gets
+an N row and column) and left out, with a line saying so, when it has not.
+
 The reading runs on a worker thread (``workers.EvaluateWorker``), its progress shown stage
 by stage (loading, drawing pen digits, reading), with Cancel."""
 
@@ -30,10 +33,12 @@ from PySide6.QtWidgets import (
 from digitpad.core import pendigits, uji
 from digitpad.core.data import DatasetError, find_mnist_dir, has_mnist
 from digitpad.core.evaluation import Examination
-from digitpad.core.network import Network
+from digitpad.core.familiarity import threshold_of
+from digitpad.core.model_io import Model
+from digitpad.core.network import NOT_A_DIGIT, NUM_CLASSES, Network
 from digitpad.core.preprocess import fit_to_canvas
-from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore
-from digitpad.core.teaching import a_digit
+from digitpad.core.samples import PersonalSet, Sample, SampleError, SampleStore, label_text
+from digitpad.core.teaching import as_label, not_a_digit_left_out
 from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.samples_dialog import thumbnail, thumbnail_list
@@ -54,7 +59,7 @@ class EvaluateDialog(Themed, QDialog):
 
     def __init__(
         self,
-        network: Callable[[], Network | None],
+        model_in_use: Callable[[], Model | None],
         store: Callable[[], SampleStore],
         settings: AppSettings,
         parent: QWidget | None = None,
@@ -62,11 +67,15 @@ class EvaluateDialog(Themed, QDialog):
         super().__init__(parent)
         self.setWindowTitle("Evaluate Model")
         self.setObjectName("evaluate_dialog")
-        self.network, self.store, self.settings = network, store, settings
+        self.model_in_use, self.store, self.settings = model_in_use, store, settings
         self.pen_folder: Path | None = pendigits.default_dir()
         self.running: Background | None = None
         self.cancelling = False  # Cancel was clicked: the run's stages no longer shown
         self.result: Examination | None = None
+        # The run's model, and its samples kept as "not a digit" it has no output for
+        # (named when the result is): fixed when it starts, as the model may change meanwhile.
+        self.scored_name = ""
+        self.left_out: str | None = None
         self.cell: tuple[int, int] | None = None
         self._create_widgets()
         self._update_buttons()
@@ -81,7 +90,7 @@ class EvaluateDialog(Themed, QDialog):
         self.source.addItem("MNIST test set (10,000)", "mnist")
         self.source.addItem("My samples", "samples")
         self.source.addItem("Pen-written digits (a UCI or UJI pen-digits folder)", "pendigits")
-        self.source.currentIndexChanged.connect(self._update_buttons)
+        self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
         self.pen_button = QPushButton("Pen-Digits Folder…")
         self.pen_button.clicked.connect(self._on_pen_button_clicked)
         self.run_button = QPushButton("Evaluate")
@@ -142,6 +151,29 @@ class EvaluateDialog(Themed, QDialog):
 
     # -- state -------------------------------------------------------------------------------
 
+    def network(self) -> Network | None:
+        """The network of the model in use: the one a run reads with."""
+        model = self.model_in_use()
+        return model.network if model is not None else None
+
+    def _on_source_current_index_changed(self) -> None:
+        # Another source: the last result was of something else, so it goes rather than
+        # stand under a choice it does not answer.
+        if self.running is None:
+            self._show_nothing()
+            self.progress.reset()
+            self.status.setText(self._why_not() or "Choose what to read, then Evaluate.")
+        self._update_buttons()
+
+    def _why_not(self) -> str | None:
+        """Why Evaluate is greyed with nothing running, said beside it."""
+        if self.source.currentData() == "pendigits" and self.pen_folder is None:
+            return (
+                "Choose a pen-digits folder first (Pen-Digits Folder…): one holding "
+                f"{pendigits.FILE_NAME} or {uji.DIGITS_FILE}."
+            )
+        return None
+
     def busy(self) -> bool:
         return self.running is not None
 
@@ -174,10 +206,13 @@ class EvaluateDialog(Themed, QDialog):
     # -- a run -------------------------------------------------------------------------------
 
     def _request(self) -> EvaluateRequest | str:
-        """What to read, or why it cannot be read."""
-        network = self.network()
-        if network is None:
+        """What to read, or why it cannot be read (``left_out`` says what of it is not)."""
+        self.left_out = None
+        model = self.model_in_use()
+        if model is None:
             return "No model to evaluate: open one from the Model menu."
+        network = model.network
+        self.scored_name = model.metadata.name or (model.path.stem if model.path else "")
         kind = self.source.currentData()
         if kind == "mnist":
             folder = self.settings.data_folder()
@@ -198,8 +233,25 @@ class EvaluateDialog(Themed, QDialog):
             return str(exc)
         if not len(personal):
             return "No samples yet: draw a digit, then press the digit it is."
+        images, labels = personal.inputs, personal.labels
+        if network.knows_non_digits:
+            # Not a digit where the window would say so: below the model's threshold; a
+            # model without one, where "not a digit" holds more than half the softmax
+            # (its familiarity is that log-odds).
+            threshold = threshold_of(model.metadata.metrics)
+            return EvaluateRequest(
+                network.copy(),
+                "samples",
+                images=images,
+                labels=labels,
+                not_a_digit_below=0.0 if threshold is None else threshold,
+            )
+        self.left_out = not_a_digit_left_out(labels, self.scored_name or "this model")
+        digits = labels != NOT_A_DIGIT
+        if not digits.any():
+            return f"No digit samples to read: {self.left_out}."
         return EvaluateRequest(
-            network.copy(), "samples", images=personal.inputs, labels=personal.labels
+            network.copy(), "samples", images=images[digits], labels=labels[digits]
         )
 
     def _on_run_button_clicked(self) -> None:
@@ -249,21 +301,24 @@ class EvaluateDialog(Themed, QDialog):
         self.result = result
         scores = result.evaluation
         counts = np.array(scores.confusion).sum(axis=1)
-        per_digit = "  ".join(
-            f"{d}: {a:.1%}" if counts[d] else f"{d}: none"
+        per_digit = "&emsp;".join(  # spaces a rich text would collapse
+            f"{label_text(d)}: {a:.1%}" if counts[d] else f"{label_text(d)}: none"
             for d, a in enumerate(scores.per_class_accuracy)
         )
+        left_out = f"<br>{html.escape(self.left_out, quote=False)}" if self.left_out else ""
         self.status.setText(
             f"<b>{scores.accuracy:.2%}</b> of {html.escape(self._what_was_read(scores.n))} "
-            f"read right.<br><small>{per_digit}</small>"
+            f"read right by <b>{html.escape(self.scored_name or 'the model in use')}</b>."
+            f"{left_out}<br><small>{per_digit}</small>"
         )
         self.confusion.show_evaluation(scores)
         self.confusion.setVisible(True)
+        not_a_digit = " N: not a digit." if result.classes > NUM_CLASSES else ""
         self.caption.setText(
             "Rows: the digit it is; columns: what the model read. The grey diagonal counts the "
             "right answers; each other cell one kind of mistake, its colour the share of that "
             "digit's images (5 % and more: the brightest). Under each digit on the right: how "
-            "sure the model was of its answer."
+            f"sure the model was of its answer.{not_a_digit}"
         )
         worst = _worst_cell(scores.confusion)
         if worst is not None:
@@ -279,7 +334,7 @@ class EvaluateDialog(Themed, QDialog):
         if kind == "mnist":
             return f"the {count:,} digits of MNIST's test set"
         if kind == "samples":
-            return f"your {count:,} samples"
+            return f"your {count:,} sample{'' if count == 1 else 's'}"
         return f"{count:,} pen-written digits ({self.pen_folder})"
 
     def _on_worker_failed(self, message: str) -> None:
@@ -302,6 +357,7 @@ class EvaluateDialog(Themed, QDialog):
         folder = file_dialogs.folder(self, file_dialogs.Files.DATA, "Pen-digits folder")
         if folder:
             self.pen_folder = Path(folder)
+            self.status.setText(f"Pen digits from {html.escape(folder)}: Evaluate reads them.")
             self._update_buttons()
 
     # -- the examples behind a cell -----------------------------------------------------------
@@ -315,11 +371,17 @@ class EvaluateDialog(Themed, QDialog):
         self.cell = (true, predicted)
         self.confusion.mark(self.cell)
         indices = self.result.cell(true, predicted)
-        what = "read right" if true == predicted else f"read as {predicted}"
+        what = (
+            "read right"
+            if true == predicted
+            else "called not a digit"
+            if predicted == NOT_A_DIGIT
+            else f"read as {predicted}"
+        )
         order = "most confident first" if true == predicted else "most confidently wrong first"
         count = len(indices)
         self.examples_title.setText(
-            f"<b>{true} {what}</b>: {count:,} image{'' if count == 1 else 's'}"
+            f"<b>{label_text(true)} {what}</b>: {count:,} image{'' if count == 1 else 's'}"
             + (
                 f" (the {MOST_EXAMPLES} most confident shown)"
                 if count > MOST_EXAMPLES
@@ -330,17 +392,17 @@ class EvaluateDialog(Themed, QDialog):
         )
         self.kept_status.setText("")
         self.examples.clear()
+        confidence = self.result.confidence()
+        refused = self.result.not_a_digit_share
         for index in indices[:MOST_EXAMPLES]:
             probabilities = self.result.probabilities[index]
-            item = QListWidgetItem(
-                thumbnail(self.result.images[index]), f"{probabilities[predicted]:.0%}"
-            )
+            item = QListWidgetItem(thumbnail(self.result.images[index]), f"{confidence[index]:.0%}")
             item.setData(Qt.ItemDataRole.UserRole, int(index))
             top = np.argsort(probabilities)[::-1][:3]
-            item.setToolTip(
-                f"{a_digit(true)}, read as {predicted}: "
-                + ", ".join(f"{d} {probabilities[d]:.1%}" for d in top)
-            )
+            shares = ", ".join(f"{d} {probabilities[d]:.1%}" for d in top)
+            if refused is not None:
+                shares = f"not a digit {refused[index]:.1%}; of the digits: {shares}"
+            item.setToolTip(f"{as_label(true)}, {what}: {shares}")
             self.examples.addItem(item)
         self._update_buttons()
 
@@ -377,7 +439,7 @@ class EvaluateDialog(Themed, QDialog):
         except SampleError as exc:
             self.kept_status.setText(ERROR.format(html.escape(f"Not kept: {exc}")))
             return
-        self.kept_status.setText(f"Kept as {a_digit(label)} in My Samples.")
+        self.kept_status.setText(f"Kept as {as_label(label)} in My Samples.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()  # never waits: the run ends on its own thread

@@ -312,7 +312,7 @@ class ModelMenu(QObject):
     def evaluate(self) -> None:
         if self.evaluate_dialog is None:
             self.evaluate_dialog = EvaluateDialog(
-                self._model_in_use_network, self._store, self.settings, self.window
+                self._model_in_use, self._store, self.settings, self.window
             )
             self.evaluate_dialog.idle.connect(self._on_train_dialog_idle)
             self.evaluate_dialog.open_input.connect(self._on_evaluate_dialog_open_input)

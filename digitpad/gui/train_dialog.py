@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.bundled import RECIPES
 from digitpad.core.model_io import Model
+from digitpad.core.network import NOT_A_DIGIT
 from digitpad.core.record import ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
-from digitpad.core.teaching import not_a_digit_left_out
+from digitpad.core.teaching import n_samples, not_a_digit_left_out
 from digitpad.core.training import OPTIMIZERS, SAMPLES_RATIO, TrainConfig, fine_tune_config
 from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
@@ -110,10 +111,28 @@ class TrainingForm(QGroupBox):
             form.addRow(label, widget)
         self._apply(self.base)
 
-    def use_recipe(self, base: TrainConfig) -> None:
-        """A new network's settings: its recipe's (``dialog_recipe``)."""
+    def use_recipe(self, base: TrainConfig) -> list[str]:
+        """A new network's settings: its recipe's (``dialog_recipe``), except the epochs and
+        images the user typed over the last base's (a new architecture must not silently
+        throw away what was set); returns what was kept ("1 epoch", "1,000 images")."""
+        epochs, images = self.epochs.value(), self.images.currentData()
+        before_epochs, before_images = self._base_epochs_and_images()
         self.base = base
         self._apply(base)
+        kept = []
+        if epochs != before_epochs:
+            self.epochs.setValue(epochs)
+            kept.append(f"{epochs} epoch{'' if epochs == 1 else 's'}")
+        if images != before_images:
+            self.images.setCurrentIndex(IMAGE_CHOICES.index(images))
+            kept.append(f"{images:,} images")
+        return kept
+
+    def _base_epochs_and_images(self) -> tuple[int, int]:
+        """The epochs and the training images the base gives (as ``_apply`` shows them)."""
+        limit = self.base.limit
+        images = min((c for c in IMAGE_CHOICES if c >= (limit or 0)), default=None)
+        return self.base.epochs, images if limit is not None else IMAGE_CHOICES[-1]
 
     def use_fine_tuning(self, source: ModelRecord) -> None:
         """The settings of ``digitpad train --from``, exactly (``fine_tune_config``): few
@@ -228,8 +247,22 @@ class SamplesBox(QGroupBox):
         layout.addWidget(self.note)
         layout.addWidget(self.left_out)
 
-    def show_count(self, personal: PersonalSet | None, problem: str | None) -> None:
-        """How many samples there are to include (or why none can be read)."""
+    def show_count(
+        self, personal: PersonalSet | None, problem: str | None, knows_non_digits: bool = True
+    ) -> None:
+        """How many samples there are to include (or why none can be read): for a network
+        without the "not a digit" output, those it can learn, as the run counts them
+        (session.py leaves the others out; ``left_out`` says how many)."""
+        left_out = False
+        if personal is not None and not knows_non_digits:
+            digits = personal.labels != NOT_A_DIGIT
+            left_out = not digits.all()
+            personal = PersonalSet(
+                personal.ids[digits],
+                personal.inputs[digits],
+                personal.labels[digits],
+                personal.held_out[digits],
+            )
         count = len(personal) if personal is not None else 0
         taught = int((~personal.held_out).sum()) if personal is not None else 0
         self.include.setEnabled(taught > 0)
@@ -237,11 +270,13 @@ class SamplesBox(QGroupBox):
             self.include.setChecked(False)
         if problem is not None:
             self.note.setText(ERROR.format(html.escape(problem)))
+        elif count == 0 and left_out:
+            self.note.setText("No digit samples yet: draw a digit, then press the digit it is.")
         elif count == 0:
             self.note.setText("No samples yet: draw a digit, then press the digit it is.")
         else:
             self.note.setText(
-                f"{count:,} samples: {taught:,} to learn from, {count - taught:,} held out to "
+                f"{n_samples(count)}: {taught:,} to learn from, {count - taught:,} held out to "
                 "score the result before and after"
             )
 
@@ -266,10 +301,14 @@ class TrainDialog(QDialog):
         self.model_in_use = model_in_use
         self.personal_samples = personal_samples
         self.personal: PersonalSet | None = None
+        self._samples_problem: str | None = None  # why the samples could not be read
         self.keep = keep
         self.training: Background | None = None
         self.result: SessionResult | None = None
         self._include_before_fine_tuning: bool | None = None
+        # Another model came into use while a download ran: followed once it ends (a
+        # training run's own settings stay after it, so that Train runs them again).
+        self._model_changed_while_busy = False
         # While the main window shows the network learning, the dialog gives way to a bar
         # under the window's panels (``collapse``); it expands again when the run ends.
         self.bar: QToolBar | None = None
@@ -331,6 +370,14 @@ class TrainDialog(QDialog):
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.cancel_button)
         run_row.addWidget(self.collapse_button)
+        # Why Train is greyed, under it (the reason's box may be out of view in the
+        # scrolled settings: the link brings it into view).
+        self.train_why = QLabel()
+        self.train_why.setObjectName("train_why")
+        self.train_why.setWordWrap(True)
+        self.train_why.setTextFormat(Qt.TextFormat.RichText)
+        self.train_why.setVisible(False)
+        self.train_why.linkActivated.connect(self._on_train_why_link_activated)
         settings_column = QWidget()
         boxes = QVBoxLayout(settings_column)
         boxes.setContentsMargins(0, 0, 0, 0)
@@ -352,6 +399,7 @@ class TrainDialog(QDialog):
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.settings_scroll, 1)
         left.addLayout(run_row)
+        left.addWidget(self.train_why)
         left.addWidget(self.follow)
 
         self.live = ProgressView()
@@ -387,20 +435,22 @@ class TrainDialog(QDialog):
         if self.collapsed:  # shown again (Model > Retrain…) while it was a bar
             self._remove_bar()
         self.read_samples()
+        if self.data.folder is None and not self.busy():
+            self.show_box(self.data)  # the first thing to do: get MNIST
 
     def read_samples(self) -> None:
         """Count the user's samples now: some may have been kept since it last opened
         (not during a run: its results are shown with the samples it started with)."""
         if self.training is not None:
             return
-        problem = None
+        self._samples_problem = None
         self.personal = None
         if self.personal_samples is not None:
             try:
                 self.personal = self.personal_samples()
             except SampleError as exc:
-                problem = str(exc)
-        self.samples.show_count(self.personal, problem)
+                self._samples_problem = str(exc)
+        self._update_buttons()
 
     def prepare(self) -> None:
         """Opened again with nothing running or waiting: start from a clean page."""
@@ -453,27 +503,50 @@ class TrainDialog(QDialog):
             and self.data.folder is not None
             and (fine_tune or self.network_box.spec_error is None)
         )
+        self._show_why_not(fine_tune)
         self.cancel_button.setEnabled(training)
         self.collapse_button.setEnabled(
             training and self.follow.isChecked() and self._window() is not None
         )
         self.data.set_enabled(not training)
 
+    def _show_why_not(self, fine_tune: bool) -> None:
+        """Say beside Train why it is greyed (nothing while a run goes on: that is plain),
+        with a link to the box that says more."""
+        why = None
+        if self.training is not None:
+            why = None
+        elif self.data.busy():
+            why = "Downloading MNIST: Train once it is here (see <a href='data'>Data</a>)."
+        elif self.data.folder is None:
+            why = "MNIST not found: see <a href='data'>Data below</a> to download it."
+        elif not fine_tune and self.network_box.spec_error is not None:
+            why = "This network cannot be built: see <a href='network'>Network above</a>."
+        self.train_why.setText(ERROR.format(why) if why else "")
+        self.train_why.setVisible(why is not None)
+
+    def _on_train_why_link_activated(self, link: str) -> None:
+        self.show_box(self.data if link == "data" else self.network_stack)
+
+    def show_box(self, box: QWidget) -> None:
+        """Scroll the settings so that ``box`` is in view."""
+        self.settings_scroll.ensureWidgetVisible(box, 0, 0)
+
     def _show_left_out(self, fine_tune: bool) -> None:
-        """One line when the samples include some kept as "not a digit" and the network to
-        train has no such output."""
+        """The samples counted as the network to train can learn them, and one line when
+        some kept as "not a digit" are left out, as it has no such output."""
+        model = self.model_in_use()
+        if fine_tune and model is not None:
+            knows, name = model.network.knows_non_digits, model.metadata.name
+        elif self.network_box.spec_error is None:
+            start = NewNetwork(self.network_box.arch(), self.network_box.spec())
+            knows, name = start.knows_non_digits, start.arch
+        else:
+            knows, name = True, ""
+        self.samples.show_count(self.personal, self._samples_problem, knows)
         line = None
-        if self.samples.include.isChecked() and self.personal is not None:
-            model = self.model_in_use()
-            if fine_tune and model is not None:
-                knows, name = model.network.knows_non_digits, model.metadata.name
-            elif self.network_box.spec_error is None:
-                start = NewNetwork(self.network_box.arch(), self.network_box.spec())
-                knows, name = start.knows_non_digits, start.arch
-            else:
-                knows, name = True, ""
-            if not knows:
-                line = not_a_digit_left_out(self.personal.labels, name or "this network")
+        if self.samples.include.isChecked() and self.personal is not None and not knows:
+            line = not_a_digit_left_out(self.personal.labels, name or "this network")
         self.samples.left_out.setText(line or "")
         self.samples.left_out.setVisible(line is not None)
 
@@ -483,8 +556,11 @@ class TrainDialog(QDialog):
             self.training = None
             self.watching.emit(None)  # the main window goes back to the model in use
             self.expand()  # with the results, or why the run stopped
-        if not self.busy() and self.result is None:
-            self.model_changed()  # the model in use may have changed during the run
+            # Stopped or failed, the form keeps the settings that ran (not the model in
+            # use's): Train again runs the same.
+            self._model_changed_while_busy = False
+        if not self.busy() and self.result is None and self._model_changed_while_busy:
+            self.model_changed()  # the model in use changed during the download
         self._update_buttons()
         if not self.busy():
             self.idle.emit()
@@ -601,13 +677,23 @@ class TrainDialog(QDialog):
         # A bundled architecture brings its own recipe; a custom network keeps the
         # settings there are (it has no recipe of its own).
         if arch in RECIPES and not self.samples.fine_tune.isChecked():
-            self.form.use_recipe(dialog_recipe(arch))
+            recipe = dialog_recipe(arch)
+            kept = self.form.use_recipe(recipe)
             self._on_form_epochs_changed(self.form.epochs.value())
+            if not self.busy() and self.result is None:
+                what = (
+                    f"learning rate {recipe.learning_rate:g}, "
+                    f"{'with' if recipe.augment else 'no'} augmentation"
+                )
+                if kept:
+                    what += f"; kept your {' and '.join(kept)}"
+                self.live.status.setText(f"{html.escape(arch)}'s recipe: {what}.")
 
     def model_changed(self) -> None:
         """Another model is in use: a fine-tune waiting to start takes that model's settings
         (and says its name); otherwise the network box offers its architecture, with that
         architecture's recipe, unless the user is building a custom one."""
+        self._model_changed_while_busy = self.busy()
         if not self.busy() and self.result is None:
             if self.samples.fine_tune.isChecked():
                 self._use_fine_tuning()

@@ -9,12 +9,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,14 +25,18 @@ from PySide6.QtWidgets import (
 from digitpad.core.layers import CONV
 from digitpad.core.training import BatchEnd, EpochEnd
 from digitpad.gui.panels import MosaicPanel, filter_images
-from digitpad.gui.theme import Themed, fixed_plot, style_plot
+from digitpad.gui.theme import Themed, fixed_plot, style_plot, title_size
 
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss
 PREVIEW_WAITING = "First-layer filters: shown after the first epoch"
 
-# Short: three plots share a row on a 1024 px screen (the tooltips say the rest).
+# Short: three plots share a row on a 1024 px screen (the tooltips say the rest). Where
+# even these do not fit over a plot (a larger type), the shorter ones after them do.
 VALIDATION_TITLE = "Held-out accuracy"
 LOSS_TITLE = "Loss (smoothed)"
+TITLES = {"loss_plot": (LOSS_TITLE, "Loss"), "accuracy_plot": (VALIDATION_TITLE, "Accuracy")}
+# pyqtgraph's LabelItem draws the title in its own margins: a little wider than the text.
+TITLE_ROOM = 6
 
 
 def accuracy_floor(values: list[float]) -> float:
@@ -106,9 +112,11 @@ class ProgressView(Themed, QWidget):
             "After each epoch, the share of the validation images read right: a tenth of the "
             "training images, set aside before the run and never trained on."
         )
+        self._titles = {self.loss_plot: LOSS_TITLE, self.accuracy_plot: VALIDATION_TITLE}
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setMinimumSize(150, 130)
             fixed_plot(plot)
+            plot.getViewBox().sigResized.connect(self._on_plot_view_box_resized)
             # The first and last epochs' ticks sit at the axis's ends: a narrow plot hid them.
             plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         self.filters_preview = MosaicPanel(
@@ -124,11 +132,20 @@ class ProgressView(Themed, QWidget):
         self.no_validation.setObjectName("no_validation")
         self.no_validation.setWordWrap(True)
         self.no_validation.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_validation.setMargin(12)
-        self.no_validation.setFrameShape(QFrame.Shape.StyledPanel)
+        self.no_validation.setMargin(4)
+        # Under the results on a short screen the note has a few lines' height: it wraps,
+        # and what still does not fit scrolls rather than being cut mid-line.
+        self.no_validation_scroll = QScrollArea()
+        self.no_validation_scroll.setObjectName("no_validation_scroll")
+        self.no_validation_scroll.setWidget(self.no_validation)
+        self.no_validation_scroll.setWidgetResizable(True)
+        self.no_validation_scroll.setFrameShape(QFrame.Shape.StyledPanel)
+        self.no_validation_scroll.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
         self.accuracy_stack = QStackedWidget()
         self.accuracy_stack.addWidget(self.accuracy_plot)
-        self.accuracy_stack.addWidget(self.no_validation)
+        self.accuracy_stack.addWidget(self.no_validation_scroll)
         # One row, so the results below keep their height on a short screen.
         curves = QHBoxLayout()
         curves.addWidget(self.loss_plot, 3)
@@ -150,14 +167,32 @@ class ProgressView(Themed, QWidget):
         self.reset(epochs=2)
 
     def apply_theme(self) -> None:
-        style_plot(self.loss_plot, LOSS_TITLE)
-        style_plot(self.accuracy_plot, VALIDATION_TITLE)
+        for plot, title in self._titles.items():
+            style_plot(plot, title)
+        self._on_plot_view_box_resized()  # a new type size: the titles fitted again
+
+    def _on_plot_view_box_resized(self) -> None:
+        """Each plot's title: the longest of its titles that fits over its plot. (A title
+        wider than that would widen the plot past its widget, which cuts it.)"""
+        for plot, shown in self._titles.items():
+            font = QFont(plot.font())
+            font.setPointSizeF(float(title_size(plot)[:-2]))
+            metrics = QFontMetricsF(font)
+            room = plot.width() - plot.getAxis("left").width() - TITLE_ROOM
+            choices = TITLES[plot.objectName()]
+            title = next((t for t in choices if metrics.horizontalAdvance(t) <= room), choices[-1])
+            if title != shown:
+                self._titles[plot] = title
+                style_plot(plot, title)
+                # The plot was laid out wider than its widget for the longer title: lay it
+                # out to the widget again, as a resize does (pyqtgraph takes None there).
+                plot.resizeEvent(None)
 
     def reset(self, epochs: int, no_validation: str | None = None) -> None:
         """A new run: empty curves on axes that fit it, no filters yet, no progress;
         ``no_validation`` says why a run has no validation curve, in its place."""
         why = html.escape(no_validation[:1].upper() + no_validation[1:]) if no_validation else ""
-        self.no_validation.setText(f"<b>{VALIDATION_TITLE}</b><br><br>{why}." if why else "")
+        self.no_validation.setText(f"<b>{VALIDATION_TITLE}</b><br>{why}." if why else "")
         self.accuracy_stack.setCurrentIndex(1 if no_validation else 0)
         self.loss_x, self.loss_y, self.val_x, self.val_y = [], [], [], []
         self._smoothed = None
@@ -167,10 +202,14 @@ class ProgressView(Themed, QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.getAxis("bottom").setTicks(ticks)
         self.loss_plot.setXRange(0, epochs, padding=0.02)
+        # No curve to fit yet: the axis starts as a fresh plot's (a discarded run's range
+        # would otherwise stay), and fits the curve as it comes.
+        self.loss_plot.setYRange(0, 1, padding=0.02)
         self.loss_plot.enableAutoRange(axis="y")
         self.accuracy_plot.setXRange(0.5, epochs + 0.5, padding=0)
         self.accuracy_plot.setYRange(accuracy_floor([]), 100, padding=0.02)
-        self.filters_preview.show_maps(np.zeros((1, 1, 1), np.float32))
+        # Nothing to show yet: a blank cell (NaN), not a grey block that looks like a filter.
+        self.filters_preview.show_maps(np.full((1, 1, 1), np.nan, np.float32))
         self.filters_preview.set_heading(PREVIEW_WAITING)
         self.progress.setMaximum(1)
         self.progress.setValue(0)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from digitpad.core.evaluation import Evaluation
+from digitpad.core.network import NUM_CLASSES
 from digitpad.core.samples import PersonalSet
 from digitpad.core.training import PersonalValidation
 from digitpad.gui.samples_dialog import thumbnail
@@ -37,13 +38,22 @@ DIAGONAL_GREY = (150, 150, 150)
 BAR_LABEL = "% of the digit's images"
 MARKER_COLOUR = (255, 80, 60)  # the outlined cell: red-orange, on no part of viridis
 DARK_TEXT, LIGHT_TEXT = (20, 20, 20), (245, 245, 245)  # counts: dark on the grey, 6.2:1 contrast
+SMALLEST_COUNT_POINTS = 5.0  # a count's smallest type; where even that does not fit: none
+FITS = 0.95  # the share of a cell's width a count may take: the rest keeps neighbours apart
+
+
+def _name(label: int) -> str:
+    """A row's or column's name: the digit, or "not a digit"."""
+    return str(label) if label < NUM_CLASSES else "not a digit"
 
 
 class ConfusionView(pg.GraphicsLayoutWidget):
     """The mistakes: true digit down, predicted digit across, each off-diagonal cell with
     its count, coloured by its share of the row. The diagonal (right answers) is grey,
     with its counts if asked (``diagonal_counts``, Evaluate's; the Retrain dialog's two
-    small matrices leave them to its per-class plot), in a font that fits a cell. The matrix
+    small matrices leave them to its per-class plot), in a font that fits a cell. An
+    evaluation that scored "not a digit" too (11 classes) adds its row and column, "N" (the
+    key that keeps a drawing as not a digit). The matrix
     keeps square cells and fills its plot: the whole plot, axes and title with it, shrinks
     to a square in the middle of the widget, so no empty rows open between the matrix and
     its axes when the widget is not square. ``cell_clicked(true, predicted)`` when a cell
@@ -66,19 +76,11 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         fixed_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.plot.setLabel("left", "true digit")
         self.plot.setLabel("bottom", "predicted")
-        ticks = [[(d + 0.5, str(d)) for d in range(10)]]
-        for side in ("left", "bottom"):
-            self.plot.getAxis(side).setTicks(ticks)
-        self.plot.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
         # The diagonal is a layer of its own under the mistakes (their image leaves it
         # transparent): a grey view background would also fill the margins the locked
         # aspect leaves above and below the matrix.
-        diagonal = np.zeros((10, 10, 4), np.ubyte)
-        diagonal[np.arange(10), np.arange(10)] = (*DIAGONAL_GREY, 255)
-        self.diagonal = pg.ImageItem(diagonal, axisOrder="row-major")
-        self.diagonal.setRect(0, 0, 10, 10)
+        self.diagonal = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.diagonal)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get(CONFUSION_MAP))
@@ -102,24 +104,53 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         font = QFont()
         font.setPointSizeF(count_points)
         font.setBold(count_points >= 8)  # bold where the cells have room for it
-        self.counts = []
-        for row in range(10):
-            for col in range(10):
-                text = pg.TextItem("", anchor=(0.5, 0.5))
-                text.setFont(font)
-                text.setPos(col + 0.5, row + 0.5)
-                self.plot.addItem(text)
-                self.counts.append(text)
         self.count_font = font
+        self.classes = 0  # rows and columns: the ten digits, or 11 with "not a digit"
+        self.counts: list[pg.TextItem] = []  # row by row, ``size`` by ``size``
+        self._set_size(NUM_CLASSES)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._counts: np.ndarray | None = None  # the matrix shown
+        self._cell = 0.0  # a cell's width in pixels
         self.plot.getViewBox().sigResized.connect(self._on_view_box_resized)
         right = "counts" if diagonal_counts else "holds"
-        self.setToolTip(
+        self.explanation = (
             "Rows: the true digit; columns: what the model answered. Each cell counts one "
             f"kind of mistake (the grey diagonal {right} the right answers). Colours: the "
             f"share of the row's images, {CONFUSION_TOP:.0%} and more in the brightest colour."
         )
+        self.setToolTip(self.explanation)
         self.show_evaluation(None)
+
+    def _set_size(self, size: int) -> None:
+        """``size`` rows and columns: the ten digits, and "not a digit" (N) as the 11th."""
+        if size == self.classes:
+            return
+        before, self.classes = self.classes, size
+        names = [str(d) for d in range(NUM_CLASSES)] + ["N"] * (size - NUM_CLASSES)
+        ticks = [[(index + 0.5, name) for index, name in enumerate(names)]]
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setTicks(ticks)
+        self.plot.setLabel(
+            "left", "true digit" + (" (N: not a digit)" if size > NUM_CLASSES else "")
+        )
+        self.plot.setRange(xRange=(0, size), yRange=(0, size), padding=0)
+        diagonal = np.zeros((size, size, 4), np.ubyte)
+        diagonal[np.arange(size), np.arange(size)] = (*DIAGONAL_GREY, 255)
+        self.diagonal.setImage(diagonal)
+        self.diagonal.setRect(0, 0, size, size)
+        for text in self.counts:
+            self.plot.removeItem(text)
+        self.counts = []
+        for row in range(size):
+            for col in range(size):
+                text = pg.TextItem("", anchor=(0.5, 0.5))
+                text.setFont(self.count_font)
+                text.setPos(col + 0.5, row + 0.5)
+                self.plot.addItem(text)
+                self.counts.append(text)
+        if before:  # the counts' font fitted to the new cells (the first time: when shown)
+            self._on_view_box_resized()
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         # Square afresh from the plain margins: those squared for a larger size could leave
@@ -151,24 +182,52 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         wanted = (left + across, top + down, right + across, bottom + down)
         if max(abs(w - m) for w, m in zip(wanted, margins, strict=True)) >= 1:
             self.ci.layout.setContentsMargins(*wanted)
-        self._fit_counts(side / 10)
+        self._fit_counts(side / self.classes)
 
     def _fit_counts(self, cell: float) -> None:
         """The counts in a font that fits a cell ``cell`` pixels wide with a little room
-        either side: four digits on the diagonal (a digit's 1,000 test images), two off it
-        (a usable model's mistakes; a poor one's hundreds may touch)."""
+        either side: four digits on the diagonal (a digit's 1,000 test images), off it as
+        many as the largest mistake has (at least two), so that a poor model's hundreds
+        never run together. A count that fits no readable font in so small a cell is left
+        out (its colour still shows it; hovering over the cell says it)."""
+        self._cell = cell
         diagonal = self._fitted_font("0000", cell)
-        mistakes = self._fitted_font("00", cell)
+        widest = max(
+            (len(t.toPlainText()) for i, t in enumerate(self.counts) if not self._on_diagonal(i)),
+            default=0,
+        )
+        mistakes = self._fitted_font("0" * max(2, widest), cell)
         for index, text in enumerate(self.counts):
-            text.setFont(diagonal if index % 11 == 0 else mistakes)
+            font = diagonal if self._on_diagonal(index) else mistakes
+            text.setFont(font)
+            width = QFontMetricsF(font).horizontalAdvance(text.toPlainText())
+            text.setVisible(width <= FITS * cell)
+
+    def _on_diagonal(self, index: int) -> bool:
+        return index % (self.classes + 1) == 0
 
     def _fitted_font(self, widest_text: str, cell: float) -> QFont:
         font = QFont(self.count_font)
         widest = QFontMetricsF(font).horizontalAdvance(widest_text)
         if widest > 0.85 * cell:
             font.setBold(False)
-            font.setPointSizeF(max(5.0, font.pointSizeF() * 0.85 * cell / widest))
+            widest = QFontMetricsF(font).horizontalAdvance(widest_text)
+            size = font.pointSizeF() * 0.85 * cell / widest
+            font.setPointSizeF(max(SMALLEST_COUNT_POINTS, size))
         return font
+
+    def _on_scene_mouse_moved(self, position: object) -> None:
+        """Over a cell, the tooltip gives its count (which may be too small to print)."""
+        point = self.plot.getViewBox().mapSceneToView(position)
+        col, row = int(np.floor(point.x())), int(np.floor(point.y()))
+        text = self.explanation
+        if 0 <= row < self.classes and 0 <= col < self.classes and self._counts is not None:
+            true, read = _name(row), _name(col)
+            count = int(self._counts[row, col])
+            what = "read right" if row == col else f"read as {read}"
+            text = f"<b>{true} {what}: {count:,}</b><br>{text}"
+        if text != self.toolTip():
+            self.setToolTip(text)
 
     def mark(self, cell: tuple[int, int] | None) -> None:
         """Outline the cell (true, predicted), or none."""
@@ -179,7 +238,7 @@ class ConfusionView(pg.GraphicsLayoutWidget):
     def _on_scene_mouse_clicked(self, event: object) -> None:
         point = self.plot.getViewBox().mapSceneToView(event.scenePos())
         col, row = int(np.floor(point.x())), int(np.floor(point.y()))
-        if 0 <= row < 10 and 0 <= col < 10:
+        if 0 <= row < self.classes and 0 <= col < self.classes:
             self.cell_clicked.emit(row, col)
 
     def apply_theme(self) -> None:
@@ -197,22 +256,27 @@ class ConfusionView(pg.GraphicsLayoutWidget):
         counts = (
             np.array(evaluation.confusion, dtype=float)
             if evaluation is not None
-            else np.zeros((10, 10))
+            else np.zeros((NUM_CLASSES, NUM_CLASSES))
         )
+        size = len(counts)
+        self._set_size(size)
+        self._counts = counts if evaluation is not None else None
         rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         shown = 100 * rates
         np.fill_diagonal(shown, np.nan)  # transparent: right answers are not mistakes
-        # Image pixels cover 0..10 in plot coordinates: cell (r, c) spans [c, c+1].
+        # Image pixels cover 0..size in plot coordinates: cell (r, c) spans [c, c+1].
         self.image.setImage(shown, levels=(0, 100 * CONFUSION_TOP))
-        self.image.setRect(0, 0, 10, 10)
+        self.image.setRect(0, 0, size, size)
         for index, text in enumerate(self.counts):
-            row, col = divmod(index, 10)
+            row, col = divmod(index, size)
             value = int(counts[row, col])
             shown_here = row != col or self.diagonal_counts
             text.setText(str(value) if evaluation is not None and value and shown_here else "")
             # Dark on the grey diagonal and on yellow-green, light on dark blue.
             dark = row == col or rates[row, col] >= CONFUSION_TOP * 0.6
             text.setColor(DARK_TEXT if dark else LIGHT_TEXT)
+        if self._cell:
+            self._fit_counts(self._cell)  # the new counts may be wider
 
 
 class SampleStrip(QWidget):
@@ -393,7 +457,8 @@ class ResultsView(Themed, QWidget):
             )
         lines.append(
             "<small>Mistakes: how many test images of each digit (rows) were read as each "
-            "other digit (columns); colour: the share of that digit's images.</small>"
+            "other digit (columns); colour: the share of that digit's images. Hover over a "
+            "cell for its count.</small>"
         )
         self.summary.setText("<br>".join(lines))
         new_percent = 100 * np.array(new.per_class_accuracy)

@@ -136,6 +136,7 @@ class EvaluateRequest:
     folder: Path | None = None
     images: np.ndarray | None = None
     labels: np.ndarray | None = None
+    not_a_digit_below: float | None = None  # evaluation.examine's: scores "not a digit" too
 
 
 class EvaluateWorker(Worker):
@@ -162,6 +163,7 @@ class EvaluateWorker(Worker):
                 labels,
                 self.stopping,
                 lambda done, total: self._report(reading, done, total),
+                not_a_digit_below=self.request.not_a_digit_below,
             )
         self.succeeded.emit(result)
 

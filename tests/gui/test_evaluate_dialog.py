@@ -119,6 +119,56 @@ def test_your_samples_and_pen_digits_are_read_too(window, qtbot, pendigits_dir, 
     assert result.evaluation.n == 7494 and result.evaluation.accuracy > 0.99
 
 
+def test_samples_kept_as_not_a_digit_are_left_out_or_scored_and_the_model_is_named(window, qtbot):
+    """Reproduced fault: one sample kept as not a digit made My samples fail with
+    "IndexError: index 10 is out of bounds". A model without that output leaves them out
+    and says so; one with it scores them, in an N row and column of their own."""
+    from digitpad.core.architectures import grown_by_not_a_digit
+    from digitpad.core.doodles import doodle
+    from digitpad.core.familiarity import THRESHOLD_KEY, familiarity
+    from digitpad.core.model_io import Model, ModelMetadata
+    from digitpad.core.network import NOT_A_DIGIT
+
+    dialog = open_evaluate(window, qtbot)
+    for digit in (3, 5):
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        draw(window, DIGITS[digit])
+        QTest.keyClick(window.canvas, getattr(Qt.Key, f"Key_{digit}"))
+    draw(window, [stroke.points.tolist() for stroke in doodle("face", 3)])
+    QTest.keyClick(window.canvas, Qt.Key.Key_N)
+    result = run(dialog, qtbot, "samples")
+    assert result.evaluation.n == 2 and sorted(result.labels.tolist()) == [3, 5]
+    status = dialog.status.text()
+    assert "1 'not a digit' sample left out: default has no 'not a digit' output" in status
+    assert "read right by <b>default</b>" in status  # which model was scored
+    assert dialog.confusion.classes == 10
+    # A model with the output: the face is called not a digit below its threshold.
+    grown = grown_by_not_a_digit(window.viewer.model_in_use.network)
+    face = stored(window)[-1].network_input
+    threshold = float(familiarity(grown.scores(face[None]))[0]) + 1e-3
+    window.viewer.use_model(
+        Model(grown, ModelMetadata(name="with non-digits", metrics={THRESHOLD_KEY: threshold}))
+    )
+    result = run(dialog, qtbot, "samples")
+    assert result.evaluation.n == 3 and result.classes == 11
+    confusion = result.evaluation.confusion
+    assert len(confusion) == 11 and confusion[NOT_A_DIGIT][NOT_A_DIGIT] == 1
+    status = dialog.status.text()
+    assert "left out" not in status and "not a digit: 100.0%" in status
+    assert "read right by <b>with non-digits</b>" in status
+    assert dialog.confusion.classes == 11
+    click_cell(dialog.confusion, NOT_A_DIGIT, NOT_A_DIGIT)
+    assert dialog.cell == (NOT_A_DIGIT, NOT_A_DIGIT) and dialog.examples.count() == 1
+    assert "not a digit read right</b>: 1 image" in dialog.examples_title.text()
+    # Pen digits with no folder: greyed, says why, and the samples' result is gone.
+    dialog.pen_folder = None
+    dialog.source.setCurrentIndex(dialog.source.findData("pendigits"))
+    assert not dialog.run_button.isEnabled()
+    assert "Choose a pen-digits folder first" in dialog.status.text()
+    assert dialog.result is None and not dialog.confusion.isVisible()
+
+
 def test_a_uji_folder_is_read_as_pen_digits_too(window, qtbot, uji_digits_dir, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 

@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
@@ -200,8 +201,12 @@ def test_discard_keeps_nothing(window, qtbot, with_mnist, library_folder):
     click(qtbot, dialog.results.discard_button)
     assert not library_folder.exists() or not list(library_folder.iterdir())
     assert window.viewer.model_in_use.path.name == "default.npz"
-    # The next run starts on a clean page whose axes follow its settings.
+    # The next run starts on a clean page whose axes follow its settings: the loss axis
+    # as a fresh plot's (not the discarded run's range), no filters (not a grey block).
     assert dialog.live.loss_x == [] and dialog.live.val_x == []
+    low, high = dialog.live.loss_plot.getViewBox().viewRange()[1]
+    assert low == pytest.approx(-0.02, abs=0.01) and high == pytest.approx(1.02, abs=0.01)
+    assert np.isnan(dialog.live.filters_preview.maps).all()
     qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
     ticks = dialog.live.loss_plot.getAxis("bottom")._tickLevels[0]
     assert ticks[-1] == (3, "3")  # fine-tuning's 3 epochs
@@ -720,7 +725,7 @@ def test_the_dialogs_fine_tune_is_digitpad_train_from_with_samples(
     dialog.form.images.setCurrentIndex(dialog.form.images.findData(1000))
     # No MNIST digit classic never trained on is left to validate on: the plot says so.
     click(qtbot, dialog.train_button)
-    assert dialog.live.accuracy_stack.currentWidget() is dialog.live.no_validation
+    assert dialog.live.accuracy_stack.currentWidget() is dialog.live.no_validation_scroll
     assert "classic trained on every MNIST training digit" in dialog.live.no_validation.text()
     wait_until_idle(qtbot, dialog)
     tuned = dialog.result
@@ -918,3 +923,178 @@ def test_a_short_mistakes_matrix_keeps_its_title_whole(qtbot):
     assert plot_title_fits(view.plot)
     inside = view.plot.mapRectToScene(view.plot.boundingRect())
     assert inside.right() <= view.viewport().width() + 1, (inside, view.viewport().width())
+
+
+def test_after_cancel_the_form_keeps_the_settings_that_ran(window, qtbot, with_mnist):
+    """Reproduced fault: stopped, the dialog showed the model in use's architecture and
+    recipe (classic, 5 epochs) beside the curves of the default run just cancelled."""
+    window.model_menu.bundled_actions["classic"].trigger()
+    dialog = open_dialog(window, qtbot)
+    assert dialog.network_box.arch() == "classic"
+    dialog.network_box.architecture.setCurrentText("default")
+    dialog.form.epochs.setValue(3)
+    dialog.form.images.setCurrentIndex(3)  # all 60,000: far longer than the test waits
+    click(qtbot, dialog.train_button)
+    qtbot.waitUntil(lambda: dialog.live.progress.value() > 0, timeout=TRAIN_TIMEOUT_MS)
+    click(qtbot, dialog.cancel_button)
+    wait_until_idle(qtbot, dialog)
+    assert "Cancelled" in dialog.live.status.text()
+    assert dialog.network_box.arch() == "default"
+    assert dialog.form.epochs.value() == 3 and dialog.form.images.currentData() == 60_000
+    assert dialog.form.learning_rate.value() == DEFAULT.config.learning_rate
+
+
+def test_choosing_an_architecture_keeps_the_epochs_and_images_typed(window, qtbot):
+    dialog = open_dialog(window, qtbot)
+    form = dialog.form
+    assert dialog.network_box.arch() == "default"
+    form.epochs.setValue(1)
+    form.images.setCurrentIndex(0)  # 1,000
+    dialog.network_box.architecture.setCurrentText("classic")
+    # The recipe's own settings come with it; what was typed stays, and the status says so.
+    assert form.learning_rate.value() == CLASSIC.config.learning_rate
+    assert not form.augment.isChecked()
+    assert form.epochs.value() == 1 and form.images.currentData() == 1_000
+    status = dialog.live.status.text()
+    assert "classic's recipe" in status and "kept your 1 epoch and 1,000 images" in status
+    # Untouched, they follow the recipe: back to default, then classic again.
+    form.epochs.setValue(CLASSIC.quick_epochs)
+    form.images.setCurrentIndex(3)
+    dialog.network_box.architecture.setCurrentText("default")
+    assert form.epochs.value() == DEFAULT.quick_epochs and "kept" not in dialog.live.status.text()
+
+
+def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
+    window, qtbot, mnist_dir, monkeypatch
+):
+    """Reproduced fault: "5 samples: 4 to learn from, 1 held out" beside "2 'not a digit'
+    samples left out", and after the run "none held out" (the held-out one was left out)."""
+    from digitpad.core.data import load_split
+    from digitpad.core.network import NOT_A_DIGIT
+    from digitpad.core.samples import Sample
+
+    monkeypatch.setenv("DIGITPAD_MNIST_DIR", str(mnist_dir))
+    test = load_split(mnist_dir, "test")
+    store = window.teacher.store
+    sevens = np.flatnonzero(test.labels == 7)[:3]
+    others = np.flatnonzero(test.labels == 0)[:3]  # any images: they stand for doodles
+    for index, label in [(i, 7) for i in sevens] + [(i, NOT_A_DIGIT) for i in others]:
+        image = test.as_float()[index]
+        canvas = np.kron(image, np.ones((10, 10), np.float32))
+        store.add(Sample((), canvas, image, label))
+    dialog = open_dialog(window, qtbot)
+    dialog.network_box.architecture.setCurrentText("classic")
+    dialog.samples.include.setFocus()
+    QTest.keyClick(dialog.samples.include, Qt.Key.Key_Space)
+    assert dialog.samples.include.isChecked()
+    personal = dialog.personal
+    digits = personal.labels != NOT_A_DIGIT
+    held = int((personal.held_out & digits).sum())
+    assert dialog.samples.note.text() == (
+        f"3 samples: {3 - held} to learn from, {held} held out to score the result before and after"
+    )
+    assert dialog.samples.left_out.text().startswith("3 'not a digit' samples left out")
+
+
+def test_greyed_train_says_why_beside_it_and_shows_the_data_box(window, qtbot, without_mnist):
+    """Reproduced fault: Train opened greyed with "Ready." and the reason (MNIST not
+    found) below the fold of the scrolled settings."""
+    dialog = open_dialog(window, qtbot)
+    dialog.resize(1024, 570)
+    qtbot.waitUntil(lambda: dialog.size().toTuple() == (1024, 570))
+    assert not dialog.train_button.isEnabled()
+    why = dialog.train_why
+    assert why.isVisible() and "MNIST not found" in why.text() and "Data below" in why.text()
+    scroll = dialog.settings_scroll
+
+    def data_in_view() -> bool:
+        box = dialog.data
+        top_left = box.mapTo(scroll.viewport(), box.rect().topLeft())
+        return scroll.viewport().rect().contains(top_left)
+
+    dialog.hide()
+    dialog.show()  # opened again: the data box is brought into view
+    qtbot.waitUntil(data_in_view)
+    scroll.verticalScrollBar().setValue(0)
+    assert not data_in_view()
+    why.linkActivated.emit("data")  # the link under Train
+    assert data_in_view()
+
+
+def test_a_poor_models_mistakes_never_run_together(qtbot):
+    """Reproduced fault: "217306" and "159391266": three-digit counts in cells fitted for
+    two. Every count shown fits its cell; the bigger matrix shows them all."""
+    from digitpad.core.evaluation import Evaluation
+    from digitpad.gui.train_results import ConfusionView
+
+    rng = np.random.default_rng(0)
+    confusion = rng.integers(0, 700, (10, 10))
+    np.fill_diagonal(confusion, 900)
+    evaluation = Evaluation(0.5, 1.5, [0.5] * 10, confusion.tolist(), int(confusion.sum()))
+    for width, height, all_shown in ((330, 300, True), (200, 200, False)):
+        view = ConfusionView("New model", count_points=6.5)
+        qtbot.addWidget(view)
+        view.resize(width, height)
+        view.show_evaluation(evaluation)
+        view.show()
+        qtbot.waitExposed(view)
+        box = view.plot.getViewBox()
+        qtbot.waitUntil(lambda b=box: abs(b.width() - b.height()) < 2)
+        QApplication.processEvents()
+        cell = box.width() / 10
+        shown = [t for t in view.counts if t.isVisible() and t.toPlainText()]
+        for text in shown:
+            font = text.textItem.font()
+            assert QFontMetricsF(font).horizontalAdvance(text.toPlainText()) <= 0.95 * cell
+        if all_shown:
+            assert len(shown) == 90, (len(shown), cell)  # every mistake (no diagonal here)
+        view.close()
+
+
+def test_a_fine_tunes_note_in_the_accuracy_plots_place_is_never_cut(qtbot):
+    """Reproduced fault: at 1024x600 the note that replaces the held-out curve stopped
+    mid-line ("...the test digits score it")."""
+    from digitpad.gui.train_progress import ProgressView
+
+    view = ProgressView()
+    qtbot.addWidget(view)
+    view.reset(
+        3,
+        "no held-out MNIST curve: default trained on every MNIST training digit, so none "
+        "of them would show how it reads digits it never saw; the test digits score it at "
+        "the end",
+    )
+    view.resize(560, 190)  # the curves' row over a fine-tune's results, 1024 px wide
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()
+    note = view.no_validation
+    needed = note.heightForWidth(note.width())
+    assert note.height() >= needed  # all of it laid out...
+    bar = view.no_validation_scroll.verticalScrollBar()
+    # ...and in view, or reachable by scrolling.
+    assert needed <= view.no_validation_scroll.viewport().height() or bar.maximum() > 0
+
+
+# A desktop type a fifth larger than the tests' default: as the newcomer's X session had.
+SCALE = 1.2
+
+
+def test_plot_titles_are_whole_in_a_larger_type_at_1024(window, qtbot):
+    """Reproduced fault: "Held-out accurac" at 1024x600 (the desktop's type there is
+    larger than the tests' default)."""
+    from PySide6.QtGui import QFont
+
+    dialog = open_dialog(window, qtbot)
+    font = QFont(dialog.font())
+    font.setPointSizeF(font.pointSizeF() * SCALE)
+    dialog.setFont(font)
+    dialog.resize(1010, 570)
+    qtbot.waitUntil(lambda: dialog.size().toTuple() == (1010, 570))
+    QApplication.processEvents()
+    for plot in (dialog.live.loss_plot, dialog.live.accuracy_plot):
+        item = plot.getPlotItem()
+        assert plot_title_fits(plot), item.titleLabel.text
+        # A title wider than the plot's room widens the plot past its widget: cut there.
+        right = item.sceneBoundingRect().right()
+        assert right <= plot.viewport().width() + 1, (item.titleLabel.text, right)
