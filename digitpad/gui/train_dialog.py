@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from digitpad.core import uji
 from digitpad.core.bundled import RECIPES
 from digitpad.core.model_io import Model
 from digitpad.core.network import NOT_A_DIGIT
@@ -617,6 +618,9 @@ class TrainDialog(QDialog):
             name=self.form.name.text().strip() or default_name,
             personal=self.personal if include else None,
             compare_with=current,
+            # What is not a digit: doodles, and the pen letters where the environment
+            # names them, as digitpad train finds them (README: Not a digit).
+            letters_dir=uji.letters_dir() if config.outlier_ratio else None,
         )
 
     def _on_cancel_button_clicked(self) -> None:

@@ -31,6 +31,9 @@ def test_each_recipe_builds_its_network_and_has_its_file(recipe):
     assert network.spec == recipe.spec()
     assert recipe.path.is_file() and recipe.path.name == f"{recipe.name}.npz"
     assert recipe.config.epochs >= 1
+    knows = recipe.then is not None and recipe.then.outlier_ratio > 0
+    assert Network(recipe.file_spec()).knows_non_digits == knows
+    assert recipe.file_spec()["layers"][:-1] == recipe.spec()["layers"][:-1]
 
 
 def test_spec_is_a_fresh_copy_each_time():

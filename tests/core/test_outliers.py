@@ -137,7 +137,7 @@ def test_a_recipe_gets_the_not_a_digit_output_for_a_run_that_learns_non_digits()
         spec = with_not_a_digit(recipe.spec())
         assert Network(spec).knows_non_digits and with_not_a_digit(spec) == spec
         assert spec["layers"][:-1] == recipe.spec()["layers"][:-1]
-        assert not Network(recipe.spec()).knows_non_digits  # the bundled recipes: not yet
+        assert not Network(recipe.spec()).knows_non_digits  # a first run: the digits
     with pytest.raises(ValueError, match="dense layer of the ten digits"):
         with_not_a_digit({"layers": [{"type": "flatten"}]})
 

@@ -750,6 +750,26 @@ def test_the_dialogs_fine_tune_is_digitpad_train_from_with_samples(
     }
 
 
+def test_fine_tuning_the_bundled_default_keeps_learning_letters_and_doodles(
+    window, qtbot, with_mnist, monkeypatch, tmp_path
+):
+    """default knows what is not a digit: its fine-tune mixes non-digits in as it learned
+    them, with the pen letters where the environment names them (as digitpad train)."""
+    from digitpad.core.bundled import DEFAULT
+
+    dialog = open_dialog(window, qtbot)
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(tmp_path / "letters"))
+    request = dialog._request()
+    assert request.config.outlier_ratio == DEFAULT.then.outlier_ratio > 0
+    assert request.letters_dir == tmp_path / "letters"
+    monkeypatch.delenv("DIGITPAD_UJI_LETTERS_DIR")
+    assert dialog._request().letters_dir is None  # doodles alone
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(tmp_path / "letters"))
+    assert dialog._request().letters_dir is None  # a new default: the ten digits
+
+
 def test_each_bundled_architecture_comes_with_its_own_recipe(window, qtbot, with_mnist):
     window.model_menu.bundled_actions["classic"].trigger()
     dialog = open_dialog(window, qtbot)
