@@ -33,6 +33,8 @@ COMPACT_MIN = 70
 PROBABILITIES_MIN = 190
 BAR_MARK_LEAST = 0.06  # a marked bar's outline, at the least: 6 % of the chart's height
 AXIS_ROOM = 20  # beside the percentages: the axis line, its ticks and a gap
+# The softmax chart's percentages, as many as there is height for.
+PERCENT_TICKS = ((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 DIGIT_GAP = 5  # pixels at least between two digits under the bars
 HEADING_LINES = 3  # a map panel's heading at most, above its maps
 # Map numbers are drawn on tiles at least this many screen pixels wide.
@@ -281,7 +283,9 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.start_theming()
         fixed_plot(self, digits=True)
         self.setYRange(0, 1, padding=0.02)
-        self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.ticks: tuple[float, ...] = ()
+        self._fit_ticks()
+        self.getViewBox().sigResized.connect(self._fit_ticks)
         self._normal = pg.mkBrush(120, 140, 170)
         self._winner = pg.mkBrush(230, 120, 20)
         self.bars = pg.BarGraphItem(
@@ -317,7 +321,23 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         # The axis takes the new type's width later: the title is measured again then.
         QTimer.singleShot(0, self, self._refit_title)
 
+    def _fit_ticks(self) -> None:
+        """The most percentages whose labels stand apart, a line of type each: at a large
+        zoom 100 %, 75 %, 50 % and 25 % were drawn over each other."""
+        box = self.getViewBox()
+        low, high = box.viewRange()[1]
+        per_unit = box.height() / (high - low) if high > low else 0.0
+        line = QFontMetrics(self.getAxis("left").style["tickFont"] or self.font()).height()
+        ticks = next(
+            (t for t in PERCENT_TICKS if per_unit * (t[1] - t[0]) >= line),
+            PERCENT_TICKS[-1],
+        )
+        if ticks != self.ticks:
+            self.ticks = ticks
+            self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in ticks]])
+
     def _refit_title(self) -> None:
+        self._fit_ticks()
         title = self._fitting_title()
         if title != self.getPlotItem().titleLabel.text:
             style_plot(self, title)
