@@ -229,9 +229,12 @@ class DetailView(QWidget):
         walk.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.map_view)
-        layout.addWidget(self.stage_label)
+        # The walk's buttons first, at the panel's top at every stage: clicking Next again
+        # and again in one place walks the whole route (under the map they jumped up
+        # 300 px where the maps end, at flatten).
         layout.addLayout(walk)
+        layout.addWidget(self.stage_label)
+        layout.addWidget(self.map_view)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button)
         self._room = 0  # the text's width the page was laid out for

@@ -7,8 +7,9 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from digitpad.core.explain import (
     ActivationStep,
@@ -491,3 +492,32 @@ def test_the_way_on_says_why_it_passes_over_a_unit_that_is_off(window, qtbot):
     detail.go_to_page(page)
     assert "0 after the activation (switched off)" in detail.html
     assert "Followed (tinted)" in detail.html
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 600)])
+def test_the_walk_buttons_stay_in_one_place_at_every_stage(window, qtbot, size):
+    """Clicking Next stage again and again in one place walks the whole route: the
+    buttons were under the map at a conv stage and jumped up 300 px from flatten on."""
+    window.resize(*size)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    detail = window.detail_dock.detail
+
+    def places() -> tuple:
+        QApplication.processEvents()
+        return tuple(
+            button.mapTo(window, button.rect().center()).toTuple()
+            for button in (detail.previous_button, detail.next_button)
+        )
+
+    first = places()
+    while detail.next_button.isEnabled():
+        # A real click where the button was on the first stage, on whatever is there now.
+        spot = QPoint(*first[1])
+        target = window.childAt(spot)
+        assert target is not None
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window, spot))
+        assert places() == first, f"stage {detail.page + 1}: {places()}, not {first}"
+    assert detail.page == len(detail.route.pages) - 1
