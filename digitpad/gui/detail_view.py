@@ -3,9 +3,9 @@ and on through the network one stage at a time, both ways.
 
 From the value clicked, ``core.explain.route`` follows it back through its largest
 contributions to the first layer and on, into the value it helps most (of those not
-switched off at 0), to the softmax; this shows one stage of that route at a time (a conv
-block, flatten, a dense layer, the softmax), with "Previous stage" and "Next stage" to
-walk it. Each stage shows the sum that
+switched off at 0; into the logits, the answer's if it adds to it), to the softmax;
+this shows one stage of that route at a time (a conv block, flatten, a dense layer, the
+softmax), with "Previous stage" and "Next stage" to walk it. Each stage shows the sum that
 made its value (the input window, the weights, their products, the bias, the activation,
 the pooling window) with the value it came from marked, and, on the way on, every value
 that reads the one before. Every number comes from ``core.explain``, which reads the
@@ -391,6 +391,11 @@ class DetailView(QWidget):
             )
         for k in members:
             parts.append(self._step_html(route_.steps[k]))
+        if isinstance(route_.steps[members[-1]], SoftmaxStep) and self.page > route_.start:
+            # The share the route ends in: why not the answer's, where it is another digit.
+            note = self._answer_note(route_.fanouts[members[-1] - 1])
+            if note:
+                parts.append(f"<p><i>{note.strip()}</i></p>")
         if self.page == len(route_.pages) - 1 and not route_.complete:
             parts.append(
                 "<p><i>This value goes no further: no 2×2 window of the next layer holds a "
@@ -582,12 +587,19 @@ class DetailView(QWidget):
                 f"activation (switched off), so {'it passes' if rank == 1 else 'they pass'} "
                 "nothing on"
             )
+        if fanout.answer is not None and chosen == fanout.answer and rank > 0:
+            top = self._digit(int(fanout.targets[fanout.order[0]][0]))
+            helps = (
+                f"the digit the network answered: this value adds to it, though it pushes "
+                f"towards {top} most"
+            )
         nothing = (
             " It is 0, so it adds nothing to any of them: they are ranked by weight, where "
             "it would help most."
             if fanout.value == 0
             else ""
         )
+        nothing += self._answer_note(fanout)
         return (
             f"<p>From {name} = <b>{value}</b>, on: {layer_name} reads it {reach}: "
             f"{count} weights in all. Value × weight, what it adds to each, the most "
@@ -595,6 +607,21 @@ class DetailView(QWidget):
             f"<table cellspacing=2>{''.join(rows)}</table>"
             f"<p>Followed (tinted): {html.escape(self._reader_name(followed))}, {helps}."
             f"{nothing}</p>"
+        )
+
+    def _answer_note(self, fanout: FanOut | None) -> str:
+        """Why a route into the logits ends at another digit than the answer, if it does:
+        the value pulls the answer's logit down, or adds nothing to it."""
+        if fanout is None or fanout.answer is None or fanout.chosen == fanout.answer:
+            return ""
+        chosen = self._digit(int(fanout.targets[fanout.chosen][0]))
+        answer = self._digit(fanout.answer)
+        product = float(fanout.products[fanout.answer])
+        effect = "it pulls the answer's logit down" if product < 0 else "it adds nothing"
+        return (
+            f" This value pushes towards {chosen} most; the answer {answer} gets "
+            f"{number(product)} from it (value × weight: {effect}), so the route goes on "
+            f"to {chosen}, not to the answer."
         )
 
     def _reader_name(self, node: Node) -> str:

@@ -521,3 +521,42 @@ def test_the_walk_buttons_stay_in_one_place_at_every_stage(window, qtbot, size):
         QTest.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window, spot))
         assert places() == first, f"stage {detail.page + 1}: {places()}, not {first}"
     assert detail.page == len(detail.route.pages) - 1
+
+
+def test_the_way_into_the_logits_prefers_the_answer_or_says_why_not(window, qtbot):
+    """Followed on into the logits, a value that adds to the answer's logit goes there;
+    one that pulls away from the answer ends at another digit, and the panel says so in
+    plain words (the route ending at "the share of digit 2" looked like a mistake)."""
+    from digitpad.core.explain import Node, explain_fanout
+
+    draw_seven(window, qtbot)
+    network, trace = window.viewer.network_shown, window.viewer.trace
+    answer = int(trace.logits[0].argmax())
+    relu = len(network.layers) - 2
+    helping = against = None
+    for unit in np.flatnonzero(trace.steps[relu].output[0]):
+        fanout = explain_fanout(network, trace, Node(relu, (int(unit),)))
+        top = int(fanout.order[0])
+        if top != answer and fanout.products[answer] > 0 and helping is None:
+            helping = int(unit)
+        if top != answer and fanout.products[answer] <= 0 and against is None:
+            against = (int(unit), top, float(fanout.products[answer]))
+    assert helping is not None and against is not None
+    detail = window.detail_dock.detail
+    window.viewer.set_focus(relu, helping, 0, 0)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"logit of digit {answer}, the digit the network answered" in detail.html
+    assert "pushes towards" in detail.html
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"softmax, the share of digit {answer}</h3>" in detail.html
+    unit, top, product = against
+    window.viewer.set_focus(relu, unit, 0, 0)
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    why = (
+        f"This value pushes towards {top} most; the answer {answer} gets {number(product)} from it"
+    )
+    assert why in detail.html
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"softmax, the share of digit {top}</h3>" in detail.html
+    assert why in detail.html  # said again where the route ends
