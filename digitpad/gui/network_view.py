@@ -177,6 +177,9 @@ class NetworkView(QWidget):
         self.filters_picked = False  # clicked: the filters get the room until a stage is picked
         self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
         self.pooled.hovered.connect(self._on_pooled_hovered)
+        self.filters.picked.connect(self._on_filters_picked)
+        self.feature_maps.picked.connect(self._on_feature_maps_picked)
+        self.pooled.picked.connect(self._on_pooled_picked)
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
         self.pooled.clicked.connect(self._on_pooled_clicked)
         self._filter_hover: int | None = None
@@ -605,6 +608,26 @@ class NetworkView(QWidget):
         self._filter_picked = None
         self.viewer.set_focus(layer, point.tile, point.row, point.col)
         if panel.compact or self.filters_picked:
+            self.viewer.select_layer(layer)
+
+    def _on_filters_picked(self) -> None:
+        """A click on the filters off their tiles: they get the room, nothing is read."""
+        if not self.filters_picked and self.viewer.block is not None:
+            self.filters_picked = True
+            self._focus_panel()
+            self._flash(self.filters)
+
+    def _on_feature_maps_picked(self) -> None:
+        self._give_room(self.feature_maps, self._maps_layer())
+
+    def _on_pooled_picked(self) -> None:
+        if self.viewer.block is not None:
+            self._give_room(self.pooled, self.viewer.block.last)
+
+    def _give_room(self, panel: MosaicPanel, layer: int) -> None:
+        """A narrow maps panel clicked off its maps: its stage is picked, as the strip
+        would pick it, and it gets the room (no value is followed: none was clicked)."""
+        if self.viewer.block is not None and (panel.compact or self.filters_picked):
             self.viewer.select_layer(layer)
 
     def _on_filters_clicked(self, point: MapPoint) -> None:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
@@ -412,6 +421,9 @@ class MosaicPanel(Themed, QWidget):
 
     hovered = Signal(object)  # MapPoint, or None when the pointer is not over a map
     clicked = Signal(object)  # MapPoint
+    # A left click on the panel off its maps (beside the tiles, on the heading): most of
+    # a narrow panel, whose tiles are a few pixels, is there.
+    picked = Signal()
 
     def __init__(
         self,
@@ -702,6 +714,21 @@ class MosaicPanel(Themed, QWidget):
         self.hovered.emit(self.point_at(position))
 
     def _on_scene_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         point = self.point_at(event.scenePos())
-        if point is not None and event.button() == Qt.MouseButton.LeftButton:
+        if point is not None:
             self.clicked.emit(point)
+        else:
+            self.picked.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # The heading and the read-out are labels, which pass their clicks on to here.
+        # The plot's own presses come here too, unaccepted: its scene's click says (on
+        # release, after a re-layout here would have moved a tile under the pointer).
+        on_plot = self.plot.geometry().contains(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and not on_plot:
+            self.picked.emit()
+            event.accept()
+            return
+        super().mousePressEvent(event)

@@ -253,3 +253,39 @@ def test_the_followed_route_is_drawn_on_the_network_view_stage_by_stage(window, 
     settle(qtbot)
     assert view.route is None
     assert all(mark is None for mark in route_marks(window).values())
+
+
+def click_beside_the_maps(panel) -> None:
+    """A real click on a narrow panel where it shows no map: below its grid of tiles,
+    where most of a narrow column is (a newcomer's click at 1024 did nothing there)."""
+    viewport = panel.plot.viewport()
+    bottom = panel.view.mapViewToScene(QPointF(0, panel.image.height())).y()
+    below = panel.plot.mapFromScene(QPointF(0, bottom)).y()
+    assert below < viewport.height() - 20, "the grid fills the panel: no room beside it"
+    position = QPointF(viewport.width() / 2, (below + viewport.height()) / 2).toPoint()
+    assert panel.point_at(panel.plot.mapToScene(position)) is None
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=position)
+
+
+@pytest.mark.parametrize("where", ["beside", "heading"])
+def test_a_click_anywhere_on_a_narrow_panel_at_1024_gives_it_the_room(window, qtbot, where):
+    """The README's "a click on a narrow panel gives it the room", with real clicks at
+    1024x600: on the filters column or maxpool1's, beside its tiny tiles or on its
+    heading, the panel is enlarged and framed."""
+    window.resize(1024, 570)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    for panel in (view.filters, view.pooled):
+        strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+        qtbot.mouseClick(strip["conv1 + relu"], Qt.MouseButton.LeftButton)
+        settle(qtbot)
+        assert panel.compact and view.focused_panel is view.feature_maps
+        if where == "beside":
+            click_beside_the_maps(panel)
+        else:
+            qtbot.mouseClick(panel.heading, Qt.MouseButton.LeftButton)
+        settle(qtbot)
+        assert view.focused_panel is panel and not panel.compact, panel.objectName()
+        assert view.flash_frame.isVisible() and view.flash_frame.parentWidget() is panel
+        assert window.viewer.focus is None  # no value is under the click: none followed
