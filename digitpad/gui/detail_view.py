@@ -24,15 +24,19 @@ from PySide6.QtGui import (
     QColor,
     QFontMetrics,
     QHideEvent,
+    QImage,
     QKeySequence,
     QPen,
+    QPixmap,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -75,6 +79,8 @@ NEXT_KEY, PREVIOUS_KEY = "Alt+Right", "Alt+Left"
 # and on a short panel (a 600 px screen) more of it.
 MAP_SHARE, SHORT_MAP_SHARE, SHORT_PANEL = 0.45, 0.35, 640
 MAP_LEAST, MAP_MOST = 140, 330
+# The copy of the drawing shown in the drawing's place, in screen pixels across.
+DRAWING_COPY_PX = 64
 
 
 # The outline of the followed cell in a table: the maps' selection colour.
@@ -224,9 +230,32 @@ class DetailView(QWidget):
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("close_detail")
         self.close_button.clicked.connect(self._on_close_button_clicked)
+        # In the drawing's place (a small screen), a small copy of the drawing and the
+        # answer, beside the map: they stay in sight while one explains, at no height.
+        self.answer_image = QLabel()
+        self.answer_image.setObjectName("follow_drawing")
+        self.answer_image.setFixedSize(DRAWING_COPY_PX, DRAWING_COPY_PX)
+        self.answer_text = QLabel()
+        self.answer_text.setObjectName("follow_answer")
+        self.answer_text.setTextFormat(Qt.TextFormat.RichText)  # our own words and numbers
+        self.answer_text.setWordWrap(True)
+        self.answer_text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.answer_row = QWidget()
+        self.answer_row.setObjectName("follow_answer_row")
+        self.answer_row.setToolTip("Your drawing and the network's answer")
+        answer = QVBoxLayout(self.answer_row)
+        answer.setContentsMargins(0, 0, 0, 0)
+        answer.addWidget(self.answer_image, 0, Qt.AlignmentFlag.AlignHCenter)
+        answer.addWidget(self.answer_text)
+        answer.addStretch(1)
+        self.answer_row.setFixedWidth(2 * DRAWING_COPY_PX)
+        self.answer_row.setVisible(False)
         walk = QHBoxLayout()
         walk.addWidget(self.previous_button)
         walk.addWidget(self.next_button)
+        top = QHBoxLayout()
+        top.addWidget(self.answer_row)
+        top.addWidget(self.map_view, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         # The walk's buttons first, at the panel's top at every stage: clicking Next again
@@ -234,7 +263,7 @@ class DetailView(QWidget):
         # 300 px where the maps end, at flatten).
         layout.addLayout(walk)
         layout.addWidget(self.stage_label)
-        layout.addWidget(self.map_view)
+        layout.addLayout(top)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button)
         self._room = 0  # the text's width the page was laid out for
@@ -312,7 +341,54 @@ class DetailView(QWidget):
 
     # -- following -----------------------------------------------------------------------
 
+    def show_answer(self, shown: bool) -> None:
+        """Show the drawing's copy and the answer (the panel is in the drawing's place)."""
+        self.answer_row.setVisible(shown)
+        if shown:
+            self._show_answer()
+
+    def _show_answer(self) -> None:
+        viewer = self.viewer
+        pixels = viewer.pixels
+        if pixels is None:
+            grey = np.zeros((DRAWING_COPY_PX, DRAWING_COPY_PX), np.uint8)
+        else:
+            grey = np.ascontiguousarray(np.clip(pixels, 0, 1) * 255, dtype=np.uint8)
+        height, width = grey.shape
+        image = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+        self.answer_image.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                DRAWING_COPY_PX,
+                DRAWING_COPY_PX,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        self.answer_text.setText(self._answer_html())
+
+    def _answer_html(self) -> str:
+        """The answer under the drawing, in the drawing column's words, shortly."""
+        viewer, verdict = self.viewer, self.viewer.verdict
+        if viewer.network_shown is None:
+            return "No model"
+        if viewer.too_small:
+            return "Too small to read"
+        if verdict is None:
+            return "Draw a digit"
+        digit = f"<b style='font-size:large'>{self._digit(verdict.digit)}</b>"
+        sure = f"{verdict.confidence:.0%}"
+        if viewer.unfamiliar and viewer.knows_non_digits:
+            return f"Not a digit<br>(if one, {digit} {sure})"
+        if viewer.unfamiliar:
+            return f"Unlike the digits it learned<br>best guess {digit} {sure}"
+        if verdict.sure:
+            return f"looks most like {digit} {sure}"
+        second = self._digit(verdict.runner_up)
+        return f"looks like {digit} {sure} or <b>{second}</b> {verdict.runner_up_confidence:.0%}"
+
     def _on_viewer_changed(self) -> None:
+        if self.answer_row.isVisibleTo(self):
+            self._show_answer()
         focus, network, trace = self.viewer.focus, self.viewer.network_shown, self.viewer.trace
         self.steps = []
         self.route = None
@@ -381,6 +457,11 @@ class DetailView(QWidget):
         clicked = next(k for k in start if route_.nodes[k].layer == self.viewer.focus.layer)
         shown = clicked if self.page == route_.start else members[0]
         parts = [f"<h3>{html.escape(self._title(route_.nodes[shown]))}</h3>"]
+        # What each step computes, in a line, first: on a short panel in presentation
+        # type the tables pushed the sum out of sight.
+        parts.append(
+            "<p>" + "<br>".join(self._summary_line(route_.steps[k]) for k in members) + "</p>"
+        )
         first = members[0]
         if self.page > route_.start:
             parts.append(self._on_from_html(first))
@@ -515,6 +596,31 @@ class DetailView(QWidget):
         return f"{name} unit {index + 1}"
 
     # -- the stages' arithmetic ----------------------------------------------------------
+
+    def _summary_line(self, step: Step) -> str:
+        """What ``step`` computes, in one short line ending in its value."""
+        name = "softmax" if isinstance(step, SoftmaxStep) else self._layer_name(step.layer)
+        name = f"<b>{html.escape(name)}</b>"
+        if isinstance(step, ConvStep | DenseStep):
+            return (
+                f"{name}: {step.products.size} products, sum "
+                f"{number(float(step.products.sum()))} + bias {number(step.bias)} = "
+                f"<b>{number(step.value)}</b>"
+            )
+        if isinstance(step, ActivationStep):
+            kind = "max(0, " if step.kind == "relu" else f"{html.escape(step.kind)}("
+            return f"{name}: {kind}{number(step.before)}) = <b>{number(step.after)}</b>"
+        if isinstance(step, PoolStep):
+            what = "the largest" if step.kind == "max" else "the average"
+            return f"{name}: {what} of its 2×2 window = <b>{number(step.value)}</b>"
+        if isinstance(step, FlattenStep):
+            size = int(np.prod(step.shape))
+            return f"{name}: number {step.index + 1} of {size} = <b>{number(step.value)}</b>"
+        if isinstance(step, AverageStep):
+            return f"{name}: the average of {step.values.size} values = <b>{number(step.value)}</b>"
+        share = step_value(step)
+        digit = step.digit if step.digit is not None else int(step.order[0])
+        return f"{name}: the share of digit {self._digit(digit)} = <b>{share:.3f}</b> ({share:.1%})"
 
     def _step_html(self, step: Step) -> str:
         if isinstance(step, ConvStep):
@@ -872,7 +978,25 @@ class DetailDock(QDockWidget):
         self.setMinimumWidth(DOCK_MIN_WIDTH)
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
         self.detail.closed.connect(self.hide)
+        self.dockLocationChanged.connect(self._on_dock_location_changed)
+        self.topLevelChanged.connect(self._on_dock_location_changed)
         self.hide()
+
+    def _in_drawings_place(self) -> bool:
+        """At the window's left: the window hides the drawing's column for it."""
+        window = self.parentWidget()
+        return (
+            isinstance(window, QMainWindow)
+            and not self.isFloating()
+            and window.dockWidgetArea(self) == Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+
+    def _on_dock_location_changed(self, *_) -> None:
+        self.detail.show_answer(self._in_drawings_place())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.detail.show_answer(self._in_drawings_place())
 
     def follow_bar_clicks(self, softmax: pg.PlotWidget) -> None:
         """A click on a bar of the softmax chart follows that digit's share back through

@@ -560,3 +560,77 @@ def test_the_way_into_the_logits_prefers_the_answer_or_says_why_not(window, qtbo
     qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
     assert f"softmax, the share of digit {top}</h3>" in detail.html
     assert why in detail.html  # said again where the route ends
+
+
+def test_in_the_drawings_place_the_panel_shows_the_drawing_and_its_answer(window, qtbot):
+    """At 1024 the panel takes the drawing's column: a small copy of the drawing and the
+    answer at its top keep them in sight while one explains; at 1280, beside the
+    drawing, no copy."""
+    detail = window.detail_dock.detail
+    window.resize(1280, 690)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    assert window.drawing.isVisible() and not detail.answer_row.isVisible()
+    qtbot.mouseClick(detail.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.detail_dock.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    window.resize(1024, 570)
+    qtbot.wait(50)
+    assert window.width() == 1024
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    assert not window.drawing.isVisible()
+    assert detail.answer_row.isVisible()
+    verdict = window.viewer.verdict
+    assert f"{verdict.digit}" in detail.answer_text.text()
+    assert f"{verdict.confidence:.0%}" in detail.answer_text.text()
+    drawing = detail.answer_image.pixmap()
+    assert not drawing.isNull() and drawing.width() >= 48
+    # The copy is the drawing: bright where the stroke is, on black.
+    image = drawing.toImage()
+    lightness = [image.pixelColor(x, y).lightness() for x in range(48) for y in range(48)]
+    assert max(lightness) > 200 and image.pixelColor(1, 1).lightness() < 30
+    # And it follows the drawing: cleared, the copy is black and the answer asks for one.
+    window.canvas.clear()
+    window.canvas_feed.update_now()
+    qtbot.wait(300)
+    image = detail.answer_image.pixmap().toImage()
+    assert max(image.pixelColor(x, y).lightness() for x in range(48) for y in range(48)) < 30
+    assert "Draw a digit" in detail.answer_text.text()
+
+
+def shown_value(step) -> str:
+    if isinstance(step, SoftmaxStep):
+        return f"{step_value(step):.3f}"
+    return number(step_value(step))
+
+
+@pytest.mark.parametrize("height", [570, 600])
+def test_in_presentation_mode_at_1024_each_stage_shows_its_value_without_scrolling(
+    window, qtbot, height
+):
+    """The sum first: a class sees what each stage computes before its tables (at 1024
+    in presentation mode only the input window showed, and the sum needed scrolling)."""
+    window.actions["presentation"].trigger()
+    window.resize(1024, height)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(100)
+    detail = window.detail_dock.detail
+    for page in range(len(detail.route.pages)):
+        detail.go_to_page(page)
+        qtbot.wait(20)
+        document, room = detail.text.document(), detail.text.viewport().height()
+        assert detail.text.verticalScrollBar().value() == 0
+        last = detail.steps[-1]
+        block, seen = document.begin(), None
+        while block.isValid() and seen is None:
+            if f"= {shown_value(last)}" in block.text():
+                seen = document.documentLayout().blockBoundingRect(block)
+            block = block.next()
+        assert seen is not None, (page, shown_value(last))
+        assert seen.bottom() <= room, (page, seen.bottom(), room)
