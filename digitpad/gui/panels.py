@@ -432,9 +432,14 @@ class MosaicPanel(Themed, QWidget):
         tooltip: str,
         wide: float = 1.5,
         parent: QWidget | None = None,
+        magnify: int = 1,
     ) -> None:
+        """``magnify``: image pixels across each value. The gap between two maps is one
+        image pixel: a filter's 3x3 weights drawn 4x4 each lose 1/13 of their room to it,
+        not a quarter."""
         super().__init__(parent)
         self.wide = wide
+        self.magnify = magnify
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
         self.plot = pg.GraphicsLayoutWidget()
@@ -567,6 +572,9 @@ class MosaicPanel(Themed, QWidget):
         # asks no label how tall it must be at its width.
         width = max(1, self.width())
         most = HEADING_LINES * metrics.lineSpacing() + 2
+        # A label's height for a width is never under its minimum: set free first, or a
+        # panel enlarged kept the three lines its heading took while narrow.
+        self.heading.setMinimumHeight(0)
         words = text.split()
         while len(words) > 1 and self.heading.heightForWidth(width) > most:
             words.pop()
@@ -597,7 +605,10 @@ class MosaicPanel(Themed, QWidget):
         layout_changed = maps.shape != self.maps.shape or cols != self.cols
         self.maps = maps
         self.cols = cols
-        tiled = mosaic(maps, self.cols)
+        shown = maps
+        if self.magnify > 1:
+            shown = maps.repeat(self.magnify, axis=1).repeat(self.magnify, axis=2)
+        tiled = mosaic(shown, self.cols)
         finite = np.isfinite(tiled).any()  # NaN marks unused cells (a dense layer's grid)
         if bound is None:
             magnitude = np.abs(maps)
@@ -625,7 +636,7 @@ class MosaicPanel(Themed, QWidget):
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.005)
-            self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
+            self.numbers.set_tiles(f, cols, shown.shape[1], shown.shape[2])
             # The same map outlined at its new place (it landed on another map after a
             # re-layout, until the pointer moved).
             self.mark_tile(self.marked)
@@ -674,6 +685,7 @@ class MosaicPanel(Themed, QWidget):
         """Outline map ``tile`` (None: no outline)."""
         self.marked = tile
         f, h, w = self.maps.shape
+        h, w = h * self.magnify, w * self.magnify
         if tile is None or not 0 <= tile < f:
             self.marker.setVisible(False)
             return
@@ -691,10 +703,17 @@ class MosaicPanel(Themed, QWidget):
         if cell is None or not inside:
             self.cell_marker.setVisible(False)
             return
-        tile_row, tile_col = divmod(cell.tile, self.cols)
-        x, y = tile_col * (w + GAP) + cell.col, tile_row * (h + GAP) + cell.row
-        self.cell_marker.setRect(QRectF(x, y, 1, 1))
+        self.cell_marker.setRect(self.value_rect(cell.tile, cell.row, cell.col))
         self.cell_marker.setVisible(True)
+
+    def value_rect(self, tile: int, row: int, col: int) -> QRectF:
+        """Where value (row, col) of map ``tile`` is drawn, in the view's coordinates."""
+        _, h, w = self.maps.shape
+        m = self.magnify
+        tile_row, tile_col = divmod(tile, self.cols)
+        x = tile_col * (w * m + GAP) + col * m
+        y = tile_row * (h * m + GAP) + row * m
+        return QRectF(x, y, m, m)
 
     def point_at(self, position: QPointF) -> MapPoint | None:
         """The map pixel under a scene position, if any."""
@@ -702,13 +721,14 @@ class MosaicPanel(Themed, QWidget):
             return None
         point = self.view.mapSceneToView(position)
         f, h, w = self.maps.shape
+        m = self.magnify
         x, y = math.floor(point.x()), math.floor(point.y())
-        tile_col, col = divmod(x, w + GAP)
-        tile_row, row = divmod(y, h + GAP)
+        tile_col, col = divmod(x, w * m + GAP)
+        tile_row, row = divmod(y, h * m + GAP)
         tile = tile_row * self.cols + tile_col
-        if x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f:
+        if x < 0 or y < 0 or col >= w * m or row >= h * m or tile_col >= self.cols or tile >= f:
             return None
-        return MapPoint(tile, row, col)
+        return MapPoint(tile, row // m, col // m)
 
     def _on_scene_mouse_moved(self, position: QPointF) -> None:
         self.hovered.emit(self.point_at(position))

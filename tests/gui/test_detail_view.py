@@ -26,11 +26,13 @@ from .test_views import draw_seven, hover_feature_map
 
 
 def click_map(panel, tile, row, col):
-    """A real left click on one pixel of one tile of a map panel."""
-    h, w = panel.maps.shape[1:]
+    """A real left click on one pixel of one tile of a map panel (a value is
+    ``magnify`` image pixels across, the gap between maps one)."""
+    m = panel.magnify
+    h, w = panel.maps.shape[1] * m, panel.maps.shape[2] * m
     tile_row, tile_col = divmod(tile, panel.cols)
     scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+        QPointF(tile_col * (w + 1) + (col + 0.5) * m, tile_row * (h + 1) + (row + 0.5) * m)
     )
     point = panel.plot.mapFromScene(scene)
     QTest.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
@@ -122,9 +124,12 @@ def test_hovering_filter_n_outlines_map_n_everywhere(window, qtbot):
     draw_seven(window, qtbot)
     view = window.network_view
     filters = view.filters
-    h, w = filters.maps.shape[1:]
+    m = filters.magnify  # image pixels across a weight
+    h, w = filters.maps.shape[1] * m, filters.maps.shape[2] * m
     tile_row, tile_col = divmod(13, filters.cols)
-    scene = filters.view.mapViewToScene(QPointF(tile_col * (w + 1) + 1.5, tile_row * (h + 1) + 1.5))
+    scene = filters.view.mapViewToScene(
+        QPointF(tile_col * (w + 1) + 1.5 * m, tile_row * (h + 1) + 1.5 * m)
+    )
     filters._on_scene_mouse_moved(scene)
     for panel in (view.feature_maps, view.pooled):
         assert panel.marker.isVisible()

@@ -102,7 +102,7 @@ def label_problem(label: QLabel) -> str | None:
 
 def tile_px(panel: MosaicPanel) -> float:
     """Screen pixels across one map of a mosaic panel."""
-    width = panel.maps.shape[2]
+    width = panel.maps.shape[2] * panel.magnify  # a filter's weight: 4 image pixels
     left = panel.view.mapViewToScene(QPointF(0, 0)).x()
     right = panel.view.mapViewToScene(QPointF(width, 0)).x()
     return right - left
