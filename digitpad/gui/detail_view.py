@@ -470,13 +470,14 @@ class DetailView(QWidget):
                 "<p><i>On the way back from the value you clicked: each value is followed "
                 "to its largest contribution.</i></p>"
             )
-        for k in members:
-            parts.append(self._step_html(route_.steps[k]))
         if isinstance(route_.steps[members[-1]], SoftmaxStep) and self.page > route_.start:
-            # The share the route ends in: why not the answer's, where it is another digit.
+            # The share the route ends in: why not the answer's, where it is another digit,
+            # before the table, where a short panel shows it.
             note = self._answer_note(route_.fanouts[members[-1] - 1])
             if note:
                 parts.append(f"<p><i>{note.strip()}</i></p>")
+        for k in members:
+            parts.append(self._step_html(route_.steps[k]))
         if self.page == len(route_.pages) - 1 and not route_.complete:
             parts.append(
                 "<p><i>This value goes no further: no 2×2 window of the next layer holds a "
