@@ -3,9 +3,9 @@ and on through the network one stage at a time, both ways.
 
 From the value clicked, ``core.explain.route`` follows it back through its largest
 contributions to the first layer and on, into the value it helps most (of those not
-switched off at 0), to the softmax; this shows one stage of that route at a time (a conv
-block, flatten, a dense layer, the softmax), with "Previous stage" and "Next stage" to
-walk it. Each stage shows the sum that
+switched off at 0; into the logits, the answer's if it adds to it), to the softmax;
+this shows one stage of that route at a time (a conv block, flatten, a dense layer, the
+softmax), with "Previous stage" and "Next stage" to walk it. Each stage shows the sum that
 made its value (the input window, the weights, their products, the bias, the activation,
 the pooling window) with the value it came from marked, and, on the way on, every value
 that reads the one before. Every number comes from ``core.explain``, which reads the
@@ -24,15 +24,19 @@ from PySide6.QtGui import (
     QColor,
     QFontMetrics,
     QHideEvent,
+    QImage,
     QKeySequence,
     QPen,
+    QPixmap,
     QResizeEvent,
     QShortcut,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -75,6 +79,8 @@ NEXT_KEY, PREVIOUS_KEY = "Alt+Right", "Alt+Left"
 # and on a short panel (a 600 px screen) more of it.
 MAP_SHARE, SHORT_MAP_SHARE, SHORT_PANEL = 0.45, 0.35, 640
 MAP_LEAST, MAP_MOST = 140, 330
+# The copy of the drawing shown in the drawing's place, in screen pixels across.
+DRAWING_COPY_PX = 64
 
 
 # The outline of the followed cell in a table: the maps' selection colour.
@@ -224,14 +230,40 @@ class DetailView(QWidget):
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("close_detail")
         self.close_button.clicked.connect(self._on_close_button_clicked)
+        # In the drawing's place (a small screen), a small copy of the drawing and the
+        # answer, beside the map: they stay in sight while one explains, at no height.
+        self.answer_image = QLabel()
+        self.answer_image.setObjectName("follow_drawing")
+        self.answer_image.setFixedSize(DRAWING_COPY_PX, DRAWING_COPY_PX)
+        self.answer_text = QLabel()
+        self.answer_text.setObjectName("follow_answer")
+        self.answer_text.setTextFormat(Qt.TextFormat.RichText)  # our own words and numbers
+        self.answer_text.setWordWrap(True)
+        self.answer_text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.answer_row = QWidget()
+        self.answer_row.setObjectName("follow_answer_row")
+        self.answer_row.setToolTip("Your drawing and the network's answer")
+        answer = QVBoxLayout(self.answer_row)
+        answer.setContentsMargins(0, 0, 0, 0)
+        answer.addWidget(self.answer_image, 0, Qt.AlignmentFlag.AlignHCenter)
+        answer.addWidget(self.answer_text)
+        answer.addStretch(1)
+        self.answer_row.setFixedWidth(2 * DRAWING_COPY_PX)
+        self.answer_row.setVisible(False)
         walk = QHBoxLayout()
         walk.addWidget(self.previous_button)
         walk.addWidget(self.next_button)
+        top = QHBoxLayout()
+        top.addWidget(self.answer_row)
+        top.addWidget(self.map_view, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.map_view)
-        layout.addWidget(self.stage_label)
+        # The walk's buttons first, at the panel's top at every stage: clicking Next again
+        # and again in one place walks the whole route (under the map they jumped up
+        # 300 px where the maps end, at flatten).
         layout.addLayout(walk)
+        layout.addWidget(self.stage_label)
+        layout.addLayout(top)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button)
         self._room = 0  # the text's width the page was laid out for
@@ -309,7 +341,54 @@ class DetailView(QWidget):
 
     # -- following -----------------------------------------------------------------------
 
+    def show_answer(self, shown: bool) -> None:
+        """Show the drawing's copy and the answer (the panel is in the drawing's place)."""
+        self.answer_row.setVisible(shown)
+        if shown:
+            self._show_answer()
+
+    def _show_answer(self) -> None:
+        viewer = self.viewer
+        pixels = viewer.pixels
+        if pixels is None:
+            grey = np.zeros((DRAWING_COPY_PX, DRAWING_COPY_PX), np.uint8)
+        else:
+            grey = np.ascontiguousarray(np.clip(pixels, 0, 1) * 255, dtype=np.uint8)
+        height, width = grey.shape
+        image = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+        self.answer_image.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                DRAWING_COPY_PX,
+                DRAWING_COPY_PX,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        self.answer_text.setText(self._answer_html())
+
+    def _answer_html(self) -> str:
+        """The answer under the drawing, in the drawing column's words, shortly."""
+        viewer, verdict = self.viewer, self.viewer.verdict
+        if viewer.network_shown is None:
+            return "No model"
+        if viewer.too_small:
+            return "Too small to read"
+        if verdict is None:
+            return "Draw a digit"
+        digit = f"<b style='font-size:large'>{self._digit(verdict.digit)}</b>"
+        sure = f"{verdict.confidence:.0%}"
+        if viewer.unfamiliar and viewer.knows_non_digits:
+            return f"Not a digit<br>(if one, {digit} {sure})"
+        if viewer.unfamiliar:
+            return f"Unlike the digits it learned<br>best guess {digit} {sure}"
+        if verdict.sure:
+            return f"looks most like {digit} {sure}"
+        second = self._digit(verdict.runner_up)
+        return f"looks like {digit} {sure} or <b>{second}</b> {verdict.runner_up_confidence:.0%}"
+
     def _on_viewer_changed(self) -> None:
+        if self.answer_row.isVisibleTo(self):
+            self._show_answer()
         focus, network, trace = self.viewer.focus, self.viewer.network_shown, self.viewer.trace
         self.steps = []
         self.route = None
@@ -378,6 +457,11 @@ class DetailView(QWidget):
         clicked = next(k for k in start if route_.nodes[k].layer == self.viewer.focus.layer)
         shown = clicked if self.page == route_.start else members[0]
         parts = [f"<h3>{html.escape(self._title(route_.nodes[shown]))}</h3>"]
+        # What each step computes, in a line, first: on a short panel in presentation
+        # type the tables pushed the sum out of sight.
+        parts.append(
+            "<p>" + "<br>".join(self._summary_line(route_.steps[k]) for k in members) + "</p>"
+        )
         first = members[0]
         if self.page > route_.start:
             parts.append(self._on_from_html(first))
@@ -386,6 +470,12 @@ class DetailView(QWidget):
                 "<p><i>On the way back from the value you clicked: each value is followed "
                 "to its largest contribution.</i></p>"
             )
+        if isinstance(route_.steps[members[-1]], SoftmaxStep) and self.page > route_.start:
+            # The share the route ends in: why not the answer's, where it is another digit,
+            # before the table, where a short panel shows it.
+            note = self._answer_note(route_.fanouts[members[-1] - 1])
+            if note:
+                parts.append(f"<p><i>{note.strip()}</i></p>")
         for k in members:
             parts.append(self._step_html(route_.steps[k]))
         if self.page == len(route_.pages) - 1 and not route_.complete:
@@ -508,6 +598,31 @@ class DetailView(QWidget):
 
     # -- the stages' arithmetic ----------------------------------------------------------
 
+    def _summary_line(self, step: Step) -> str:
+        """What ``step`` computes, in one short line ending in its value."""
+        name = "softmax" if isinstance(step, SoftmaxStep) else self._layer_name(step.layer)
+        name = f"<b>{html.escape(name)}</b>"
+        if isinstance(step, ConvStep | DenseStep):
+            return (
+                f"{name}: {step.products.size} products, sum "
+                f"{number(float(step.products.sum()))} + bias {number(step.bias)} = "
+                f"<b>{number(step.value)}</b>"
+            )
+        if isinstance(step, ActivationStep):
+            kind = "max(0, " if step.kind == "relu" else f"{html.escape(step.kind)}("
+            return f"{name}: {kind}{number(step.before)}) = <b>{number(step.after)}</b>"
+        if isinstance(step, PoolStep):
+            what = "the largest" if step.kind == "max" else "the average"
+            return f"{name}: {what} of its 2×2 window = <b>{number(step.value)}</b>"
+        if isinstance(step, FlattenStep):
+            size = int(np.prod(step.shape))
+            return f"{name}: number {step.index + 1} of {size} = <b>{number(step.value)}</b>"
+        if isinstance(step, AverageStep):
+            return f"{name}: the average of {step.values.size} values = <b>{number(step.value)}</b>"
+        share = step_value(step)
+        digit = step.digit if step.digit is not None else int(step.order[0])
+        return f"{name}: the share of digit {self._digit(digit)} = <b>{share:.3f}</b> ({share:.1%})"
+
     def _step_html(self, step: Step) -> str:
         if isinstance(step, ConvStep):
             return self._conv_html(step)
@@ -579,12 +694,19 @@ class DetailView(QWidget):
                 f"activation (switched off), so {'it passes' if rank == 1 else 'they pass'} "
                 "nothing on"
             )
+        if fanout.answer is not None and chosen == fanout.answer and rank > 0:
+            top = self._digit(int(fanout.targets[fanout.order[0]][0]))
+            helps = (
+                f"the digit the network answered: this value adds to it, though it pushes "
+                f"towards {top} most"
+            )
         nothing = (
             " It is 0, so it adds nothing to any of them: they are ranked by weight, where "
             "it would help most."
             if fanout.value == 0
             else ""
         )
+        nothing += self._answer_note(fanout)
         return (
             f"<p>From {name} = <b>{value}</b>, on: {layer_name} reads it {reach}: "
             f"{count} weights in all. Value × weight, what it adds to each, the most "
@@ -592,6 +714,21 @@ class DetailView(QWidget):
             f"<table cellspacing=2>{''.join(rows)}</table>"
             f"<p>Followed (tinted): {html.escape(self._reader_name(followed))}, {helps}."
             f"{nothing}</p>"
+        )
+
+    def _answer_note(self, fanout: FanOut | None) -> str:
+        """Why a route into the logits ends at another digit than the answer, if it does:
+        the value pulls the answer's logit down, or adds nothing to it."""
+        if fanout is None or fanout.answer is None or fanout.chosen == fanout.answer:
+            return ""
+        chosen = self._digit(int(fanout.targets[fanout.chosen][0]))
+        answer = self._digit(fanout.answer)
+        product = float(fanout.products[fanout.answer])
+        effect = "it pulls the answer's logit down" if product < 0 else "it adds nothing"
+        return (
+            f" This value pushes towards {chosen} most; the answer {answer} gets "
+            f"{number(product)} from it (value × weight: {effect}), so the route goes on "
+            f"to {chosen}, not to the answer."
         )
 
     def _reader_name(self, node: Node) -> str:
@@ -842,7 +979,25 @@ class DetailDock(QDockWidget):
         self.setMinimumWidth(DOCK_MIN_WIDTH)
         viewer.focus_changed.connect(self._on_viewer_focus_changed)
         self.detail.closed.connect(self.hide)
+        self.dockLocationChanged.connect(self._on_dock_location_changed)
+        self.topLevelChanged.connect(self._on_dock_location_changed)
         self.hide()
+
+    def _in_drawings_place(self) -> bool:
+        """At the window's left: the window hides the drawing's column for it."""
+        window = self.parentWidget()
+        return (
+            isinstance(window, QMainWindow)
+            and not self.isFloating()
+            and window.dockWidgetArea(self) == Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+
+    def _on_dock_location_changed(self, *_) -> None:
+        self.detail.show_answer(self._in_drawings_place())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.detail.show_answer(self._in_drawings_place())
 
     def follow_bar_clicks(self, softmax: pg.PlotWidget) -> None:
         """A click on a bar of the softmax chart follows that digit's share back through

@@ -45,6 +45,9 @@ FLASH_MS = 700
 FOCUS_MIN = 150  # the focused panel's narrowest
 BAR_WIDTH = 60  # at least this beside a grid: its colour bar with numbers, in pixels
 BAR_STRIPE = 9 + 12  # the colour bar's stripe and the space around it
+# Image pixels across a filter's weight: the one-pixel gap between filters then takes
+# 1/13 of a 3x3 filter's room, not 1/4 (enlarged at 1024 a weight was 15 px, now 18).
+FILTER_MAGNIFY = 4
 
 
 COLOURS = "Yellow adds, blue subtracts, grey is zero."
@@ -158,7 +161,9 @@ class NetworkView(QWidget):
         selector_row.addWidget(self.layer_caption, 1)
         selector_row.addWidget(self.after_activation)
 
-        self.filters = MosaicPanel("Filters (weights)", "filters", "", wide=0.5)
+        self.filters = MosaicPanel(
+            "Filters (weights)", "filters", "", wide=0.5, magnify=FILTER_MAGNIFY
+        )
         self.filters.tile_tip = self._filters_tile_tip  # the launcher says what a click does
         self.feature_maps = MosaicPanel(
             "Feature maps",
@@ -177,6 +182,9 @@ class NetworkView(QWidget):
         self.filters_picked = False  # clicked: the filters get the room until a stage is picked
         self.feature_maps.hovered.connect(self._on_feature_maps_hovered)
         self.pooled.hovered.connect(self._on_pooled_hovered)
+        self.filters.picked.connect(self._on_filters_picked)
+        self.feature_maps.picked.connect(self._on_feature_maps_picked)
+        self.pooled.picked.connect(self._on_pooled_picked)
         self.feature_maps.clicked.connect(self._on_feature_maps_clicked)
         self.pooled.clicked.connect(self._on_pooled_clicked)
         self._filter_hover: int | None = None
@@ -318,7 +326,8 @@ class NetworkView(QWidget):
             return
         if self.focused_panel is self.filters:
             conv = network.layers[block.conv]
-            count, height, map_width = network.shapes[block.conv][0], conv.kernel, conv.kernel
+            count = network.shapes[block.conv][0]
+            height = map_width = conv.kernel * self.filters.magnify
         else:
             layer = block.last if self.focused_panel is self.pooled else self._maps_layer()
             count, height, map_width = network.shapes[layer]
@@ -605,6 +614,26 @@ class NetworkView(QWidget):
         self._filter_picked = None
         self.viewer.set_focus(layer, point.tile, point.row, point.col)
         if panel.compact or self.filters_picked:
+            self.viewer.select_layer(layer)
+
+    def _on_filters_picked(self) -> None:
+        """A click on the filters off their tiles: they get the room, nothing is read."""
+        if not self.filters_picked and self.viewer.block is not None:
+            self.filters_picked = True
+            self._focus_panel()
+            self._flash(self.filters)
+
+    def _on_feature_maps_picked(self) -> None:
+        self._give_room(self.feature_maps, self._maps_layer())
+
+    def _on_pooled_picked(self) -> None:
+        if self.viewer.block is not None:
+            self._give_room(self.pooled, self.viewer.block.last)
+
+    def _give_room(self, panel: MosaicPanel, layer: int) -> None:
+        """A narrow maps panel clicked off its maps: its stage is picked, as the strip
+        would pick it, and it gets the room (no value is followed: none was clicked)."""
+        if self.viewer.block is not None and (panel.compact or self.filters_picked):
             self.viewer.select_layer(layer)
 
     def _on_filters_clicked(self, point: MapPoint) -> None:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from digitpad.core.scales import nice_ceiling
@@ -33,6 +42,8 @@ COMPACT_MIN = 70
 PROBABILITIES_MIN = 190
 BAR_MARK_LEAST = 0.06  # a marked bar's outline, at the least: 6 % of the chart's height
 AXIS_ROOM = 20  # beside the percentages: the axis line, its ticks and a gap
+# The softmax chart's percentages, as many as there is height for.
+PERCENT_TICKS = ((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0), (0.0, 1.0))
 DIGIT_GAP = 5  # pixels at least between two digits under the bars
 HEADING_LINES = 3  # a map panel's heading at most, above its maps
 # Map numbers are drawn on tiles at least this many screen pixels wide.
@@ -281,7 +292,9 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         self.start_theming()
         fixed_plot(self, digits=True)
         self.setYRange(0, 1, padding=0.02)
-        self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.ticks: tuple[float, ...] = ()
+        self._fit_ticks()
+        self.getViewBox().sigResized.connect(self._fit_ticks)
         self._normal = pg.mkBrush(120, 140, 170)
         self._winner = pg.mkBrush(230, 120, 20)
         self.bars = pg.BarGraphItem(
@@ -317,7 +330,23 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         # The axis takes the new type's width later: the title is measured again then.
         QTimer.singleShot(0, self, self._refit_title)
 
+    def _fit_ticks(self) -> None:
+        """The most percentages whose labels stand apart, a line of type each: at a large
+        zoom 100 %, 75 %, 50 % and 25 % were drawn over each other."""
+        box = self.getViewBox()
+        low, high = box.viewRange()[1]
+        per_unit = box.height() / (high - low) if high > low else 0.0
+        line = QFontMetrics(self.getAxis("left").style["tickFont"] or self.font()).height()
+        ticks = next(
+            (t for t in PERCENT_TICKS if per_unit * (t[1] - t[0]) >= line),
+            PERCENT_TICKS[-1],
+        )
+        if ticks != self.ticks:
+            self.ticks = ticks
+            self.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in ticks]])
+
     def _refit_title(self) -> None:
+        self._fit_ticks()
         title = self._fitting_title()
         if title != self.getPlotItem().titleLabel.text:
             style_plot(self, title)
@@ -392,6 +421,9 @@ class MosaicPanel(Themed, QWidget):
 
     hovered = Signal(object)  # MapPoint, or None when the pointer is not over a map
     clicked = Signal(object)  # MapPoint
+    # A left click on the panel off its maps (beside the tiles, on the heading): most of
+    # a narrow panel, whose tiles are a few pixels, is there.
+    picked = Signal()
 
     def __init__(
         self,
@@ -400,9 +432,14 @@ class MosaicPanel(Themed, QWidget):
         tooltip: str,
         wide: float = 1.5,
         parent: QWidget | None = None,
+        magnify: int = 1,
     ) -> None:
+        """``magnify``: image pixels across each value. The gap between two maps is one
+        image pixel: a filter's 3x3 weights drawn 4x4 each lose 1/13 of their room to it,
+        not a quarter."""
         super().__init__(parent)
         self.wide = wide
+        self.magnify = magnify
         self.setObjectName(object_name)
         self.setToolTip(tooltip)
         self.plot = pg.GraphicsLayoutWidget()
@@ -535,6 +572,9 @@ class MosaicPanel(Themed, QWidget):
         # asks no label how tall it must be at its width.
         width = max(1, self.width())
         most = HEADING_LINES * metrics.lineSpacing() + 2
+        # A label's height for a width is never under its minimum: set free first, or a
+        # panel enlarged kept the three lines its heading took while narrow.
+        self.heading.setMinimumHeight(0)
         words = text.split()
         while len(words) > 1 and self.heading.heightForWidth(width) > most:
             words.pop()
@@ -565,7 +605,10 @@ class MosaicPanel(Themed, QWidget):
         layout_changed = maps.shape != self.maps.shape or cols != self.cols
         self.maps = maps
         self.cols = cols
-        tiled = mosaic(maps, self.cols)
+        shown = maps
+        if self.magnify > 1:
+            shown = maps.repeat(self.magnify, axis=1).repeat(self.magnify, axis=2)
+        tiled = mosaic(shown, self.cols)
         finite = np.isfinite(tiled).any()  # NaN marks unused cells (a dense layer's grid)
         if bound is None:
             magnitude = np.abs(maps)
@@ -593,7 +636,7 @@ class MosaicPanel(Themed, QWidget):
             extent = QRectF(0, 0, tiled.shape[1], tiled.shape[0])
             self.backdrop.setRect(extent)
             self.view.setRange(extent, padding=0.005)
-            self.numbers.set_tiles(f, cols, maps.shape[1], maps.shape[2])
+            self.numbers.set_tiles(f, cols, shown.shape[1], shown.shape[2])
             # The same map outlined at its new place (it landed on another map after a
             # re-layout, until the pointer moved).
             self.mark_tile(self.marked)
@@ -642,6 +685,7 @@ class MosaicPanel(Themed, QWidget):
         """Outline map ``tile`` (None: no outline)."""
         self.marked = tile
         f, h, w = self.maps.shape
+        h, w = h * self.magnify, w * self.magnify
         if tile is None or not 0 <= tile < f:
             self.marker.setVisible(False)
             return
@@ -659,10 +703,17 @@ class MosaicPanel(Themed, QWidget):
         if cell is None or not inside:
             self.cell_marker.setVisible(False)
             return
-        tile_row, tile_col = divmod(cell.tile, self.cols)
-        x, y = tile_col * (w + GAP) + cell.col, tile_row * (h + GAP) + cell.row
-        self.cell_marker.setRect(QRectF(x, y, 1, 1))
+        self.cell_marker.setRect(self.value_rect(cell.tile, cell.row, cell.col))
         self.cell_marker.setVisible(True)
+
+    def value_rect(self, tile: int, row: int, col: int) -> QRectF:
+        """Where value (row, col) of map ``tile`` is drawn, in the view's coordinates."""
+        _, h, w = self.maps.shape
+        m = self.magnify
+        tile_row, tile_col = divmod(tile, self.cols)
+        x = tile_col * (w * m + GAP) + col * m
+        y = tile_row * (h * m + GAP) + row * m
+        return QRectF(x, y, m, m)
 
     def point_at(self, position: QPointF) -> MapPoint | None:
         """The map pixel under a scene position, if any."""
@@ -670,18 +721,34 @@ class MosaicPanel(Themed, QWidget):
             return None
         point = self.view.mapSceneToView(position)
         f, h, w = self.maps.shape
+        m = self.magnify
         x, y = math.floor(point.x()), math.floor(point.y())
-        tile_col, col = divmod(x, w + GAP)
-        tile_row, row = divmod(y, h + GAP)
+        tile_col, col = divmod(x, w * m + GAP)
+        tile_row, row = divmod(y, h * m + GAP)
         tile = tile_row * self.cols + tile_col
-        if x < 0 or y < 0 or col >= w or row >= h or tile_col >= self.cols or tile >= f:
+        if x < 0 or y < 0 or col >= w * m or row >= h * m or tile_col >= self.cols or tile >= f:
             return None
-        return MapPoint(tile, row, col)
+        return MapPoint(tile, row // m, col // m)
 
     def _on_scene_mouse_moved(self, position: QPointF) -> None:
         self.hovered.emit(self.point_at(position))
 
     def _on_scene_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         point = self.point_at(event.scenePos())
-        if point is not None and event.button() == Qt.MouseButton.LeftButton:
+        if point is not None:
             self.clicked.emit(point)
+        else:
+            self.picked.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # The heading and the read-out are labels, which pass their clicks on to here.
+        # The plot's own presses come here too, unaccepted: its scene's click says (on
+        # release, after a re-layout here would have moved a tile under the pointer).
+        on_plot = self.plot.geometry().contains(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and not on_plot:
+            self.picked.emit()
+            event.accept()
+            return
+        super().mousePressEvent(event)

@@ -254,7 +254,10 @@ def test_the_default_route_goes_through_every_stage(default):
         fan = found.fanouts[k]
         assert found.nodes[k].position[0] == fan.targets[fan.chosen][0]
         helped = fan.products[fan.passes]  # the most, of those passing something on
-        assert fan.products[fan.chosen] == helped.max()
+        if k == 9 and fan.products[fan.answer] > 0:  # into the logits: the answer's first
+            assert fan.chosen == fan.answer == int(trace.logits[0].argmax())
+        else:
+            assert fan.products[fan.chosen] == helped.max()
     assert found.steps[-1].digit == found.nodes[9].position[0]
 
 
@@ -347,3 +350,47 @@ def test_with_every_unit_off_the_route_takes_the_one_it_helps_most():
     found = route(network, trace, dense - 1, (start,))
     check_route(network, trace, found)
     assert found.nodes[dense].position == (greedy[0],) and found.complete
+
+
+def _units_into_the_logits(network, trace) -> tuple[list[int], list[int], int]:
+    """dense1's units (after their ReLU) whose value helps another digit's logit most:
+    those that also help the answer's logit, and those that do not; and the answer."""
+    answer = int(trace.logits[0].argmax())
+    relu = len(network.layers) - 2
+    helping, not_helping = [], []
+    for unit in np.flatnonzero(trace.steps[relu].output[0]):
+        fanout = explain_fanout(network, trace, Node(relu, (int(unit),)))
+        if int(np.argmax(fanout.products)) == answer:
+            continue
+        (helping if fanout.products[answer] > 0 else not_helping).append(int(unit))
+    return helping, not_helping, answer
+
+
+def test_on_into_the_logits_the_route_prefers_the_answer_it_helps(default):
+    """A value that adds to the answer's logit is followed into it, though it adds more to
+    another digit's: a newcomer followed a stroke of a 4 to "the share of digit 2" = 0.000."""
+    network, trace = default
+    helping, _, answer = _units_into_the_logits(network, trace)
+    assert helping, "no unit that helps another digit more and the answer too"
+    relu = len(network.layers) - 2
+    for unit in helping[:5]:
+        found = route(network, trace, relu, (unit,))
+        check_route(network, trace, found)
+        assert found.nodes[-1].position == (answer,), unit
+        fanout = found.fanouts[-2]
+        assert fanout.answer == answer and fanout.chosen == answer
+        assert fanout.order[0] != answer  # ranked by what it adds, as before
+
+
+def test_on_into_the_logits_a_value_against_the_answer_goes_where_it_helps_most(default):
+    network, trace = default
+    _, not_helping, answer = _units_into_the_logits(network, trace)
+    assert not_helping, "no unit that pushes away from the answer"
+    relu = len(network.layers) - 2
+    for unit in not_helping[:5]:
+        found = route(network, trace, relu, (unit,))
+        check_route(network, trace, found)
+        fanout = found.fanouts[-2]
+        assert fanout.answer == answer and fanout.products[answer] <= 0
+        assert found.nodes[-1].position == (int(fanout.targets[fanout.order[0]][0]),)
+        assert found.nodes[-1].position != (answer,)

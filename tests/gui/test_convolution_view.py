@@ -33,11 +33,7 @@ def open_view(window, qtbot):
 
 def click_map(panel, tile, row, col):
     """A real left click on one pixel of one tile of a map panel."""
-    h, w = panel.maps.shape[1:]
-    tile_row, tile_col = divmod(tile, panel.cols)
-    scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
-    )
+    scene = panel.view.mapViewToScene(panel.value_rect(tile, row, col).center())
     point = panel.plot.mapFromScene(scene)
     QTest.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
 

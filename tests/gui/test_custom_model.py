@@ -10,7 +10,7 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -154,11 +154,7 @@ def strip_button(window, name):
 
 def map_position(panel, tile, row, col) -> QPoint:
     """Where the centre of one map pixel is, in the panel's plot viewport."""
-    h, w = panel.maps.shape[1:]
-    tile_row, tile_col = divmod(tile, panel.cols)
-    scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
-    )
+    scene = panel.view.mapViewToScene(panel.value_rect(tile, row, col).center())
     return panel.plot.mapFromScene(scene)
 
 
@@ -456,7 +452,7 @@ def outlined_tile(panel):
     if not panel.marker.isVisible():
         return None
     rect = panel.marker.rect()
-    h, w = panel.maps.shape[1:]
+    h, w = (side * panel.magnify for side in panel.maps.shape[1:])
     col, rest_x = divmod(round(rect.x() + 0.5), w + 1)
     row, rest_y = divmod(round(rect.y() + 0.5), h + 1)
     assert rest_x == rest_y == 0 and (rect.width(), rect.height()) == (w + 1, h + 1)

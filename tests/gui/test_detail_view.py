@@ -7,8 +7,9 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from digitpad.core.explain import (
     ActivationStep,
@@ -25,11 +26,13 @@ from .test_views import draw_seven, hover_feature_map
 
 
 def click_map(panel, tile, row, col):
-    """A real left click on one pixel of one tile of a map panel."""
-    h, w = panel.maps.shape[1:]
+    """A real left click on one pixel of one tile of a map panel (a value is
+    ``magnify`` image pixels across, the gap between maps one)."""
+    m = panel.magnify
+    h, w = panel.maps.shape[1] * m, panel.maps.shape[2] * m
     tile_row, tile_col = divmod(tile, panel.cols)
     scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
+        QPointF(tile_col * (w + 1) + (col + 0.5) * m, tile_row * (h + 1) + (row + 0.5) * m)
     )
     point = panel.plot.mapFromScene(scene)
     QTest.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
@@ -121,9 +124,12 @@ def test_hovering_filter_n_outlines_map_n_everywhere(window, qtbot):
     draw_seven(window, qtbot)
     view = window.network_view
     filters = view.filters
-    h, w = filters.maps.shape[1:]
+    m = filters.magnify  # image pixels across a weight
+    h, w = filters.maps.shape[1] * m, filters.maps.shape[2] * m
     tile_row, tile_col = divmod(13, filters.cols)
-    scene = filters.view.mapViewToScene(QPointF(tile_col * (w + 1) + 1.5, tile_row * (h + 1) + 1.5))
+    scene = filters.view.mapViewToScene(
+        QPointF(tile_col * (w + 1) + 1.5 * m, tile_row * (h + 1) + 1.5 * m)
+    )
     filters._on_scene_mouse_moved(scene)
     for panel in (view.feature_maps, view.pooled):
         assert panel.marker.isVisible()
@@ -491,3 +497,145 @@ def test_the_way_on_says_why_it_passes_over_a_unit_that_is_off(window, qtbot):
     detail.go_to_page(page)
     assert "0 after the activation (switched off)" in detail.html
     assert "Followed (tinted)" in detail.html
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 600)])
+def test_the_walk_buttons_stay_in_one_place_at_every_stage(window, qtbot, size):
+    """Clicking Next stage again and again in one place walks the whole route: the
+    buttons were under the map at a conv stage and jumped up 300 px from flatten on."""
+    window.resize(*size)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    detail = window.detail_dock.detail
+
+    def places() -> tuple:
+        QApplication.processEvents()
+        return tuple(
+            button.mapTo(window, button.rect().center()).toTuple()
+            for button in (detail.previous_button, detail.next_button)
+        )
+
+    first = places()
+    while detail.next_button.isEnabled():
+        # A real click where the button was on the first stage, on whatever is there now.
+        spot = QPoint(*first[1])
+        target = window.childAt(spot)
+        assert target is not None
+        QTest.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window, spot))
+        assert places() == first, f"stage {detail.page + 1}: {places()}, not {first}"
+    assert detail.page == len(detail.route.pages) - 1
+
+
+def test_the_way_into_the_logits_prefers_the_answer_or_says_why_not(window, qtbot):
+    """Followed on into the logits, a value that adds to the answer's logit goes there;
+    one that pulls away from the answer ends at another digit, and the panel says so in
+    plain words (the route ending at "the share of digit 2" looked like a mistake)."""
+    from digitpad.core.explain import Node, explain_fanout
+
+    draw_seven(window, qtbot)
+    network, trace = window.viewer.network_shown, window.viewer.trace
+    answer = int(trace.logits[0].argmax())
+    relu = len(network.layers) - 2
+    helping = against = None
+    for unit in np.flatnonzero(trace.steps[relu].output[0]):
+        fanout = explain_fanout(network, trace, Node(relu, (int(unit),)))
+        top = int(fanout.order[0])
+        if top != answer and fanout.products[answer] > 0 and helping is None:
+            helping = int(unit)
+        if top != answer and fanout.products[answer] <= 0 and against is None:
+            against = (int(unit), top, float(fanout.products[answer]))
+    assert helping is not None and against is not None
+    detail = window.detail_dock.detail
+    window.viewer.set_focus(relu, helping, 0, 0)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"logit of digit {answer}, the digit the network answered" in detail.html
+    assert "pushes towards" in detail.html
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"softmax, the share of digit {answer}</h3>" in detail.html
+    unit, top, product = against
+    window.viewer.set_focus(relu, unit, 0, 0)
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    why = (
+        f"This value pushes towards {top} most; the answer {answer} gets {number(product)} from it"
+    )
+    assert why in detail.html
+    qtbot.mouseClick(detail.next_button, Qt.MouseButton.LeftButton)
+    assert f"softmax, the share of digit {top}</h3>" in detail.html
+    assert why in detail.html  # said again where the route ends
+
+
+def test_in_the_drawings_place_the_panel_shows_the_drawing_and_its_answer(window, qtbot):
+    """At 1024 the panel takes the drawing's column: a small copy of the drawing and the
+    answer at its top keep them in sight while one explains; at 1280, beside the
+    drawing, no copy."""
+    detail = window.detail_dock.detail
+    window.resize(1280, 690)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    assert window.drawing.isVisible() and not detail.answer_row.isVisible()
+    qtbot.mouseClick(detail.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.detail_dock.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    window.resize(1024, 570)
+    qtbot.wait(50)
+    assert window.width() == 1024
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(50)
+    assert not window.drawing.isVisible()
+    assert detail.answer_row.isVisible()
+    verdict = window.viewer.verdict
+    assert f"{verdict.digit}" in detail.answer_text.text()
+    assert f"{verdict.confidence:.0%}" in detail.answer_text.text()
+    drawing = detail.answer_image.pixmap()
+    assert not drawing.isNull() and drawing.width() >= 48
+    # The copy is the drawing: bright where the stroke is, on black.
+    image = drawing.toImage()
+    lightness = [image.pixelColor(x, y).lightness() for x in range(48) for y in range(48)]
+    assert max(lightness) > 200 and image.pixelColor(1, 1).lightness() < 30
+    # And it follows the drawing: cleared, the copy is black and the answer asks for one.
+    window.canvas.clear()
+    window.canvas_feed.update_now()
+    qtbot.wait(300)
+    image = detail.answer_image.pixmap().toImage()
+    assert max(image.pixelColor(x, y).lightness() for x in range(48) for y in range(48)) < 30
+    assert "Draw a digit" in detail.answer_text.text()
+
+
+def shown_value(step) -> str:
+    if isinstance(step, SoftmaxStep):
+        return f"{step_value(step):.3f}"
+    return number(step_value(step))
+
+
+@pytest.mark.parametrize("height", [570, 600])
+def test_in_presentation_mode_at_1024_each_stage_shows_its_value_without_scrolling(
+    window, qtbot, height
+):
+    """The sum first: a class sees what each stage computes before its tables (at 1024
+    in presentation mode only the input window showed, and the sum needed scrolling)."""
+    window.actions["presentation"].trigger()
+    window.resize(1024, height)
+    draw_seven(window, qtbot)
+    click_map(window.network_view.feature_maps, 9, 6, 15)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(100)
+    detail = window.detail_dock.detail
+    for page in range(len(detail.route.pages)):
+        detail.go_to_page(page)
+        qtbot.wait(20)
+        document, room = detail.text.document(), detail.text.viewport().height()
+        assert detail.text.verticalScrollBar().value() == 0
+        last = detail.steps[-1]
+        block, seen = document.begin(), None
+        while block.isValid() and seen is None:
+            if f"= {shown_value(last)}" in block.text():
+                seen = document.documentLayout().blockBoundingRect(block)
+            block = block.next()
+        assert seen is not None, (page, shown_value(last))
+        assert seen.bottom() <= room, (page, seen.bottom(), room)

@@ -3,6 +3,7 @@ matrix, checked by geometry (nothing outside the window, no text cut, charts who
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 
@@ -101,7 +102,7 @@ def label_problem(label: QLabel) -> str | None:
 
 def tile_px(panel: MosaicPanel) -> float:
     """Screen pixels across one map of a mosaic panel."""
-    width = panel.maps.shape[2]
+    width = panel.maps.shape[2] * panel.magnify  # a filter's weight: 4 image pixels
     left = panel.view.mapViewToScene(QPointF(0, 0)).x()
     right = panel.view.mapViewToScene(QPointF(width, 0)).x()
     return right - left
@@ -160,6 +161,7 @@ def problems(window, screen: tuple[int, int], state: str) -> list[str]:
             found.append(f"{owner(plot)}plot {plot.objectName()!r}: title {title.text!r} is cut")
         if plot.objectName() in ("probabilities", "logits"):  # ten bars, one a digit
             found += [owner(plot) + problem for problem in bar_problems(plot)]
+        found += [owner(plot) + problem for problem in axis_label_problems(plot)]
     if view.pages.currentIndex() == 0:
         for panel in (view.filters, view.feature_maps, view.pooled):
             if any(word.endswith("…") and word != "…" for word in panel.heading.text().split()):
@@ -226,6 +228,29 @@ def bar_problems(chart: pg.PlotWidget) -> list[str]:
     slot = box.mapViewToScene(QPointF(1, 0)).x() - box.mapViewToScene(QPointF(0, 0)).x()
     if slot < BAR_PX or shown.height() < 40:
         found.append(f"{name} bars have {slot:.0f} px each, {shown.height():.0f} px of height")
+    return found
+
+
+def axis_label_problems(chart: pg.PlotWidget) -> list[str]:
+    """The left axis's labels apart: at a large zoom the softmax chart's 100 %, 75 %, 50 %
+    and 25 % were drawn over each other. Only a chart's own ticks (setTicks) are checked:
+    pyqtgraph spaces its automatic ones itself."""
+    axis = chart.getAxis("left")
+    levels = getattr(axis, "_tickLevels", None)
+    if not axis.isVisible() or not levels:
+        return []
+    box = chart.getViewBox()
+    low, high = box.viewRange()[1]
+    values = sorted(value for value, text in levels[0] if text and low <= value <= high)
+    metrics = QFontMetrics(axis.style["tickFont"] or chart.font())
+    ticks = [(value, box.mapViewToScene(QPointF(0, value)).y()) for value in values]
+    found = []
+    for (below, y_below), (above, y_above) in itertools.pairwise(ticks):
+        if abs(y_below - y_above) < metrics.height():
+            found.append(
+                f"{chart.objectName()} axis labels {below:g} and {above:g} overlap: "
+                f"{abs(y_below - y_above):.0f} px apart, {metrics.height()} px tall"
+            )
     return found
 
 

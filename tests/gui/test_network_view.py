@@ -18,20 +18,25 @@ def settle(qtbot):
 
 
 def tile_rect(panel, tile: int) -> QRectF:
-    """Where map ``tile`` is in the panel's grid now, as its outline frames it."""
-    h, w = panel.maps.shape[1:]
+    """Where map ``tile`` is in the panel's grid now, as its outline frames it (a value
+    is ``magnify`` image pixels across, the gap between maps one)."""
+    h, w = (side * panel.magnify for side in panel.maps.shape[1:])
     tile_row, tile_col = divmod(tile, panel.cols)
     return QRectF(tile_col * (w + 1) - 0.5, tile_row * (h + 1) - 0.5, w + 1, h + 1)
+
+
+def value_centre(panel, tile: int, row: int, col: int) -> QPointF:
+    """The centre of one value of one map, in the panel's view coordinates."""
+    m = panel.magnify
+    h, w = panel.maps.shape[1] * m, panel.maps.shape[2] * m
+    tile_row, tile_col = divmod(tile, panel.cols)
+    return QPointF(tile_col * (w + 1) + (col + 0.5) * m, tile_row * (h + 1) + (row + 0.5) * m)
 
 
 def click_value(panel, tile: int, row: int, col: int):
     """A real click on the screen pixel over one value; returns the value under it (in a
     narrow panel a screen pixel covers more than one value)."""
-    h, w = panel.maps.shape[1:]
-    tile_row, tile_col = divmod(tile, panel.cols)
-    scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
-    )
+    scene = panel.view.mapViewToScene(value_centre(panel, tile, row, col))
     position = panel.plot.mapFromScene(scene)
     under = panel.point_at(panel.plot.mapToScene(position))
     QTest.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=position)
@@ -86,13 +91,13 @@ def test_a_click_on_the_narrow_filters_panel_enlarges_it_and_marks_that_filter(w
     assert view.feature_maps.marker.rect() == tile_rect(view.feature_maps, 2)
 
 
-def tip_over(panel, tile: int, row: int = 0, col: int = 0) -> str:
-    """The tooltip shown when the pointer rests over one value of one tile."""
-    h, w = panel.maps.shape[1:]
-    tile_row, tile_col = divmod(tile, panel.cols)
-    scene = panel.view.mapViewToScene(
-        QPointF(tile_col * (w + 1) + col + 0.5, tile_row * (h + 1) + row + 0.5)
-    )
+def tip_over(panel, tile: int, row: int = 0, col: int = 0, gap: bool = False) -> str:
+    """The tooltip shown when the pointer rests over one value of one tile (``gap``: on
+    the gap right of that value, which is its map's last)."""
+    centre = value_centre(panel, tile, row, col)
+    if gap:
+        centre.setX(centre.x() + (panel.magnify + 1) / 2)
+    scene = panel.view.mapViewToScene(centre)
     viewport = panel.plot.viewport()
     position = panel.plot.mapFromScene(scene)
     QToolTip.hideText()
@@ -136,7 +141,7 @@ def test_the_filters_say_what_a_tile_is_and_that_a_click_watches_it(window, qtbo
     assert "Click to watch filter 10 of conv2 slide over its input" in tip
     assert "one channel at a time" in tip
     # Off the tiles (a grid's gap), the panel's own tooltip.
-    assert tip_over(filters, 9, 0, 3) == filters.toolTip()  # column 4 of 3: the gap
+    assert tip_over(filters, 9, 0, 2, gap=True) == filters.toolTip()
 
 
 def marked_cell(panel):
@@ -145,10 +150,9 @@ def marked_cell(panel):
     if not panel.cell_marker.isVisible():
         return None
     cell = panel.cell
-    h, w = panel.maps.shape[1:]
-    tile_row, tile_col = divmod(cell.tile, panel.cols)
-    x, y = tile_col * (w + 1) + cell.col, tile_row * (h + 1) + cell.row
-    assert panel.cell_marker.rect() == QRectF(x, y, 1, 1)
+    m = panel.magnify
+    centre = value_centre(panel, cell.tile, cell.row, cell.col)
+    assert panel.cell_marker.rect() == QRectF(centre.x() - m / 2, centre.y() - m / 2, m, m)
     return (cell.tile, cell.row, cell.col)
 
 
@@ -253,3 +257,73 @@ def test_the_followed_route_is_drawn_on_the_network_view_stage_by_stage(window, 
     settle(qtbot)
     assert view.route is None
     assert all(mark is None for mark in route_marks(window).values())
+
+
+def click_beside_the_maps(panel) -> None:
+    """A real click on a narrow panel where it shows no map: below its grid of tiles,
+    where most of a narrow column is (a newcomer's click at 1024 did nothing there)."""
+    viewport = panel.plot.viewport()
+    bottom = panel.view.mapViewToScene(QPointF(0, panel.image.height())).y()
+    below = panel.plot.mapFromScene(QPointF(0, bottom)).y()
+    assert below < viewport.height() - 20, "the grid fills the panel: no room beside it"
+    position = QPointF(viewport.width() / 2, (below + viewport.height()) / 2).toPoint()
+    assert panel.point_at(panel.plot.mapToScene(position)) is None
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=position)
+
+
+@pytest.mark.parametrize("where", ["beside", "heading"])
+def test_a_click_anywhere_on_a_narrow_panel_at_1024_gives_it_the_room(window, qtbot, where):
+    """The README's "a click on a narrow panel gives it the room", with real clicks at
+    1024x600: on the filters column or maxpool1's, beside its tiny tiles or on its
+    heading, the panel is enlarged and framed."""
+    window.resize(1024, 570)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    for panel in (view.filters, view.pooled):
+        strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+        qtbot.mouseClick(strip["conv1 + relu"], Qt.MouseButton.LeftButton)
+        settle(qtbot)
+        assert panel.compact and view.focused_panel is view.feature_maps
+        if where == "beside":
+            click_beside_the_maps(panel)
+        else:
+            qtbot.mouseClick(panel.heading, Qt.MouseButton.LeftButton)
+        settle(qtbot)
+        assert view.focused_panel is panel and not panel.compact, panel.objectName()
+        assert view.flash_frame.isVisible() and view.flash_frame.parentWidget() is panel
+        assert window.viewer.focus is None  # no value is under the click: none followed
+
+
+def value_px(panel) -> float:
+    """Screen pixels across one value (one weight of a filter) of a map panel."""
+    across = getattr(panel, "magnify", 1)  # image pixels a value is drawn as
+    left = panel.view.mapViewToScene(QPointF(0, 0)).x()
+    return panel.view.mapViewToScene(QPointF(across, 0)).x() - left
+
+
+@pytest.mark.parametrize(
+    ("size", "presenting"), [((1280, 690), False), ((1024, 570), False), ((1280, 690), True)]
+)
+def test_enlarged_filters_show_each_weight_at_least_16_px(window, qtbot, size, presenting):
+    """conv1's 3x3 filters enlarged: each weight a square a class can see (at 1024 they
+    were 15 px, a third of each tile's room going to the gaps between filters); narrow,
+    each filter still larger than before (7 px at 1280)."""
+    if presenting:
+        window.actions["presentation"].trigger()
+    window.resize(*size)
+    draw_seven(window, qtbot)
+    settle(qtbot)
+    view = window.network_view
+    narrow = value_px(view.filters) * 3
+    assert narrow >= 7.5, narrow
+    qtbot.mouseClick(view.filters.heading, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert view.focused_panel is view.filters
+    assert value_px(view.filters) >= 16, value_px(view.filters)
+    # A click on a weight still reads that weight.
+    under = click_value(view.filters, 5, 2, 1)
+    settle(qtbot)
+    assert (under.tile, under.row, under.col) == (5, 2, 1)
+    weight = float(view.filters.maps[5, 2, 1])
+    assert f"filter 6, row 3, column 2: {weight:+.3f}" in view.filters.readout.text()

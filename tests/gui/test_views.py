@@ -319,9 +319,10 @@ def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
 
 
 def pixels_per_value(panel) -> float:
-    """Screen pixels per map pixel, as the panel draws its grid."""
+    """Screen pixels per map value, as the panel draws its grid (a filter's weight is
+    ``magnify`` image pixels across)."""
     shown = panel.view.viewRect()
-    return panel.view.sceneBoundingRect().width() / shown.width()
+    return panel.view.sceneBoundingRect().width() / shown.width() * panel.magnify
 
 
 def test_the_picked_stage_gets_the_room_to_be_read(window, qtbot):
@@ -530,7 +531,7 @@ def test_the_outline_stays_on_the_followed_map_when_the_grid_changes(window, qtb
     window.resize(700, 690)
     qtbot.waitUntil(lambda: view.feature_maps.cols != columns, timeout=2000)
     for panel in (view.filters, view.feature_maps, view.pooled):
-        h, w = panel.maps.shape[1:]
+        h, w = (side * panel.magnify for side in panel.maps.shape[1:])
         row, col = divmod(10, panel.cols)
         corner = panel.marker.rect().topLeft()
         assert panel.marker.isVisible()
