@@ -473,7 +473,7 @@ def test_unsure_prediction_names_the_top_two(window):
     window.viewer.verdict = Verdict.of(np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40]))
     window.viewer.input_changed.emit()
     text = window.prediction.text()
-    assert "looks like" in text and ">4<" in text and ">9<" in text and "45%" in text
+    assert "looks&nbsp;like" in text and ">4<" in text and ">9<" in text and "45%" in text
 
 
 def test_a_broken_bundled_model_does_not_stop_the_app(
