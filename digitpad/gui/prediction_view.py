@@ -201,9 +201,9 @@ def unsure_markup(digit: int, confidence: float, runner_up: int, second: float) 
     return (
         f"<span style='font-size:14pt'>looks&nbsp;like</span> "
         f"<span style='font-size:32pt; font-weight:600'>{digit}</span>"
-        f"<span style='font-size:14pt'> {confidence:.0%} or </span>"
+        f"<span style='font-size:14pt'>&nbsp;{confidence:.0%} or</span> "
         f"<span style='font-size:32pt; font-weight:600'>{runner_up}</span>"
-        f"<span style='font-size:14pt'> {second:.0%}</span>" + SHARE_NOTE
+        f"<span style='font-size:14pt'>&nbsp;{second:.0%}</span>" + SHARE_NOTE
     )
 
 
@@ -353,8 +353,7 @@ class DigitGauge(QWidget):
         elif threshold is None:
             self.label = "how digit-like"
             self.caption = (
-                "it cannot tell how digit-like while a network is training: its threshold "
-                "is measured once the run ends"
+                "it cannot tell how digit-like during a training run: no threshold yet"
                 if viewer.training_shown
                 else "this model cannot tell how digit-like: its file has no threshold"
             )

@@ -170,7 +170,7 @@ def test_a_gauge_without_a_not_a_digit_output_says_what_it_measures(
     assert "digit-like" not in gauge.text and "how strongly it reacts" in gauge.text
     assert "cannot tell letters and doodles from digits" in gauge.text
     window.viewer.show_training(window.viewer.model_in_use.network)  # a run is shown
-    assert "cannot tell" in gauge.text and "while a network is training" in gauge.text
+    assert "cannot tell" in gauge.text and "during a training run" in gauge.text
 
 
 def test_a_gauge_with_a_not_a_digit_output_says_how_digit_like(
@@ -210,3 +210,24 @@ def test_the_gauge_is_never_squeezed(size, qtbot, settings, dialogs, library_fol
     gauge = window.drawing.gauge
     assert gauge.bar_rect().width() >= 120
     assert gauge.height() >= gauge.heightForWidth(gauge.width())
+
+
+def test_two_best_guesses_keep_each_digit_with_its_share(qtbot, settings, dialogs, library_folder):
+    import re
+
+    import numpy as np
+
+    from digitpad.core.viewer import Verdict
+
+    window = open_window(qtbot, settings, library_folder)
+    window.resize(1024, 600)
+    window.actions["presentation"].trigger()
+    for stroke in DIGITS[4]:
+        draw_stroke(window.canvas, stroke)
+    window.canvas_feed.update_now()
+    qtbot.wait(100)
+    window.viewer.verdict = Verdict.of(np.array([0, 0, 0, 0, 0, 0, 0, 0, 0.21, 0.61]))
+    window.viewer.input_changed.emit(window.viewer.input)
+    lines = shown_lines(window.prediction)
+    assert "looks like" in " ".join(lines)
+    assert not any(re.match(r"\d+ ?%", line) for line in lines), lines
