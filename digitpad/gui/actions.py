@@ -253,6 +253,7 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
             action.setToolTip(spec.tip)
         action.setCheckable(spec.checkable)
         parent.addAction(action)
+        action.changed.connect(GreyedSaysWhy(action, spec).update)
         actions[spec.name] = action
     focus_first = [
         key for spec in ACTIONS if spec.focus_first for key in actions[spec.name].shortcuts()
@@ -260,6 +261,26 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
     if focus_first:
         parent.installEventFilter(FocusedControlFirst(focus_first, parent))
     return actions
+
+
+class GreyedSaysWhy(QObject):
+    """A greyed action whose owner set a status tip other than its own says why in its menu
+    text and tooltip: a disabled menu entry shows no status tip when pointed at (Zoom In
+    at its limit: "larger type would not fit this screen")."""
+
+    def __init__(self, action: QAction, spec: ActionSpec) -> None:
+        super().__init__(action)
+        self.action, self.spec = action, spec
+
+    def update(self) -> None:
+        action, spec = self.action, self.spec
+        tip = action.statusTip()
+        why = tip if not action.isEnabled() and tip and tip != spec.tip else ""
+        text = f"{spec.text} ({why[0].lower()}{why[1:].rstrip('.')})" if why else spec.text
+        if action.text() != text:  # each change emits changed again: only when it differs
+            action.setText(text)
+        if action.toolTip() != (why or spec.tip):
+            action.setToolTip(why or spec.tip)
 
 
 def takes_enter(widget: QWidget) -> bool:
@@ -325,9 +346,9 @@ def menu_actions(actions: dict[str, QAction], menu: str) -> list[QAction]:
     return [actions[spec.name] for spec in ACTIONS if spec.menu == menu]
 
 
-def plain_text(action: QAction) -> str:
+def plain_text(text: str) -> str:
     """'&Open Image…' -> 'Open Image'."""
-    return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
 
 
 # Standard shortcuts also bind keys few keyboards have (Undo, Open, Zoom In, F14, Exit):
@@ -360,7 +381,7 @@ def shortcut_groups(actions: dict[str, QAction]) -> list[tuple[str, list[tuple[s
             continue
         keys = keys_of(actions[spec.name])
         if keys:
-            rows[spec.group].append((plain_text(actions[spec.name]), keys))
+            rows[spec.group].append((plain_text(spec.text), keys))
     undo = keys_of(actions["undo"]).split(" or ")[0]
     if undo:  # the Edit menu's Undo, which also takes back the sample just kept
         rows["Teaching"].append(("Undo a keep", undo))

@@ -137,10 +137,12 @@ class PredictionView(QLabel):
         return QSize(hint.width(), max(hint.height(), self._tallest(hint.width())))
 
     def minimumSizeHint(self) -> QSize:
-        # Not as wide as its longest unbroken phrase ("looks most like" in presentation
-        # mode's type): that would widen the column; fit_height shrinks the type instead.
+        # As wide as its longest unbroken phrase ("looks most like") in the smallest type
+        # fit_height may shrink it to, whatever the type now: a minimum that changed with
+        # the shrink moved the column's division after it was made; one below the phrase
+        # let Zoom In grow the type past what the column can show.
         hint = super().minimumSizeHint()
-        return QSize(min(hint.width(), NARROWEST), hint.height())
+        return QSize(self._widest(hint.width(), SHRINK_STEPS[-1]), hint.height())
 
     def fit_height(self, width: int, room: int) -> None:
         """Shrink the answer's type, in steps, until its tallest answer at ``width`` takes
@@ -255,7 +257,6 @@ TOO_SMALL = (
 )
 ANSWER_TIP = "The network's answer and how sure it is"
 SHRINK_STEPS = (1.0, 0.85, 0.7, 0.6)
-NARROWEST = 150  # the answer's least width, in pixels: its type shrinks to fit
 
 
 def tallest_markups(knows_non_digits: bool) -> tuple[str, ...]:
@@ -311,6 +312,10 @@ class DigitGauge(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self.BAR_LEAST + 8, self.sizeHint().height())
+
+    def _label_text(self) -> str:
+        shown = "—" if self.value is None else f"{self.value:.0%}"
+        return f"{self.label}  {shown}" if self.threshold is not None else self.label
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -393,10 +398,14 @@ class DigitGauge(QWidget):
             label = QRectF(0, 0, label_width - 6, bar_height + 8)
             bar = QRectF(label_width, 4, width - label_width - 4, bar_height)
             top = bar_height + 8
-        else:  # the label above the bar, the bar as wide as the gauge
-            label = QRectF(0, 0, width, line + 2)
-            bar = QRectF(0, line + 6, width - 4, bar_height)
-            top = line + 6 + bar_height + 4
+        else:  # the label above the bar (wrapped if need be), the bar as wide as the gauge
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+            # Measured with its widest value: the gauge's height never changes as it moves.
+            widest = f"{self.label}  100 %"
+            words = metrics.boundingRect(0, 0, max(1, width), 10_000, flags, widest)
+            label = QRectF(0, 0, width, words.height() + 2)
+            bar = QRectF(0, label.height() + 4, width - 4, bar_height)
+            top = bar.bottom() + 4
         caption = QRectF(0, top, width, 0)
         if self.caption:
             flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
@@ -415,11 +424,14 @@ class DigitGauge(QWidget):
         text_colour = palette.color(QPalette.ColorRole.WindowText)
         label, bar, caption, _ = self._places(self.width())
         painter.setPen(text_colour)
-        shown = "—" if self.value is None else f"{self.value:.0%}"
         painter.drawText(
             label,
-            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-            f"{self.label}  {shown}" if self.threshold is not None else self.label,
+            int(
+                Qt.AlignmentFlag.AlignVCenter
+                | Qt.AlignmentFlag.AlignLeft
+                | Qt.TextFlag.TextWordWrap
+            ),
+            self._label_text(),
         )
         if self.caption:
             painter.setFont(self._caption_font())

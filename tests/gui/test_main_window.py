@@ -707,3 +707,31 @@ def test_the_follow_panel_is_wider_for_presentation_modes_larger_type(window, qt
     assert smallest_and_width(window)[1] == 1280
     width = window.detail_dock.width()
     assert DOCK_SHARE * 1280 + 20 < width <= DOCK_SHARE_MOST * 1280 + 4, width
+
+
+def test_zoom_in_greyed_at_its_limit_says_why_in_its_menu_entry(window, qtbot, monkeypatch):
+    """A greyed menu entry shows no status tip when pointed at: its own text and tooltip
+    say that larger type would not fit this screen, as the README promises."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QKeySequence, QScreen
+
+    from digitpad.gui.actions import shortcut_groups
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: QRect(0, 0, 1024, 600))
+    window.resize(1024, 570)
+    zoom_in = window.actions["zoom_in"]
+    assert zoom_in.text() == "Zoom &In"
+    for _ in range(10):
+        QTest.keySequence(window, QKeySequence("Ctrl++"))
+        QApplication.processEvents()
+    assert not zoom_in.isEnabled()
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    shown = next(a for a in view_menu.actions() if a is zoom_in)
+    assert "larger type would not fit this screen" in shown.text()
+    assert "would not fit this screen" in zoom_in.toolTip()
+    # Help > Keyboard Shortcuts names the command, not why it is greyed.
+    rows = dict(dict(shortcut_groups(window.actions))["View"])
+    assert "Zoom In" in rows
+    window.actions["zoom_out"].trigger()
+    assert zoom_in.isEnabled() and zoom_in.text() == "Zoom &In"
+    assert zoom_in.toolTip() == "Larger type and panels"
