@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -83,6 +92,8 @@ class MainWindow(QMainWindow):
         self.messages = Messages(self, headless)
         self.headless = headless
         self._watching_screen = False  # for another screen's size (the zoom's limit)
+        # Before F11: whether maximised, and saveGeometry().
+        self._before_full_screen: tuple[bool, QByteArray] | None = None
         self.settings = AppSettings(settings)
         self.library = Library(library_folder)
         self.library.clean_leftovers()
@@ -224,6 +235,29 @@ class MainWindow(QMainWindow):
             self.showMaximized()
         else:
             self.show()
+
+    # -- full screen -----------------------------------------------------------------------
+
+    def showFullScreen(self) -> None:
+        if not self.isFullScreen():
+            self._before_full_screen = (self.isMaximized(), self.saveGeometry())
+        super().showFullScreen()
+
+    def showNormal(self) -> None:
+        """From full screen (F11 again): back to the window as it was before it, maximised
+        or at its place and size. Qt's showNormal gave a maximised window its normal size
+        instead (1180x656 on a 1280x720 screen), or a size the larger type of presentation
+        mode had set meanwhile (the whole 1024x600 screen, looking full screen still)."""
+        before, self._before_full_screen = self._before_full_screen, None
+        if before is None or not self.isFullScreen():
+            super().showNormal()
+            return
+        maximised, geometry = before
+        if maximised:
+            self.showMaximized()  # full screen off, maximised on, in one change of state
+        else:
+            super().showNormal()
+            self.restoreGeometry(geometry)
 
     # -- window events ---------------------------------------------------------------------
 

@@ -735,3 +735,38 @@ def test_zoom_in_greyed_at_its_limit_says_why_in_its_menu_entry(window, qtbot, m
     window.actions["zoom_out"].trigger()
     assert zoom_in.isEnabled() and zoom_in.text() == "Zoom &In"
     assert zoom_in.toolTip() == "Larger type and panels"
+
+
+def press_key(window, qtbot, key) -> None:
+    QTest.keyClick(window, key)
+    QApplication.processEvents()
+    qtbot.wait(50)
+
+
+def test_leaving_full_screen_returns_a_maximised_window_maximised(window, qtbot):
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized, timeout=3000)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    assert window.isMaximized() and not window.actions["full_screen"].isChecked()
+
+
+def test_full_screen_then_presentation_mode_and_back_leaves_the_window_as_it_was(window, qtbot):
+    """F9 and F11 on, F11 then F9 off, with the type grown meanwhile: the window is back
+    at its place and size, not full screen while View > Full Screen is unticked."""
+    window.showNormal()
+    window.setGeometry(60, 80, 1000, 640)
+    qtbot.wait(50)
+    before = window.geometry()
+    press_key(window, qtbot, Qt.Key.Key_F9)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    window.actions["zoom_in"].trigger()  # resizes the window it finds not maximised
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    press_key(window, qtbot, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    assert not window.actions["full_screen"].isChecked()
+    assert not window.actions["presentation"].isChecked()
+    assert window.geometry() == before
