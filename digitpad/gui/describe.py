@@ -10,7 +10,9 @@ from datetime import datetime
 
 from digitpad import __version__
 from digitpad.core.model_io import Model
+from digitpad.core.network import Network
 from digitpad.core.record import ModelRecord
+from digitpad.core.stages import network_stages
 
 GAP = "&nbsp;" * 3  # between a table's columns (Qt's rich text has no cell padding on a side)
 
@@ -33,12 +35,12 @@ def model_info_html(model: Model | None) -> str:
     rows = "".join(
         f"<tr><td>{name}</td><td>{GAP}{shape_text(shape)}</td>"
         f"<td align=right>{GAP}{count:,}</td></tr>"
-        for name, shape, count in network.summary()
+        for name, shape, count in stage_rows(network)
     )
     lines = [
         # The name and path come from a file: escape them so they cannot inject markup.
         f"<b>{html.escape(record.name or 'model')}</b> — {html.escape(str(model.path))}",
-        f"{network.parameter_count:,} parameters: the weights and biases training sets",
+        f"{network.parameter_count:,} parameters: the weights and biases that training adjusts",
         f"Reads {record.test_accuracy:.2%} of MNIST's 10,000 test digits right"
         if record.test_accuracy is not None
         else "How it reads MNIST's test digits: not recorded",
@@ -65,10 +67,21 @@ def model_info_html(model: Model | None) -> str:
     # A paragraph a fact, a little apart: a fact wrapped over two lines stays one.
     return (
         "".join(f"<p style='margin:0 0 3px 0'>{line}</p>" for line in lines if line)
-        + "<table cellspacing=0 cellpadding=1><tr><th align=left>layer</th>"
+        + "<table cellspacing=0 cellpadding=1><tr><th align=left>stage</th>"
         f"<th align=left>{GAP}output</th>"
         f"<th align=right>{GAP}parameters</th></tr>{rows}</table>"
     )
+
+
+def stage_rows(network: Network) -> list[tuple[str, tuple[int, ...], int]]:
+    """(name, output shape, parameter count) per stage of the layer strip: an activation
+    with the layer before it ("conv1 + relu"), the softmax last, so Model Info and the strip
+    name the same things."""
+    counts = [sum(p.size for p in layer.params.values()) for layer in network.layers]
+    return [
+        (stage.name, stage.shape, sum(counts[max(stage.first, 0) : stage.last + 1]))
+        for stage in network_stages(network)
+    ]
 
 
 def _when(created: datetime | None) -> str:
