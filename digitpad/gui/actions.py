@@ -222,7 +222,31 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 MENUS = ("File", "Edit", "View", "Model", "Samples", "Help")
-HELP_GROUPS = (*MENUS, "Teaching")  # the headings of Help > Keyboard Shortcuts, in order
+# Keys a panel answers to while it is open, not menu commands: its widget makes the
+# shortcuts (detail_view.py, convolution_view.py); a test checks these are exactly those.
+PANEL_KEYS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    (
+        "Follow a value",
+        (
+            ("Next stage, toward the answer", ("Alt+Right",)),
+            ("Previous stage, toward the input", ("Alt+Left",)),
+        ),
+    ),
+    (
+        "Watch a Convolution",
+        (
+            ("Play or pause", ("Space",)),
+            ("One value on", ("Right",)),
+            ("One value back", ("Left",)),
+            ("Faster", ("Up", "+", "=")),
+            ("Slower", ("Down", "-")),
+            ("Back to the start", ("Home",)),
+            ("To the end", ("End",)),
+        ),
+    ),
+)
+# The headings of Help > Keyboard Shortcuts, in order.
+HELP_GROUPS = (*MENUS, "Teaching", *(heading for heading, _ in PANEL_KEYS))
 # What the mouse and pen do: not actions, but part of the same help (under Edit).
 GESTURES = (
     ("Draw", "Left button or pen"),
@@ -385,6 +409,17 @@ def shortcut_groups(actions: dict[str, QAction]) -> list[tuple[str, list[tuple[s
     undo = keys_of(actions["undo"]).split(" or ")[0]
     if undo:  # the Edit menu's Undo, which also takes back the sample just kept
         rows["Teaching"].append(("Undo a keep", undo))
+    for heading, entries in PANEL_KEYS:
+        rows[heading] += [
+            (
+                what,
+                " or ".join(
+                    QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+                    for key in keys
+                ),
+            )
+            for what, keys in entries
+        ]
     return [(group, rows[group]) for group in HELP_GROUPS if rows[group]]
 
 

@@ -770,3 +770,33 @@ def test_full_screen_then_presentation_mode_and_back_leaves_the_window_as_it_was
     assert not window.actions["full_screen"].isChecked()
     assert not window.actions["presentation"].isChecked()
     assert window.geometry() == before
+
+
+def shortcut_keys(widget) -> set[str]:
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    return {
+        shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)
+        for shortcut in widget.findChildren(QShortcut)
+    }
+
+
+def test_keyboard_shortcuts_list_the_follow_panels_and_watch_a_convolutions_keys(window, dialogs):
+    """The help lists the keys the follow panel and Watch a Convolution answer to, read
+    from the shortcuts those panels really make: none left out, none invented."""
+    from PySide6.QtGui import QTextDocument
+
+    from digitpad.gui.actions import PANEL_KEYS
+
+    window.actions["shortcuts"].trigger()
+    document = QTextDocument()
+    document.setHtml(dialogs[-1][2])
+    text = document.toPlainText()
+    assert "Follow a value" in text and "Watch a Convolution" in text
+    for key in ("Alt+Right", "Alt+Left", "Space", "Home", "End"):
+        assert key in text, key
+    listed = {heading: {k for _, keys in rows for k in keys} for heading, rows in PANEL_KEYS}
+    assert listed["Follow a value"] == shortcut_keys(window.detail_dock)
+    view = window.convolution.open()
+    assert listed["Watch a Convolution"] == shortcut_keys(view)
+    view.close()
