@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -332,6 +332,10 @@ class FocusedControlFirst(QObject):
     a button that lets Enter pass (Qt's buttons answer only Space outside dialogs) is then
     pressed here, as the key promised."""
 
+    # A key of a window-wide shortcut went to the focused control instead (Enter pressed
+    # the stage button just clicked rather than keeping the drawing): the control.
+    went_to_control = Signal(QWidget)
+
     def __init__(self, keys: list[QKeySequence], parent: QWidget) -> None:
         super().__init__(parent)
         self.keys = keys
@@ -351,6 +355,7 @@ class FocusedControlFirst(QObject):
             return False
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # the key goes to the focused control, not to the shortcut
+            self.went_to_control.emit(focused)
             return True
         if isinstance(focused, QAbstractButton):  # the control let the key pass
             focused.click()

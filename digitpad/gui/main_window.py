@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDockWidget,
     QLabel,
@@ -34,6 +35,7 @@ from digitpad.core.teaching import Teacher
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import (
     MENUS,
+    FocusedControlFirst,
     connect_actions,
     create_actions,
     menu_actions,
@@ -41,7 +43,7 @@ from digitpad.gui.actions import (
 )
 from digitpad.gui.canvas_feed import CanvasFeed
 from digitpad.gui.convolution_view import ConvolutionLauncher
-from digitpad.gui.describe import about_html
+from digitpad.gui.describe import about_html, stage_hint
 from digitpad.gui.detail_view import DetailDock
 from digitpad.gui.drawing_panel import DrawingPanel
 from digitpad.gui.file_actions import FileActions
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.messages = Messages(self, headless)
         self.headless = headless
         self._watching_screen = False  # for another screen's size (the zoom's limit)
+        self._enter_hint = ""  # what Enter did instead of keeping the drawing, and how to
         # Before F11: whether maximised, and saveGeometry().
         self._before_full_screen: tuple[bool, QByteArray] | None = None
         self.settings = AppSettings(settings)
@@ -153,6 +156,7 @@ class MainWindow(QMainWindow):
             },
         )
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
+        self.findChild(FocusedControlFirst).went_to_control.connect(self._on_key_went_to_control)
         self.actions["guide"].toggled.connect(self._on_guide_toggled)
         self.guide_dock.bind(self.actions["guide"])
         self.teaching = Teaching(
@@ -395,7 +399,27 @@ class MainWindow(QMainWindow):
         self.show_status(text, milliseconds)
 
     def _on_network_view_status(self, text: str) -> None:
+        network, layer = self.viewer.network_shown, self.viewer.selected_layer
+        if not text and network is not None and layer is not None:
+            text = stage_hint(network, layer)  # a stage whose panel has no tooltip to say it
         self.show_status(text, 4000)
+
+    def _on_key_went_to_control(self, control: QWidget) -> None:
+        """Enter pressed the focused control (a stage just clicked in the strip), not "It
+        read it right": say so while there is a drawing to keep, and how to keep it."""
+        if not self.actions["teach_confirm"].isEnabled():
+            return
+        text = control.text() if isinstance(control, QAbstractButton) else ""
+        name = text.splitlines()[0] if text else ""  # a stage's name, not its shape
+        went = f"Enter went to “{name}”. " if name else ""
+        self._enter_hint = (
+            f"{went}Enter keeps the drawing when the canvas has focus: draw on it, or click ✓"
+        )
+        # After what the control does with the key: a stage pressed says what it is first.
+        QTimer.singleShot(0, self, self._show_enter_hint)
+
+    def _show_enter_hint(self) -> None:
+        self.show_status(self._enter_hint, 8000)
 
     def show_status(self, text: str, milliseconds: int) -> None:
         """A hint in the status bar, never cut mid-word under the model's name: the name

@@ -220,3 +220,24 @@ def test_model_info_of_a_network_with_the_not_a_digit_output_keeps_working():
     network = Network(spec, np.random.default_rng(0))
     rows = table_rows(model_info_html(Model(network, ModelMetadata(name="m"), "m.npz")))[1:]
     assert rows[-2][1] == "11" and rows[-1] == ["softmax", "10", "0"]
+
+
+def test_the_stages_after_the_maps_have_a_plain_status_hint():
+    from digitpad.core.stages import network_stages
+    from digitpad.gui.describe import stage_hint
+
+    network = Network(CLASSIC.spec(), np.random.default_rng(0))
+    default = load_default()
+    hints = {stage.name: stage_hint(default, stage.first) for stage in network_stages(default)}
+    assert "3136" in hints["flatten1"] and "end to end" in hints["flatten1"]
+    assert "128 units" in hints["dense1 + relu"] and "3136" in hints["dense1 + relu"]
+    assert "(below zero becomes zero)" in hints["dense1 + relu"]
+    assert "one score per digit" in hints["dense2"] and "128" in hints["dense2"]
+    assert all(stage_hint(network, stage.first) for stage in network_stages(network))
+
+
+def load_default() -> Network:
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.model_io import load_model
+
+    return load_model(resolve_model("default")).network

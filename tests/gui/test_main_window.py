@@ -800,3 +800,50 @@ def test_keyboard_shortcuts_list_the_follow_panels_and_watch_a_convolutions_keys
     view = window.convolution.open()
     assert listed["Watch a Convolution"] == shortcut_keys(view)
     view.close()
+
+
+def status_after(window, qtbot, act) -> str:
+    shown = []
+    window.statusBar().messageChanged.connect(shown.append)
+    act()
+    QApplication.processEvents()
+    window.statusBar().messageChanged.disconnect(shown.append)
+    return " ".join(text for text in shown if text)
+
+
+def test_every_stage_of_the_strip_says_what_it_is_in_the_status_bar(window, qtbot):
+    for stroke in SEVEN:
+        draw_stroke(window.canvas, stroke)
+    window.canvas_feed.update_now()
+    for button in window.layer_strip.buttons:
+        said = status_after(
+            window, qtbot, lambda b=button: qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
+        )
+        assert said.strip(), button.text()
+    dense = next(b for b in window.layer_strip.buttons if b.text().startswith("dense1"))
+    said = status_after(window, qtbot, lambda: qtbot.mouseClick(dense, Qt.MouseButton.LeftButton))
+    assert "128 units" in said
+
+
+def test_enter_after_a_strip_click_says_how_to_keep_the_drawing(window, qtbot):
+    """Enter goes to the stage button just clicked, not to "It read it right": the status
+    bar says so, and how to keep the drawing."""
+    for stroke in SEVEN:
+        draw_stroke(window.canvas, stroke)
+    window.canvas_feed.update_now()
+    button = window.layer_strip.buttons[1]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is button
+    kept = window.teacher.store.count()
+    QTest.keyClick(button, Qt.Key.Key_Return)
+    # The last word in the status bar, after what the stage pressed said.
+    qtbot.waitUntil(
+        lambda: (
+            "Enter keeps the drawing when the canvas has focus"
+            in window.statusBar().currentMessage()
+        ),
+        timeout=2000,
+    )
+    assert "“conv1 + relu”" in window.statusBar().currentMessage()
+    assert not window.canvas.is_empty()  # nothing was kept (a keep clears the canvas)
+    assert window.teacher.store.count() == kept
