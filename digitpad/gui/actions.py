@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -222,7 +222,31 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 MENUS = ("File", "Edit", "View", "Model", "Samples", "Help")
-HELP_GROUPS = (*MENUS, "Teaching")  # the headings of Help > Keyboard Shortcuts, in order
+# Keys a panel answers to while it is open, not menu commands: its widget makes the
+# shortcuts (detail_view.py, convolution_view.py); a test checks these are exactly those.
+PANEL_KEYS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    (
+        "Follow a value",
+        (
+            ("Next stage, toward the answer", ("Alt+Right",)),
+            ("Previous stage, toward the input", ("Alt+Left",)),
+        ),
+    ),
+    (
+        "Watch a Convolution",
+        (
+            ("Play or pause", ("Space",)),
+            ("One value on", ("Right",)),
+            ("One value back", ("Left",)),
+            ("Faster", ("Up", "+", "=")),
+            ("Slower", ("Down", "-")),
+            ("Back to the start", ("Home",)),
+            ("To the end", ("End",)),
+        ),
+    ),
+)
+# The headings of Help > Keyboard Shortcuts, in order.
+HELP_GROUPS = (*MENUS, "Teaching", *(heading for heading, _ in PANEL_KEYS))
 # What the mouse and pen do: not actions, but part of the same help (under Edit).
 GESTURES = (
     ("Draw", "Left button or pen"),
@@ -253,6 +277,7 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
             action.setToolTip(spec.tip)
         action.setCheckable(spec.checkable)
         parent.addAction(action)
+        action.changed.connect(GreyedSaysWhy(action, spec).update)
         actions[spec.name] = action
     focus_first = [
         key for spec in ACTIONS if spec.focus_first for key in actions[spec.name].shortcuts()
@@ -260,6 +285,26 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
     if focus_first:
         parent.installEventFilter(FocusedControlFirst(focus_first, parent))
     return actions
+
+
+class GreyedSaysWhy(QObject):
+    """A greyed action whose owner set a status tip other than its own says why in its menu
+    text and tooltip: a disabled menu entry shows no status tip when pointed at (Zoom In
+    at its limit: "larger type would not fit this screen")."""
+
+    def __init__(self, action: QAction, spec: ActionSpec) -> None:
+        super().__init__(action)
+        self.action, self.spec = action, spec
+
+    def update(self) -> None:
+        action, spec = self.action, self.spec
+        tip = action.statusTip()
+        why = tip if not action.isEnabled() and tip and tip != spec.tip else ""
+        text = f"{spec.text} ({why[0].lower()}{why[1:].rstrip('.')})" if why else spec.text
+        if action.text() != text:  # each change emits changed again: only when it differs
+            action.setText(text)
+        if action.toolTip() != (why or spec.tip):
+            action.setToolTip(why or spec.tip)
 
 
 def takes_enter(widget: QWidget) -> bool:
@@ -287,6 +332,10 @@ class FocusedControlFirst(QObject):
     a button that lets Enter pass (Qt's buttons answer only Space outside dialogs) is then
     pressed here, as the key promised."""
 
+    # A key of a window-wide shortcut went to the focused control instead (Enter pressed
+    # the stage button just clicked rather than keeping the drawing): the control.
+    went_to_control = Signal(QWidget)
+
     def __init__(self, keys: list[QKeySequence], parent: QWidget) -> None:
         super().__init__(parent)
         self.keys = keys
@@ -306,6 +355,7 @@ class FocusedControlFirst(QObject):
             return False
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # the key goes to the focused control, not to the shortcut
+            self.went_to_control.emit(focused)
             return True
         if isinstance(focused, QAbstractButton):  # the control let the key pass
             focused.click()
@@ -325,9 +375,9 @@ def menu_actions(actions: dict[str, QAction], menu: str) -> list[QAction]:
     return [actions[spec.name] for spec in ACTIONS if spec.menu == menu]
 
 
-def plain_text(action: QAction) -> str:
+def plain_text(text: str) -> str:
     """'&Open Image…' -> 'Open Image'."""
-    return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
 
 
 # Standard shortcuts also bind keys few keyboards have (Undo, Open, Zoom In, F14, Exit):
@@ -360,10 +410,21 @@ def shortcut_groups(actions: dict[str, QAction]) -> list[tuple[str, list[tuple[s
             continue
         keys = keys_of(actions[spec.name])
         if keys:
-            rows[spec.group].append((plain_text(actions[spec.name]), keys))
+            rows[spec.group].append((plain_text(spec.text), keys))
     undo = keys_of(actions["undo"]).split(" or ")[0]
     if undo:  # the Edit menu's Undo, which also takes back the sample just kept
         rows["Teaching"].append(("Undo a keep", undo))
+    for heading, entries in PANEL_KEYS:
+        rows[heading] += [
+            (
+                what,
+                " or ".join(
+                    QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+                    for key in keys
+                ),
+            )
+            for what, keys in entries
+        ]
     return [(group, rows[group]) for group in HELP_GROUPS if rows[group]]
 
 

@@ -9,8 +9,11 @@ import html
 from datetime import datetime
 
 from digitpad import __version__
+from digitpad.core.layers import ACTIVATION, DENSE, GLOBAL_POOL, RESHAPE
 from digitpad.core.model_io import Model
+from digitpad.core.network import INPUT_SHAPE, Network
 from digitpad.core.record import ModelRecord
+from digitpad.core.stages import network_stages, stage_of
 
 GAP = "&nbsp;" * 3  # between a table's columns (Qt's rich text has no cell padding on a side)
 
@@ -32,13 +35,13 @@ def model_info_html(model: Model | None) -> str:
     record = ModelRecord.of(model.metadata)
     rows = "".join(
         f"<tr><td>{name}</td><td>{GAP}{shape_text(shape)}</td>"
-        f"<td align=right>{GAP}{count:,}</td></tr>"
-        for name, shape, count in network.summary()
+        f"<td align=right>{GAP}{count}</td></tr>"
+        for name, shape, count in stage_rows(network)
     )
     lines = [
         # The name and path come from a file: escape them so they cannot inject markup.
         f"<b>{html.escape(record.name or 'model')}</b> — {html.escape(str(model.path))}",
-        f"{network.parameter_count:,} parameters: the weights and biases training sets",
+        f"{network.parameter_count:,} parameters: the weights and biases that training adjusts",
         f"Reads {record.test_accuracy:.2%} of MNIST's 10,000 test digits right"
         if record.test_accuracy is not None
         else "How it reads MNIST's test digits: not recorded",
@@ -65,10 +68,71 @@ def model_info_html(model: Model | None) -> str:
     # A paragraph a fact, a little apart: a fact wrapped over two lines stays one.
     return (
         "".join(f"<p style='margin:0 0 3px 0'>{line}</p>" for line in lines if line)
-        + "<table cellspacing=0 cellpadding=1><tr><th align=left>layer</th>"
+        + "<table cellspacing=0 cellpadding=1><tr><th align=left>stage</th>"
         f"<th align=left>{GAP}output</th>"
         f"<th align=right>{GAP}parameters</th></tr>{rows}</table>"
     )
+
+
+def stage_rows(network: Network) -> list[tuple[str, tuple[int, ...], int]]:
+    """(name, output shape, parameter count) per stage of the layer strip: an activation
+    with the layer before it ("conv1 + relu"), the softmax last, so Model Info and the strip
+    name the same things."""
+    counts = [sum(p.size for p in layer.params.values()) for layer in network.layers]
+    return [
+        (stage.name, stage.shape, sum(counts[max(stage.first, 0) : stage.last + 1]))
+        for stage in network_stages(network)
+    ]
+
+
+def stage_hint(network: Network, layer: int) -> str:
+    """A status-bar line in plain words for the stage ``layer`` belongs to: what it does,
+    with its numbers, and what a hover or a click shows. For the stages whose panel has no
+    tooltip of its own to say it (flatten, the dense layers)."""
+    stages = network_stages(network)
+    stage = stage_of(stages, layer)
+    if stage is None:
+        return ""
+    if not 0 <= stage.first < len(network.layers):
+        return f"{stage.name}: {stage.description}"
+    first = network.layers[stage.first]
+    before = network.shapes[stage.first - 1] if stage.first > 0 else INPUT_SHAPE
+    inputs = 1
+    for size in before:
+        inputs *= size
+    count = stage.shape[0]
+    activation = next((network.layers[i] for i in range(stage.first + 1, stage.last + 1)), None)
+    then = ""
+    if activation is not None and activation.role == ACTIVATION:
+        then = (
+            ", then ReLU (below zero becomes zero)"
+            if activation.kind == "relu"
+            else f", then {activation.describe()}"
+        )
+    if first.role == RESHAPE:
+        return (
+            f"{stage.name}: the maps before it laid end to end as one list of {count} "
+            "numbers; nothing is computed. Hover a number to see which map, row and column "
+            "it came from; click it to follow it."
+        )
+    if first.role == GLOBAL_POOL:
+        return (
+            f"{stage.name}: each of the {count} maps before it averaged to one number. "
+            "Hover one to read it; click it to see it worked out."
+        )
+    last_dense = max(i for i, each in enumerate(network.layers) if each.role == DENSE)
+    if first.role == DENSE and stage.first == last_dense:
+        return (
+            f"{stage.name}: one score per digit (its logit), a weighted sum of all {inputs} "
+            "values before it plus a bias; softmax turns the scores into the percentages. "
+            "Click a bar to see its sum."
+        )
+    if first.role == DENSE:
+        return (
+            f"{stage.name}: {count} units, each a weighted sum of all {inputs} values "
+            f"before it plus a bias{then}. Hover a square to read it; click it to see its sum."
+        )
+    return f"{stage.name}: {stage.description}"
 
 
 def _when(created: datetime | None) -> str:

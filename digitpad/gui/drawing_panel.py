@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
@@ -13,6 +13,10 @@ from digitpad.gui.prediction_view import DigitGauge, PredictionView
 from digitpad.gui.teach_bar import TeachBar
 
 PEN_STEP = 2  # what [ and ] change the width by, in canvas pixels
+# The canvas keeps at least this share of the column's height (at most its width) before
+# the answer's type shrinks: in presentation mode at 1024x600 the tallest answer left it
+# 200 px in a 268 px column.
+CANVAS_SHARE = 0.45
 
 
 class DrawingPanel(QWidget):
@@ -37,6 +41,7 @@ class DrawingPanel(QWidget):
         pen_row.addWidget(self.pen_label)
         # What presentation mode hides: all but Clear (Esc, [ and ] still work).
         self.secondary: list[QWidget] = [self.pen_row]
+        self._fitting = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(self.tool_buttons)
@@ -76,6 +81,50 @@ class DrawingPanel(QWidget):
         self.teach_bar = TeachBar(actions)
         self.teach_row.addWidget(self.teach_bar)
         self.secondary.append(self.teach_bar)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # New type (zoom, presentation mode), a row shown or hidden, a new size: the
+        # layout asks again, and the answer takes only the room the canvas leaves it.
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+            self._fit_answer()
+        return handled
+
+    def _fit_answer(self) -> None:
+        if self._fitting or not self.isVisible():
+            return
+        self._fitting = True
+        try:
+            layout = self.layout()
+            margins = layout.contentsMargins()
+            width = self.width() - margins.left() - margins.right()
+            # The gauge's rows at this width, all of them (the layout alone squeezed it).
+            gauge = self.gauge.heightForWidth(width)
+            if self.gauge.height() != gauge:
+                self.gauge.setFixedHeight(gauge)
+            canvas = max(self.canvas.minimumHeight(), min(width, self.height() * CANVAS_SHARE))
+            others, shown = 0, 0
+            for index in range(layout.count()):
+                item = layout.itemAt(index)
+                if item.isEmpty() or item.widget() in (self.canvas, self.prediction):
+                    continue
+                shown += 1
+                others += (
+                    item.heightForWidth(width)
+                    if item.hasHeightForWidth()
+                    else item.sizeHint().height()
+                )
+            room = (
+                self.height()
+                - margins.top()
+                - margins.bottom()
+                - round(canvas)
+                - others
+                - layout.spacing() * (shown + 1)
+            )
+            self.prediction.fit_height(width, room)
+        finally:
+            self._fitting = False
 
     def _on_eraser_toggled(self, checked: bool) -> None:
         self.canvas.eraser = checked

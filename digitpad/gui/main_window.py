@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDockWidget,
     QLabel,
@@ -25,6 +35,7 @@ from digitpad.core.teaching import Teacher
 from digitpad.core.viewer import ViewerModel
 from digitpad.gui.actions import (
     MENUS,
+    FocusedControlFirst,
     connect_actions,
     create_actions,
     menu_actions,
@@ -32,7 +43,7 @@ from digitpad.gui.actions import (
 )
 from digitpad.gui.canvas_feed import CanvasFeed
 from digitpad.gui.convolution_view import ConvolutionLauncher
-from digitpad.gui.describe import about_html
+from digitpad.gui.describe import about_html, stage_hint
 from digitpad.gui.detail_view import DetailDock
 from digitpad.gui.drawing_panel import DrawingPanel
 from digitpad.gui.file_actions import FileActions
@@ -83,6 +94,9 @@ class MainWindow(QMainWindow):
         self.messages = Messages(self, headless)
         self.headless = headless
         self._watching_screen = False  # for another screen's size (the zoom's limit)
+        self._enter_hint = ""  # what Enter did instead of keeping the drawing, and how to
+        # Before F11: whether maximised, and saveGeometry().
+        self._before_full_screen: tuple[bool, QByteArray] | None = None
         self.settings = AppSettings(settings)
         self.library = Library(library_folder)
         self.library.clean_leftovers()
@@ -142,6 +156,7 @@ class MainWindow(QMainWindow):
             },
         )
         self.actions["fixed_scales"].setChecked(self.viewer.fixed_scales)
+        self.findChild(FocusedControlFirst).went_to_control.connect(self._on_key_went_to_control)
         self.actions["guide"].toggled.connect(self._on_guide_toggled)
         self.guide_dock.bind(self.actions["guide"])
         self.teaching = Teaching(
@@ -224,6 +239,29 @@ class MainWindow(QMainWindow):
             self.showMaximized()
         else:
             self.show()
+
+    # -- full screen -----------------------------------------------------------------------
+
+    def showFullScreen(self) -> None:
+        if not self.isFullScreen():
+            self._before_full_screen = (self.isMaximized(), self.saveGeometry())
+        super().showFullScreen()
+
+    def showNormal(self) -> None:
+        """From full screen (F11 again): back to the window as it was before it, maximised
+        or at its place and size. Qt's showNormal gave a maximised window its normal size
+        instead (1180x656 on a 1280x720 screen), or a size the larger type of presentation
+        mode had set meanwhile (the whole 1024x600 screen, looking full screen still)."""
+        before, self._before_full_screen = self._before_full_screen, None
+        if before is None or not self.isFullScreen():
+            super().showNormal()
+            return
+        maximised, geometry = before
+        if maximised:
+            self.showMaximized()  # full screen off, maximised on, in one change of state
+        else:
+            super().showNormal()
+            self.restoreGeometry(geometry)
 
     # -- window events ---------------------------------------------------------------------
 
@@ -361,7 +399,27 @@ class MainWindow(QMainWindow):
         self.show_status(text, milliseconds)
 
     def _on_network_view_status(self, text: str) -> None:
+        network, layer = self.viewer.network_shown, self.viewer.selected_layer
+        if not text and network is not None and layer is not None:
+            text = stage_hint(network, layer)  # a stage whose panel has no tooltip to say it
         self.show_status(text, 4000)
+
+    def _on_key_went_to_control(self, control: QWidget) -> None:
+        """Enter pressed the focused control (a stage just clicked in the strip), not "It
+        read it right": say so while there is a drawing to keep, and how to keep it."""
+        if not self.actions["teach_confirm"].isEnabled():
+            return
+        text = control.text() if isinstance(control, QAbstractButton) else ""
+        name = text.splitlines()[0] if text else ""  # a stage's name, not its shape
+        went = f"Enter went to “{name}”. " if name else ""
+        self._enter_hint = (
+            f"{went}Enter keeps the drawing when the canvas has focus: draw on it, or click ✓"
+        )
+        # After what the control does with the key: a stage pressed says what it is first.
+        QTimer.singleShot(0, self, self._show_enter_hint)
+
+    def _show_enter_hint(self) -> None:
+        self.show_status(self._enter_hint, 8000)
 
     def show_status(self, text: str, milliseconds: int) -> None:
         """A hint in the status bar, never cut mid-word under the model's name: the name

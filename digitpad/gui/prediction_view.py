@@ -9,7 +9,15 @@ import math
 import re
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from digitpad.core.familiarity import FLAGGED_SHARE
@@ -17,10 +25,10 @@ from digitpad.core.viewer import ViewerModel
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import font_scale, muted_text
 
-# Softmax always hands out 100 %: the percentage is a share, not a certainty.
+# Softmax always hands out 100 %: the percentage is a share, not a certainty. Said for a
+# class, its number never split from its "%" (a projector's narrow column broke it there).
 SHARE_NOTE = (
-    "<br><span style='font-size:9pt; color:{muted}'>each % is a share of the 100 % softmax "
-    "splits over the ten digits</span>"
+    "<br><span style='font-size:9pt; color:{muted}'>the ten percentages share 100&nbsp;%</span>"
 )
 _POINTS = re.compile(r"font-size:(\d+)pt")
 
@@ -31,7 +39,7 @@ class PredictionView(QLabel):
 
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._reserved: dict[tuple, int] = {}
+        self._reserved: dict[tuple, tuple[int, int]] = {}
         # Under "Draw a digit" until a drawing follows (what was just kept); shown once the
         # cleared canvas reached the viewer, which may still hold the kept drawing's answer.
         self._note, self._note_shown = "", False
@@ -44,7 +52,11 @@ class PredictionView(QLabel):
         # Wrapped, never widened: a longer answer ("Not sure: 4 52 % or 9 40 %") must not
         # push the column wider, which re-laid every panel out while drawing.
         self.setWordWrap(True)
-        self.setToolTip("The network's answer and how sure it is")
+        self.setToolTip(ANSWER_TIP)
+        # The answer's type at this share of the zoom's: less where the column is too short
+        # for the canvas and the tallest answer together (presentation mode at 1024x600).
+        self.shrink = 1.0
+        self._knows = False
         self.viewer = viewer
         viewer.network_shown_changed.connect(self._on_viewer_changed)
         viewer.input_changed.connect(self._on_viewer_changed)
@@ -58,12 +70,13 @@ class PredictionView(QLabel):
     def _scaled(self, markup: str) -> str:
         """The markup with its type sizes scaled with View > Zoom and its secondary text in
         the muted colour of the moment."""
-        scale = font_scale(self)
+        scale = font_scale(self) * self.shrink
         markup = markup.replace("{muted}", muted_text())
         return _POINTS.sub(lambda m: f"font-size:{int(m[1]) * scale:.1f}pt", markup)
 
     def _on_viewer_changed(self) -> None:
         verdict, viewer = self.viewer.verdict, self.viewer
+        tip = ANSWER_TIP
         if viewer.network_shown is None:
             markup = "<span style='font-size:16pt'>No model: open one from the Model menu</span>"
             self._note, self._note_shown = "", False  # nothing to say it under
@@ -80,6 +93,7 @@ class PredictionView(QLabel):
             markup = unfamiliar_markup(
                 verdict.digit, verdict.confidence, viewer.familiarity, viewer.familiarity_threshold
             )
+            tip = unfamiliar_tip(viewer.familiarity, viewer.familiarity_threshold)
         elif verdict.sure:
             markup = sure_markup(verdict.digit, verdict.confidence)
         else:
@@ -93,6 +107,10 @@ class PredictionView(QLabel):
             self._first_start.save_first_drawing(done=True)  # never again, even after a crash
             self._first_start = None
         self.setText(self._scaled(markup))
+        self.setToolTip(tip)
+        if viewer.knows_non_digits != self._knows:  # other answers: another tallest
+            self._knows = viewer.knows_non_digits
+            self.updateGeometry()
 
     def hint_on_first_start(self, settings: AppSettings) -> None:
         """If digitpad has never run here, say under "Draw a digit" what to do and where
@@ -118,25 +136,64 @@ class PredictionView(QLabel):
         hint = super().sizeHint()
         return QSize(hint.width(), max(hint.height(), self._tallest(hint.width())))
 
-    def _tallest(self, width: int) -> int:
-        """The height of the tallest answer at ``width``, measured by a label like this."""
-        key = (width, self.font().key(), font_scale(self))
+    def minimumSizeHint(self) -> QSize:
+        # As wide as its longest unbroken phrase ("looks most like") in the smallest type
+        # fit_height may shrink it to, whatever the type now: a minimum that changed with
+        # the shrink moved the column's division after it was made; one below the phrase
+        # let Zoom In grow the type past what the column can show.
+        hint = super().minimumSizeHint()
+        return QSize(self._widest(hint.width(), SHRINK_STEPS[-1]), hint.height())
+
+    def fit_height(self, width: int, room: int) -> None:
+        """Shrink the answer's type, in steps, until its tallest answer at ``width`` takes
+        at most ``room`` pixels and its longest unbroken phrase fits ``width`` (or the
+        smallest step is reached); grow it back when there is room again."""
+        shrink = next(
+            (
+                step
+                for step in SHRINK_STEPS
+                if self._tallest(width, step) <= room and self._widest(width, step) <= width
+            ),
+            SHRINK_STEPS[-1],
+        )
+        if shrink != self.shrink:
+            self.shrink = shrink
+            self._on_viewer_changed()
+            self.updateGeometry()
+
+    def _tallest(self, width: int, shrink: float | None = None) -> int:
+        """The height of the tallest answer this network can give at ``width``, measured by
+        a label like this."""
+        return self._measure(width, shrink)[0]
+
+    def _widest(self, width: int, shrink: float | None = None) -> int:
+        """The width of the longest unbroken phrase of the answers this network can give."""
+        return self._measure(width, shrink)[1]
+
+    def _measure(self, width: int, shrink: float | None = None) -> tuple[int, int]:
+        shrink = self.shrink if shrink is None else shrink
+        knows = self.viewer.knows_non_digits
+        key = (width, self.font().key(), font_scale(self), shrink, knows)
         if key not in self._reserved:
             probe = QLabel()
             probe.setFont(self.font())
             probe.setTextFormat(Qt.TextFormat.RichText)
             probe.setWordWrap(True)
-            heights = []
-            for markup in TALLEST:
+            heights, widths = [], []
+            kept, self.shrink = self.shrink, shrink
+            for markup in tallest_markups(knows):
                 probe.setText(self._scaled(markup))
                 heights.append(probe.heightForWidth(width))
-            self._reserved[key] = max(heights)
+                widths.append(QLabel.minimumSizeHint(probe).width())
+            self.shrink = kept
+            self._reserved[key] = (max(heights), max(widths))
         return self._reserved[key]
 
 
 def sure_markup(digit: int, confidence: float) -> str:
     return (
-        "<span style='font-size:14pt'>looks most like&nbsp;</span>"
+        # One phrase: a narrow column may put the digit on the next line, never "like".
+        "<span style='font-size:14pt'>looks&nbsp;most&nbsp;like</span> "
         f"<span style='font-size:48pt; font-weight:600'>{digit}</span>"
         f"<span style='font-size:16pt'>&nbsp;&nbsp;{confidence:.0%}</span>" + SHARE_NOTE
     )
@@ -144,36 +201,48 @@ def sure_markup(digit: int, confidence: float) -> str:
 
 def unsure_markup(digit: int, confidence: float, runner_up: int, second: float) -> str:
     return (
-        f"<span style='font-size:14pt'>looks like</span> "
+        f"<span style='font-size:14pt'>looks&nbsp;like</span> "
         f"<span style='font-size:32pt; font-weight:600'>{digit}</span>"
-        f"<span style='font-size:14pt'> {confidence:.0%} or </span>"
+        f"<span style='font-size:14pt'>&nbsp;{confidence:.0%} or</span> "
         f"<span style='font-size:32pt; font-weight:600'>{runner_up}</span>"
-        f"<span style='font-size:14pt'> {second:.0%}</span>" + SHARE_NOTE
+        f"<span style='font-size:14pt'>&nbsp;{second:.0%}</span>" + SHARE_NOTE
     )
 
 
 def not_a_digit_markup(digit: int, confidence: float, share: float | None) -> str:
     """A network with the "not a digit" output says so: that in the big type, its best
     guess small."""
-    held = "" if share is None else f": the digits hold {share:.0%} of its softmax"
+    held = (
+        ""
+        if share is None
+        else f": the ten digits together get {share:.0%}".replace("%", "&nbsp;%")
+    )
     return (
         "<span style='font-size:30pt; font-weight:600'>Not a digit</span><br>"
         f"<span style='font-size:12pt'>if it were one, most like {digit} ({confidence:.0%})"
         "</span>"
-        "<br><span style='font-size:9pt; color:{muted}'>it learned letters and doodles are "
-        f"not digits{held}</span>"
+        "<br><span style='font-size:9pt; color:{muted}'>it learned that letters and doodles "
+        f"are not digits{held}</span>"
     )
 
 
 def unfamiliar_markup(digit: int, confidence: float, familiarity: float, threshold: float) -> str:
+    """Plain words for a class; the numbers behind them are in ``unfamiliar_tip``."""
     return (
         "<span style='font-size:18pt'>Doesn't look like the digits it learned</span><br>"
         f"<span style='font-size:14pt'>best guess </span>"
         f"<span style='font-size:26pt; font-weight:600'>{digit}</span>"
         f"<span style='font-size:14pt'>&nbsp;{confidence:.0%}</span>"
-        "<br><span style='font-size:9pt; color:{muted}'>its logits are all low: "
-        f"familiarity {familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of "
-        f"digits score above {threshold:.1f}</span>"
+        "<br><span style='font-size:9pt; color:{muted}'>it reacts weakly to every digit: "
+        "this drawing is unlike what it learned</span>"
+    )
+
+
+def unfamiliar_tip(familiarity: float, threshold: float) -> str:
+    return (
+        f"Its scores for the ten digits (logits) are all low: their familiarity, "
+        f"log(sum of e^score), is {familiarity:.1f}, where {1 - FLAGGED_SHARE:.1%} of the "
+        f"digits it learned score above {threshold:.1f}."
     )
 
 
@@ -186,16 +255,24 @@ TOO_SMALL = (
     "<span style='font-size:18pt'>Too small to read</span><br>"
     "<span style='font-size:11pt'>A dot or a dash is no digit: draw it larger.</span>"
 )
-# The widest text each kind of answer can show: the label is always as tall as the tallest.
-TALLEST = (
-    sure_markup(8, 1.0),
-    unsure_markup(8, 0.48, 0, 0.48),
-    unfamiliar_markup(8, 1.0, -10.0, -10.0),
-    not_a_digit_markup(8, 1.0, 0.5),
-    TOO_SMALL,
-    DRAW_A_DIGIT + NOTE.format("Kept as an 8 (it read 0): 10,000 of your samples"),
-    DRAW_A_DIGIT + NOTE.format(FIRST_START_HINT),
-)
+ANSWER_TIP = "The network's answer and how sure it is"
+SHRINK_STEPS = (1.0, 0.85, 0.7, 0.6)
+
+
+def tallest_markups(knows_non_digits: bool) -> tuple[str, ...]:
+    """The widest text each kind of answer a network can give shows: the label is always
+    as tall as the tallest (a network without the "not a digit" output never says it, one
+    with it never says a drawing is unlike its digits)."""
+    return (
+        sure_markup(8, 1.0),
+        unsure_markup(8, 0.48, 0, 0.48),
+        not_a_digit_markup(8, 1.0, 0.5)
+        if knows_non_digits
+        else unfamiliar_markup(8, 1.0, -10.0, -10.0),
+        TOO_SMALL,
+        DRAW_A_DIGIT + NOTE.format("Kept as an 8 (it read 0): 10,000 of your samples"),
+        DRAW_A_DIGIT + NOTE.format(FIRST_START_HINT),
+    )
 
 
 class DigitGauge(QWidget):
@@ -205,8 +282,15 @@ class DigitGauge(QWidget):
     For a network with the "not a digit" output the bar is the share of its softmax the
     ten digits hold together (``viewer.digit_share``); for one without (``classic``) it is
     the familiarity against the model's threshold, ``1 / (1 + e^(threshold - familiarity))``:
-    half way at the threshold. A model without a threshold shows no bar.
+    half way at the threshold. That one measures how strongly the network reacts, as it
+    does to the digits it learned, not whether the drawing is a digit (a smiley can fill
+    it): its label and a line under it say so. A model without a threshold shows no bar.
+
+    The label sits beside the bar where both fit, else above it: the bar never narrower
+    than ``BAR_LEAST``.
     """
+
+    BAR_LEAST = 120
 
     def __init__(self, viewer: ViewerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,16 +298,30 @@ class DigitGauge(QWidget):
         self.viewer = viewer
         self.value: float | None = None
         self.threshold: float | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.label, self.caption = "how digit-like", ""
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         viewer.network_shown_changed.connect(self._on_viewer_changed)
         viewer.input_changed.connect(self._on_viewer_changed)
         self._on_viewer_changed()
 
     def sizeHint(self) -> QSize:
-        return QSize(160, self.fontMetrics().height() + 14)
+        width = max(self.width(), 160)
+        return QSize(160, self.heightForWidth(width))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(80, self.sizeHint().height())
+        return QSize(self.BAR_LEAST + 8, self.sizeHint().height())
+
+    def _label_text(self) -> str:
+        shown = "—" if self.value is None else f"{self.value:.0%}"
+        return f"{self.label}  {shown}" if self.threshold is not None else self.label
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._places(width)[3]
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
@@ -233,18 +331,20 @@ class DigitGauge(QWidget):
     @property
     def text(self) -> str:
         """What the gauge says, also its accessible description."""
+        shown = "draw something" if self.value is None else f"{self.value:.0%}"
         if self.threshold is None:
-            return "how digit-like: this model cannot tell"
-        if self.value is None:
-            return "how digit-like: draw something"
-        return f"how digit-like: {self.value:.0%}"
+            shown = "—"
+        return f"{self.label}: {shown}" + (f" ({self.caption})" if self.caption else "")
 
     def _on_viewer_changed(self) -> None:
         viewer = self.viewer
         threshold = viewer.familiarity_threshold
         self.value = self.threshold = None
+        knows = viewer.knows_non_digits
+        before = (self.label, self.caption)
+        self.label = "how digit-like" if knows else "how strongly it reacts"
         if threshold is not None and viewer.network_shown is not None:
-            if viewer.knows_non_digits:
+            if knows:
                 self.threshold = _logistic(threshold)
                 self.value = viewer.digit_share
             else:
@@ -253,44 +353,99 @@ class DigitGauge(QWidget):
                     self.value = _logistic(viewer.familiarity - threshold)
             if viewer.too_small:
                 self.value = None
-        self.setToolTip(
-            "How digit-like the drawing is. "
-            + (
-                "The share of the network's softmax the ten digits hold together, against its "
-                "'not a digit' output; below the tick it says 'Not a digit'."
-                if viewer.knows_non_digits
-                else "This network never saw anything but digits: its logits' "
-                "log-sum-exp against the model's threshold (half way); below it the answer "
-                "says it doesn't look like the digits it learned."
+        if viewer.network_shown is None:
+            self.caption = ""
+        elif threshold is None:
+            self.label = "how digit-like"
+            self.caption = (
+                "it cannot tell how digit-like during a training run: no threshold yet"
+                if viewer.training_shown
+                else "this model cannot tell how digit-like: its file has no threshold"
             )
+        elif knows:
+            self.caption = ""
+        else:
+            self.caption = "as to its digits: it cannot tell letters and doodles from digits"
+        self.setToolTip(
+            "How digit-like the drawing is: the share of the network's softmax the ten "
+            "digits hold together, against its 'not a digit' output; below the tick it "
+            "says 'Not a digit'."
+            if knows
+            else "How strongly the network reacts to the drawing, as it does to the "
+            "digits it learned: its logits' log-sum-exp against the model's threshold "
+            "(half way). It never saw anything but digits, so a letter or a doodle can "
+            "fill this bar; below the tick the answer says it doesn't look like the "
+            "digits it learned."
         )
-        self.setAccessibleName("How digit-like")
+        self.setAccessibleName(self.label)
         self.setAccessibleDescription(self.text)
+        if (self.label, self.caption) != before:
+            self.updateGeometry()
         self.update()
+
+    def _caption_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * 0.75)
+        return font
+
+    def _places(self, width: int) -> tuple[QRectF, QRectF, QRectF, int]:
+        """(label, bar, caption) rectangles at ``width``, and the height they take."""
+        metrics = self.fontMetrics()
+        line = metrics.height()
+        label_width = metrics.horizontalAdvance(f"{self.label}  100 %") + 8
+        bar_height = line + 6
+        if width - label_width - 4 >= self.BAR_LEAST:  # side by side
+            label = QRectF(0, 0, label_width - 6, bar_height + 8)
+            bar = QRectF(label_width, 4, width - label_width - 4, bar_height)
+            top = bar_height + 8
+        else:  # the label above the bar (wrapped if need be), the bar as wide as the gauge
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+            # Measured with its widest value: the gauge's height never changes as it moves.
+            widest = f"{self.label}  100 %"
+            words = metrics.boundingRect(0, 0, max(1, width), 10_000, flags, widest)
+            label = QRectF(0, 0, width, words.height() + 2)
+            bar = QRectF(0, label.height() + 4, width - 4, bar_height)
+            top = bar.bottom() + 4
+        caption = QRectF(0, top, width, 0)
+        if self.caption:
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+            small = QFontMetrics(self._caption_font())
+            needed = small.boundingRect(0, 0, max(1, width), 10_000, flags, self.caption)
+            caption.setHeight(needed.height() + 2)
+        return label, bar, caption, int(top + caption.height())
+
+    def bar_rect(self) -> QRectF:
+        return self._places(self.width())[1]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         text_colour = palette.color(QPalette.ColorRole.WindowText)
-        metrics = self.fontMetrics()
-        label = "how digit-like"
-        label_width = metrics.horizontalAdvance(label + "  100 %") + 8
-        height = self.height()
-        bar = QRectF(label_width, 4, max(10.0, self.width() - label_width - 4), height - 8)
+        label, bar, caption, _ = self._places(self.width())
         painter.setPen(text_colour)
-        shown = "—" if self.value is None else f"{self.value:.0%}"
         painter.drawText(
-            QRectF(0, 0, label_width - 6, height),
-            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-            f"{label}  {shown}" if self.threshold is not None else label,
+            label,
+            int(
+                Qt.AlignmentFlag.AlignVCenter
+                | Qt.AlignmentFlag.AlignLeft
+                | Qt.TextFlag.TextWordWrap
+            ),
+            self._label_text(),
         )
+        if self.caption:
+            painter.setFont(self._caption_font())
+            painter.drawText(
+                caption,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap),
+                self.caption,
+            )
+            painter.setFont(self.font())
         painter.setPen(QPen(text_colour, 1))
         painter.setBrush(palette.color(QPalette.ColorRole.Base))
         painter.drawRect(bar)
         if self.threshold is None:
-            painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), "this model cannot tell")
-            return
+            return  # the caption says why there is no bar
         if self.value is not None:
             digit_like = self.value >= self.threshold
             fill = QColor(40, 140, 70) if digit_like else QColor(200, 90, 30)

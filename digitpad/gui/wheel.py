@@ -52,7 +52,7 @@ def _scroll_around(control: QWidget, event: QWheelEvent) -> None:
         event.ignore()  # from the window system, it goes on to the parents, harmlessly
         return
     viewport = area.viewport()
-    position = viewport.mapFrom(control, event.position().toPoint())
+    position = control.mapTo(viewport, event.position().toPoint())
     passed_on = QWheelEvent(
         position.toPointF(),
         event.globalPosition(),

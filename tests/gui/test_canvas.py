@@ -353,3 +353,34 @@ def test_a_clear_with_a_reason_tells_it_when_undone_and_redone(canvas, qtbot):
     canvas.redo()
     assert undone == [reason] and redone == [reason]
     assert canvas.focusPolicy() == Qt.FocusPolicy.StrongFocus  # drawing takes the keys
+
+
+def test_the_room_beside_the_drawing_square_is_the_column_not_canvas(qtbot):
+    """Where the canvas widget is wider or taller than its square, the rest shows what is
+    behind it (the column's background), never a band of another colour that looks like
+    part of the canvas but takes no ink (presentation mode's white did)."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    column = QWidget()
+    column.setAutoFillBackground(True)
+    palette = column.palette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(200, 200, 200))
+    column.setPalette(palette)
+    canvas = DrawingCanvas()
+    white = canvas.palette()
+    white.setColor(QPalette.ColorRole.Window, QColor(255, 255, 255))  # as presenting sets it
+    canvas.setPalette(white)
+    QVBoxLayout(column).addWidget(canvas)
+    qtbot.addWidget(column)
+    column.resize(500, 300)
+    column.show()
+    qtbot.waitExposed(column)
+    image = column.grab().toImage()
+    square = canvas._view_rect()
+    band = canvas.mapTo(column, square.topLeft().toPoint()) - canvas.mapTo(
+        column, canvas.rect().topLeft()
+    )
+    assert band.x() > 20  # there is room beside the square
+    beside = canvas.mapTo(column, canvas.rect().topLeft()) + band / 2
+    assert image.pixelColor(beside) == QColor(200, 200, 200)

@@ -177,3 +177,67 @@ def test_model_info_says_whether_it_can_tell_a_drawing_is_not_a_digit():
     info = model_info_html(knows)
     assert "from letters written with a pen and doodles (12% of each batch)" in info
     assert "it calls 91% of the letters of writers it never saw (2, 5) and 96% of doodles" in info
+
+
+def table_rows(info: str) -> list[list[str]]:
+    import re
+
+    rows = re.findall(r"<tr>(.*?)</tr>", info)
+    return [
+        [
+            re.sub(r"<[^>]+>|&nbsp;", "", cell).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+        ]
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("name", ["default", "classic"])
+def test_model_info_names_the_stages_as_the_layer_strip_does(name):
+    """The strip says "conv1 + relu": Model Info's table groups each activation with the
+    layer before it the same way, its parameters counted with that layer's, and ends with
+    the softmax the strip ends with."""
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.model_io import load_model
+    from digitpad.core.stages import network_stages
+
+    loaded = load_model(resolve_model(name))
+    info = model_info_html(loaded)
+    rows = table_rows(info)[1:]  # the heading row first
+    stages = network_stages(loaded.network)
+    assert [row[0] for row in rows] == [stage.name for stage in stages]
+    assert rows[-1][0] == "softmax" and rows[-1][1] == "10"
+    assert not any(row[0].startswith("relu") for row in rows)
+    assert sum(int(row[2].replace(",", "")) for row in rows) == loaded.network.parameter_count
+    assert "the weights and biases that training adjusts" in info
+    assert "training sets" not in info
+
+
+def test_model_info_of_a_network_with_the_not_a_digit_output_keeps_working():
+    from digitpad.core.architectures import ConvChoice, custom_spec, with_not_a_digit
+
+    spec = with_not_a_digit(custom_spec([ConvChoice(4, padding="same")], dense_units=16))
+    network = Network(spec, np.random.default_rng(0))
+    rows = table_rows(model_info_html(Model(network, ModelMetadata(name="m"), "m.npz")))[1:]
+    assert rows[-2][1] == "11" and rows[-1] == ["softmax", "10", "0"]
+
+
+def test_the_stages_after_the_maps_have_a_plain_status_hint():
+    from digitpad.core.stages import network_stages
+    from digitpad.gui.describe import stage_hint
+
+    network = Network(CLASSIC.spec(), np.random.default_rng(0))
+    default = load_default()
+    hints = {stage.name: stage_hint(default, stage.first) for stage in network_stages(default)}
+    assert "3136" in hints["flatten1"] and "end to end" in hints["flatten1"]
+    assert "128 units" in hints["dense1 + relu"] and "3136" in hints["dense1 + relu"]
+    assert "(below zero becomes zero)" in hints["dense1 + relu"]
+    assert "one score per digit" in hints["dense2"] and "128" in hints["dense2"]
+    assert all(stage_hint(network, stage.first) for stage in network_stages(network))
+
+
+def load_default() -> Network:
+    from digitpad.core.bundled import resolve_model
+    from digitpad.core.model_io import load_model
+
+    return load_model(resolve_model("default")).network

@@ -473,7 +473,7 @@ def test_unsure_prediction_names_the_top_two(window):
     window.viewer.verdict = Verdict.of(np.array([0.02, 0, 0, 0, 0.45, 0, 0, 0.13, 0, 0.40]))
     window.viewer.input_changed.emit()
     text = window.prediction.text()
-    assert "looks like" in text and ">4<" in text and ">9<" in text and "45%" in text
+    assert "looks&nbsp;like" in text and ">4<" in text and ">9<" in text and "45%" in text
 
 
 def test_a_broken_bundled_model_does_not_stop_the_app(
@@ -707,3 +707,143 @@ def test_the_follow_panel_is_wider_for_presentation_modes_larger_type(window, qt
     assert smallest_and_width(window)[1] == 1280
     width = window.detail_dock.width()
     assert DOCK_SHARE * 1280 + 20 < width <= DOCK_SHARE_MOST * 1280 + 4, width
+
+
+def test_zoom_in_greyed_at_its_limit_says_why_in_its_menu_entry(window, qtbot, monkeypatch):
+    """A greyed menu entry shows no status tip when pointed at: its own text and tooltip
+    say that larger type would not fit this screen, as the README promises."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QKeySequence, QScreen
+
+    from digitpad.gui.actions import shortcut_groups
+
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: QRect(0, 0, 1024, 600))
+    window.resize(1024, 570)
+    zoom_in = window.actions["zoom_in"]
+    assert zoom_in.text() == "Zoom &In"
+    for _ in range(10):
+        QTest.keySequence(window, QKeySequence("Ctrl++"))
+        QApplication.processEvents()
+    assert not zoom_in.isEnabled()
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    shown = next(a for a in view_menu.actions() if a is zoom_in)
+    assert "larger type would not fit this screen" in shown.text()
+    assert "would not fit this screen" in zoom_in.toolTip()
+    # Help > Keyboard Shortcuts names the command, not why it is greyed.
+    rows = dict(dict(shortcut_groups(window.actions))["View"])
+    assert "Zoom In" in rows
+    window.actions["zoom_out"].trigger()
+    assert zoom_in.isEnabled() and zoom_in.text() == "Zoom &In"
+    assert zoom_in.toolTip() == "Larger type and panels"
+
+
+def press_key(window, qtbot, key) -> None:
+    QTest.keyClick(window, key)
+    QApplication.processEvents()
+    qtbot.wait(50)
+
+
+def test_leaving_full_screen_returns_a_maximised_window_maximised(window, qtbot):
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized, timeout=3000)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    assert window.isMaximized() and not window.actions["full_screen"].isChecked()
+
+
+def test_full_screen_then_presentation_mode_and_back_leaves_the_window_as_it_was(window, qtbot):
+    """F9 and F11 on, F11 then F9 off, with the type grown meanwhile: the window is back
+    at its place and size, not full screen while View > Full Screen is unticked."""
+    window.showNormal()
+    window.setGeometry(60, 80, 1000, 640)
+    qtbot.wait(50)
+    before = window.geometry()
+    press_key(window, qtbot, Qt.Key.Key_F9)
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    window.actions["zoom_in"].trigger()  # resizes the window it finds not maximised
+    press_key(window, qtbot, Qt.Key.Key_F11)
+    press_key(window, qtbot, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
+    assert not window.actions["full_screen"].isChecked()
+    assert not window.actions["presentation"].isChecked()
+    assert window.geometry() == before
+
+
+def shortcut_keys(widget) -> set[str]:
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    return {
+        shortcut.key().toString(QKeySequence.SequenceFormat.NativeText)
+        for shortcut in widget.findChildren(QShortcut)
+    }
+
+
+def test_keyboard_shortcuts_list_the_follow_panels_and_watch_a_convolutions_keys(window, dialogs):
+    """The help lists the keys the follow panel and Watch a Convolution answer to, read
+    from the shortcuts those panels really make: none left out, none invented."""
+    from PySide6.QtGui import QTextDocument
+
+    from digitpad.gui.actions import PANEL_KEYS
+
+    window.actions["shortcuts"].trigger()
+    document = QTextDocument()
+    document.setHtml(dialogs[-1][2])
+    text = document.toPlainText()
+    assert "Follow a value" in text and "Watch a Convolution" in text
+    for key in ("Alt+Right", "Alt+Left", "Space", "Home", "End"):
+        assert key in text, key
+    listed = {heading: {k for _, keys in rows for k in keys} for heading, rows in PANEL_KEYS}
+    assert listed["Follow a value"] == shortcut_keys(window.detail_dock)
+    view = window.convolution.open()
+    assert listed["Watch a Convolution"] == shortcut_keys(view)
+    view.close()
+
+
+def status_after(window, qtbot, act) -> str:
+    shown = []
+    window.statusBar().messageChanged.connect(shown.append)
+    act()
+    QApplication.processEvents()
+    window.statusBar().messageChanged.disconnect(shown.append)
+    return " ".join(text for text in shown if text)
+
+
+def test_every_stage_of_the_strip_says_what_it_is_in_the_status_bar(window, qtbot):
+    for stroke in SEVEN:
+        draw_stroke(window.canvas, stroke)
+    window.canvas_feed.update_now()
+    for button in window.layer_strip.buttons:
+        said = status_after(
+            window, qtbot, lambda b=button: qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
+        )
+        assert said.strip(), button.text()
+    dense = next(b for b in window.layer_strip.buttons if b.text().startswith("dense1"))
+    said = status_after(window, qtbot, lambda: qtbot.mouseClick(dense, Qt.MouseButton.LeftButton))
+    assert "128 units" in said
+
+
+def test_enter_after_a_strip_click_says_how_to_keep_the_drawing(window, qtbot):
+    """Enter goes to the stage button just clicked, not to "It read it right": the status
+    bar says so, and how to keep the drawing."""
+    for stroke in SEVEN:
+        draw_stroke(window.canvas, stroke)
+    window.canvas_feed.update_now()
+    button = window.layer_strip.buttons[1]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is button
+    kept = window.teacher.store.count()
+    QTest.keyClick(button, Qt.Key.Key_Return)
+    # The last word in the status bar, after what the stage pressed said.
+    qtbot.waitUntil(
+        lambda: (
+            "Enter keeps the drawing when the canvas has focus"
+            in window.statusBar().currentMessage()
+        ),
+        timeout=2000,
+    )
+    assert "“conv1 + relu”" in window.statusBar().currentMessage()
+    assert not window.canvas.is_empty()  # nothing was kept (a keep clears the canvas)
+    assert window.teacher.store.count() == kept

@@ -295,7 +295,7 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
     assert chart.values.max() > 0 and all(brush is chart._normal for brush in brushes)
     assert "no answer" in chart.getPlotItem().titleLabel.text
     draw_seven(window, qtbot)
-    assert "a share of the 100 %" in window.prediction.text()
+    assert "share 100&nbsp;%" in window.prediction.text()
     assert chart.bars.opts["brushes"][7] is chart._winner
     assert "no answer" not in chart.getPlotItem().titleLabel.text
 
@@ -312,7 +312,7 @@ def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
     assert "look like the digits it learned" in text and "best guess" in text
     # A longer answer wraps: it never widens its column and re-lays the panels out.
     assert window.workspace.sizes() == sizes
-    assert f"{window.viewer.familiarity:.1f}" in text
+    assert f"{window.viewer.familiarity:.1f}" in window.prediction.toolTip()
     window.canvas.clear()
     draw_seven(window, qtbot)
     assert "look like" not in window.prediction.text()

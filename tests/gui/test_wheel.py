@@ -121,3 +121,27 @@ def test_the_retrain_forms_training_images_wheel(window, qtbot):
     qtbot.waitUntil(images.hasFocus)
     wheel(images, 1)
     assert images.currentData() == 10_000
+
+
+def test_the_wheel_passed_on_lands_where_the_pointer_is_without_a_qt_warning(page, qtlog):
+    """The wheel over an unfocused control goes to the page at the pointer's place in the
+    page: mapped from the control to the page, not the other way round (which Qt refused
+    with "QWidget::mapFrom(): parent must be in parent hierarchy", 10 times in a session)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    scroll, controls = page
+    landed = []
+
+    class Recorder(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Wheel:
+                landed.append(event.position().toPoint())
+            return False
+
+    recorder = Recorder()
+    scroll.viewport().installEventFilter(recorder)
+    spin = controls[0]
+    pointer = spin.mapTo(scroll.viewport(), spin.rect().center())  # before the page moves
+    wheel(spin, -1)
+    assert landed == [pointer]
+    assert not [record for record in qtlog.records if "mapFrom" in record.message]
