@@ -376,7 +376,7 @@ def explain_fanout(network: Network, trace: Trace, source: Node) -> FanOut:
     passes = trace.steps[after].output[0][tuple(targets.T)] != 0
     answer = None
     if layer == len(network.layers) - 1 and isinstance(reader, Dense):  # the logits
-        answer = int(np.argmax(trace.steps[layer].output[0]))
+        answer = int(np.argmax(trace.logits[0]))  # the digit it reads ("not a digit" apart)
     return FanOut(layer, source, value, targets, weights, products, order, passes, answer)
 
 
@@ -433,7 +433,10 @@ def _next_position(
     convolution or a dense layer, every value reading it."""
     following = node.layer + 1
     if following == len(network.layers):
-        return node.position, None  # a logit -> its share
+        # A digit's logit -> its share; "not a digit"'s score has none among the ten
+        # digits' shares (the softmax the window shows), so the route ends at it.
+        shares = trace.probabilities.shape[-1]
+        return (node.position if node.position[0] < shares else None), None
     layer = network.layers[following]
     if layer.role in (CONV, DENSE):
         fanout = explain_fanout(network, trace, node)
@@ -494,7 +497,7 @@ def route(network: Network, trace: Trace, layer: int, position: Position) -> Rou
     count = len(network.layers)
     if not 0 <= layer <= count:
         raise ValueError(f"layer {layer} is not in the network (it has {count} layers)")
-    shape = network.shapes[layer] if layer < count else (class_count(network),)
+    shape = network.shapes[layer] if layer < count else (trace.probabilities.shape[-1],)
     if len(position) != len(shape) or not all(
         0 <= p < s for p, s in zip(position, shape, strict=True)
     ):

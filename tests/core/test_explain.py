@@ -248,8 +248,10 @@ def test_the_default_route_goes_through_every_stage(default):
     assert found.nodes[3].position == tuple(fanout.targets[passing[0]])
     assert fanout.chosen == passing[0]
     assert found.steps[3].followed[0] == pooled.position[0]  # its channel, highlighted
-    # Into dense1: its weight into each of the 128 units; into the logits: all ten.
-    assert len(found.fanouts[7].targets) == 128 and len(found.fanouts[9].targets) == 10
+    # Into dense1: its weight into each of the 128 units; into the last layer: every
+    # output (default's eleven: the ten digits and 'not a digit').
+    assert len(found.fanouts[7].targets) == 128
+    assert len(found.fanouts[9].targets) == network.outputs == 11
     for k in (7, 9):
         fan = found.fanouts[k]
         assert found.nodes[k].position[0] == fan.targets[fan.chosen][0]
@@ -394,3 +396,15 @@ def test_on_into_the_logits_a_value_against_the_answer_goes_where_it_helps_most(
         assert fanout.answer == answer and fanout.products[answer] <= 0
         assert found.nodes[-1].position == (int(fanout.targets[fanout.order[0]][0]),)
         assert found.nodes[-1].position != (answer,)
+
+
+def test_a_route_through_the_not_a_digit_score_ends_there(default):
+    """default's eleventh score has no share among the ten digits' (the softmax shown):
+    followed forward, the route stops at it; a share of it cannot be clicked."""
+    network, trace = default
+    last = len(network.layers) - 1
+    found = route(network, trace, last, (10,))
+    assert found.nodes[-1] == Node(last, (10,)) and found.nodes[0].layer == 0
+    with pytest.raises(ValueError, match="outside"):
+        route(network, trace, len(network.layers), (10,))
+    assert route(network, trace, len(network.layers), (9,)).nodes[-1].position == (9,)

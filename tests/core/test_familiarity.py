@@ -130,7 +130,7 @@ def test_viewer_flags_a_scribble_but_not_a_digit():
         assert viewer.familiarity > viewer.familiarity_threshold
     viewer.update(drawn(SCRIBBLE), pen_width=22)
     assert viewer.unfamiliar and viewer.verdict is not None  # the best guess is still there
-    assert viewer.familiarity == pytest.approx(float(familiarity(viewer.trace.logits[0])))
+    assert viewer.familiarity == pytest.approx(float(familiarity(viewer.trace.scores[0])))
     # A model without a threshold gives no cue; neither does a run being watched.
     bare = Model(model.network, dataclasses.replace(model.metadata, metrics={}), None)
     viewer.use_model(bare)

@@ -124,7 +124,7 @@ def test_a_fine_tune_of_a_model_that_learned_pen_digits_says_it_still_knows_them
     info = model_info_html(model({"fine_tuned_from": record}, temperature=0.67))
     assert "MNIST only" not in info
     assert "Its source also learned digits written with a pen by 24 people" in info
-    assert "people it never saw (writers 3, 7, 8, 12, 19, 25) at 99.93% before" in info
+    assert "people it never saw (writers 3, 7, 8, 12, 19, 25) at 99.87% before" in info
     assert "use the temperature of default" in info
     # A fine-tune of that fine-tune still knows where the pen digits came from.
     again = fine_tuned_from(replace(source, training={"fine_tuned_from": record}), 0.99)

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from digitpad.core.explain import explain_softmax, number
+from digitpad.core.stages import class_names
 
 from .test_views import draw_seven
 
@@ -36,12 +37,13 @@ def test_dense_and_softmax_stages_show_the_networks_end(window, qtbot):
     click_stage(window, qtbot, "dense2")  # the logits, with their names and values
     assert end.logits.isVisible() and not end.dense.isVisible()
     assert not end.softmax.isVisible()
-    logits = window.viewer.trace.logits[0]
+    logits = window.viewer.trace.scores[0]  # default's eleven: the digits, not a digit
+    assert logits.shape == (11,)
     np.testing.assert_array_equal(end.logit_bars.opts["height"], logits)
     ticks = end.logits.getAxis("bottom")._tickLevels[0]
-    assert [name for _, name in ticks] == [str(d) for d in range(10)]
+    assert [name for _, name in ticks] == class_names(11)
     assert [label.toPlainText() for label in end.logit_labels] == [f"{v:+.1f}" for v in logits]
-    assert "dense2: the logits, 10 scores" in end.logits.getPlotItem().titleLabel.text
+    assert "dense2: the logits, 11 scores" in end.logits.getPlotItem().titleLabel.text
     assert "dense1 + relu's 128 values plus a bias" in end.logits_text.text()
     click_stage(window, qtbot, "softmax")  # every class worked out
     assert end.softmax.isVisible() and end.softmax_table.isVisible()
@@ -138,7 +140,7 @@ def test_a_small_dense_layer_lists_all_its_inputs(qtbot):
 
 def test_the_networks_end_with_nothing_drawn(window, qtbot):
     """Picked before drawing, or kept while the canvas is cleared: the end is painted with
-    empty bars (ten grey ones: one brush for ten bars crashed the painter)."""
+    empty bars (a grey one a class: one brush for ten bars crashed the painter)."""
     from PySide6.QtWidgets import QApplication
 
     click_stage(window, qtbot, "softmax")
@@ -146,7 +148,7 @@ def test_the_networks_end_with_nothing_drawn(window, qtbot):
     assert end.isVisible()
     QApplication.processEvents()
     end.logits.grab()  # painted
-    assert len(end.logit_bars.opts["brushes"]) == 10
+    assert len(end.logit_bars.opts["brushes"]) == 11  # default: ten digits, not a digit
     draw_seven(window, qtbot)
     click_stage(window, qtbot, "dense1 + relu")
     qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear, the end still shown

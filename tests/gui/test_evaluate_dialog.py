@@ -129,6 +129,7 @@ def test_samples_kept_as_not_a_digit_are_left_out_or_scored_and_the_model_is_nam
     from digitpad.core.model_io import Model, ModelMetadata
     from digitpad.core.network import NOT_A_DIGIT
 
+    window.model_menu.bundled_actions["classic"].trigger()  # ten outputs
     dialog = open_evaluate(window, qtbot)
     for digit in (3, 5):
         window.activateWindow()
@@ -140,8 +141,8 @@ def test_samples_kept_as_not_a_digit_are_left_out_or_scored_and_the_model_is_nam
     result = run(dialog, qtbot, "samples")
     assert result.evaluation.n == 2 and sorted(result.labels.tolist()) == [3, 5]
     status = dialog.status.text()
-    assert "1 'not a digit' sample left out: default has no 'not a digit' output" in status
-    assert "read right by <b>default</b>" in status  # which model was scored
+    assert "1 'not a digit' sample left out: classic has no 'not a digit' output" in status
+    assert "read right by <b>classic</b>" in status  # which model was scored
     assert dialog.confusion.classes == 10
     # A model with the output: the face is called not a digit below its threshold.
     grown = grown_by_not_a_digit(window.viewer.model_in_use.network)

@@ -80,7 +80,7 @@ def test_the_dense_paragraphs_speak_of_weights_and_units_not_filters():
 
 
 def test_the_softmax_paragraph_gives_the_models_temperature_and_why():
-    for model, temperature in (("default", "0.67"), ("classic", "1.91")):
+    for model, temperature in (("default", "0.70"), ("classic", "1.91")):
         viewer = _viewer(model)
         assert f"{viewer.network_shown.temperature:.2f}" == temperature
         words = _paragraph(viewer, "softmax")

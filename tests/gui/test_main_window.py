@@ -359,7 +359,8 @@ def test_model_info_and_help(window, dialogs):
     window.actions["shortcuts"].trigger()
     window.actions["about"].trigger()
     info = dialogs[0][2]
-    assert "421,642 parameters" in info and "Reads 99." in info and "conv2" in info
+    assert "421,771 parameters" in info and "Reads 99." in info and "conv2" in info
+    assert "not a digit" in info  # default learned letters and doodles are not digits
     assert "Ctrl+Z" in dialogs[1][2]
     assert "MNIST" in dialogs[2][2] and "Creative Commons" in dialogs[2][2]
     assert window.actions["retrain"].isEnabled()

@@ -301,9 +301,12 @@ def test_a_dot_says_it_is_too_small_instead_of_guessing(window, qtbot):
 
 
 def test_a_scribble_is_called_unlike_the_digits_it_learned(window, qtbot):
-    """A scribble drawn with the mouse: a best guess, but said not to look like a digit."""
+    """A scribble drawn with the mouse: a best guess, but said not to look like a digit
+    by a model that learned from digits alone (default says "Not a digit": see
+    test_not_a_digit_window.py)."""
     from ..core.test_familiarity import SCRIBBLE
 
+    window.model_menu.bundled_actions["classic"].trigger()
     draw_stroke(window.canvas, SCRIBBLE[0])
     sizes = window.workspace.sizes()
     window.canvas_feed.update_now()
