@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 from digitpad.core.bundled import DEFAULT, RECIPES, bundled_name, resolve_model
 from digitpad.core.library import Library, LibraryError, export_model
 from digitpad.core.model_io import Model, ModelFormatError, load_model, save_model
-from digitpad.core.network import Network
 from digitpad.core.samples import PersonalSet, SampleError, SampleStore
 from digitpad.core.session import SessionResult
 from digitpad.core.viewer import ViewerModel
@@ -328,10 +327,6 @@ class ModelMenu(QObject):
 
     def _model_in_use(self) -> Model | None:
         return self.viewer.model_in_use
-
-    def _model_in_use_network(self) -> Network | None:
-        model = self.viewer.model_in_use
-        return model.network if model is not None else None
 
     def keep_trained(self, result: SessionResult, path: Path | None) -> str | None:
         """Save a new model (in the library, or at ``path``) and switch to it.

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from digitpad.core.layers import CONV
 from digitpad.core.training import BatchEnd, EpochEnd
+from digitpad.gui.network_view import FILTER_MAGNIFY
 from digitpad.gui.panels import MosaicPanel, filter_images
 from digitpad.gui.theme import Themed, fixed_plot, style_plot, title_size
 
@@ -124,6 +125,7 @@ class ProgressView(Themed, QWidget):
             "filters_preview",
             "The first convolutional layer's filters, refreshed after every epoch.",
             wide=2,
+            magnify=FILTER_MAGNIFY,  # as the main window's: a tenth of a filter for the gap
         )
         self.filters_preview.setMinimumSize(120, 130)
         # A run with no held-out MNIST digits (a fine-tune) has no curve here: the note
