@@ -190,7 +190,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         None
         if personal is None or knows
         else not_a_digit_left_out(
-            personal.labels, source.metadata.name if source is not None else args.arch
+            personal.labels,
+            source.metadata.name if source is not None else f"a new {args.arch} network",
         )
     )
     if left_out:  # said before the run, not an error: the digits are learned all the same

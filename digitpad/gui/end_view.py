@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -170,6 +171,8 @@ class EndView(Themed, QWidget):
                 palette.setColor(page.backgroundRole(), background)
                 palette.setColor(page.foregroundRole(), text)
                 page.setPalette(palette)
+        if hasattr(self, "softmax_table"):  # a new type size: the table's spacing with it
+            self._show_softmax()
 
     def _logits_title(self) -> str:
         network = self.viewer.network_shown if hasattr(self, "viewer") else None
@@ -373,8 +376,11 @@ class EndView(Themed, QWidget):
             )
             for d in range(len(step.logits))
         )
+        # Columns a digit's width apart at any type size: at the largest zoom a spacing of
+        # 3 px ran "+15.613+22.392" together.
+        gap = max(3, QFontMetrics(self.softmax_table.font()).horizontalAdvance("0"))
         self.softmax_table.setText(
-            "<table cellspacing=3><tr><th>class</th><th>logit z</th>"
+            f"<table cellspacing={gap}><tr><th>class</th><th>logit z</th>"
             + ("<th>s = z/T</th>" if scaled else "")
             + "<th>e<sup>s − max</sup></th><th>share</th></tr>"
             f"{rows}</table>"

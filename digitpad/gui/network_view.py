@@ -257,7 +257,9 @@ class NetworkView(QWidget):
     def _on_viewer_input_changed(self) -> None:
         self.network_input.show_input(self.viewer.input)
         self.probabilities.show_probabilities(
-            self.viewer.probabilities, answered=not self.viewer.too_small
+            self.viewer.probabilities,
+            answered=not self.viewer.too_small,
+            not_a_digit=self.viewer.unfamiliar and self.viewer.knows_non_digits,
         )
         self._find_route()  # the drawing changed: the route may go another way
         self._show_maps()

@@ -370,21 +370,34 @@ class ProbabilityPanel(Themed, pg.PlotWidget):
         room = self.width() - self.getAxis("left").width() - TITLE_PADDING
         return fitting(self._titles, room, font)
 
-    def show_probabilities(self, probabilities: np.ndarray | None, answered: bool = True) -> None:
+    def show_probabilities(
+        self, probabilities: np.ndarray | None, answered: bool = True, not_a_digit: bool = False
+    ) -> None:
         """The bars; the winner highlighted only when the answer gives it (a dot or a dash
-        still goes through the network, but "Too small to read" names no digit)."""
+        still goes through the network, but "Too small to read" names no digit; a drawing
+        the network calls not a digit has only shares "if it were one": no orange 100 %
+        beside the big "Not a digit")."""
         values = np.zeros(10) if probabilities is None else np.asarray(probabilities)
         brushes = [self._normal] * 10
-        if probabilities is not None and answered:
+        if probabilities is not None and answered and not not_a_digit:
             brushes[int(values.argmax())] = self._winner
         self.values = values
         self.bars.setOpts(height=values, brushes=brushes)
         self.mark_bar(self.marked_bar)
-        titles = (
-            ("Softmax probabilities", "Softmax")
-            if answered
-            else ("Softmax probabilities (too small: no answer)", "Softmax (too small)", "Softmax")
-        )
+        if not answered:
+            titles = (
+                "Softmax probabilities (too small: no answer)",
+                "Softmax (too small)",
+                "Softmax",
+            )
+        elif not_a_digit:
+            titles = (
+                "Not a digit: the shares if it were one",
+                "Not a digit: if it were one",
+                "Not a digit",
+            )
+        else:
+            titles = ("Softmax probabilities", "Softmax")
         if titles != self._titles:
             self._titles = titles
             style_plot(self, self._fitting_title())

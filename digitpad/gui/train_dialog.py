@@ -541,7 +541,8 @@ class TrainDialog(QDialog):
             knows, name = model.network.knows_non_digits, model.metadata.name
         elif self.network_box.spec_error is None:
             start = NewNetwork(self.network_box.arch(), self.network_box.spec())
-            knows, name = start.knows_non_digits, start.arch
+            # "a new default network": the bundled default has the output, a new one not.
+            knows, name = start.knows_non_digits, f"a new {start.arch} network"
         else:
             knows, name = True, ""
         self.samples.show_count(self.personal, self._samples_problem, knows)

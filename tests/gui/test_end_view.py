@@ -243,3 +243,20 @@ def test_an_eleventh_output_is_shown_as_not_a_digit(qtbot, monkeypatch):
         "<td><b>not a digit</b></td>" in end.softmax_table.text()
     )
     assert "over the 11 classes" in end.softmax.text()
+
+
+def test_the_softmax_tables_columns_stay_apart_at_a_larger_type(window, qtbot):
+    """Reproduced fault: zoomed in, "+15.613+22.392" ran together (3 px between columns)."""
+    from PySide6.QtGui import QFontMetrics
+
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "softmax")
+    table = window.network_view.end_view.softmax_table
+    zoom = window.actions["zoom_in"]
+    assert zoom.isEnabled()
+    before = QFontMetrics(table.font()).horizontalAdvance("0")
+    while zoom.isEnabled() and QFontMetrics(table.font()).horizontalAdvance("0") == before:
+        zoom.trigger()
+    digit = QFontMetrics(table.font()).horizontalAdvance("0")
+    assert digit > before
+    assert f"<table cellspacing={digit}>" in table.text()  # spaced for the new type

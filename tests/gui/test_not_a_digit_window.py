@@ -35,6 +35,10 @@ def test_a_doodle_drawn_on_the_canvas_is_called_not_a_digit_and_a_digit_still_re
         assert "if it were one, most like" in text and "looks&nbsp;most" not in text
         gauge = window.drawing.gauge
         assert gauge.value < gauge.threshold
+        # No orange 100 % bar beside "Not a digit": the shares are "if it were one".
+        chart = window.network_view.probabilities
+        assert all(brush is chart._normal for brush in chart.bars.opts["brushes"])
+        assert chart.getPlotItem().titleLabel.text.startswith("Not a digit")
         QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
     for stroke in DIGITS[7]:
         draw_stroke(window.canvas, stroke)
@@ -42,3 +46,6 @@ def test_a_doodle_drawn_on_the_canvas_is_called_not_a_digit_and_a_digit_still_re
     assert not viewer.unfamiliar and viewer.verdict.digit == 7
     assert "looks&nbsp;most&nbsp;like" in window.prediction.text()
     assert window.drawing.gauge.value >= window.drawing.gauge.threshold
+    chart = window.network_view.probabilities
+    assert chart.bars.opts["brushes"][7] is chart._winner
+    assert not chart.getPlotItem().titleLabel.text.startswith("Not a digit")

@@ -1013,7 +1013,15 @@ def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
     assert dialog.samples.note.text() == (
         f"3 samples: {3 - held} to learn from, {held} held out to score the result before and after"
     )
-    assert dialog.samples.left_out.text().startswith("3 'not a digit' samples left out")
+    assert dialog.samples.left_out.text() == (
+        "3 'not a digit' samples left out: a new classic network has no 'not a digit' output"
+    )
+    # The bundled default has the output; a new default network, the recipe's first run,
+    # does not: the line says which (a newcomer read "default has none" as false).
+    dialog.network_box.architecture.setCurrentText("default")
+    assert "a new default network has no 'not a digit' output" in dialog.samples.left_out.text()
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    assert dialog.samples.fine_tune.isChecked() and not dialog.samples.left_out.isVisible()
 
 
 def test_greyed_train_says_why_beside_it_and_shows_the_data_box(window, qtbot, without_mnist):
