@@ -166,9 +166,14 @@ class ViewerModel:
 
     @property
     def familiarity_threshold(self) -> float | None:
-        """The model's calibrated threshold; None while a training run is shown (the
-        threshold was fitted on the model's network, not on the one answering)."""
-        if self.model_in_use is None or self._training_shown:
+        """The model's calibrated threshold. While a training run is shown the threshold
+        fitted on the model's network is not the answering one's: a network with the "not a
+        digit" output then answers for itself (0: that output holds more of its softmax than
+        the ten digits together), one without has none (None)."""
+        if self._training_shown:
+            shown = self.network_shown
+            return 0.0 if shown is not None and shown.knows_non_digits else None
+        if self.model_in_use is None:
             return None
         return threshold_of(self.model_in_use.metadata.metrics)
 

@@ -358,7 +358,7 @@ class DigitGauge(QWidget):
         elif threshold is None:
             self.label = "how digit-like"
             self.caption = (
-                "it cannot tell how digit-like during a training run: no threshold yet"
+                "during a training run it cannot tell: the threshold comes when the run ends"
                 if viewer.training_shown
                 else "this model cannot tell how digit-like: its file has no threshold"
             )

@@ -137,7 +137,11 @@ def test_viewer_flags_a_scribble_but_not_a_digit():
     assert not viewer.unfamiliar and viewer.familiarity is not None
     viewer.use_model(model)
     assert viewer.unfamiliar
+    # A run being watched has no calibrated threshold: default's network, with the "not a
+    # digit" output, answers for itself (more than half its softmax); classic's gives none.
     viewer.show_training(model.network.copy())
+    assert viewer.familiarity_threshold == 0.0 and viewer.unfamiliar
+    viewer.show_training(load_model(resolve_model("classic")).network.copy())
     assert not viewer.unfamiliar and viewer.familiarity_threshold is None
 
 

@@ -270,6 +270,24 @@ def test_watching_a_network_in_training(default_model):
     assert not viewer.training_shown and viewer.network_shown is default_model.network
 
 
+def test_a_run_with_the_not_a_digit_output_answers_not_a_digit_while_it_learns(
+    default_model, classic_model
+):
+    """A newcomer saw default answer "4 100 %" for an A while it was fine-tuned: the run's
+    network has the output, so it answers for itself (more than half its softmax)."""
+    from digitpad.core.doodles import render_inputs
+
+    face = render_inputs(["face"], [100_001])[0]
+    viewer = ViewerModel()
+    viewer.use_model(default_model)
+    viewer.update(np.ones((280, 280), np.float32), network_input=face)
+    assert viewer.unfamiliar  # the bundled default: not a digit
+    viewer.show_training(default_model.network.copy())
+    assert viewer.familiarity_threshold == 0.0 and viewer.unfamiliar  # still, while it learns
+    viewer.show_training(classic_model.network.copy())
+    assert viewer.familiarity_threshold is None and not viewer.unfamiliar  # ten outputs
+
+
 def test_every_event_carries_the_value_that_changed(default_model, classic_model):
     viewer = ViewerModel()
     heard: dict[str, object] = {}
@@ -306,7 +324,9 @@ def test_the_model_in_use_is_kept_apart_from_the_network_shown(default_model, cl
     viewer.show_training(snapshot)
     assert viewer.model_in_use is classic_model and viewer.network_shown is snapshot
     assert viewer.output(0).shape == (32, 28, 28)  # the drawing is read by the one shown
-    assert viewer.familiarity_threshold is None  # the model's threshold is not the run's
+    # The model's threshold is not the run's: the run's network, with the "not a digit"
+    # output, answers for itself (0); classic's threshold is not used.
+    assert viewer.familiarity_threshold == 0.0
     viewer.show_training(None)
     assert viewer.network_shown is classic_model.network and not viewer.training_shown
     assert viewer.output(0).shape == (8, 26, 26)
