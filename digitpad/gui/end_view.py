@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -30,6 +29,11 @@ from digitpad.gui.describe import shape_text
 from digitpad.gui.panels import MapPoint, MosaicPanel
 from digitpad.gui.theme import Themed, fixed_plot, style_plot, theme
 from digitpad.gui.throttle import Throttle
+
+# Two spaces before each number column, in the type's own size: at the largest zoom the
+# table's 3 px spacing ran "+15.613+22.392" together; a wider spacing made it taller.
+GAP = "&nbsp;&nbsp;"
+CELL = f"<td align=right>{GAP}"
 
 SOFTMAX_NOTE = (
     "Softmax shares 100 % among the classes, whatever is drawn: even a scribble that "
@@ -171,8 +175,6 @@ class EndView(Themed, QWidget):
                 palette.setColor(page.backgroundRole(), background)
                 palette.setColor(page.foregroundRole(), text)
                 page.setPalette(palette)
-        if hasattr(self, "softmax_table"):  # a new type size: the table's spacing with it
-            self._show_softmax()
 
     def _logits_title(self) -> str:
         network = self.viewer.network_shown if hasattr(self, "viewer") else None
@@ -366,23 +368,20 @@ class EndView(Themed, QWidget):
         best = int(step.order[0])
         rows = "".join(
             (f"<tr><td><b>{names[d]}</b></td>" if d == best else f"<tr><td>{names[d]}</td>")
-            + f"<td align=right>{number(step.logits[d])}</td>"
-            + (f"<td align=right>{number(step.scaled[d])}</td>" if scaled else "")
-            + f"<td align=right>{step.shifted_exps[d]:.3g}</td>"
+            + f"{CELL}{number(step.logits[d])}</td>"
+            + (f"{CELL}{number(step.scaled[d])}</td>" if scaled else "")
+            + f"{CELL}{step.shifted_exps[d]:.3g}</td>"
             + (
-                f"<td align=right><b>{step.probabilities[d]:.1%}</b></td></tr>"
+                f"{CELL}<b>{step.probabilities[d]:.1%}</b></td></tr>"
                 if d == best
-                else f"<td align=right>{step.probabilities[d]:.1%}</td></tr>"
+                else f"{CELL}{step.probabilities[d]:.1%}</td></tr>"
             )
             for d in range(len(step.logits))
         )
-        # Columns a digit's width apart at any type size: at the largest zoom a spacing of
-        # 3 px ran "+15.613+22.392" together.
-        gap = max(3, QFontMetrics(self.softmax_table.font()).horizontalAdvance("0"))
         self.softmax_table.setText(
-            f"<table cellspacing={gap}><tr><th>class</th><th>logit z</th>"
-            + ("<th>s = z/T</th>" if scaled else "")
-            + "<th>e<sup>s − max</sup></th><th>share</th></tr>"
+            f"<table cellspacing=3><tr><th>class</th><th>{GAP}logit z</th>"
+            + (f"<th>{GAP}s = z/T</th>" if scaled else "")
+            + f"<th>{GAP}e<sup>s − max</sup></th><th>{GAP}share</th></tr>"
             f"{rows}</table>"
         )
         if scaled:

@@ -385,7 +385,10 @@ class DigitGauge(QWidget):
 
     def _caption_font(self) -> QFont:
         font = QFont(self.font())
-        font.setPointSizeF(self.font().pointSizeF() * 0.75)
+        # 0.75 of the system's type was some 8 px high: a newcomer could not read it. A
+        # larger type (presentation, zoom) keeps 0.75: already legible, and no taller.
+        size = self.font().pointSizeF()
+        font.setPointSizeF(max(size * 0.75, min(size * 0.9, 9.0)))
         return font
 
     def _places(self, width: int) -> tuple[QRectF, QRectF, QRectF, int]:
