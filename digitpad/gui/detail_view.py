@@ -299,14 +299,14 @@ class DetailView(QWidget):
     def _on_next_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page + 1)
-            self._show_stage()
+            self.show_stage()
 
     def _on_previous_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page - 1)
-            self._show_stage()
+            self.show_stage()
 
-    def _show_stage(self) -> None:
+    def show_stage(self) -> None:
         """Walking the route: the window shows the stage walked to (the strip picks it, the
         network view turns to it, the route's value outlined there), unless it already
         shows one of its layers."""
@@ -1023,6 +1023,9 @@ class DetailDock(QDockWidget):
         self.viewer.set_focus(last, digit, 0, 0)
         if self.viewer.focus is not None:
             self.detail.go_to_layer(last + 1)
+            # The strip and the middle panel go to softmax too, as Next and Previous take
+            # them: the panel on softmax beside a dense stage read as two routes.
+            self.detail.show_stage()
 
     def _on_viewer_focus_changed(self) -> None:
         following = self.viewer.focus is not None

@@ -407,6 +407,23 @@ def test_a_softmax_bar_or_a_logit_is_followed_back_to_a_map_value(window, qtbot)
     check_page(window)
 
 
+def test_a_softmax_bar_clicked_on_another_stage_takes_the_window_to_softmax(window, qtbot):
+    """Reproduced fault: with dense1 shown, a click on a softmax bar opened the panel at
+    the softmax stage while the strip and the middle panel stayed on dense1."""
+    draw_seven(window, qtbot)
+    strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+    qtbot.mouseClick(strip["dense1 + relu"], Qt.MouseButton.LeftButton)
+    end = window.network_view.end_view
+    qtbot.waitUntil(end.dense.isVisible, timeout=2000)
+    digit = int(window.viewer.probabilities.argmax())
+    click_bar(window.network_view.probabilities, digit)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    softmax = len(window.viewer.network_shown.layers)  # the strip's softmax stage
+    assert window.viewer.selected_layer == softmax
+    assert strip["softmax"].isChecked()
+    assert end.pages.currentWidget() is end.softmax_page
+
+
 def cut_text(browser) -> list[str]:
     """Text of the browser's page drawn wider than its room: a line longer than its
     table cell or paragraph, a block reaching past the viewport, or a number broken over
