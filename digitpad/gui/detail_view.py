@@ -22,6 +22,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
+    QFont,
     QFontMetrics,
     QHideEvent,
     QImage,
@@ -31,6 +32,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QShortcut,
     QShowEvent,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -139,6 +141,15 @@ def grid_width(values: np.ndarray, metrics: QFontMetrics) -> int:
     widest = max(metrics.horizontalAdvance(number(float(v))) for v in values.flat)
     # Each cell's padding and spacing; one outlined cell's frame; the table's own edge.
     return values.shape[1] * (widest + 8) + 4 + 4
+
+
+def html_width(markup: str, font: QFont) -> float:
+    """How wide ``markup`` lays out in ``font`` with nothing wrapped: its widest line."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(0)
+    document.setHtml(markup)
+    return document.idealWidth()
 
 
 def window_times_weights(
@@ -299,14 +310,14 @@ class DetailView(QWidget):
     def _on_next_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page + 1)
-            self._show_stage()
+            self.show_stage()
 
     def _on_previous_button_clicked(self) -> None:
         if self.isVisible():
             self.go_to_page(self.page - 1)
-            self._show_stage()
+            self.show_stage()
 
-    def _show_stage(self) -> None:
+    def show_stage(self) -> None:
         """Walking the route: the window shows the stage walked to (the strip picks it, the
         network view turns to it, the route's value outlined there), unless it already
         shows one of its layers."""
@@ -919,41 +930,61 @@ class DetailView(QWidget):
             )
         )
 
+    def _softmax_table(self, step: SoftmaxStep, digit: int, with_z: bool) -> str:
+        """The softmax table, each cell kept on one line; ``with_z``: the logit column."""
+        scaled = step.temperature != 1.0
+        whole = "style='white-space:nowrap'"
+        rows = []
+        for d in range(len(step.logits)):
+            cells = (
+                f"<td {whole}>{self._digit(d)}</td>"
+                + (
+                    f"<td align=right {whole}>{number(float(step.logits[d]))}</td>"
+                    if with_z
+                    else ""
+                )
+                + (
+                    f"<td align=right {whole}>{number(float(step.scaled[d]))}</td>"
+                    if scaled
+                    else ""
+                )
+                + f"<td align=right {whole}>{step.shifted_exps[d]:.3f}</td>"
+                f"<td align=right {whole}>{step.probabilities[d]:.3f}</td>"
+            )
+            rows.append(on_route(cells) if d == digit else f"<tr>{cells}</tr>")
+        return (
+            f"<table cellspacing=3><tr><th {whole}>digit</th>"
+            + (f"<th {whole}>z</th>" if with_z else "")
+            + (f"<th {whole}>s = z/T</th>" if scaled else "")
+            + f"<th {whole}>e<sup>s−max</sup></th><th {whole}>share</th></tr>"
+            + "".join(rows)
+            + "</table>"
+        )
+
     def _softmax_html(self, step: SoftmaxStep) -> str:
         """Each digit's share: e^(s - max s) over their sum, s the logit over T."""
         scaled = step.temperature != 1.0
         digit = step.digit if step.digit is not None else int(step.order[0])
-        rows = []
-        for d in range(len(step.logits)):
-            cells = (
-                f"<td>{self._digit(d)}</td>"
-                f"<td align=right style='white-space:nowrap'>{number(float(step.logits[d]))}</td>"
-                + (
-                    f"<td align=right style='white-space:nowrap'>"
-                    f"{number(float(step.scaled[d]))}</td>"
-                    if scaled
-                    else ""
-                )
-                + f"<td align=right>{step.shifted_exps[d]:.3f}</td>"
-                f"<td align=right>{step.probabilities[d]:.3f}</td>"
-            )
-            rows.append(on_route(cells) if d == digit else f"<tr>{cells}</tr>")
+        count = len(step.logits)
+        # Every cell whole: a word or number broken over two lines ("sh / ar / e", "0.0 /
+        # 00") is unreadable. Where the panel is too narrow for all five columns (1024 in
+        # presentation type), z goes: s is what softmax takes, and the stage before shows z.
+        table = self._softmax_table(step, digit, with_z=True)
+        with_z = not scaled or html_width(table, self.text.font()) <= self._room
+        if not with_z:
+            table = self._softmax_table(step, digit, with_z=False)
         temperature = (
             f", with s the logit z divided by the model's temperature T = {step.temperature:.3f}"
+            + ("" if with_z else " (z left out for room: the logits stage before shows it)")
             if scaled
             else ", with s the logit z"
         )
-        count = len(step.logits)
         share = float(step.shifted_exps[digit] / step.total)
         return (
             f"<p><b>softmax</b>: each digit's share is e<sup>s − max s</sup> over the sum of "
             f"e<sup>s − max s</sup> for all {count}{temperature}.</p>"
-            "<table cellspacing=3><tr><th style='white-space:nowrap'>digit</th><th>z</th>"
-            + ("<th style='white-space:nowrap'>s = z/T</th>" if scaled else "")
-            + "<th style='white-space:nowrap'>e<sup>s−max</sup></th><th>share</th></tr>"
-            + "".join(rows)
-            + "</table>"
-            f"<p>sum of e<sup>s − max</sup> = {step.total:.3f}<br>"
+            + table
+            + f"<p>sum of e<sup>s − max</sup> = {step.total:.3f}<br>"
             f"share of digit {self._digit(digit)} = {step.shifted_exps[digit]:.3f} / "
             f"{step.total:.3f} = <b>{share:.3f}</b>, the {share:.1%} the chart shows.</p>"
         )
@@ -1023,6 +1054,9 @@ class DetailDock(QDockWidget):
         self.viewer.set_focus(last, digit, 0, 0)
         if self.viewer.focus is not None:
             self.detail.go_to_layer(last + 1)
+            # The strip and the middle panel go to softmax too, as Next and Previous take
+            # them: the panel on softmax beside a dense stage read as two routes.
+            self.detail.show_stage()
 
     def _on_viewer_focus_changed(self) -> None:
         following = self.viewer.focus is not None

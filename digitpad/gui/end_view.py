@@ -60,13 +60,16 @@ LOGITS_TIP = (
 POSITIVE, NEGATIVE = (230, 120, 20), (70, 110, 200)
 
 
-# Where the eleventh output goes in a network that knows non-digits (familiarity.py).
+# Where the eleventh output goes in a network that knows non-digits (familiarity.py). In
+# normal type with exp() rather than superscripts: a newcomer could not read the <small>
+# e<sup>L</sup> even on a laptop.
 NOT_A_DIGIT_NOTE = (
-    "<p><small>This network has an eleventh score, <i>not a digit</i>. It is left out "
-    "here: the answer's shares are the ten digits' among themselves, and the gauge under "
-    "the answer weighs the digits together against it, e<sup>L</sup> / (e<sup>L</sup> + "
-    "e<sup>n</sup>), with L the log of the sum of the digits' e<sup>z</sup> and n the not "
-    "a digit score.</small></p>"
+    "<p>This network has an eleventh score, <i>not a digit</i>, learned from letters and "
+    "doodles. It is left out here: softmax shares 100 % among the ten digits alone, which "
+    "digit it would be <i>if it were a digit</i>. Whether it is one is the eleventh "
+    "score's job: the gauge under the answer weighs the ten digits together against it, "
+    "exp(L) / (exp(L) + exp(n)), with L = log(sum of exp(z) over the ten digits) and n the "
+    "not a digit score; below the gauge's tick the answer says Not a digit.</p>"
 )
 
 
@@ -360,7 +363,7 @@ class EndView(Themed, QWidget):
         trace = self.viewer.trace
         if trace is None:
             self.softmax_table.setText("")
-            self.softmax.setText(f"<p>Draw a digit.</p><p><small>{SOFTMAX_NOTE}</small></p>")
+            self.softmax.setText(f"<p>Draw a digit.</p>{self._softmax_note()}")
             return
         step = explain_softmax(trace)
         scaled = step.temperature != 1.0
@@ -401,10 +404,15 @@ class EndView(Themed, QWidget):
             "first changes nothing but keeps the numbers small.</p>"
             f"<p>sum of e<sup>s − max</sup> over the {len(step.logits)} classes = "
             f"{step.total:.6g}; {names[best]}: {step.shifted_exps[best]:.3g} / "
-            f"{step.total:.6g} = <b>{step.probabilities[best]:.1%}</b></p>"
-            f"<p><small>{SOFTMAX_NOTE}</small></p>"
-            + (NOT_A_DIGIT_NOTE if self.viewer.knows_non_digits else "")
+            f"{step.total:.6g} = <b>{step.probabilities[best]:.1%}</b></p>" + self._softmax_note()
         )
+
+    def _softmax_note(self) -> str:
+        """What the shares mean: a ten-output model splits 100 % over the digits whatever is
+        drawn; an eleven-output one has a score of its own for not a digit."""
+        if self.viewer.knows_non_digits:
+            return NOT_A_DIGIT_NOTE
+        return f"<p><small>{SOFTMAX_NOTE}</small></p>"
 
     def _flatten_words(self) -> str:
         """What flatten did before the dense layer, on a second line (or nothing)."""

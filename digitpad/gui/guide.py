@@ -153,11 +153,14 @@ def stage_words(network: Network, first: int, last: int) -> str:
                 else ""
             )
             units = network.shapes[index][0]
-            ending = (
-                " These ten are the logits: one score per digit, before softmax."
-                if index == len(network.layers) - 1
-                else ""
-            )
+            ending = ""
+            if index == len(network.layers) - 1:
+                ending = (
+                    " These eleven are the logits: the ten digits' scores and not a digit's, "
+                    "before softmax."
+                    if network.knows_non_digits
+                    else " These ten are the logits: one score per digit, before softmax."
+                )
             parts.append(
                 f"{flat}Dense: each of its {units} units multiplies every one of the {inputs} "
                 f"numbers before it by a weight of its own and adds them up, plus a bias "

@@ -152,8 +152,14 @@ class Presentation(QObject):
         larger = [step for step in ZOOM_STEPS if step > self.factor]
         zoom_in = self.actions["zoom_in"]
         zoom_in.setEnabled(bool(larger) and self._may_grow_to(larger[0]))
-        limited = bool(larger) and not self._may_grow_to(larger[0])
-        zoom_in.setStatusTip("Larger type would not fit this screen" if limited else self._hint)
+        # Greyed, it says why (GreyedSaysWhy puts the tip in its menu text): no larger
+        # step at all, or a larger one that would not fit this screen.
+        if not larger:
+            zoom_in.setStatusTip("This is the largest zoom")
+        elif not self._may_grow_to(larger[0]):
+            zoom_in.setStatusTip("Larger type would not fit this screen")
+        else:
+            zoom_in.setStatusTip(self._hint)
 
     def _apply(self, save: bool = True) -> None:
         self._update_actions()

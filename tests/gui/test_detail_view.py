@@ -407,10 +407,27 @@ def test_a_softmax_bar_or_a_logit_is_followed_back_to_a_map_value(window, qtbot)
     check_page(window)
 
 
+def test_a_softmax_bar_clicked_on_another_stage_takes_the_window_to_softmax(window, qtbot):
+    """Reproduced fault: with dense1 shown, a click on a softmax bar opened the panel at
+    the softmax stage while the strip and the middle panel stayed on dense1."""
+    draw_seven(window, qtbot)
+    strip = {b.text().split("\n")[0]: b for b in window.layer_strip.buttons}
+    qtbot.mouseClick(strip["dense1 + relu"], Qt.MouseButton.LeftButton)
+    end = window.network_view.end_view
+    qtbot.waitUntil(end.dense.isVisible, timeout=2000)
+    digit = int(window.viewer.probabilities.argmax())
+    click_bar(window.network_view.probabilities, digit)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    softmax = len(window.viewer.network_shown.layers)  # the strip's softmax stage
+    assert window.viewer.selected_layer == softmax
+    assert strip["softmax"].isChecked()
+    assert end.pages.currentWidget() is end.softmax_page
+
+
 def cut_text(browser) -> list[str]:
     """Text of the browser's page drawn wider than its room: a line longer than its
-    table cell or paragraph, a block reaching past the viewport, or a number broken over
-    two lines (a table squeezed below its numbers' width)."""
+    table cell or paragraph, a block reaching past the viewport, or a number or a word
+    broken over two lines (a table squeezed below its numbers' or its headers' width)."""
     document, room = browser.document(), browser.viewport().width()
     layout = document.documentLayout()
     cut = []
@@ -426,8 +443,32 @@ def cut_text(browser) -> list[str]:
                     cut.append(text)
             if re.fullmatch(r"[=×]?\s*[+-]?\d+\.\d+", text.strip()) and lines.lineCount() > 1:
                 cut.append(text)
+            # One word over two lines: broken inside it (a header "share" read "sh / ar").
+            if " " not in text.strip() and lines.lineCount() > 1:
+                cut.append(text)
         block = block.next()
     return cut
+
+
+@pytest.mark.parametrize("width", [360, 330, 300])
+def test_the_softmax_table_breaks_no_word_in_a_narrow_panel(window, qtbot, width):
+    """Reproduced fault: at 1024 in presentation mode the follow panel's softmax table
+    broke its header "share" as "sh / ar / e" and its numbers as "0.0 / 00"."""
+    window.actions["presentation"].trigger()
+    window.showNormal()
+    window.resize(1024, 600)
+    qtbot.wait(50)
+    draw_seven(window, qtbot)
+    click_bar(window.network_view.probabilities, 7)
+    qtbot.waitUntil(window.detail_dock.isVisible, timeout=2000)
+    qtbot.wait(100)  # the dock takes its place first, then the width asked of it
+    window.resizeDocks([window.detail_dock], [width], Qt.Orientation.Horizontal)
+    qtbot.wait(100)
+    detail = window.detail_dock.detail
+    assert isinstance(detail.steps[0], SoftmaxStep)
+    assert not cut_text(detail.text), cut_text(detail.text)[:5]
+    assert not detail.text.horizontalScrollBar().isVisible()
+    assert "share</th>" in detail.html and "0.000" in detail.html  # the table still there
 
 
 @pytest.mark.parametrize("presenting", [True, False])

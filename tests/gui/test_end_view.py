@@ -255,3 +255,24 @@ def test_the_softmax_tables_columns_stay_apart_at_a_larger_type(window, qtbot):
         if window.actions["zoom_in"].isEnabled():
             window.actions["zoom_in"].trigger()
     assert table.text().count("<td align=right>&nbsp;&nbsp;") == 4 * 10
+
+
+def test_the_softmax_text_says_what_an_eleven_output_model_does(window, qtbot):
+    """Reproduced fault: default (not a digit as an eleventh score) was told "even a
+    scribble that is no digit gets its 100 % split over 0 to 9", and its eleventh score's
+    paragraph and formula were in <small> type with sub- and superscripts too small to read."""
+    draw_seven(window, qtbot)
+    click_stage(window, qtbot, "softmax")
+    end = window.network_view.end_view
+    end.softmax_refresh.now()
+    text = end.softmax.text()
+    assert "split over 0 to 9" not in text
+    assert "<i>not a digit</i>" in text and "if it were a digit" in text
+    note = text[text.index("eleventh score") :]
+    assert "<small>" not in note and "<sup>" not in note and "<sub>" not in note
+    assert "exp(L) / (exp(L) + exp(n))" in note
+    window.model_menu.bundled_actions["classic"].trigger()  # ten outputs: as it was
+    click_stage(window, qtbot, "softmax")
+    end.softmax_refresh.now()
+    text = end.softmax.text()
+    assert "split over 0 to 9" in text and "eleventh" not in text

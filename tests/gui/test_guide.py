@@ -22,7 +22,7 @@ def test_the_guide_opens_with_f2_and_explains_each_stage(window, qtbot):
         "ReLU keeps every positive value",
         "keeps the largest of each 2×2 block",
         "one list of 3136 numbers",
-        "These ten are the logits",
+        "These eleven are the logits: the ten digits' scores and not a digit's",
         "shares of 100 %",
     ):
         assert words in text, words
@@ -38,6 +38,7 @@ def test_the_guide_follows_the_model(window, qtbot):
     text = window.guide_dock.text.toPlainText()
     assert "(28 + 2·0 − 3) / 1 + 1 = 26" in text and "without padding" in text
     assert "ReLU" not in text  # the classic network has none
+    assert "These ten are the logits" in text and "eleven" not in text  # ten outputs
 
 
 def test_stride_two_and_global_pooling_are_explained():

@@ -198,6 +198,22 @@ def test_zoom_stops_where_the_window_would_outgrow_the_screen(window, qtbot, mon
     assert zoom_in.isEnabled()
 
 
+def test_zoom_in_at_the_largest_step_says_so(window, qtbot, monkeypatch):
+    """Reproduced fault: at 1280 in F9 + F11, at the largest step, the greyed Zoom In said
+    nothing, where at 1024 it said larger type would not fit."""
+    small_screen(monkeypatch, 3840, 2160)  # room for every step
+    settle(qtbot)
+    for _ in range(12):
+        press(window, qtbot, Qt.Key.Key_Plus, CTRL)
+    zoom_in = window.actions["zoom_in"]
+    assert window.presentation.factor == 2.5  # the largest step
+    assert not zoom_in.isEnabled()
+    for words in (zoom_in.statusTip(), zoom_in.toolTip(), zoom_in.text()):
+        assert "largest zoom" in words, words
+    press(window, qtbot, Qt.Key.Key_Minus, CTRL)
+    assert zoom_in.isEnabled() and "largest" not in zoom_in.text() + zoom_in.toolTip()
+
+
 def test_a_zoom_saved_on_a_larger_screen_starts_at_one_that_fits(
     qtbot, settings, dialogs, library_folder, monkeypatch
 ):
