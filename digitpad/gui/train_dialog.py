@@ -41,7 +41,7 @@ from digitpad.core import uji
 from digitpad.core.bundled import RECIPES
 from digitpad.core.model_io import Model
 from digitpad.core.network import NOT_A_DIGIT
-from digitpad.core.record import ModelRecord
+from digitpad.core.record import NON_DIGITS_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
 from digitpad.core.teaching import n_samples, not_a_digit_left_out
@@ -50,7 +50,7 @@ from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import StyleFollower
-from digitpad.gui.train_architecture import CUSTOM, ArchitectureEditor
+from digitpad.gui.train_architecture import CUSTOM, NOT_A_DIGIT_RATIO, ArchitectureEditor
 from digitpad.gui.train_data import DataSource
 from digitpad.gui.train_progress import ProgressView
 from digitpad.gui.train_results import ResultsView
@@ -609,8 +609,10 @@ class TrainDialog(QDialog):
             default_name = "fine-tuned" + (" on my samples" if include else "")
         else:
             start = NewNetwork(self.network_box.arch(), self.network_box.spec())
-            if not start.knows_non_digits:  # a custom network: the digits alone
-                config = replace(config, outlier_ratio=0.0)
+            # With the "not a digit" output, letters and doodles as default's second run
+            # mixed them in; without it, the digits alone.
+            ratio = NOT_A_DIGIT_RATIO if start.knows_non_digits else 0.0
+            config = replace(config, outlier_ratio=ratio)
             default_name = f"{start.arch} {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
         return SessionRequest(
             start=start,
@@ -699,6 +701,7 @@ class TrainDialog(QDialog):
         (and says its name); otherwise the network box offers its architecture, with that
         architecture's recipe, unless the user is building a custom one."""
         self._model_changed_while_busy = self.busy()
+        self._show_not_a_digit()  # a result waiting: beside the model it would replace now
         if not self.busy() and self.result is None:
             if self.samples.fine_tune.isChecked():
                 self._use_fine_tuning()
@@ -711,14 +714,30 @@ class TrainDialog(QDialog):
         arch = ModelRecord.of(model.metadata).arch if model is not None else None
         if arch in RECIPES and self.network_box.arch() != CUSTOM:
             self.network_box.architecture.setCurrentText(arch)
+        # A new network learns "not a digit" when the model it would replace can say it.
+        knows = model is not None and model.network.knows_non_digits
+        self.network_box.not_a_digit.setChecked(knows)
 
     def _on_worker_succeeded(self, result: SessionResult) -> None:
         self.result = result
         self.results.show_result(
             result.evaluation, result.baseline_evaluation, result.personal, self.personal
         )
+        self._show_not_a_digit()
         self._show_results()
         self.live.status.setText("Done. Keep the new model or discard it.")
+
+    def _show_not_a_digit(self) -> None:
+        """The result's line on "not a digit", beside the model in use now (the one Use
+        This Model would replace)."""
+        if self.result is None:
+            return
+        model = self.model_in_use()
+        self.results.show_not_a_digit(
+            self.result.network.knows_non_digits,
+            model is not None and model.network.knows_non_digits,
+            self.result.metadata.training.get(NON_DIGITS_KEY),
+        )
 
     def _on_worker_failed(self, message: str) -> None:
         self.live.stopped(ERROR.format("Training stopped: ") + html.escape(message))
