@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +58,10 @@ from digitpad.gui.workers import Background, TrainWorker
 
 IMAGE_CHOICES = (1_000, 6_000, 10_000, 60_000)
 SETTINGS_WIDTH = 440  # the settings and their scroll bar; a 1024 px screen leaves the rest
+# With results shown, what the results keep (their three panels side by side, matrices of
+# readable cells) before the settings give up width, and what the settings keep then.
+RESULTS_WIDTH = 600
+SETTINGS_WITH_RESULTS = 360
 ERROR = "<span style='color:#d03030'>{}</span>"
 
 # Saves a result (into the library, or to the path given) and switches the app to it;
@@ -396,6 +400,7 @@ class TrainDialog(QDialog):
         self.settings_scroll.setMinimumHeight(120)
         left_column = QWidget()
         left_column.setFixedWidth(SETTINGS_WIDTH)
+        self.left_column = left_column
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.settings_scroll, 1)
@@ -408,6 +413,7 @@ class TrainDialog(QDialog):
         self.live.compact.expand_button.clicked.connect(self._on_compact_expand_clicked)
         self.results = ResultsView()
         self.results.setVisible(False)
+        self.results.installEventFilter(self)  # shown or hidden: the columns' widths follow
         self.results.use_requested.connect(self._on_results_use_requested)
         self.results.save_as_requested.connect(self._on_results_save_as_requested)
         self.results.discard_requested.connect(self._on_results_discard_requested)
@@ -423,6 +429,26 @@ class TrainDialog(QDialog):
         layout.addWidget(self.right, 1)
         # The main window's size; it stays a window of its own.
         self.resize(fitted_size(self, 1180, 720))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.results and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """With results shown on a narrow screen (1024 px), the settings give the results
+        width: side by side, three panels in what is left of 1024 cut the last matrix off
+        (a newcomer saw its column 9 half missing); the settings, done with, scroll."""
+        width = SETTINGS_WIDTH
+        if self.results.isVisibleTo(self):
+            room = self.width() - RESULTS_WIDTH - 3 * self.layout().spacing()
+            width = max(SETTINGS_WITH_RESULTS, min(SETTINGS_WIDTH, room))
+        if self.left_column.width() != width:
+            self.left_column.setFixedWidth(width)
 
     def _show_results(self) -> None:
         """The results under the curves, with two thirds of the height: the matrices need it

@@ -1227,3 +1227,33 @@ def test_the_not_a_digit_line_reads_what_was_measured():
     doodles = non_digits_text({"letters_flagged": None, "doodles_flagged": 0.5})
     assert doodles.startswith("50.0% of the held-out doodles called not a digit (letters not")
     assert non_digits_text(None) == "not measured on held-out letters or doodles"
+
+
+def test_each_mistakes_matrix_is_whole_in_the_dialog_at_1024x600(window, qtbot, with_mnist):
+    """Reproduced fault (a newcomer, at 1024x600): the 'Current model' matrix was cut at the
+    dialog's right edge, its column 9 half missing. In the desktop's larger type too, every
+    matrix, axes and title with it, lies whole inside its widget and the dialog."""
+    from PySide6.QtGui import QFont
+
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    results = dialog.results
+    assert results.isVisible()
+    normal = QFont(dialog.font())
+    for scale in (1.0, SCALE):
+        font = QFont(normal)
+        font.setPointSizeF(normal.pointSizeF() * scale)
+        dialog.setFont(font)
+        for width, height in ((1024, 600), (1010, 570)):
+            dialog.resize(width, height)
+            qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+            QApplication.processEvents()
+            for view in (results.confusion_new, results.confusion_current):
+                whole = view.ci.mapRectToScene(view.ci.boundingRect()).toRect()
+                assert view.viewport().rect().contains(whole), (view.plot.titleLabel.text, whole)
+                inside = view.rect().translated(view.mapTo(dialog, view.rect().topLeft()))
+                assert dialog.rect().contains(inside), (inside, width, scale)
+                box = view.plot.getViewBox()
+                assert min(box.width(), box.height()) >= 100, (box.size(), width, scale)
