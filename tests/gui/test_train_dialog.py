@@ -1257,3 +1257,23 @@ def test_each_mistakes_matrix_is_whole_in_the_dialog_at_1024x600(window, qtbot, 
                 assert dialog.rect().contains(inside), (inside, width, scale)
                 box = view.plot.getViewBox()
                 assert min(box.width(), box.height()) >= 100, (box.size(), width, scale)
+
+
+def test_a_fine_tune_of_default_shows_what_it_calls_not_a_digit(
+    window, qtbot, with_mnist, monkeypatch, uji_letters_dir
+):
+    """A newcomer's fine-tune of default showed MNIST digits alone: nothing said whether it
+    still tells letters and doodles from digits. Its results now do, as its file records."""
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(uji_letters_dir))
+    dialog = open_dialog(window, qtbot)
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    dialog.form.epochs.setValue(1)
+    dialog.form.images.setCurrentIndex(dialog.form.images.findData(1000))
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.result is not None, dialog.live.status.text()
+    measured = dialog.result.metadata.training["non_digits"]
+    text = dialog.results.not_a_digit.text()
+    assert dialog.results.not_a_digit.isVisible() and text.startswith("<b>Not a digit</b>: ")
+    assert f"{measured['letters_flagged']:.1%} of the held-out writers' letters" in text
+    assert f"{measured['doodles_flagged']:.1%} of the held-out doodles" in text
