@@ -19,13 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from digitpad.core.architectures import ConvChoice, custom_spec
-from digitpad.core.bundled import RECIPES
+from digitpad.core.architectures import ConvChoice, custom_spec, with_not_a_digit
+from digitpad.core.bundled import DEFAULT, RECIPES
 from digitpad.core.layers import ACTIVATIONS
 from digitpad.core.network import Network, SpecError
 from digitpad.gui.describe import shape_text
 
 CUSTOM = "custom"
+# The share of each batch that is letters and doodles in a run that learns "not a digit":
+# the bundled default's second run's (README: Not a digit).
+NOT_A_DIGIT_RATIO = DEFAULT.then.outlier_ratio
 POOL_CHOICES = {"max": "max", "average": "average", "none": None}
 
 
@@ -132,6 +135,22 @@ class ArchitectureEditor(QGroupBox):
         custom.addLayout(head)
         form.addRow(self.custom_box)
 
+        self.not_a_digit = QCheckBox("Learn 'not a digit' too: letters and doodles")
+        self.not_a_digit.setObjectName("not_a_digit")
+        self.not_a_digit.setToolTip(
+            "An eleventh output, 'not a digit', learned from pen letters and doodles, an "
+            f"eighth of each batch (ratio {NOT_A_DIGIT_RATIO:g}), as the bundled default's "
+            "second run learned it"
+        )
+        self.not_a_digit.toggled.connect(self._on_edited)
+        # Why the box is greyed, under it (a tooltip alone would hide the reason).
+        self.not_a_digit_why = QLabel()
+        self.not_a_digit_why.setObjectName("not_a_digit_why")
+        self.not_a_digit_why.setWordWrap(True)
+        self.not_a_digit_why.setVisible(False)
+        form.addRow(self.not_a_digit)
+        form.addRow(self.not_a_digit_why)
+
         self.shapes = QLabel()
         self.shapes.setObjectName("shapes")
         self.shapes.setWordWrap(True)
@@ -143,7 +162,16 @@ class ArchitectureEditor(QGroupBox):
     def arch(self) -> str:
         return self.architecture.currentText()
 
+    def learns_not_a_digit(self) -> bool:
+        """The network built has the "not a digit" output (ticked and possible)."""
+        return self.not_a_digit.isChecked() and self.not_a_digit.isEnabled()
+
     def spec(self) -> dict:
+        spec = self._digits_spec()
+        return with_not_a_digit(spec) if self.learns_not_a_digit() else spec
+
+    def _digits_spec(self) -> dict:
+        """The network chosen, with the ten digits' outputs alone."""
         if self.arch() != CUSTOM:
             return RECIPES[self.arch()].spec()
         return custom_spec(
@@ -152,10 +180,28 @@ class ArchitectureEditor(QGroupBox):
             dense_units=self.dense_units.value() if self.dense.isChecked() else None,
         )
 
+    def _not_a_digit_problem(self) -> str | None:
+        """Why the network chosen cannot have the "not a digit" output, or None."""
+        try:
+            Network(self._digits_spec())
+        except SpecError:
+            return "This network cannot be built (see Shapes), so it cannot learn this either."
+        try:
+            with_not_a_digit(self._digits_spec())
+        except ValueError as exc:
+            return f"Not for this network: {exc}."
+        return None
+
     def _on_edited(self) -> None:
         self.custom_box.setVisible(self.arch() == CUSTOM)
         for number, block in enumerate(self.blocks):
             block.setVisible(number < self.block_count.value())
+        problem = self._not_a_digit_problem()
+        self.not_a_digit.setEnabled(problem is None)
+        self.not_a_digit_why.setText(
+            f"<span style='color:#d03030'>{html.escape(problem)}</span>" if problem else ""
+        )
+        self.not_a_digit_why.setVisible(problem is not None)
         self.spec_error = None
         try:
             network = Network(self.spec())

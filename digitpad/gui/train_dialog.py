@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,7 +41,7 @@ from digitpad.core import uji
 from digitpad.core.bundled import RECIPES
 from digitpad.core.model_io import Model
 from digitpad.core.network import NOT_A_DIGIT
-from digitpad.core.record import ModelRecord
+from digitpad.core.record import NON_DIGITS_KEY, ModelRecord
 from digitpad.core.samples import PersonalSet, SampleError
 from digitpad.core.session import FineTune, NewNetwork, SessionRequest, SessionResult
 from digitpad.core.teaching import n_samples, not_a_digit_left_out
@@ -50,7 +50,7 @@ from digitpad.gui import file_dialogs
 from digitpad.gui.placement import fitted_size
 from digitpad.gui.settings import AppSettings
 from digitpad.gui.theme import StyleFollower
-from digitpad.gui.train_architecture import CUSTOM, ArchitectureEditor
+from digitpad.gui.train_architecture import CUSTOM, NOT_A_DIGIT_RATIO, ArchitectureEditor
 from digitpad.gui.train_data import DataSource
 from digitpad.gui.train_progress import ProgressView
 from digitpad.gui.train_results import ResultsView
@@ -58,6 +58,10 @@ from digitpad.gui.workers import Background, TrainWorker
 
 IMAGE_CHOICES = (1_000, 6_000, 10_000, 60_000)
 SETTINGS_WIDTH = 440  # the settings and their scroll bar; a 1024 px screen leaves the rest
+# With results shown, what the results keep (their three panels side by side, matrices of
+# readable cells) before the settings give up width, and what the settings keep then.
+RESULTS_WIDTH = 600
+SETTINGS_WITH_RESULTS = 360
 ERROR = "<span style='color:#d03030'>{}</span>"
 
 # Saves a result (into the library, or to the path given) and switches the app to it;
@@ -396,6 +400,7 @@ class TrainDialog(QDialog):
         self.settings_scroll.setMinimumHeight(120)
         left_column = QWidget()
         left_column.setFixedWidth(SETTINGS_WIDTH)
+        self.left_column = left_column
         left = QVBoxLayout(left_column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.settings_scroll, 1)
@@ -408,6 +413,7 @@ class TrainDialog(QDialog):
         self.live.compact.expand_button.clicked.connect(self._on_compact_expand_clicked)
         self.results = ResultsView()
         self.results.setVisible(False)
+        self.results.installEventFilter(self)  # shown or hidden: the columns' widths follow
         self.results.use_requested.connect(self._on_results_use_requested)
         self.results.save_as_requested.connect(self._on_results_save_as_requested)
         self.results.discard_requested.connect(self._on_results_discard_requested)
@@ -423,6 +429,26 @@ class TrainDialog(QDialog):
         layout.addWidget(self.right, 1)
         # The main window's size; it stays a window of its own.
         self.resize(fitted_size(self, 1180, 720))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.results and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """With results shown on a narrow screen (1024 px), the settings give the results
+        width: side by side, three panels in what is left of 1024 cut the last matrix off
+        (a newcomer saw its column 9 half missing); the settings, done with, scroll."""
+        width = SETTINGS_WIDTH
+        if self.results.isVisibleTo(self):
+            room = self.width() - RESULTS_WIDTH - 3 * self.layout().spacing()
+            width = max(SETTINGS_WITH_RESULTS, min(SETTINGS_WIDTH, room))
+        if self.left_column.width() != width:
+            self.left_column.setFixedWidth(width)
 
     def _show_results(self) -> None:
         """The results under the curves, with two thirds of the height: the matrices need it
@@ -609,8 +635,10 @@ class TrainDialog(QDialog):
             default_name = "fine-tuned" + (" on my samples" if include else "")
         else:
             start = NewNetwork(self.network_box.arch(), self.network_box.spec())
-            if not start.knows_non_digits:  # a custom network: the digits alone
-                config = replace(config, outlier_ratio=0.0)
+            # With the "not a digit" output, letters and doodles as default's second run
+            # mixed them in; without it, the digits alone.
+            ratio = NOT_A_DIGIT_RATIO if start.knows_non_digits else 0.0
+            config = replace(config, outlier_ratio=ratio)
             default_name = f"{start.arch} {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
         return SessionRequest(
             start=start,
@@ -699,6 +727,7 @@ class TrainDialog(QDialog):
         (and says its name); otherwise the network box offers its architecture, with that
         architecture's recipe, unless the user is building a custom one."""
         self._model_changed_while_busy = self.busy()
+        self._show_not_a_digit()  # a result waiting: beside the model it would replace now
         if not self.busy() and self.result is None:
             if self.samples.fine_tune.isChecked():
                 self._use_fine_tuning()
@@ -711,14 +740,30 @@ class TrainDialog(QDialog):
         arch = ModelRecord.of(model.metadata).arch if model is not None else None
         if arch in RECIPES and self.network_box.arch() != CUSTOM:
             self.network_box.architecture.setCurrentText(arch)
+        # A new network learns "not a digit" when the model it would replace can say it.
+        knows = model is not None and model.network.knows_non_digits
+        self.network_box.not_a_digit.setChecked(knows)
 
     def _on_worker_succeeded(self, result: SessionResult) -> None:
         self.result = result
         self.results.show_result(
             result.evaluation, result.baseline_evaluation, result.personal, self.personal
         )
+        self._show_not_a_digit()
         self._show_results()
         self.live.status.setText("Done. Keep the new model or discard it.")
+
+    def _show_not_a_digit(self) -> None:
+        """The result's line on "not a digit", beside the model in use now (the one Use
+        This Model would replace)."""
+        if self.result is None:
+            return
+        model = self.model_in_use()
+        self.results.show_not_a_digit(
+            self.result.network.knows_non_digits,
+            model is not None and model.network.knows_non_digits,
+            self.result.metadata.training.get(NON_DIGITS_KEY),
+        )
 
     def _on_worker_failed(self, message: str) -> None:
         self.live.stopped(ERROR.format("Training stopped: ") + html.escape(message))

@@ -348,6 +348,28 @@ class SampleStrip(QWidget):
         self._fit()
 
 
+WARNING_COLOUR = "#d03030"
+
+
+def non_digits_text(measured: dict | None) -> str:
+    """What a model with the "not a digit" output calls so among the held-out letters and
+    doodles (``training["non_digits"]``: letters_flagged, doodles_flagged, either None when
+    not measured)."""
+    measured = measured or {}
+    letters, doodles = measured.get("letters_flagged"), measured.get("doodles_flagged")
+    if letters is None and doodles is None:
+        return "not measured on held-out letters or doodles"
+    parts = []
+    if letters is not None:
+        parts.append(f"{letters:.1%} of the held-out writers' letters")
+    if doodles is not None:
+        parts.append(f"{doodles:.1%} of the held-out doodles")
+    text = " and ".join(parts) + " called not a digit"
+    if letters is None:
+        text += " (letters not measured: DIGITPAD_UJI_LETTERS_DIR names no folder)"
+    return text
+
+
 class ResultsView(Themed, QWidget):
     """Shown when a run succeeds; the dialog keeps the result until it is saved."""
 
@@ -423,12 +445,20 @@ class ResultsView(Themed, QWidget):
         self.personal.setVisible(False)
         layout.addWidget(self.personal_summary, 2, 0, 1, 3)
         layout.addWidget(self.personal, 3, 0, 1, 3)
-        layout.addWidget(self.save_problem, 4, 0, 1, 3)
+        # What it calls not a digit, and, above Use This Model, whether it can say so at
+        # all where the model it would replace can.
+        self.not_a_digit = QLabel()
+        self.not_a_digit.setObjectName("not_a_digit")
+        self.not_a_digit.setTextFormat(Qt.TextFormat.RichText)
+        self.not_a_digit.setWordWrap(True)
+        self.not_a_digit.setVisible(False)
+        layout.addWidget(self.not_a_digit, 4, 0, 1, 3)
+        layout.addWidget(self.save_problem, 5, 0, 1, 3)
         choice = QHBoxLayout()
         choice.addStretch(1)
         for button in (self.discard_button, self.save_as_button, self.use_button):
             choice.addWidget(button)
-        layout.addLayout(choice, 5, 0, 1, 3)
+        layout.addLayout(choice, 6, 0, 1, 3)
         self.start_theming()
 
     def apply_theme(self) -> None:
@@ -475,6 +505,24 @@ class ResultsView(Themed, QWidget):
         self.confusion_current.show_evaluation(current)
         self.show_personal(personal, samples)
         self.show_save_problem(None)
+
+    def show_not_a_digit(
+        self, new_knows: bool, in_use_knows: bool, measured: dict | None = None
+    ) -> None:
+        """A line on "not a digit": for a new model with that output, the share of the
+        held-out writers' letters and of the held-out doodles it calls so (``measured``:
+        its file's ``training["non_digits"]``, None when not measured); for one without it
+        that would replace a model that has it, that it cannot say so."""
+        line = None
+        if new_knows:
+            line = "<b>Not a digit</b>: " + non_digits_text(measured)
+        elif in_use_knows:
+            line = (
+                f"<b style='color:{WARNING_COLOUR}'>This model cannot say 'not a digit'; the "
+                "one in use can</b> (Use This Model replaces it)"
+            )
+        self.not_a_digit.setText(line or "")
+        self.not_a_digit.setVisible(line is not None)
 
     def show_personal(
         self, personal: PersonalValidation | None, samples: PersonalSet | None

@@ -37,6 +37,7 @@ def small_run(dialog, epochs=1):
     dialog.form.images.setCurrentIndex(0)  # 1,000 images
     dialog.form.epochs.setValue(epochs)
     dialog.form.augment.setChecked(False)
+    dialog.network_box.not_a_digit.setChecked(False)  # the digits alone: a quick run
 
 
 def click(qtbot, button):
@@ -386,6 +387,10 @@ def test_custom_architecture_shapes_and_refusals(window, qtbot, with_mnist):
     text = dialog.network_box.shapes.text()
     # (28 + 2*2 - 5) / 2 + 1 = 14, then 2x2 average pooling: 7
     assert "conv1 14×14×4" in text and "avgpool1 7×7×4" in text
+    # default in use: 'not a digit' too, an eleventh output; unticked, the ten digits'.
+    assert "dense1 11" in text and f"{4 * 25 + 4 + 196 * 11 + 11:,} parameters" in text
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
+    text = dialog.network_box.shapes.text()
     assert f"{4 * 25 + 4 + 196 * 10 + 10:,} parameters" in text
     assert dialog.train_button.isEnabled()
     dialog.network_box.block_count.setValue(3)
@@ -767,7 +772,10 @@ def test_fine_tuning_the_bundled_default_keeps_learning_letters_and_doodles(
     assert dialog._request().letters_dir is None  # doodles alone
     qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
     monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(tmp_path / "letters"))
-    assert dialog._request().letters_dir is None  # a new default: the ten digits
+    # A new default learns them too, as the one in use did, unless told not to.
+    assert dialog._request().letters_dir == tmp_path / "letters"
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert dialog._request().letters_dir is None  # the ten digits
 
 
 def test_each_bundled_architecture_comes_with_its_own_recipe(window, qtbot, with_mnist):
@@ -1004,6 +1012,9 @@ def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
         store.add(Sample((), canvas, image, label))
     dialog = open_dialog(window, qtbot)
     dialog.network_box.architecture.setCurrentText("classic")
+    # The bundled default in use: a new network learns 'not a digit' too unless unticked.
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert not dialog.network_box.not_a_digit.isChecked()
     dialog.samples.include.setFocus()
     QTest.keyClick(dialog.samples.include, Qt.Key.Key_Space)
     assert dialog.samples.include.isChecked()
@@ -1020,6 +1031,11 @@ def test_the_sample_counts_leave_out_what_the_network_cannot_learn(
     # does not: the line says which (a newcomer read "default has none" as false).
     dialog.network_box.architecture.setCurrentText("default")
     assert "a new default network has no 'not a digit' output" in dialog.samples.left_out.text()
+    # Learning 'not a digit' too, it learns them all.
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert not dialog.samples.left_out.isVisible()
+    assert dialog.samples.note.text().startswith("6 samples: ")
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
     assert dialog.samples.fine_tune.isChecked() and not dialog.samples.left_out.isVisible()
 
@@ -1126,3 +1142,138 @@ def test_plot_titles_are_whole_in_a_larger_type_at_1024(window, qtbot):
         # A title wider than the plot's room widens the plot past its widget: cut there.
         right = item.sceneBoundingRect().right()
         assert right <= plot.viewport().width() + 1, (item.titleLabel.text, right)
+
+
+def test_a_new_network_can_learn_not_a_digit_too(window, qtbot, with_mnist, monkeypatch, tmp_path):
+    """A newcomer found Retrain's new default network quietly without the 'not a digit'
+    output the bundled default has: a box in the network box gives it back, ticked while
+    the model in use has the output, and the run learns letters and doodles as default's
+    second run did (an eighth of each batch)."""
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(tmp_path / "letters"))
+    dialog = open_dialog(window, qtbot)  # the bundled default in use: it has the output
+    box = dialog.network_box
+    assert box.arch() == "default"
+    assert box.not_a_digit.isEnabled() and box.not_a_digit.isChecked()
+    assert "dense2 11 → softmax" in box.shapes.text() and "421,771 parameters" in box.shapes.text()
+    request = dialog._request()
+    assert request.start.spec["layers"][-1]["units"] == 11
+    assert request.config.outlier_ratio == DEFAULT.then.outlier_ratio == 0.125
+    assert request.letters_dir == tmp_path / "letters"
+    qtbot.mouseClick(box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert not box.not_a_digit.isChecked()
+    assert "dense2 10 → softmax" in box.shapes.text() and "421,642 parameters" in box.shapes.text()
+    request = dialog._request()
+    assert request.start.spec["layers"][-1]["units"] == 10
+    assert request.config.outlier_ratio == 0 and request.letters_dir is None
+    # A custom network can have it too.
+    box.architecture.setCurrentText("custom")
+    qtbot.mouseClick(box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert dialog._request().start.spec["layers"][-1]["units"] == 11
+    # One that cannot be built cannot have it, and the box says why.
+    box.block_count.setValue(3)
+    for block in box.blocks:
+        block.kernel.setValue(9)  # 28 → 20 → pool 10 → 2 → pool 1: too small for a 9×9
+    assert box.spec_error is not None
+    assert not box.not_a_digit.isEnabled() and box.not_a_digit_why.isVisible()
+    assert "cannot be built" in box.not_a_digit_why.text()
+    # classic in use: it has no such output, so a new classic starts without it.
+    box.architecture.setCurrentText("default")
+    window.model_menu.bundled_actions["classic"].trigger()
+    assert box.arch() == "classic" and not box.not_a_digit.isChecked()
+    assert dialog._request().config.outlier_ratio == 0
+
+
+def test_results_say_what_is_called_not_a_digit_and_warn_before_losing_it(
+    window, qtbot, with_mnist, monkeypatch, uji_letters_dir
+):
+    """With the bundled default in use: a new network that learned 'not a digit' shows the
+    held-out letters and doodles it calls so (as its file records them); one that did not
+    says, above Use This Model, that it cannot say 'not a digit' where the one in use can."""
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(uji_letters_dir))
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    qtbot.mouseClick(dialog.network_box.not_a_digit, Qt.MouseButton.LeftButton)
+    assert dialog.network_box.not_a_digit.isChecked()
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.result is not None, dialog.live.status.text()
+    measured = dialog.result.metadata.training["non_digits"]
+    line = dialog.results.not_a_digit
+    assert line.isVisible()
+    assert f"{measured['letters_flagged']:.1%} of the held-out writers' letters" in line.text()
+    assert f"{measured['doodles_flagged']:.1%} of the held-out doodles" in line.text()
+    assert "cannot say" not in line.text()
+    click(qtbot, dialog.results.discard_button)
+
+    small_run(dialog)  # the ten digits alone
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.result is not None and not dialog.result.network.knows_non_digits
+    assert line.isVisible()
+    assert "This model cannot say 'not a digit'; the one in use can" in line.text()
+    # classic comes into use meanwhile: it cannot either, so nothing is lost.
+    window.model_menu.bundled_actions["classic"].trigger()
+    assert not line.isVisible()
+
+
+def test_the_not_a_digit_line_reads_what_was_measured():
+    from digitpad.gui.train_results import non_digits_text
+
+    both = non_digits_text({"letters_flagged": 0.908, "doodles_flagged": 0.969})
+    assert both == (
+        "90.8% of the held-out writers' letters and 96.9% of the held-out doodles called not "
+        "a digit"
+    )
+    doodles = non_digits_text({"letters_flagged": None, "doodles_flagged": 0.5})
+    assert doodles.startswith("50.0% of the held-out doodles called not a digit (letters not")
+    assert non_digits_text(None) == "not measured on held-out letters or doodles"
+
+
+def test_each_mistakes_matrix_is_whole_in_the_dialog_at_1024x600(window, qtbot, with_mnist):
+    """Reproduced fault (a newcomer, at 1024x600): the 'Current model' matrix was cut at the
+    dialog's right edge, its column 9 half missing. In the desktop's larger type too, every
+    matrix, axes and title with it, lies whole inside its widget and the dialog."""
+    from PySide6.QtGui import QFont
+
+    dialog = open_dialog(window, qtbot)
+    small_run(dialog)
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    results = dialog.results
+    assert results.isVisible()
+    normal = QFont(dialog.font())
+    for scale in (1.0, SCALE):
+        font = QFont(normal)
+        font.setPointSizeF(normal.pointSizeF() * scale)
+        dialog.setFont(font)
+        for width, height in ((1024, 600), (1010, 570)):
+            dialog.resize(width, height)
+            qtbot.waitUntil(lambda w=width, h=height: dialog.size().toTuple() == (w, h))
+            QApplication.processEvents()
+            for view in (results.confusion_new, results.confusion_current):
+                whole = view.ci.mapRectToScene(view.ci.boundingRect()).toRect()
+                assert view.viewport().rect().contains(whole), (view.plot.titleLabel.text, whole)
+                inside = view.rect().translated(view.mapTo(dialog, view.rect().topLeft()))
+                assert dialog.rect().contains(inside), (inside, width, scale)
+                box = view.plot.getViewBox()
+                assert min(box.width(), box.height()) >= 100, (box.size(), width, scale)
+
+
+def test_a_fine_tune_of_default_shows_what_it_calls_not_a_digit(
+    window, qtbot, with_mnist, monkeypatch, uji_letters_dir
+):
+    """A newcomer's fine-tune of default showed MNIST digits alone: nothing said whether it
+    still tells letters and doodles from digits. Its results now do, as its file records."""
+    monkeypatch.setenv("DIGITPAD_UJI_LETTERS_DIR", str(uji_letters_dir))
+    dialog = open_dialog(window, qtbot)
+    qtbot.mouseClick(dialog.samples.fine_tune, Qt.MouseButton.LeftButton)
+    dialog.form.epochs.setValue(1)
+    dialog.form.images.setCurrentIndex(dialog.form.images.findData(1000))
+    click(qtbot, dialog.train_button)
+    wait_until_idle(qtbot, dialog)
+    assert dialog.result is not None, dialog.live.status.text()
+    measured = dialog.result.metadata.training["non_digits"]
+    text = dialog.results.not_a_digit.text()
+    assert dialog.results.not_a_digit.isVisible() and text.startswith("<b>Not a digit</b>: ")
+    assert f"{measured['letters_flagged']:.1%} of the held-out writers' letters" in text
+    assert f"{measured['doodles_flagged']:.1%} of the held-out doodles" in text
