@@ -25,11 +25,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from digitpad.core import pendigits
+from digitpad.core import pendigits, uji
 from digitpad.core.bundled import resolve_model
 from digitpad.core.data import find_mnist_dir, load_split
 from digitpad.core.evaluation import evaluate
 from digitpad.core.model_io import load_model
+from digitpad.core.record import ModelRecord
 from digitpad.core.samples import PersonalSet
 from digitpad.core.training import (
     FINE_TUNE,
@@ -73,13 +74,22 @@ def main() -> int:
     train_split, test_split = load_split(mnist, "train"), load_split(mnist, "test")
     test_images = test_split.as_float()
     mnist_before = evaluate(model.network, test_images, test_split.labels).accuracy
+    record = ModelRecord.of(model.metadata)
     config = replace(
-        fine_tune_config(model.metadata.training),
+        fine_tune_config(record),
         samples_ratio=args.samples_ratio,
         learning_rate=args.learning_rate,
         epochs=args.epochs,
         pen_ratio=args.pen_ratio,
     )
+
+    # A model that learned what is not a digit keeps learning it, as `digitpad train --from`
+    # does: with the pen letters where $DIGITPAD_UJI_LETTERS_DIR names them, else doodles.
+    letters, letter_writers = (), None
+    if config.outlier_ratio and uji.letters_dir() is not None:
+        letters = uji.load_letters(uji.letters_dir())
+        if record.non_digits is not None:
+            letter_writers = record.non_digits.held_out_writers
 
     rows = []
     for writer in writers:
@@ -108,6 +118,8 @@ def main() -> int:
             config,
             personal=personal,
             pen_digits=digits if args.pen_ratio else (),
+            letters=letters,
+            held_out_letter_writers=letter_writers,
         ):
             if isinstance(event, Finished):
                 break
