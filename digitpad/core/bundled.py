@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 
 from digitpad.core.architectures import with_not_a_digit
 from digitpad.core.network import INPUT_SHAPE, NUM_CLASSES
-from digitpad.core.training import TrainConfig
+from digitpad.core.training import FINE_TUNE, TrainConfig
 
 MODELS_PACKAGE = "digitpad.models"
 RESOURCES_PACKAGE = "digitpad.resources"
@@ -100,13 +100,13 @@ DEFAULT = Recipe(
     # Then fine-tuned with letters and doodles mixed in, an eighth of each batch, as
     # Hendrycks et al. (2019) exposed trained networks to outliers: trained with them from
     # the start it read MNIST a tenth of a point worse (README: Not a digit).
-    then=TrainConfig(
+    # What `digitpad train --from models/default.npz` makes of these (README: Bundled
+    # models): fine-tuning's settings with these in their place.
+    then=replace(
+        FINE_TUNE,
         epochs=8,
-        batch_size=64,
         learning_rate=5e-4,
-        schedule="cosine",
-        augment=True,
-        validation_fraction=0.0,
+        augment=True,  # as the model it starts from learned
         limit=60000,
         pen_ratio=0.05,
         outlier_ratio=0.125,
